@@ -1,0 +1,124 @@
+/** Providers and routes: one route per view (see docs/readme/web-app.md). */
+import { MantineProvider } from "@mantine/core";
+import { Notifications } from "@mantine/notifications";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { lazy, Suspense, useEffect, useState } from "react";
+import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
+import { setUnauthorizedHandler } from "./api/client";
+import { AppLayout } from "./components/AppLayout";
+import { Loading } from "./components/QueryState";
+import { RequireSignIn } from "./components/RequireSignIn";
+import { sessionEnded } from "./queries/auth";
+import { cssVariablesResolver, theme } from "./theme";
+import { CrashView } from "./views/CrashView";
+import { InitiativesView } from "./views/InitiativesView";
+import { MyCheckInsView } from "./views/MyCheckInsView";
+import { NotFoundView } from "./views/NotFoundView";
+import { ReviewView } from "./views/ReviewView";
+import { ScoreboardView } from "./views/ScoreboardView";
+import { ApiKeysSettings } from "./views/settings/ApiKeysSettings";
+import { CyclesSettings } from "./views/settings/CyclesSettings";
+import { MembersSettings } from "./views/settings/MembersSettings";
+import { OrganisationSettings } from "./views/settings/OrganisationSettings";
+import { SettingsLayout } from "./views/settings/SettingsLayout";
+import { TeamsSettings } from "./views/settings/TeamsSettings";
+import { WebhooksSettings } from "./views/settings/WebhooksSettings";
+import { SignInView } from "./views/SignInView";
+import { SignUpView } from "./views/SignUpView";
+
+// The objective page carries the charting library: load it with the first objective opened.
+const ObjectiveView = lazy(() => import("./views/ObjectiveView").then((module) => ({ default: module.ObjectiveView })));
+
+const HealthView = lazy(() => import("./views/HealthView").then((module) => ({ default: module.HealthView })));
+// The alignment map carries the graph drawing and layout libraries.
+const AlignmentMapView = lazy(() =>
+  import("./views/AlignmentMapView").then((module) => ({ default: module.AlignmentMapView })),
+);
+
+export function makeQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 15_000,
+        // Problems (4xx) are answers, not glitches: retry only when the server could not be reached or failed.
+        retry: (failures, error) =>
+          failures < 2 && (error instanceof TypeError || (error as { status?: number }).status === 503),
+      },
+    },
+  });
+}
+
+export const routes = [
+  { path: "/sign-in", element: <SignInView /> },
+  { path: "/sign-up", element: <SignUpView /> },
+  {
+    element: <RequireSignIn />,
+    errorElement: <CrashView />,
+    children: [
+      {
+        element: <AppLayout />,
+        children: [
+          { index: true, element: <Navigate to="/scoreboard" replace /> },
+          { path: "scoreboard", element: <ScoreboardView /> },
+          {
+            path: "objectives/:objectiveId",
+            element: (
+              <Suspense fallback={<Loading label="Loading the objective" />}>
+                <ObjectiveView />
+              </Suspense>
+            ),
+          },
+          {
+            path: "alignment",
+            element: (
+              <Suspense fallback={<Loading label="Loading the alignment map" />}>
+                <AlignmentMapView />
+              </Suspense>
+            ),
+          },
+          { path: "my-check-ins", element: <MyCheckInsView /> },
+          { path: "initiatives", element: <InitiativesView /> },
+          { path: "review", element: <ReviewView /> },
+          {
+            path: "health",
+            element: (
+              <Suspense fallback={<Loading label="Loading the cycle's health" />}>
+                <HealthView />
+              </Suspense>
+            ),
+          },
+          {
+            path: "settings",
+            element: <SettingsLayout />,
+            children: [
+              { index: true, element: <Navigate to="/settings/organisation" replace /> },
+              { path: "organisation", element: <OrganisationSettings /> },
+              { path: "members", element: <MembersSettings /> },
+              { path: "api-keys", element: <ApiKeysSettings /> },
+              { path: "teams", element: <TeamsSettings /> },
+              { path: "cycles", element: <CyclesSettings /> },
+              { path: "webhooks", element: <WebhooksSettings /> },
+            ],
+          },
+          { path: "*", element: <NotFoundView /> },
+        ],
+      },
+    ],
+  },
+];
+
+export function App() {
+  const [queryClient] = useState(makeQueryClient);
+  const [router] = useState(() => createBrowserRouter(routes));
+  useEffect(() => {
+    setUnauthorizedHandler(() => void sessionEnded(queryClient));
+  }, [queryClient]);
+  return (
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="light">
+      <Notifications position="bottom-right" limit={3} autoClose={3500} />
+      <QueryClientProvider client={queryClient}>
+        <RouterProvider router={router} />
+      </QueryClientProvider>
+    </MantineProvider>
+  );
+}

@@ -1,0 +1,45 @@
+/** The one API client: openapi-fetch typed by the generated schema, wrapped for TanStack Query. */
+import createFetchClient, { type Middleware } from "openapi-fetch";
+import createClient from "openapi-react-query";
+import type { components, paths } from "./schema";
+
+export type Schemas = components["schemas"];
+export type ApiPath = keyof paths;
+
+/** Called when the API answers 401 to anything but the sign-in calls (the session ended or was revoked). */
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(handler: () => void): void {
+  onUnauthorized = handler;
+}
+
+const SIGN_IN_PATHS = ["/api/v1/auth/login", "/api/v1/signup", "/api/v1/me"];
+
+const sessionMiddleware: Middleware = {
+  onResponse({ response, request }) {
+    if (response.status === 401 && !SIGN_IN_PATHS.some((path) => new URL(request.url).pathname === path)) {
+      onUnauthorized();
+    }
+    return undefined;
+  },
+};
+
+// Same origin: the service serves this app, and the session cookie goes with every request.
+export const fetchClient = createFetchClient<paths>({
+  baseUrl: typeof window === "undefined" ? "http://localhost" : window.location.origin,
+  credentials: "same-origin",
+});
+fetchClient.use(sessionMiddleware);
+
+export const $api = createClient(fetchClient);
+
+/** A fresh Idempotency-Key for one user action: retries of that action replay instead of duplicating. */
+export function idempotencyKey(): string {
+  return typeof crypto !== "undefined" && "randomUUID" in crypto
+    ? crypto.randomUUID()
+    : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}
+
+/** The ETag the API gives a resource of this version (the API derives ETags from row versions). */
+export function etagOf(resource: { version: number }): string {
+  return `"${resource.version}"`;
+}

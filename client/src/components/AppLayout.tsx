@@ -1,0 +1,97 @@
+/** The frame of every signed-in screen: header (cycle, person), navigation (a drawer on phones), main content. */
+import { AppShell, Avatar, Burger, Group, Menu, NavLink, Text, UnstyledButton } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { IconChecklist, IconCoin, IconHeartbeat, IconHierarchy3, IconListCheck, IconUser, IconLayoutDashboard, IconLogout, IconSettings } from "@tabler/icons-react";
+import { Link, Outlet, useLocation, useNavigate } from "react-router";
+import { useLogout, useMe } from "../queries/auth";
+import { CycleSwitcher } from "./CycleSwitcher";
+
+const NAVIGATION = [
+  { to: "/scoreboard", label: "Scoreboard", icon: IconLayoutDashboard },
+  { to: "/alignment", label: "Alignment map", icon: IconHierarchy3 },
+  { to: "/my-check-ins", label: "My check-ins", icon: IconChecklist },
+  { to: "/initiatives", label: "Initiatives", icon: IconCoin },
+  { to: "/review", label: "Review", icon: IconListCheck },
+  { to: "/health", label: "Health", icon: IconHeartbeat },
+  { to: "/settings", label: "Settings", icon: IconSettings },
+];
+
+export function AppLayout() {
+  const [opened, { toggle, close }] = useDisclosure(false);
+  const location = useLocation();
+  const navigate = useNavigate();
+  const me = useMe();
+  const logout = useLogout();
+  const member = me.data?.member;
+
+  return (
+    <AppShell
+      header={{ height: 64 }}
+      navbar={{ width: 220, breakpoint: "sm", collapsed: { mobile: !opened } }}
+      padding="md"
+    >
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Text component={Link} to="/scoreboard" fw={800} size="lg" c="indigo.8" style={{ textDecoration: "none" }}>
+              Sightline
+            </Text>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <CycleSwitcher hideLabel />
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <UnstyledButton aria-label={`Account: ${member?.name ?? "signed in"}`}>
+                  <Group gap="xs" wrap="nowrap">
+                    <Avatar radius="xl" size="sm" color="indigo" aria-hidden>
+                      <IconUser size={16} />
+                    </Avatar>
+                    <Text size="sm" visibleFrom="md" fw={500}>
+                      {member?.name}
+                    </Text>
+                  </Group>
+                </UnstyledButton>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>{me.data?.organisation.name}</Menu.Label>
+                <Menu.Item disabled>
+                  {member?.email} · {member?.role}
+                </Menu.Item>
+                <Menu.Item
+                  leftSection={<IconLogout size={16} aria-hidden />}
+                  onClick={() => logout.mutate({}, { onSettled: () => void navigate("/sign-in") })}
+                >
+                  Sign out
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="sm" aria-label="Main navigation">
+        <div>
+          {NAVIGATION.map((item) => (
+            <NavLink
+              key={item.to}
+              component={Link}
+              to={item.to}
+              label={item.label}
+              leftSection={<item.icon size={18} aria-hidden />}
+              active={location.pathname.startsWith(item.to)}
+              variant="filled"
+              aria-current={location.pathname.startsWith(item.to) ? "page" : undefined}
+              onClick={close}
+            />
+          ))}
+        </div>
+      </AppShell.Navbar>
+      <AppShell.Main id="main" tabIndex={-1}>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}

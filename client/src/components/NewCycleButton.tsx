@@ -1,0 +1,45 @@
+/** "New cycle" opening the cycle form in a dialog; the new cycle becomes the chosen one. */
+import { Button, Modal } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { notifications } from "@mantine/notifications";
+import { idempotencyKey } from "../api/client";
+import { rememberCycle } from "../lib/cycleChoice";
+import { fieldErrors } from "../lib/problem";
+import { useCreateCycle, useCycles } from "../queries/okrs";
+import { FormProblem } from "./FormProblem";
+import { CycleForm } from "./forms/CycleForm";
+
+export function NewCycleButton({ variant = "filled" }: { variant?: "filled" | "default" | "light" }) {
+  const [opened, { open, close }] = useDisclosure(false);
+  const cycles = useCycles();
+  const create = useCreateCycle();
+  return (
+    <>
+      <Button variant={variant} onClick={open}>
+        New cycle
+      </Button>
+      <Modal opened={opened} onClose={close} title="New cycle" size="lg">
+        <FormProblem error={create.error} />
+        <CycleForm
+          cycles={cycles.data?.items ?? []}
+          serverErrors={fieldErrors(create.error)}
+          submitting={create.isPending}
+          onCancel={close}
+          onSubmit={(body) =>
+            create.mutate(
+              { body, params: { header: { "Idempotency-Key": idempotencyKey() } } },
+              {
+                onSuccess: (cycle) => {
+                  rememberCycle(cycle.id);
+                  notifications.show({ color: "teal", message: `Cycle ${cycle.name} created` });
+                  create.reset();
+                  close();
+                },
+              },
+            )
+          }
+        />
+      </Modal>
+    </>
+  );
+}

@@ -1,0 +1,47 @@
+/** "New objective" in a dialog, for the chosen cycle. */
+import { Button, Modal } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { notifications } from "@mantine/notifications";
+import { IconPlus } from "@tabler/icons-react";
+import { useNavigate } from "react-router";
+import { idempotencyKey } from "../api/client";
+import { fieldErrors } from "../lib/problem";
+import { useCreateObjective } from "../queries/okrs";
+import { FormProblem } from "./FormProblem";
+import { ObjectiveForm, objectiveCreateBody, objectiveDraftOf } from "./forms/ObjectiveForm";
+
+export function NewObjectiveButton({ cycleId, cycleName }: { cycleId: string; cycleName: string }) {
+  const [opened, { open, close }] = useDisclosure(false);
+  const create = useCreateObjective();
+  const navigate = useNavigate();
+  return (
+    <>
+      <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={open}>
+        New objective
+      </Button>
+      <Modal opened={opened} onClose={close} title={`New objective in ${cycleName}`} size="lg">
+        <FormProblem error={create.error} />
+        <ObjectiveForm
+          initial={objectiveDraftOf()}
+          serverErrors={fieldErrors(create.error)}
+          submitting={create.isPending}
+          submitLabel="Create objective"
+          onCancel={close}
+          onSubmit={(draft) =>
+            create.mutate(
+              { body: objectiveCreateBody(draft, cycleId), params: { header: { "Idempotency-Key": idempotencyKey() } } },
+              {
+                onSuccess: (objective) => {
+                  notifications.show({ color: "teal", message: "Objective created" });
+                  create.reset();
+                  close();
+                  void navigate(`/objectives/${objective.id}`);
+                },
+              },
+            )
+          }
+        />
+      </Modal>
+    </>
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * The alignment map as a graph to draw: objectives are nodes; a link to a parent key result is drawn to that key
+ * result's objective (labelled with the key result), so the picture reads objective → objective from the company
+ * down. Layout by ELK's layered algorithm, parents above children.
+ */
+import type { ElkNode } from "elkjs/lib/elk-api";
+import type { Schemas } from "../api/client";
+
+export type MapObjective = Schemas["MapObjective"];
+
+export interface GraphEdge {
+  id: string;
+  /** The parent objective (drawn above). */
+  source: string;
+  /** The aligned child objective. */
+  target: string;
+  kind: string;
+  weight: number;
+  viaKeyResult: string | null;
+}
+
+export interface Graph {
+  nodes: MapObjective[];
+  edges: GraphEdge[];
+}
+
+export const NODE_WIDTH = 260;
+export const NODE_HEIGHT = 96;
+
+export function graphOf(map: Schemas["AlignmentMap"]): Graph {
+  const nodes = map.objectives.filter((objective) => objective.state !== "archived");
+  const ids = new Set(nodes.map((node) => node.id));
+  const keyResults = new Map(map.key_results.map((kr) => [kr.id, kr]));
+  const edges: GraphEdge[] = [];
+  for (const edge of map.edges) {
+    const viaKeyResult = edge.target_type === "key_result" ? (keyResults.get(edge.target) ?? null) : null;
+    const parent = viaKeyResult ? viaKeyResult.objective_id : edge.target;
+    if (!ids.has(parent) || !ids.has(edge.source)) continue;
+    edges.push({
+      id: edge.id,
+      source: parent,
+      target: edge.source,
+      kind: edge.kind,
+      weight: edge.weight,
+      viaKeyResult: viaKeyResult?.title ?? null,
+    });
+  }
+  return { nodes, edges };
+}
+
+/** "cascade · 100 %", "contributes · 30 % via Pipeline €" */
+export function edgeLabel(edge: GraphEdge): string {
+  return `${edge.kind} · ${Math.round(edge.weight * 100)} %${edge.viaKeyResult ? ` via ${edge.viaKeyResult}` : ""}`;
+}
+
+export interface ElkLike {
+  layout(graph: ElkNode): Promise<ElkNode>;
+}
+
+/** Node positions (top-left corners) from ELK's layered layout, company objectives on the first layer. */
+export async function layoutGraph(graph: Graph, elk: ElkLike): Promise<Map<string, { x: number; y: number }>> {
+  const result = await elk.layout({
+    id: "root",
+    layoutOptions: {
+      "elk.algorithm": "layered",
+      "elk.direction": "DOWN",
+      "elk.layered.spacing.nodeNodeBetweenLayers": "70",
+      "elk.spacing.nodeNode": "28",
+      "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
+      "elk.separateConnectedComponents": "true",
+    },
+    children: graph.nodes.map((node) => ({ id: node.id, width: NODE_WIDTH, height: NODE_HEIGHT })),
+    edges: graph.edges.map((edge) => ({ id: edge.id, sources: [edge.source], targets: [edge.target] })),
+  });
+  return new Map((result.children ?? []).map((child) => [child.id, { x: child.x ?? 0, y: child.y ?? 0 }]));
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { formatCompact, formatConfidence, formatNumber, niceDomain, formatProgress, formatRelative, formatScore, formatValue, scoreBand } from "./format";
+
+describe("formatValue", () => {
+  it.each([
+    ["number with unit", 12000, "number", "leads", "12,000 leads"],
+    ["number without unit", 1234.567, "number", "", "1,235"],
+    ["small number keeps decimals", 12.345, "number", "", "12.35"],
+    ["percent", 42.5, "percent", "", "42.5 %"],
+    ["milestone done", 1, "milestone", "", "Done"],
+    ["milestone not done", 0, "milestone", "", "Not done"],
+  ] as const)("%s", (_, value, metric, unit, expected) => {
+    expect(formatValue(value, metric, unit)).toBe(expected);
+  });
+
+  it("writes currency in the organisation's currency, without cents for large amounts", () => {
+    expect(formatValue(18000, "currency", "", "EUR")).toBe("€18,000");
+    expect(formatValue(12.5, "currency", "", "EUR")).toBe("€12.50");
+    expect(formatValue(100, "currency", "", "USD")).toBe("US$100.00");
+  });
+
+  it("falls back to a plain number for an unknown currency code", () => {
+    expect(formatValue(5, "currency", "", "not-a-code")).toBe("5 not-a-code");
+  });
+});
+
+describe("formatScore: the 0.0–1.0 grade", () => {
+  it.each([
+    [0.85, "0.85"], // PRODUCT.md's worked example: 21,000 of a 18,000 target with a 24,000 stretch
+    [0.7, "0.7"],
+    [1, "1.0"],
+    [0, "0.0"],
+    [0.333333, "0.33"],
+    [1.4, "1.0"], // grades never exceed 1.0
+    [-0.2, "0.0"],
+    [null, "—"],
+  ])("%s → %s", (score, expected) => {
+    expect(formatScore(score)).toBe(expected);
+  });
+
+  it("bands scores: 0.7 and above is a good grade", () => {
+    expect(scoreBand(0.7)).toBe("good");
+    expect(scoreBand(0.69)).toBe("partial");
+    expect(scoreBand(0.39)).toBe("low");
+    expect(scoreBand(null)).toBe("none");
+  });
+});
+
+describe("progress, confidence, numbers, relative time", () => {
+  it("shows progress beyond 100 % and below 0 as it is", () => {
+    expect(formatProgress(1.1667)).toBe("117 %");
+    expect(formatProgress(-0.25)).toBe("-25 %");
+    expect(formatProgress(null)).toBe("—");
+  });
+
+  it("writes confidence out of ten", () => {
+    expect(formatConfidence(7)).toBe("7/10");
+    expect(formatConfidence(null)).toBe("—");
+  });
+
+  it("groups thousands", () => {
+    expect(formatNumber(24000)).toBe("24,000");
+  });
+
+  it("labels chart axes compactly on round ranges", () => {
+    expect(formatCompact(24000)).toBe("24k");
+    expect(niceDomain([0, 9000, 21000, 24000, 12000])).toEqual([0, 25000]);
+    expect(niceDomain([3, 5])).toEqual([3, 5]);
+    expect(niceDomain([7, 7])).toEqual([3.5, 10.5]);
+  });
+
+  it("says how long ago", () => {
+    const now = new Date("2026-07-01T12:00:00Z");
+    expect(formatRelative("2026-07-01T11:59:50Z", now)).toBe("just now");
+    expect(formatRelative("2026-06-28T12:00:00Z", now)).toBe("3 days ago");
+    expect(formatRelative("2026-07-01T10:00:00Z", now)).toBe("2 hours ago");
+    expect(formatRelative(null, now)).toBe("never");
+  });
+});

@@ -1,0 +1,112 @@
+/** Formatting of values, progress, scores, dates — one definition each, unit-tested. */
+import type { Schemas } from "../api/client";
+
+type Metric = Schemas["Metric"];
+
+const LOCALE = "en-GB";
+
+/** A key-result value in its metric: 12,000 leads · 42.5 % · €18,000 · Done. */
+export function formatValue(value: number, metric: Metric, unit = "", currency = "EUR"): string {
+  switch (metric) {
+    case "percent":
+      return `${formatNumber(value)} %`;
+    case "currency":
+      try {
+        return new Intl.NumberFormat(LOCALE, {
+          style: "currency",
+          currency,
+          maximumFractionDigits: Math.abs(value) >= 1000 ? 0 : 2,
+        }).format(value);
+      } catch {
+        return `${formatNumber(value)} ${currency}`;
+      }
+    case "milestone":
+      return value >= 1 ? "Done" : "Not done";
+    default:
+      return unit ? `${formatNumber(value)} ${unit}` : formatNumber(value);
+  }
+}
+
+/** Grouped thousands; two decimals at most below 100, none from 100 up (1,508 leads, not 1,508.15). */
+export function formatNumber(value: number): string {
+  return new Intl.NumberFormat(LOCALE, { maximumFractionDigits: Math.abs(value) >= 100 ? 0 : 2 }).format(value);
+}
+
+/** Short axis labels: 24K, 1.5M. */
+export function formatCompact(value: number): string {
+  return new Intl.NumberFormat(LOCALE, { notation: "compact", maximumFractionDigits: 1 }).format(value);
+}
+
+/** A chart range that starts and ends on round numbers and holds every value. */
+export function niceDomain(values: number[]): [number, number] {
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  // A flat line gets room around it.
+  if (low === high) return niceDomain([low - (Math.abs(low) || 1) / 2, high + (Math.abs(high) || 1) / 2]);
+  const span = high - low;
+  const step = 10 ** Math.floor(Math.log10(span)) / 2;
+  return [Math.floor(low / step) * step, Math.ceil(high / step) * step];
+}
+
+/** Progress as a whole percentage; progress may leave [0, 1] (over- or under-achievement shows as such). */
+export function formatProgress(progress: number | null | undefined): string {
+  if (progress === null || progress === undefined || Number.isNaN(progress)) return "—";
+  return `${Math.round(progress * 100)} %`;
+}
+
+/** The 0.0–1.0 grade as OKR practice writes it: one decimal (0.7, 1.0), two when needed (0.85). */
+export function formatScore(score: number | null | undefined): string {
+  if (score === null || score === undefined || Number.isNaN(score)) return "—";
+  const clamped = Math.min(1, Math.max(0, score));
+  return clamped.toFixed(clamped > 0 && clamped < 1 && Math.round(clamped * 100) % 10 !== 0 ? 2 : 1);
+}
+
+/** Colour band of a score: ≥ 0.7 is a good grade (the committed target with a stretch scores 0.7). */
+export function scoreBand(score: number | null | undefined): "good" | "partial" | "low" | "none" {
+  if (score === null || score === undefined) return "none";
+  if (score >= 0.7) return "good";
+  if (score >= 0.4) return "partial";
+  return "low";
+}
+
+export function formatConfidence(confidence: number | null | undefined): string {
+  return confidence === null || confidence === undefined ? "—" : `${confidence}/10`;
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const date = iso.length === 10 ? new Date(`${iso}T00:00:00`) : new Date(iso);
+  return new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short", year: "numeric" }).format(date);
+}
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  return new Intl.DateTimeFormat(LOCALE, {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  }).format(new Date(iso));
+}
+
+/** "3 days ago", "in 2 hours", "just now" relative to `now`. */
+export function formatRelative(iso: string | null | undefined, now: Date = new Date()): string {
+  if (!iso) return "never";
+  const seconds = Math.round((new Date(iso).getTime() - now.getTime()) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 45) return "just now";
+  const units: [Intl.RelativeTimeFormatUnit, number][] = [
+    ["year", 365 * 86400],
+    ["month", 30 * 86400],
+    ["week", 7 * 86400],
+    ["day", 86400],
+    ["hour", 3600],
+    ["minute", 60],
+  ];
+  const rtf = new Intl.RelativeTimeFormat(LOCALE, { numeric: "auto" });
+  for (const [unit, size] of units) {
+    if (abs >= size) return rtf.format(Math.round(seconds / size), unit);
+  }
+  return rtf.format(Math.round(seconds / 60), "minute");
+}

@@ -1,0 +1,143 @@
+/** Review: a team's 15-minute agenda — what is at risk or off track, confidence drops, missing check-ins — worst
+ * first, and a way to record that the review happened (notes and decisions), which starts the next window. */
+import { Anchor, Badge, Button, Checkbox, Group, Paper, Select, Stack, Text, Textarea, TextInput, Title } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { type FormEvent, useState } from "react";
+import { Link } from "react-router";
+import { idempotencyKey, type Schemas } from "../api/client";
+import { FormProblem } from "../components/FormProblem";
+import { StatusBadge } from "../components/Indicators";
+import { EmptyState, Loading, QueryError } from "../components/QueryState";
+import { formatConfidence, formatDateTime, formatProgress, formatRelative } from "../lib/format";
+import { canWrite } from "../lib/permissions";
+import { useMe } from "../queries/auth";
+import { useDirectory } from "../queries/directory";
+import { useRecordReview, useReviewAgenda } from "../queries/insights";
+
+export function ReviewView() {
+  const directory = useDirectory();
+  const me = useMe();
+  const [teamId, setTeamId] = useState<string | null>(null);
+  const [subTeams, setSubTeams] = useState(true);
+  const chosen = teamId ?? directory.teams[0]?.id ?? null;
+  const agenda = useReviewAgenda(chosen, subTeams);
+
+  return (
+    <Stack gap="lg">
+      <div>
+        <Title order={1}>Review</Title>
+        <Text c="dimmed" size="sm">
+          A team's 15-minute review: only what needs a conversation, worst first.
+        </Text>
+      </div>
+      <Group align="flex-end">
+        <Select
+          label="Team"
+          data={directory.teams.map((team) => ({ value: team.id, label: team.name }))}
+          value={chosen}
+          onChange={setTeamId}
+          allowDeselect={false}
+          searchable
+          w={240}
+          placeholder={directory.teams.length ? "Pick a team" : "No teams yet"}
+        />
+        <Checkbox label="Include sub-teams" checked={subTeams} onChange={(e) => setSubTeams(e.currentTarget.checked)} mb={8} />
+      </Group>
+      {!chosen ? (
+        <EmptyState title="No team to review">Create teams in Settings, then review them here.</EmptyState>
+      ) : agenda.error ? (
+        <QueryError error={agenda.error} onRetry={() => void agenda.refetch()} />
+      ) : agenda.isPending ? (
+        <Loading label="Preparing the agenda" />
+      ) : (
+        <Agenda agenda={agenda.data} writable={canWrite(me.data)} />
+      )}
+    </Stack>
+  );
+}
+
+function Agenda({ agenda, writable }: { agenda: Schemas["ReviewAgenda"]; writable: boolean }) {
+  return (
+    <Stack gap="sm">
+      <Text size="sm">
+        Since {formatDateTime(agenda.since)} ({agenda.since_from.replaceAll("_", " ")}) · {agenda.key_results_reviewed} key
+        results looked at · {agenda.items.length} on the agenda
+        {agenda.previous_review ? ` · last review ${formatRelative(agenda.previous_review.held_at)}` : ""}
+      </Text>
+      {agenda.items.length === 0 ? (
+        <EmptyState title="Nothing needs the team's attention">Every key result is on track and checked in.</EmptyState>
+      ) : (
+        <Stack gap="xs" component="ol" style={{ listStyle: "none", padding: 0, margin: 0 }} aria-label="Agenda">
+          {agenda.items.map((item) => (
+            <Paper key={item.key_result_id} withBorder p="sm" component="li" data-testid="agenda-item">
+              <Group justify="space-between" wrap="wrap" gap="xs">
+                <Stack gap={2} style={{ flex: "1 1 280px", minWidth: 0 }}>
+                  <Text fw={600}>{item.title}</Text>
+                  <Anchor component={Link} to={`/objectives/${item.objective_id}`} size="xs">
+                    {item.objective_title}
+                  </Anchor>
+                  <Group gap={4}>
+                    {item.reasons.map((reason) => (
+                      <Badge key={reason} size="xs" variant="outline" color="gray.8">
+                        {reason.replaceAll("_", " ")}
+                      </Badge>
+                    ))}
+                  </Group>
+                </Stack>
+                <Stack gap={2} align="flex-end">
+                  <StatusBadge status={item.status} />
+                  <Text size="xs" c="dimmed">
+                    {item.owner_name} · {formatProgress(item.progress)} of {formatProgress(item.expected_progress)} expected ·
+                    confidence {formatConfidence(item.latest_confidence)}
+                    {item.confidence_drop ? ` (−${item.confidence_drop})` : ""}
+                  </Text>
+                </Stack>
+              </Group>
+            </Paper>
+          ))}
+        </Stack>
+      )}
+      {writable && <RecordReview teamId={agenda.team_id} since={agenda.since} />}
+    </Stack>
+  );
+}
+
+function RecordReview({ teamId, since }: { teamId: string; since: string }) {
+  const record = useRecordReview();
+  const [notes, setNotes] = useState("");
+  const [decision, setDecision] = useState("");
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    record.mutate(
+      {
+        params: { path: { team_id: teamId }, header: { "Idempotency-Key": idempotencyKey() } },
+        body: { notes: notes.trim(), decisions: decision.trim() ? [decision.trim()] : [], since },
+      },
+      {
+        onSuccess: () => {
+          notifications.show({ color: "teal", message: "Review recorded: the next agenda starts from now" });
+          setNotes("");
+          setDecision("");
+          record.reset();
+        },
+      },
+    );
+  };
+  return (
+    <Paper withBorder p="md" component="form" onSubmit={submit} noValidate aria-label="Record this review">
+      <Title order={2} size="h5" mb="xs">
+        Record this review
+      </Title>
+      <FormProblem error={record.error} />
+      <Stack gap="xs">
+        <Textarea label="Notes" autosize minRows={2} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} />
+        <TextInput label="Decision" placeholder="e.g. Move budget from events to paid search" value={decision} onChange={(e) => setDecision(e.currentTarget.value)} />
+        <Group justify="flex-end">
+          <Button type="submit" loading={record.isPending}>
+            Record review
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}

@@ -1,0 +1,77 @@
+/** Create an organisation and its first owner. */
+import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from "@mantine/core";
+import { type FormEvent, useState } from "react";
+import { Link, useNavigate } from "react-router";
+import { AuthFrame } from "../components/AuthFrame";
+import { fieldErrors, problemMessage } from "../lib/problem";
+import { useSignup } from "../queries/auth";
+
+export function SignUpView() {
+  const [form, setForm] = useState({ organisation_name: "", name: "", email: "", password: "" });
+  const signup = useSignup();
+  const navigate = useNavigate();
+  const errors = fieldErrors(signup.error);
+  const set = (key: keyof typeof form) => (event: { currentTarget: { value: string } }) => {
+    const value = event.currentTarget.value; // read now: currentTarget is gone once the event has been handled
+    setForm((current) => ({ ...current, [key]: value }));
+  };
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    signup.mutate({ body: form }, { onSuccess: () => void navigate("/scoreboard?welcome=1") });
+  };
+
+  return (
+    <AuthFrame
+      title="Create your organisation"
+      subtitle={
+        <>
+          Already using Sightline?{" "}
+          <Anchor component={Link} to="/sign-in" size="sm">
+            Sign in
+          </Anchor>
+        </>
+      }
+    >
+      <form onSubmit={submit} noValidate>
+        <Stack>
+          {signup.error && Object.keys(errors).length === 0 && (
+            <Alert color="red" role="alert" title="Could not create the organisation">
+              {problemMessage(signup.error)}
+            </Alert>
+          )}
+          <TextInput
+            label="Organisation"
+            required
+            value={form.organisation_name}
+            onChange={set("organisation_name")}
+            error={errors.organisation_name}
+            autoComplete="organization"
+          />
+          <TextInput label="Your name" required value={form.name} onChange={set("name")} error={errors.name} autoComplete="name" />
+          <TextInput
+            label="Work email"
+            type="email"
+            required
+            value={form.email}
+            onChange={set("email")}
+            error={errors.email}
+            autoComplete="email"
+          />
+          <PasswordInput
+            label="Password"
+            description="At least 10 characters"
+            required
+            value={form.password}
+            onChange={set("password")}
+            error={errors.password}
+            autoComplete="new-password"
+          />
+          <Button type="submit" loading={signup.isPending} fullWidth>
+            Create organisation
+          </Button>
+        </Stack>
+      </form>
+    </AuthFrame>
+  );
+}

@@ -1,0 +1,182 @@
+/** API keys for integrations: the secret is shown once, right after creation, with a copy button. */
+import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Modal, Paper, Stack, Table, Text, TextInput } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { notifications } from "@mantine/notifications";
+import { type FormEvent, useState } from "react";
+import { idempotencyKey, type Schemas } from "../../api/client";
+import { FormProblem } from "../../components/FormProblem";
+import { EmptyState, Loading, QueryError } from "../../components/QueryState";
+import { formatDate, formatRelative } from "../../lib/format";
+import { isAdmin } from "../../lib/permissions";
+import { fieldErrors, problemMessage } from "../../lib/problem";
+import { useMe } from "../../queries/auth";
+import { useApiKeys, useCreateApiKey, useRevokeApiKey } from "../../queries/organisation";
+
+export function ApiKeysSettings() {
+  const me = useMe();
+  const admin = isAdmin(me.data);
+  const keys = useApiKeys();
+  const revoke = useRevokeApiKey();
+  if (!admin) {
+    return <EmptyState title="API keys are for admins">Ask an owner or admin of your organisation for a key.</EmptyState>;
+  }
+  if (keys.error) return <QueryError error={keys.error} onRetry={() => void keys.refetch()} />;
+  if (keys.isPending) return <Loading label="Loading API keys" />;
+  const items = keys.data.items;
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Text size="sm" c="dimmed">
+          Tools such as a CRM or a spreadsheet use a key as <Code>Authorization: Bearer sl_…</Code>.
+        </Text>
+        <CreateApiKeyButton />
+      </Group>
+      {items.length === 0 ? (
+        <EmptyState title="No API keys yet">Create a key for each tool that pushes values or reads your OKRs.</EmptyState>
+      ) : (
+        <Paper withBorder>
+          <Table.ScrollContainer minWidth={620}>
+            <Table verticalSpacing="xs" aria-label="API keys" data-testid="api-keys">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Key</Table.Th>
+                  <Table.Th>Scopes</Table.Th>
+                  <Table.Th>Created</Table.Th>
+                  <Table.Th>Last used</Table.Th>
+                  <Table.Th>Actions</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((key) => (
+                  <Table.Tr key={key.id}>
+                    <Table.Td>{key.name}</Table.Td>
+                    <Table.Td>
+                      <Code>{key.prefix}…</Code>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4}>
+                        {key.scopes.map((scope) => (
+                          <Badge key={scope} size="xs" variant="outline" color="gray.8">
+                            {scope}
+                          </Badge>
+                        ))}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>{formatDate(key.created_at)}</Table.Td>
+                    <Table.Td>{key.last_used_at ? formatRelative(key.last_used_at) : "never"}</Table.Td>
+                    <Table.Td>
+                      {key.revoked_at ? (
+                        <Badge size="xs" color="red.8" variant="outline">
+                          Revoked
+                        </Badge>
+                      ) : (
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          color="red"
+                          onClick={() =>
+                            revoke.mutate(
+                              { params: { path: { key_id: key.id } } },
+                              {
+                                onSuccess: () => notifications.show({ message: `Key ${key.name} revoked` }),
+                                onError: (error) => notifications.show({ color: "red", message: problemMessage(error) }),
+                              },
+                            )
+                          }
+                        >
+                          Revoke<span className="visually-hidden-label"> {key.name}</span>
+                        </Button>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        </Paper>
+      )}
+    </Stack>
+  );
+}
+
+const SCOPES = [
+  { value: "read", label: "Read", description: "Read objectives, key results, check-ins" },
+  { value: "write", label: "Write", description: "Check in and edit OKRs" },
+  { value: "admin", label: "Admin", description: "Manage members, keys and settings" },
+] as const;
+
+function CreateApiKeyButton() {
+  const [opened, { open, close }] = useDisclosure(false);
+  const [name, setName] = useState("");
+  const [scopes, setScopes] = useState<string[]>(["read", "write"]);
+  // The secret lives only in this dialog's state: it is never cached, stored or shown again.
+  const [created, setCreated] = useState<Schemas["ApiKeyCreated"] | null>(null);
+  const create = useCreateApiKey();
+  const errors = fieldErrors(create.error);
+  const done = () => {
+    close();
+    setCreated(null);
+    setName("");
+    create.reset();
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate(
+      {
+        body: { name: name.trim(), scopes: scopes as Schemas["ApiKeyCreate"]["scopes"] },
+        params: { header: { "Idempotency-Key": idempotencyKey() } },
+      },
+      { onSuccess: setCreated },
+    );
+  };
+  return (
+    <>
+      <Button onClick={open}>Create API key</Button>
+      <Modal opened={opened} onClose={done} title={created ? "Your new API key" : "Create an API key"} closeOnClickOutside={!created}>
+        {created ? (
+          <Stack>
+            <Alert color="yellow" title="Copy it now: it is shown only once" role="status">
+              Sightline keeps only a hash of the key. If you lose it, revoke it and create another.
+            </Alert>
+            <Code block data-testid="api-key-secret" style={{ wordBreak: "break-all", whiteSpace: "pre-wrap" }}>
+              {created.secret}
+            </Code>
+            <Group justify="space-between">
+              <CopyButton value={created.secret}>
+                {({ copied, copy }) => (
+                  <Button variant="light" color={copied ? "teal.8" : undefined} onClick={copy}>
+                    {copied ? "Copied" : "Copy key"}
+                  </Button>
+                )}
+              </CopyButton>
+              <Button onClick={done}>I have stored it</Button>
+            </Group>
+          </Stack>
+        ) : (
+          <form onSubmit={submit} noValidate aria-label="Create an API key">
+            <FormProblem error={create.error} />
+            <Stack>
+              <TextInput label="Name" placeholder="HubSpot sync" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={errors.name} data-autofocus />
+              <Checkbox.Group label="Scopes" value={scopes} onChange={setScopes} error={errors.scopes} required>
+                <Stack gap="xs" mt="xs">
+                  {SCOPES.map((scope) => (
+                    <Checkbox key={scope.value} value={scope.value} label={scope.label} description={scope.description} />
+                  ))}
+                </Stack>
+              </Checkbox.Group>
+              <Group justify="flex-end">
+                <Button variant="default" onClick={done}>
+                  Cancel
+                </Button>
+                <Button type="submit" loading={create.isPending}>
+                  Create key
+                </Button>
+              </Group>
+            </Stack>
+          </form>
+        )}
+      </Modal>
+    </>
+  );
+}

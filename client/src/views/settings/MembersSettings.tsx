@@ -1,0 +1,191 @@
+/** Members and roles: add (an initial password is shown once when generated), change role, remove. */
+import { Alert, Badge, Button, Code, CopyButton, Group, Modal, Paper, Select, Stack, Table, Text, TextInput } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { notifications } from "@mantine/notifications";
+import { type FormEvent, useState } from "react";
+import { idempotencyKey, type Schemas } from "../../api/client";
+import { FormProblem } from "../../components/FormProblem";
+import { EmptyState, Loading, QueryError } from "../../components/QueryState";
+import { formatDate } from "../../lib/format";
+import { isAdmin } from "../../lib/permissions";
+import { fieldErrors, problemMessage } from "../../lib/problem";
+import { useMe } from "../../queries/auth";
+import { useAddMember, useMembers, useRemoveMember, useUpdateMember } from "../../queries/organisation";
+
+type Role = NonNullable<Schemas["MemberCreate"]["role"]>;
+
+const ROLES: { value: Role; label: string }[] = [
+  { value: "owner", label: "Owner" },
+  { value: "admin", label: "Admin" },
+  { value: "member", label: "Member" },
+  { value: "viewer", label: "Viewer" },
+];
+
+export function MembersSettings() {
+  const members = useMembers();
+  const me = useMe();
+  const admin = isAdmin(me.data);
+  const update = useUpdateMember();
+  const remove = useRemoveMember();
+  if (members.error) return <QueryError error={members.error} onRetry={() => void members.refetch()} />;
+  if (members.isPending) return <Loading label="Loading members" />;
+  const active = members.data.items.filter((member) => member.active);
+  const changeRole = (member: Schemas["MemberPublic"], role: Role) =>
+    update.mutate(
+      { params: { path: { member_id: member.id } }, body: { role } },
+      {
+        onSuccess: () => notifications.show({ color: "teal", message: `${member.name} is now ${role}` }),
+        onError: (error) => notifications.show({ color: "red", title: "Role not changed", message: problemMessage(error) }),
+      },
+    );
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Text size="sm" c="dimmed">
+          {active.length} active member{active.length === 1 ? "" : "s"}
+        </Text>
+        {admin && <AddMemberButton />}
+      </Group>
+      {active.length === 0 ? (
+        <EmptyState title="No members" />
+      ) : (
+        <Paper withBorder>
+          <Table.ScrollContainer minWidth={560}>
+            <Table verticalSpacing="xs" aria-label="Members">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Email</Table.Th>
+                  <Table.Th>Role</Table.Th>
+                  <Table.Th>Since</Table.Th>
+                  {admin && <Table.Th>Actions</Table.Th>}
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {active.map((member) => (
+                  <Table.Tr key={member.id}>
+                    <Table.Td>
+                      {member.name}
+                      {member.id === me.data?.member?.id && (
+                        <Badge ml={6} size="xs" variant="outline" color="gray.8">
+                          you
+                        </Badge>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{member.email}</Table.Td>
+                    <Table.Td>
+                      {admin ? (
+                        <Select
+                          aria-label={`Role of ${member.name}`}
+                          data={ROLES}
+                          value={member.role}
+                          onChange={(role) => role && role !== member.role && changeRole(member, role as Role)}
+                          allowDeselect={false}
+                          size="xs"
+                          w={120}
+                        />
+                      ) : (
+                        member.role
+                      )}
+                    </Table.Td>
+                    <Table.Td>{formatDate(member.created_at)}</Table.Td>
+                    {admin && (
+                      <Table.Td>
+                        {member.id !== me.data?.member?.id && (
+                          <Button
+                            size="compact-xs"
+                            variant="subtle"
+                            color="red"
+                            onClick={() =>
+                              remove.mutate(
+                                { params: { path: { member_id: member.id } } },
+                                {
+                                  onSuccess: () => notifications.show({ message: `${member.name} removed` }),
+                                  onError: (error) =>
+                                    notifications.show({ color: "red", title: "Not removed", message: problemMessage(error) }),
+                                },
+                              )
+                            }
+                          >
+                            Remove<span className="visually-hidden-label"> {member.name}</span>
+                          </Button>
+                        )}
+                      </Table.Td>
+                    )}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        </Paper>
+      )}
+    </Stack>
+  );
+}
+
+function AddMemberButton() {
+  const [opened, { open, close }] = useDisclosure(false);
+  const [form, setForm] = useState<{ name: string; email: string; role: Role }>({ name: "", email: "", role: "member" });
+  const [created, setCreated] = useState<Schemas["MemberCreated"] | null>(null);
+  const add = useAddMember();
+  const errors = fieldErrors(add.error);
+  const done = () => {
+    close();
+    setCreated(null);
+    setForm({ name: "", email: "", role: "member" });
+    add.reset();
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    add.mutate(
+      { body: { ...form, name: form.name.trim(), email: form.email.trim() }, params: { header: { "Idempotency-Key": idempotencyKey() } } },
+      { onSuccess: setCreated },
+    );
+  };
+  return (
+    <>
+      <Button onClick={open}>Add member</Button>
+      <Modal opened={opened} onClose={done} title="Add a member">
+        {created ? (
+          <Stack>
+            <Text size="sm">{created.name} can now sign in.</Text>
+            {created.initial_password && (
+              <Alert color="yellow" title="Initial password, shown once">
+                <Group gap="xs">
+                  <Code>{created.initial_password}</Code>
+                  <CopyButton value={created.initial_password}>
+                    {({ copied, copy }) => (
+                      <Button size="compact-xs" variant="light" onClick={copy}>
+                        {copied ? "Copied" : "Copy"}
+                      </Button>
+                    )}
+                  </CopyButton>
+                </Group>
+              </Alert>
+            )}
+            <Group justify="flex-end">
+              <Button onClick={done}>Done</Button>
+            </Group>
+          </Stack>
+        ) : (
+          <form onSubmit={submit} noValidate aria-label="Add a member">
+            <FormProblem error={add.error} />
+            <Stack>
+              <TextInput label="Name" required value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} error={errors.name} data-autofocus />
+              <TextInput label="Email" type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} error={errors.email} />
+              <Select label="Role" data={ROLES} value={form.role} onChange={(role) => role && setForm({ ...form, role: role as Role })} allowDeselect={false} />
+              <Group justify="flex-end">
+                <Button variant="default" onClick={done}>
+                  Cancel
+                </Button>
+                <Button type="submit" loading={add.isPending}>
+                  Add member
+                </Button>
+              </Group>
+            </Stack>
+          </form>
+        )}
+      </Modal>
+    </>
+  );
+}

@@ -1,0 +1,33 @@
+/** Settings: one tab per area, each its own address. */
+import { Stack, Tabs, Title } from "@mantine/core";
+import { Outlet, useLocation, useNavigate } from "react-router";
+
+const TABS = [
+  { value: "organisation", label: "Organisation" },
+  { value: "members", label: "Members" },
+  { value: "teams", label: "Teams" },
+  { value: "cycles", label: "Cycles" },
+  { value: "api-keys", label: "API keys" },
+  { value: "webhooks", label: "Webhooks" },
+];
+
+export function SettingsLayout() {
+  const location = useLocation();
+  const navigate = useNavigate();
+  const current = location.pathname.split("/")[2] ?? "organisation";
+  return (
+    <Stack gap="md">
+      <Title order={1}>Settings</Title>
+      <Tabs value={current} onChange={(value) => value && void navigate(`/settings/${value}`)}>
+        <Tabs.List aria-label="Settings areas" style={{ flexWrap: "nowrap", overflowX: "auto" }}>
+          {TABS.map((tab) => (
+            <Tabs.Tab key={tab.value} value={tab.value}>
+              {tab.label}
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+      </Tabs>
+      <Outlet />
+    </Stack>
+  );
+}

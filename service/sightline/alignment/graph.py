@@ -1,0 +1,182 @@
+"""Load a part of the alignment graph in a fixed number of statements and roll progress up through it.
+
+Progress of an objective in `children` mode is the link-weighted mean of its children's effective
+progress (children linked to it directly or to one of its key results); `both` counts its own key
+results and its children equally. A change anywhere below is visible above on the next read, because
+the roll-up is computed from the stored key-result rows at read time: one recursive query finds the
+subgraph, whatever its depth or width.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sightline.alignment.models import Alignment
+from sightline.alignment.schemas import AlignmentPublic, ObjectiveNode
+from sightline.okrs.cycles import load_calendars
+from sightline.okrs.derive import Calendar, Part, Rollup, combine, key_result_part, rollup
+from sightline.okrs.models import KeyResult, Objective
+from sightline.scoring import Status, Thresholds
+
+# Every link below the roots (`full`), or only as deep as roll-up needs: below objectives that take
+# their progress from children. One statement either way.
+_LINKS_BELOW = """
+    WITH RECURSIVE down(node) AS (
+        SELECT o.id FROM objectives o
+        WHERE o.org_id = :org AND o.id = ANY(CAST(:roots AS uuid[])) AND (:full OR o.progress_from <> 'key_results')
+        UNION
+        SELECT a.child_objective_id FROM alignments a
+        JOIN down ON a.org_id = :org AND a.parent_node_id = down.node
+        JOIN objectives c ON c.org_id = :org AND c.id = a.child_objective_id
+        WHERE :full OR c.progress_from <> 'key_results'
+    )
+    SELECT a.* FROM alignments a JOIN down ON a.org_id = :org AND a.parent_node_id = down.node
+"""
+
+
+@dataclass
+class Subgraph:
+    """Objectives, their live key results and the links between them, with calendars for the clock."""
+
+    objectives: dict[UUID, Any]  # Objective models or rows with the same attributes
+    key_results: dict[UUID, list[Any]]  # KeyResult rows
+    links: list[Alignment]
+    calendars: dict[UUID, Calendar]
+    thresholds: Thresholds
+    _rollups: dict[UUID, Rollup] = field(default_factory=dict)
+    # Each objective's roll-up of its own key results when already known (the scoreboard aggregates them
+    # in SQL); otherwise computed here from `key_results`.
+    own: dict[UUID, Rollup] | None = None
+
+    def children_of(self) -> dict[UUID, list[Alignment]]:
+        below: dict[UUID, list[Alignment]] = defaultdict(list)
+        for link in self.links:
+            below[link.parent_node_id].append(link)
+        return below
+
+    def rollups(self, now: datetime) -> dict[UUID, Rollup]:
+        """Effective roll-up of every objective, children before parents (iterative: no depth limit)."""
+        if self._rollups:
+            return self._rollups
+        below = self.children_of()
+        done = self._rollups
+        visiting: set[UUID] = set()  # the database refuses loops; this only keeps a bad row from hanging us
+        for root in self.objectives:
+            stack: list[tuple[UUID, bool]] = [(root, False)]
+            while stack:
+                node, expanded = stack.pop()
+                if node in done or node not in self.objectives or (not expanded and node in visiting):
+                    continue
+                if not expanded:
+                    visiting.add(node)
+                    stack.append((node, True))
+                    stack.extend(
+                        (link.child_objective_id, False)
+                        for link in below.get(node, ())
+                        if link.child_objective_id not in done
+                    )
+                    continue
+                done[node] = self._rollup_of(node, below, now)
+        return done
+
+    def _rollup_of(self, node: UUID, below: dict[UUID, list[Alignment]], now: datetime) -> Rollup:
+        objective = self.objectives[node]
+        if self.own is not None:
+            own = self.own.get(node, NO_DATA)
+        else:
+            calendar = self.calendars[objective.cycle_id]
+            own = rollup(
+                [key_result_part(kr, calendar=calendar, now=now) for kr in self.key_results.get(node, ())],
+                self.thresholds,
+            )
+        if objective.progress_from == "key_results":
+            return own
+        child_parts = []
+        for link in below.get(node, ()):
+            child = self.objectives.get(link.child_objective_id)
+            if child is None or child.state == "archived":
+                continue
+            r = self._rollups.get(child.id, NO_DATA)
+            child_parts.append(Part(r.progress, r.expected_progress, r.score, r.status, link.weight))
+        children = rollup(child_parts, self.thresholds)
+        return children if objective.progress_from == "children" else combine(own, children, self.thresholds)
+
+
+async def load_subgraph(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    roots: Iterable[Objective],
+    full: bool = False,
+    thresholds: Thresholds | None = None,
+) -> Subgraph:
+    """The given objectives and what is aligned below them (all of it when `full`, else what roll-up
+    needs): at most five statements for any graph, fewer when nothing rolls up from children."""
+    objectives: dict[UUID, Any] = {o.id: o for o in roots}
+    links: list[Alignment] = []
+    if full or any(o.progress_from != "key_results" for o in objectives.values()):
+        statement = select(Alignment).from_statement(text(_LINKS_BELOW))
+        links = list(
+            (await session.execute(statement, {"org": org_id, "roots": list(objectives), "full": full})).scalars()
+        )
+    # Descendants and key results come back as plain rows (same attribute names as the models): on big
+    # graphs building ORM objects costs more than the queries themselves.
+    missing = {link.child_objective_id for link in links} - set(objectives)
+    if missing:
+        objective_table = Objective.__table__  # type: ignore[attr-defined]
+        for row in await session.execute(
+            select(objective_table).where(objective_table.c.org_id == org_id, objective_table.c.id.in_(missing))
+        ):
+            objectives[row.id] = row
+    key_results: dict[UUID, list[Any]] = defaultdict(list)
+    if objectives:
+        kr_table = KeyResult.__table__  # type: ignore[attr-defined]
+        for kr in await session.execute(
+            select(kr_table)
+            .where(
+                kr_table.c.org_id == org_id,
+                kr_table.c.objective_id.in_(list(objectives)),
+                kr_table.c.archived_at.is_(None),
+            )
+            .order_by(kr_table.c.created_at, kr_table.c.id)
+        ):
+            key_results[kr.objective_id].append(kr)
+    calendars = await load_calendars(session, org_id=org_id, cycle_ids={o.cycle_id for o in objectives.values()})
+    if thresholds is None:
+        thresholds = next(iter(calendars.values())).thresholds if calendars else Thresholds()
+    return Subgraph(
+        objectives=objectives, key_results=key_results, links=links, calendars=calendars, thresholds=thresholds
+    )
+
+
+def node(objective: Objective, r: Rollup) -> ObjectiveNode:
+    return ObjectiveNode(
+        id=objective.id,
+        cycle_id=objective.cycle_id,
+        title=objective.title,
+        level=objective.level,  # type: ignore[arg-type]
+        team_id=objective.team_id,
+        owner_id=objective.owner_id,
+        kind=objective.kind,  # type: ignore[arg-type]
+        state=objective.state,
+        progress_from=objective.progress_from,  # type: ignore[arg-type]
+        progress=r.progress,
+        expected_progress=r.expected_progress,
+        score=r.score,
+        status=r.status,
+    )
+
+
+def link_public(link: Alignment) -> AlignmentPublic:
+    return AlignmentPublic.model_validate(link, from_attributes=True)
+
+
+NO_DATA = Rollup(progress=None, expected_progress=None, score=None, status=Status.no_data)

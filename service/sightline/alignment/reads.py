@@ -1,0 +1,186 @@
+"""Graph reads, each in a bounded number of statements: tree, line of sight, alignment map."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from sightline.alignment.graph import NO_DATA, link_public, load_subgraph, node
+from sightline.alignment.models import Alignment
+from sightline.alignment.schemas import (
+    AlignmentMap,
+    Hop,
+    LineOfSight,
+    LineOfSightPath,
+    MapEdge,
+    MapKeyResult,
+    MapObjective,
+    Tree,
+    TreeNode,
+)
+from sightline.db.tenancy import scoped
+from sightline.initiatives.reporting import ZERO, allocations_by_key_result
+from sightline.okrs.cycles import get_cycle
+from sightline.okrs.models import Cycle, Objective
+from sightline.okrs.objectives import get_objective
+from sightline.scoring import Status
+
+MAX_PATHS = 500  # a DAG can hold many paths; beyond this many the answer says so by truncating
+
+_PATHS_UP = text("""
+    WITH RECURSIVE up(node, links, visited) AS (
+        SELECT CAST(:start AS uuid), ARRAY[]::uuid[], ARRAY[CAST(:start AS uuid)]
+        UNION ALL
+        SELECT a.parent_node_id, up.links || a.id, up.visited || a.parent_node_id
+        FROM up JOIN alignments a ON a.org_id = :org AND a.child_objective_id = up.node
+        WHERE NOT a.parent_node_id = ANY(up.visited)
+    )
+    SELECT up.links, up.node, o.level,
+           NOT EXISTS (SELECT 1 FROM alignments p WHERE p.org_id = :org AND p.child_objective_id = up.node) AS top
+    FROM up JOIN objectives o ON o.org_id = :org AND o.id = up.node
+    WHERE cardinality(up.links) > 0
+    LIMIT :cap
+""")
+
+
+async def tree(session: AsyncSession, *, org_id: UUID, objective_id: UUID, now: datetime) -> Tree:
+    root = await get_objective(session, org_id=org_id, objective_id=objective_id)
+    graph = await load_subgraph(session, org_id=org_id, roots=[root], full=True)
+    rollups = graph.rollups(now)
+    below = graph.children_of()
+    depth = {root.id: 0}
+    queue = deque([root.id])
+    while queue:  # breadth first: each node at its shortest distance from the root
+        current = queue.popleft()
+        for link in below.get(current, ()):
+            if link.child_objective_id not in depth:
+                depth[link.child_objective_id] = depth[current] + 1
+                queue.append(link.child_objective_id)
+    nodes = [
+        TreeNode(**node(graph.objectives[i], rollups.get(i, NO_DATA)).model_dump(), depth=d)
+        for i, d in sorted(depth.items(), key=lambda item: item[1])
+        if i != root.id
+    ]
+    return Tree(root=node(root, rollups[root.id]), nodes=nodes, links=[link_public(link) for link in graph.links])
+
+
+async def line_of_sight(session: AsyncSession, *, org_id: UUID, objective_id: UUID, now: datetime) -> LineOfSight:
+    """Every path from the objective up its links; paths end at company level or where the chain stops."""
+    start = await get_objective(session, org_id=org_id, objective_id=objective_id)
+    rows = (await session.execute(_PATHS_UP, {"org": org_id, "start": start.id, "cap": MAX_PATHS * 20})).all()
+    complete = [row for row in rows if row.level == "company" or row.top]
+    link_ids = {link_id for row in complete for link_id in row.links}
+    links = (
+        {
+            link.id: link
+            for link in (
+                await session.execute(scoped(Alignment, org_id).where(col(Alignment.id).in_(link_ids)))
+            ).scalars()
+        }
+        if link_ids
+        else {}
+    )
+    nodes_on_paths = {start.id} | {link.parent_node_id for link in links.values()}
+    objectives = {
+        o.id: o
+        for o in (
+            await session.execute(scoped(Objective, org_id).where(col(Objective.id).in_(nodes_on_paths)))
+        ).scalars()
+    }
+    graph = await load_subgraph(session, org_id=org_id, roots=objectives.values())
+    rollups = graph.rollups(now)
+    nodes = {i: node(o, rollups.get(i, NO_DATA)) for i, o in graph.objectives.items()}
+    paths = []
+    for row in complete[:MAX_PATHS]:
+        hops, contribution = [], 1.0
+        for link_id in row.links:
+            link = links[link_id]
+            contribution *= link.weight
+            hops.append(
+                Hop(
+                    link_id=link.id,
+                    child=nodes[link.child_objective_id],
+                    parent=nodes[link.parent_node_id],
+                    via_key_result_id=link.parent_key_result_id,
+                    kind=link.kind,  # type: ignore[arg-type]
+                    weight=link.weight,
+                )
+            )
+        paths.append(LineOfSightPath(hops=hops, contribution=contribution, reaches_company=row.level == "company"))
+    return LineOfSight(objective=nodes[start.id], paths=paths)
+
+
+async def alignment_map(session: AsyncSession, *, org_id: UUID, cycle_id: UUID, now: datetime) -> AlignmentMap:
+    """Objectives, key results and links of a cycle and every cycle overlapping it, ready for a layout."""
+    cycle = await get_cycle(session, org_id=org_id, cycle_id=cycle_id)
+    cycle_ids = list(
+        (
+            await session.execute(
+                scoped(Cycle, org_id)
+                .with_only_columns(col(Cycle.id))
+                .where(col(Cycle.start_date) <= cycle.end_date, col(Cycle.end_date) >= cycle.start_date)
+            )
+        ).scalars()
+    )
+    roots = (
+        (
+            await session.execute(
+                scoped(Objective, org_id).where(
+                    col(Objective.cycle_id).in_(cycle_ids), col(Objective.state) != "archived"
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    graph = await load_subgraph(session, org_id=org_id, roots=roots, full=True)
+    rollups = graph.rollups(now)
+    in_map = {o.id for o in roots}
+    currency = next(iter(graph.calendars.values())).settings.currency if graph.calendars else "EUR"
+    map_krs = [kr for objective_id in in_map for kr in graph.key_results.get(objective_id, ())]
+    money = await allocations_by_key_result(
+        session, org_id=org_id, key_result_ids=[kr.id for kr in map_krs], currency=currency
+    )
+    kr_spend = {kr.id: money[kr.id].spend if kr.id in money else ZERO for kr in map_krs}
+    objectives = [
+        MapObjective.model_construct(
+            **node(graph.objectives[i], rollups.get(i, NO_DATA)).__dict__,
+            spend=sum((kr_spend[kr.id] for kr in graph.key_results.get(i, ())), ZERO),
+        )
+        for i in in_map
+    ]
+    key_results = [
+        MapKeyResult.model_construct(
+            id=kr.id,
+            objective_id=kr.objective_id,
+            title=kr.title,
+            progress=kr.progress,
+            score=kr.score,
+            status=Status(kr.status),
+            current_value=kr.current_value,
+            target_value=kr.target_value,
+            unit=kr.unit,
+            spend=kr_spend[kr.id],
+        )
+        for kr in map_krs
+    ]
+    edges = [
+        MapEdge(
+            id=link.id,
+            source=link.child_objective_id,
+            target=link.parent_key_result_id or link.parent_node_id,
+            target_type="key_result" if link.parent_key_result_id else "objective",
+            kind=link.kind,
+            weight=link.weight,
+        )  # type: ignore[arg-type]
+        for link in graph.links
+        if link.child_objective_id in in_map and link.parent_node_id in in_map
+    ]
+    return AlignmentMap(
+        cycle_ids=cycle_ids, currency=currency, objectives=objectives, key_results=key_results, edges=edges
+    )

@@ -1,0 +1,221 @@
+"""create_app(): middleware, problem handlers, routers, operations endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
+from fastapi.routing import APIRoute
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from sightline.alignment.routes import router as alignment_router
+from sightline.config import Settings, get_settings
+from sightline.db.engine import create_engine, session_factory
+from sightline.db.migrate import head_revision
+from sightline.errors import ServiceUnavailable
+from sightline.events.routes import router as events_router
+from sightline.http.deps import SESSION_COOKIE
+from sightline.http.idempotency import install_idempotency
+from sightline.http.middleware import RequestContextMiddleware
+from sightline.http.problems import Problem, install_problem_handlers
+from sightline.identity.routes import public_router as auth_public_router
+from sightline.identity.routes import router as identity_router
+from sightline.initiatives.routes import router as initiatives_router
+from sightline.insights.routes import router as insights_router
+from sightline.integrations.crypto import SecretBox
+from sightline.integrations.oidc import OidcClient
+from sightline.integrations.routes import router as integrations_router
+from sightline.integrations.runs import Fetchers
+from sightline.integrations.sso_config import CALLBACK_PATH, START_PATH
+from sightline.integrations.sso_routes import public_router as sso_public_router
+from sightline.integrations.sso_routes import router as sso_router
+from sightline.okrs.routes import router as okrs_router
+from sightline.web import DEFAULT_CLIENT_DIR, install_client
+from sightline.webhooks.routes import router as webhooks_router
+from sightline.webhooks.sender import WebhookSender
+from sightline.webhooks.url_guard import UrlPolicy
+from sightline.worker import background_jobs
+
+API_DESCRIPTION = """
+Sightline manages Objectives and Key Results with line of sight.
+
+* Authenticate with the session cookie from `POST /api/v1/auth/login`, or `Authorization: Bearer <API key>`.
+* Errors are RFC 9457 `application/problem+json` documents.
+* Lists are cursor-paginated (`limit`, `cursor` → `next_cursor`).
+"""
+
+
+class Health(BaseModel):
+    status: str
+    database: str | None = None
+    migration: str | None = None
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+        app.state.engine = engine
+        app.state.session_factory = session_factory(engine)
+        app.state.webhook_sender = WebhookSender.from_settings(settings)  # pings are sent by the API itself
+        # Sources are read by the API too (POST /integrations/{id}/run), under the same URL rules.
+        app.state.integration_fetchers = Fetchers.from_settings(settings, policy=app.state.webhook_policy)
+        stop = asyncio.Event()
+        jobs = []
+        if settings.worker_in_process:
+            jobs = background_jobs(
+                app.state.session_factory,
+                app.state.webhook_sender,
+                settings,
+                database_url,
+                stop,
+                app.state.integration_fetchers,
+            )
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*jobs, return_exceptions=True)
+            await app.state.webhook_sender.aclose()
+            await app.state.integration_fetchers.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Sightline API",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.webhook_policy = UrlPolicy.from_settings(settings)
+    app.state.secret_box = SecretBox.from_settings(settings)
+    app.state.oidc_client = OidcClient(app.state.webhook_policy)
+    app.state.head_revision = head_revision()
+    install_problem_handlers(app)
+    install_idempotency(app)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout_seconds=settings.body_timeout_seconds,
+    )
+
+    app.include_router(_operations_router())
+    app.include_router(auth_public_router)
+    app.include_router(identity_router)
+    app.include_router(okrs_router)
+    app.include_router(insights_router)
+    app.include_router(alignment_router)
+    app.include_router(initiatives_router)
+    app.include_router(events_router)
+    app.include_router(webhooks_router)
+    app.include_router(integrations_router)
+    app.include_router(sso_public_router)
+    app.include_router(sso_router)
+    # Last: the web app answers only what no API route matched.
+    install_client(app, settings.client_dir or DEFAULT_CLIENT_DIR)
+
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original_openapi()
+        add_links(schema)
+        add_security(schema)
+        schema["components"]["schemas"].setdefault(
+            "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+PUBLIC_OPERATIONS = {"/api/v1/signup", "/api/v1/auth/login", START_PATH, CALLBACK_PATH}
+
+
+def add_security(schema: dict[str, Any]) -> None:
+    """Declare how each operation authenticates: an API key as a bearer token, or the session cookie."""
+    schema["components"]["securitySchemes"] = {
+        "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key: `Authorization: Bearer sl_…`"},
+        "session": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": SESSION_COOKIE,
+            "description": "The cookie set by sign-up and sign-in",
+        },
+    }
+    for path, item in schema["paths"].items():
+        if path.startswith("/api/v1") and path not in PUBLIC_OPERATIONS:
+            for operation in item.values():
+                operation["security"] = [{"apiKey": []}, {"session": []}]
+
+
+def add_links(schema: dict[str, Any]) -> None:
+    """OpenAPI links from each create to the operations on what it created (`{id}` of the 201 body),
+    so clients and stateful fuzzing know how responses feed later requests."""
+    paths = schema["paths"]
+    for path, item in paths.items():
+        created = item.get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        links = {}
+        for target, target_item in paths.items():
+            rest = target.removeprefix(path + "/{")
+            if rest == target or "}" not in rest or "{" in rest:
+                continue
+            param = rest.split("}", 1)[0]
+            for operation in target_item.values():
+                links[operation["operationId"]] = {
+                    "operationId": operation["operationId"],
+                    "parameters": {param: "$response.body#/id"},
+                }
+        if links:
+            created["links"] = links
+
+
+def _operations_router() -> APIRouter:
+    # Public: probes and metrics carry no tenant data (put them behind the network edge in production).
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness: the process is up")
+    async def healthz() -> Health:
+        return Health(status="ok")
+
+    @router.get(
+        "/readyz",
+        summary="Readiness: the database answers and migrations are current",
+        responses={503: {"model": Problem, "description": "Not ready"}},
+    )
+    async def readyz(request: Request) -> Health:
+        head = request.app.state.head_revision
+        try:
+            async with request.app.state.engine.connect() as connection:
+                current = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+        except Exception as exc:
+            raise ServiceUnavailable("the database is not reachable") from exc
+        if current != head:
+            raise ServiceUnavailable(f"database at migration {current}, code expects {head}")
+        return Health(status="ok", database="ok", migration=current)
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router

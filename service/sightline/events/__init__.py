@@ -1,0 +1,1 @@
+"""The event log: every change as an immutable row, written in the transaction of the change."""

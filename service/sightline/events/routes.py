@@ -1,0 +1,36 @@
+"""The audit log over HTTP."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from sightline.events import service
+from sightline.http.deps import DbSession, Reader
+from sightline.http.pagination import Page
+from sightline.http.params import Paging
+from sightline.http.problems import problem_responses
+from sightline.okrs.schemas import EventPublic
+
+router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 422))
+
+
+@router.get("/events", tags=["events"], summary="The audit log: every change, oldest first")
+async def list_events(
+    principal: Reader,
+    session: DbSession,
+    paging: Paging,
+    object_id: UUID | None = None,
+    type: Annotated[
+        str | None,
+        Query(
+            max_length=100, pattern=r"^[a-z_]+(\.[a-z_]+|\.\*)*$", description="e.g. check_in.created or objective.*"
+        ),
+    ] = None,
+) -> Page[EventPublic]:
+    rows, cursor = await service.list_events(
+        session, org_id=principal.org_id, params=paging, object_id=object_id, type=type
+    )
+    return Page(items=[EventPublic.model_validate(e, from_attributes=True) for e in rows], next_cursor=cursor)

@@ -1,0 +1,82 @@
+"""Record and list events. `record` is called inside the transaction of the change it describes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from sightline.db.tenancy import scoped
+from sightline.events.models import Event
+from sightline.http.pagination import PageParams, page_of, paginate
+from sightline.webhooks.outbox import fan_out
+
+
+def snapshot(model: BaseModel | None) -> dict[str, Any] | None:
+    return None if model is None else model.model_dump(mode="json")
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    type: str,
+    actor: str,
+    object_type: str,
+    object_id: UUID,
+    now: datetime,
+    before: BaseModel | None = None,
+    after: BaseModel | None = None,
+) -> None:
+    await record_many(
+        session,
+        [
+            Event(
+                org_id=org_id,
+                type=type,
+                actor=actor,
+                object_type=object_type,
+                object_id=object_id,
+                occurred_at=now,
+                before=snapshot(before),
+                after=snapshot(after),
+            )
+        ],
+    )
+
+
+async def record_many(session: AsyncSession, events: Sequence[Event]) -> None:
+    """One INSERT for any number of events (batch check-ins write a thousand at once), then one more
+    statement that queues their webhook deliveries in the same transaction (the outbox)."""
+    if not events:
+        return
+    rows = [e.model_dump(exclude={"seq"}) for e in events]
+    await session.execute(insert(Event), rows)
+    await fan_out(session, events)
+
+
+async def list_events(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    params: PageParams,
+    object_id: UUID | None,
+    type: str | None,
+) -> tuple[list[Event], str | None]:
+    statement = scoped(Event, org_id)
+    if object_id is not None:
+        statement = statement.where(col(Event.object_id) == object_id)
+    if type is not None:
+        # "objective.*" lists a family; anything else is an exact type.
+        if type.endswith(".*"):
+            statement = statement.where(col(Event.type).startswith(type[:-1]))
+        else:
+            statement = statement.where(col(Event.type) == type)
+    rows = list((await session.execute(paginate(statement, Event.occurred_at, Event.seq, params=params))).scalars())
+    return page_of(rows, params, lambda e: (e.occurred_at, e.seq))

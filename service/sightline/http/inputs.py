@@ -1,0 +1,45 @@
+"""Shared shapes for request bodies: unknown fields refused, text cleaned and bounded."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+
+
+class StrictInput(BaseModel):
+    """Base of every request body: an unknown field is a 422, not silently ignored."""
+
+    # No silent trimming: what the contract says (length, pattern) is checked on exactly what was sent.
+    model_config = ConfigDict(extra="forbid")
+
+
+# Control characters (C0 and C1; PostgreSQL cannot even store NUL) are refused in every text field, in the
+# contract itself, so clients and fuzzers see the rule. Single-line fields allow none; long text keeps
+# tab, line feed and carriage return. The patterns work in Python, Rust (pydantic-core) and JavaScript.
+_SINGLE_LINE = r"^[^\s\x00-\x1F\x7F-\x9F]([^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F])?$"
+_LABEL = r"^[^\x00-\x1F\x7F-\x9F]*$"
+_MULTI_LINE = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_SINGLE_LINE)]
+Label = Annotated[str, StringConstraints(max_length=40, pattern=_LABEL)]
+LongText = Annotated[str, StringConstraints(max_length=10_000, pattern=_MULTI_LINE)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=_SINGLE_LINE)]
+_EMAIL = r"^[^@\s\x00-\x1F\x7F-\x9F]+@[^@\s\x00-\x1F\x7F-\x9F]+\.[^@\s\x00-\x1F\x7F-\x9F]+$"
+Email = Annotated[str, StringConstraints(min_length=3, max_length=254, pattern=_EMAIL, to_lower=True)]
+Password = Annotated[str, StringConstraints(min_length=10, max_length=256)]
+
+
+def _iso_only(value: object) -> object:
+    # Pydantic's lax mode would read 0 or "0" as the Unix epoch; the contract says an ISO 8601 string.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", value):
+        raise ValueError("use ISO 8601, e.g. 2026-03-31 or 2026-03-31T09:00:00+02:00")
+    if isinstance(value, int | float):
+        raise ValueError("use ISO 8601, e.g. 2026-03-31 or 2026-03-31T09:00:00+02:00")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_only)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]

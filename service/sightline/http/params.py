@@ -1,0 +1,12 @@
+"""Shared route parameter aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from sightline.http.pagination import PageParams, page_params
+
+IfMatch = Annotated[str | None, Header(description="The ETag you last read; a stale one answers 412")]
+Paging = Annotated[PageParams, Depends(page_params)]

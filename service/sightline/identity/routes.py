@@ -1,0 +1,299 @@
+"""HTTP routes of the identity domain: sign-up, sign-in, me, organisation, members, API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Request, Response, status
+
+from sightline.config import Settings
+from sightline.http.deps import (
+    ROLE_SCOPES,
+    SESSION_COOKIE,
+    Admin,
+    Clock,
+    DbSession,
+    Principal,
+    Reader,
+    current_principal,
+)
+from sightline.http.etag import set_etag
+from sightline.http.idempotency import IdempotentRoute, idempotency, reveals_secret
+from sightline.http.pagination import Page, PageParams, page_params
+from sightline.http.problems import problem_responses
+from sightline.identity import service
+from sightline.identity.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    LoginRequest,
+    Me,
+    MemberCreate,
+    MemberCreated,
+    MemberPublic,
+    MemberUpdate,
+    OrganisationPublic,
+    OrganisationUpdate,
+    SignupRequest,
+    api_key_public,
+    member_public,
+    organisation_public,
+)
+
+
+async def app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+IfMatch = Annotated[str | None, Header(description="ETag from your last read; stale → 412")]
+
+# Public: sign-up and sign-in happen before there is a credential (and so without Idempotency-Key:
+# keys are scoped to an organisation).
+public_router = APIRouter(prefix="/api/v1", tags=["auth"], responses=problem_responses(400, 403, 413, 415, 422))
+router = APIRouter(
+    prefix="/api/v1",
+    responses=problem_responses(400, 401, 403, 413, 415, 422),
+    route_class=IdempotentRoute,
+    dependencies=[Depends(idempotency)],
+)
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def set_session_cookie(request: Request, response: Response, token: str, settings: Settings) -> None:
+    secure = settings.cookie_secure == "always" or (settings.cookie_secure == "auto" and request.url.scheme == "https")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_ttl_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+
+
+def _me(org: object, user: object | None, principal_auth: str, scopes: frozenset[str]) -> Me:
+    return Me(
+        organisation=organisation_public(org),
+        member=member_public(user) if user else None,
+        auth="session" if principal_auth == "session" else "api_key",
+        scopes=sorted(scopes),
+    )
+
+
+@public_router.post(
+    "/signup",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an organisation and its owner",
+    response_model=Me,
+)
+async def signup(
+    body: SignupRequest,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    settings: SettingsDep,
+    now: Clock,
+) -> Me:
+    org, owner, token = await service.signup(
+        session,
+        body=body,
+        settings=settings,
+        now=now,
+        user_agent=request.headers.get("user-agent"),
+        client_address=_client_address(request),
+    )
+    set_session_cookie(request, response, token, settings)
+    return _me(org, owner, "session", frozenset({"read", "write", "admin", "owner"}))
+
+
+@public_router.post(
+    "/auth/login",
+    summary="Sign in with email and password (sets the session cookie)",
+    response_model=Me,
+    responses=problem_responses(401, 409, 429),
+)
+async def login(
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    settings: SettingsDep,
+    now: Clock,
+) -> Me:
+    org, user, token = await service.login(
+        session,
+        request.app.state.session_factory,
+        body=body,
+        settings=settings,
+        now=now,
+        user_agent=request.headers.get("user-agent"),
+        client_address=_client_address(request),
+    )
+    set_session_cookie(request, response, token, settings)
+    return _me(org, user, "session", ROLE_SCOPES[user.role])
+
+
+@router.post("/auth/logout", tags=["auth"], status_code=status.HTTP_204_NO_CONTENT, summary="End the current session")
+async def logout(
+    principal: Annotated[Principal, Depends(current_principal)], session: DbSession, now: Clock
+) -> Response:
+    await service.logout(session, principal=principal, now=now)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", tags=["auth"], summary="Who am I: organisation, member and permissions")
+async def me(principal: Reader, session: DbSession) -> Me:
+    org = await service.get_org(session, org_id=principal.org_id)
+    user = (
+        await service.get_member(session, org_id=principal.org_id, member_id=principal.user_id)
+        if principal.user_id
+        else None
+    )
+    return _me(org, user, "api_key" if principal.api_key_id else "session", principal.scopes)
+
+
+@router.get("/organisation", tags=["organisation"], summary="The organisation and its settings")
+async def get_organisation(principal: Reader, session: DbSession, response: Response) -> OrganisationPublic:
+    org = await service.get_org(session, org_id=principal.org_id)
+    set_etag(response, org.version)
+    return organisation_public(org)
+
+
+@router.patch(
+    "/organisation",
+    tags=["organisation"],
+    summary="Rename or change settings (If-Match required)",
+    responses=problem_responses(412, 428),
+)
+async def update_organisation(
+    body: OrganisationUpdate,
+    principal: Admin,
+    session: DbSession,
+    response: Response,
+    now: Clock,
+    if_match: IfMatch = None,
+) -> OrganisationPublic:
+    org = await service.update_org(session, principal=principal, body=body, if_match=if_match, now=now)
+    set_etag(response, org.version)
+    return organisation_public(org)
+
+
+@router.get("/members", tags=["members"], summary="List active members")
+async def list_members(
+    principal: Reader, session: DbSession, params: Annotated[PageParams, Depends(page_params)]
+) -> Page[MemberPublic]:
+    users, cursor = await service.list_members(session, principal=principal, params=params)
+    return Page(items=[member_public(u) for u in users], next_cursor=cursor)
+
+
+@router.post(
+    "/members",
+    tags=["members"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a member (admin)",
+    responses=problem_responses(409),
+)
+@reveals_secret
+async def add_member(
+    body: MemberCreate, principal: Admin, session: DbSession, response: Response, now: Clock
+) -> MemberCreated:
+    user, generated = await service.add_member(session, principal=principal, body=body, now=now)
+    set_etag(response, user.version)
+    return MemberCreated(**member_public(user).model_dump(), initial_password=generated)
+
+
+@router.get("/members/{member_id}", tags=["members"], summary="Get a member", responses=problem_responses(404))
+async def get_member(member_id: UUID, principal: Reader, session: DbSession, response: Response) -> MemberPublic:
+    user = await service.get_member(session, org_id=principal.org_id, member_id=member_id)
+    set_etag(response, user.version)
+    return member_public(user)
+
+
+@router.patch(
+    "/members/{member_id}",
+    tags=["members"],
+    summary="Rename or change the role of a member (admin)",
+    responses=problem_responses(404, 409, 412),
+)
+async def update_member(
+    member_id: UUID,
+    body: MemberUpdate,
+    principal: Admin,
+    session: DbSession,
+    response: Response,
+    now: Clock,
+    if_match: IfMatch = None,
+) -> MemberPublic:
+    user = await service.update_member(
+        session, principal=principal, member_id=member_id, body=body, if_match=if_match, now=now
+    )
+    set_etag(response, user.version)
+    return member_public(user)
+
+
+@router.delete(
+    "/members/{member_id}",
+    tags=["members"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a member: deactivated, sessions ended (admin)",
+    responses=problem_responses(404, 409),
+)
+async def remove_member(member_id: UUID, principal: Admin, session: DbSession, now: Clock) -> Response:
+    await service.remove_member(session, principal=principal, member_id=member_id, now=now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/api-keys", tags=["api-keys"], summary="List API keys (admin; secrets are never shown again)")
+async def list_api_keys(
+    principal: Admin, session: DbSession, params: Annotated[PageParams, Depends(page_params)]
+) -> Page[ApiKeyPublic]:
+    keys, cursor = await service.list_api_keys(session, principal=principal, params=params)
+    return Page(items=[api_key_public(k) for k in keys], next_cursor=cursor)
+
+
+@router.post(
+    "/api-keys",
+    tags=["api-keys"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an API key; the secret is in this response only (admin)",
+)
+@reveals_secret
+async def create_api_key(
+    body: ApiKeyCreate, principal: Admin, session: DbSession, response: Response, now: Clock
+) -> ApiKeyCreated:
+    key, secret = await service.create_api_key(session, principal=principal, body=body, now=now)
+    set_etag(response, key.version)
+    return ApiKeyCreated(**api_key_public(key).model_dump(), secret=secret)
+
+
+@router.get(
+    "/api-keys/{key_id}",
+    tags=["api-keys"],
+    summary="Get an API key (admin)",
+    responses=problem_responses(404),
+)
+async def get_api_key(key_id: UUID, principal: Admin, session: DbSession, response: Response) -> ApiKeyPublic:
+    key = await service.get_api_key(session, principal=principal, key_id=key_id)
+    set_etag(response, key.version)
+    return api_key_public(key)
+
+
+@router.delete(
+    "/api-keys/{key_id}",
+    tags=["api-keys"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke an API key: refused from the next request on (admin)",
+    responses=problem_responses(404),
+)
+async def revoke_api_key(key_id: UUID, principal: Admin, session: DbSession, now: Clock) -> Response:
+    await service.revoke_api_key(session, principal=principal, key_id=key_id, now=now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,186 @@
+"""API shapes of the identity domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+from uuid import UUID
+from zoneinfo import available_timezones
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from sightline.http.inputs import Email, Name, Password, StrictInput
+
+Role = Literal["owner", "admin", "member", "viewer"]
+Scope = Literal["read", "write", "admin"]
+Cadence = Literal["weekly", "biweekly", "monthly", "quarterly"]
+
+
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _unique_currencies(value: list[str] | None) -> list[str] | None:
+    return None if value is None else sorted(set(value))
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())  # scans the zoneinfo files: once per process, not per read
+
+
+def _known_zone(value: str | None) -> str | None:
+    if value is not None and value not in _zones():
+        raise ValueError("not an IANA time zone such as Europe/Berlin")
+    return value
+
+
+class OrganisationSettings(BaseModel):
+    """Per-organisation settings; the status thresholds follow PRODUCT.md section 3."""
+
+    on_track_gap: float = Field(0.10, ge=0, le=1, description="Gap of progress behind pace still on track")
+    at_risk_gap: float = Field(0.25, ge=0, le=1, description="Gap up to which a result is at risk")
+    low_confidence: int = Field(3, ge=0, le=10, description="Confidence at or below this turns on_track into at_risk")
+    default_cadence: Cadence = "weekly"
+    currency: str = Field("EUR", pattern=r"^[A-Z]{3}$", description="The organisation's currency (ISO 4217)")
+    accepted_currencies: list[CurrencyCode] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Further currencies initiatives may use besides `currency`; any other is refused",
+    )
+    time_zone: str = "Europe/Berlin"
+    low_ambition_threshold: float = Field(
+        0.0, ge=-1, le=10, description="A key result whose ambition is at or below this is flagged low_ambition"
+    )
+
+    _zone = field_validator("time_zone")(lambda cls, value: _known_zone(value))
+    _currencies = field_validator("accepted_currencies")(lambda cls, value: _unique_currencies(value))
+
+
+class OrganisationSettingsUpdate(StrictInput):
+    on_track_gap: float | None = Field(None, ge=0, le=1)
+    at_risk_gap: float | None = Field(None, ge=0, le=1)
+    low_confidence: int | None = Field(None, ge=0, le=10)
+    default_cadence: Cadence | None = None
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    accepted_currencies: list[CurrencyCode] | None = Field(None, max_length=20, description="Replaces the list")
+    time_zone: str | None = None
+    low_ambition_threshold: float | None = Field(None, ge=-1, le=10)
+
+    _zone = field_validator("time_zone")(lambda cls, value: _known_zone(value))
+    _currencies = field_validator("accepted_currencies")(lambda cls, value: _unique_currencies(value))
+
+
+class OrganisationPublic(BaseModel):
+    id: UUID
+    name: str
+    settings: OrganisationSettings
+    created_at: datetime
+
+
+class OrganisationUpdate(StrictInput):
+    name: Name | None = None
+    settings: OrganisationSettingsUpdate | None = None
+
+
+class SignupRequest(StrictInput):
+    organisation_name: Name
+    name: Name
+    email: Email
+    password: Password
+
+
+class LoginRequest(StrictInput):
+    email: Email
+    password: str = Field(min_length=1, max_length=256)
+    organisation_id: UUID | None = Field(
+        None, description="Needed only when the email belongs to several organisations"
+    )
+
+
+class MemberPublic(BaseModel):
+    id: UUID
+    email: str
+    name: str
+    role: Role
+    active: bool
+    created_at: datetime
+
+
+class MemberCreate(StrictInput):
+    email: Email
+    name: Name
+    role: Role = "member"
+    password: Password | None = Field(None, description="Initial password; generated and returned once if omitted")
+
+
+class MemberCreated(MemberPublic):
+    initial_password: str | None = Field(None, description="Shown once when the password was generated")
+
+
+class MemberUpdate(StrictInput):
+    name: Name | None = None
+    role: Role | None = None
+
+
+class Me(BaseModel):
+    organisation: OrganisationPublic
+    member: MemberPublic | None = Field(description="The signed-in person; for an API key, the admin who made it")
+    auth: Literal["session", "api_key"]
+    scopes: list[str]
+
+
+class ApiKeyCreate(StrictInput):
+    name: Name
+    scopes: list[Scope] = Field(min_length=1, max_length=3)
+
+    @field_validator("scopes")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+
+class ApiKeyPublic(BaseModel):
+    id: UUID
+    name: str
+    prefix: str = Field(description="First characters of the secret, to recognise the key")
+    scopes: list[Scope]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    secret: str = Field(description="The key itself: shown only in this response, store it now")
+
+
+def organisation_public(org: Any) -> OrganisationPublic:
+    return OrganisationPublic(
+        id=org.org_id,
+        name=org.name,
+        settings=OrganisationSettings.model_validate(org.settings),
+        created_at=org.created_at,
+    )
+
+
+def member_public(user: Any) -> MemberPublic:
+    return MemberPublic(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        active=user.deactivated_at is None,
+        created_at=user.created_at,
+    )
+
+
+def api_key_public(key: Any) -> ApiKeyPublic:
+    return ApiKeyPublic(
+        id=key.id,
+        name=key.name,
+        prefix=key.prefix,
+        scopes=key.scopes,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        revoked_at=key.revoked_at,
+    )

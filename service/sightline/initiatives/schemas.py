@@ -1,0 +1,150 @@
+"""API shapes of initiatives. Money is a Decimal: accepted as a JSON number or string, always sent as a string."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field, PlainSerializer, StringConstraints, WithJsonSchema
+
+from sightline.http.inputs import IsoDate, LongText, Name, Reason, StrictInput
+
+CENT = Decimal("0.01")
+SHARE_QUANTUM = Decimal("0.0001")
+
+InitiativeKind = Literal["campaign", "program", "project", "task"]
+InitiativeState = Literal["planned", "in_progress", "done", "dropped"]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def money_text(value: Decimal) -> str:
+    """Two decimals, plain notation, no negative zero: "1250.00"."""
+    quantized = value.quantize(CENT)
+    return f"{quantized if quantized != 0 else Decimal('0.00'):f}"
+
+
+def share_text(value: Decimal) -> str:
+    return f"{value.quantize(SHARE_QUANTUM):f}"
+
+
+# Input: a JSON number (1250.5) or string ("1250.50"); at most two decimals and 12 digits before the point.
+Money = Annotated[
+    Decimal,
+    Field(max_digits=14, decimal_places=2, allow_inf_nan=False, examples=["1250.00"]),
+]
+Budget = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False, examples=["5000.00"])]
+Share = Annotated[
+    Decimal,
+    Field(gt=0, le=1, max_digits=5, decimal_places=4, allow_inf_nan=False, examples=["0.25"]),
+]
+# Output: always a string with a fixed number of decimals, so no client ever parses money into a float.
+MoneyText = Annotated[
+    Decimal,
+    PlainSerializer(money_text, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1250.00"]}, mode="serialization"),
+]
+ShareText = Annotated[
+    Decimal,
+    PlainSerializer(share_text, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "pattern": r"^[01]\.\d{4}$", "examples": ["0.2500"]}, mode="serialization"),
+]
+
+
+class KeyResultLink(StrictInput):
+    key_result_id: UUID
+    share: Share | None = Field(
+        None,
+        description="Part of the initiative's money allocated to this key result, in (0, 1]. Without a share, the "
+        "link gets an equal part of what the explicit shares leave.",
+    )
+
+
+class KeyResultLinks(StrictInput):
+    key_results: list[KeyResultLink] = Field(max_length=200, description="Replaces every link of the initiative")
+
+
+class InitiativeCreate(StrictInput):
+    title: Name
+    description: LongText = ""
+    kind: InitiativeKind = "project"
+    owner_id: UUID | None = Field(None, description="A member of the organisation; defaults to the caller")
+    team_id: UUID | None = None
+    state: InitiativeState = "planned"
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = Field(None, description="Inclusive; on or after start_date")
+    planned_budget: Budget = Decimal("0.00")
+    currency: CurrencyCode | None = Field(
+        None, description="The organisation's currency (the default) or one of its accepted_currencies"
+    )
+    key_results: list[KeyResultLink] = Field(default_factory=list, max_length=200)
+
+
+class InitiativeUpdate(StrictInput):
+    title: Name | None = None
+    description: LongText | None = None
+    kind: InitiativeKind | None = None
+    owner_id: UUID | None = None
+    team_id: UUID | None = Field(None, description="null removes the team")
+    state: InitiativeState | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
+    planned_budget: Budget | None = None
+    currency: CurrencyCode | None = Field(None, description="Only while the initiative has no spend entries")
+
+
+class KeyResultAllocation(BaseModel):
+    key_result_id: UUID
+    share: ShareText | None = Field(description="The share given on the link; null = split equally")
+    effective_share: ShareText = Field(description="The share applied (rounded to 4 decimals for display)")
+    allocated_budget: MoneyText
+    allocated_spend: MoneyText = Field(description="Spend to date allocated to this key result")
+
+
+class InitiativePublic(BaseModel):
+    id: UUID
+    title: str
+    description: str
+    kind: InitiativeKind
+    owner_id: UUID
+    team_id: UUID | None
+    state: InitiativeState
+    start_date: date | None
+    end_date: date | None
+    currency: str
+    planned_budget: MoneyText
+    actual_spend: MoneyText = Field(description="Sum of the spend entries dated on or before `as_of` (all of them)")
+    remaining_budget: MoneyText = Field(description="planned_budget − actual_spend; negative when over budget")
+    as_of: date | None = Field(description="The date the spend figures are taken at; null = everything recorded")
+    key_results: list[KeyResultAllocation]
+    unallocated_share: ShareText = Field(description="Part of the money linked to no key result")
+    unallocated_spend: MoneyText
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SpendCreate(StrictInput):
+    amount: Money = Field(
+        description="In the initiative's currency. Negative = a correction of earlier spend (needs a reason)"
+    )
+    spent_on: IsoDate | None = Field(
+        None, description="When the money was spent; defaults to today, never in the future"
+    )
+    note: LongText = ""
+    reason: Reason | None = Field(None, description="Required with a negative amount, refused otherwise")
+    currency: CurrencyCode | None = Field(None, description="If given, must be the initiative's currency")
+
+
+class SpendEntryPublic(BaseModel):
+    id: UUID
+    initiative_id: UUID
+    amount: MoneyText
+    currency: str
+    spent_on: date
+    note: str
+    reason: str | None
+    author_id: UUID | None
+    actor: str
+    created_at: datetime

@@ -1,0 +1,386 @@
+"""Initiatives: create, read, edit, delete, and the set of key results each one is linked to."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+from uuid import UUID
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from sightline.db.tenancy import scoped
+from sightline.errors import Conflict, Invalid, NotFound
+from sightline.events import service as events
+from sightline.http.deps import Principal
+from sightline.http.etag import check_if_match
+from sightline.http.pagination import PageParams, page_of, paginate
+from sightline.identity.service import get_org, org_settings
+from sightline.initiatives.allocation import Link, effective_shares, split, unallocated_share
+from sightline.initiatives.links import checked_links, write_links
+from sightline.initiatives.models import Initiative, InitiativeKeyResult, SpendEntry
+from sightline.initiatives.schemas import (
+    InitiativeCreate,
+    InitiativePublic,
+    InitiativeUpdate,
+    KeyResultAllocation,
+    KeyResultLink,
+)
+from sightline.okrs.models import KeyResult, Objective
+from sightline.okrs.teams import ensure_users, get_team
+
+EDITABLE = (
+    "title",
+    "description",
+    "kind",
+    "owner_id",
+    "team_id",
+    "state",
+    "start_date",
+    "end_date",
+    "planned_budget",
+    "currency",
+)
+NULLABLE = {"team_id", "start_date", "end_date"}
+
+
+def _decimal(value: Fraction) -> Decimal:
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def initiative_public(
+    initiative: Initiative, links: list[Link], spend: Decimal, as_of: date | None
+) -> InitiativePublic:
+    shares = effective_shares(links)
+    spend_split = split(spend, links)
+    budget_split = split(initiative.planned_budget, links)
+    return InitiativePublic(
+        id=initiative.id,
+        title=initiative.title,
+        description=initiative.description,
+        kind=initiative.kind,  # type: ignore[arg-type]
+        owner_id=initiative.owner_id,
+        team_id=initiative.team_id,
+        state=initiative.state,  # type: ignore[arg-type]
+        start_date=initiative.start_date,
+        end_date=initiative.end_date,
+        currency=initiative.currency,
+        planned_budget=initiative.planned_budget,
+        actual_spend=spend,
+        remaining_budget=initiative.planned_budget - spend,
+        as_of=as_of,
+        key_results=[
+            KeyResultAllocation(
+                key_result_id=link.key_result_id,
+                share=link.share,
+                effective_share=_decimal(shares[link.key_result_id]),
+                allocated_budget=budget_split.allocated[link.key_result_id],
+                allocated_spend=spend_split.allocated[link.key_result_id],
+            )
+            for link in links
+        ],
+        unallocated_share=_decimal(unallocated_share(links)),
+        unallocated_spend=spend_split.unallocated,
+        version=initiative.version,
+        created_at=initiative.created_at,
+        updated_at=initiative.updated_at,
+    )
+
+
+async def spend_totals(
+    session: AsyncSession, *, org_id: UUID, initiative_ids: list[UUID], as_of: date | None
+) -> dict[UUID, Decimal]:
+    """Spend to date per initiative (entries dated on or before `as_of`, or all): one statement."""
+    statement = (
+        select(col(SpendEntry.initiative_id), func.sum(col(SpendEntry.amount)))
+        .where(col(SpendEntry.org_id) == org_id, col(SpendEntry.initiative_id).in_(initiative_ids))
+        .group_by(col(SpendEntry.initiative_id))
+    )
+    if as_of is not None:
+        statement = statement.where(col(SpendEntry.spent_on) <= as_of)
+    totals = {initiative_id: Decimal("0.00") for initiative_id in initiative_ids}
+    for initiative_id, total in (await session.execute(statement)).all():
+        totals[initiative_id] = total
+    return totals
+
+
+async def publics(
+    session: AsyncSession, *, org_id: UUID, initiatives: list[Initiative], as_of: date | None = None
+) -> list[InitiativePublic]:
+    """Initiatives with their links and spend: two statements for any number of initiatives."""
+    if not initiatives:
+        return []
+    ids = [i.id for i in initiatives]
+    # Plain columns, not ORM objects: links are replaced with Core statements the identity map would not see.
+    link_rows = await session.execute(
+        select(
+            col(InitiativeKeyResult.initiative_id),
+            col(InitiativeKeyResult.key_result_id),
+            col(InitiativeKeyResult.share),
+        )
+        .where(col(InitiativeKeyResult.org_id) == org_id, col(InitiativeKeyResult.initiative_id).in_(ids))
+        .order_by(col(InitiativeKeyResult.created_at), col(InitiativeKeyResult.key_result_id))
+    )
+    links: dict[UUID, list[Link]] = defaultdict(list)
+    for initiative_id, key_result_id, share in link_rows.all():
+        links[initiative_id].append(Link(key_result_id=key_result_id, share=share))
+    totals = await spend_totals(session, org_id=org_id, initiative_ids=ids, as_of=as_of)
+    return [initiative_public(i, links[i.id], totals[i.id], as_of) for i in initiatives]
+
+
+async def get_initiative(session: AsyncSession, *, org_id: UUID, initiative_id: UUID, lock: bool = False) -> Initiative:
+    statement = scoped(Initiative, org_id).where(col(Initiative.id) == initiative_id)
+    initiative = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
+    if initiative is None:
+        raise NotFound("initiative")
+    return initiative
+
+
+async def read_initiative(
+    session: AsyncSession, *, org_id: UUID, initiative_id: UUID, as_of: date | None
+) -> InitiativePublic:
+    initiative = await get_initiative(session, org_id=org_id, initiative_id=initiative_id)
+    return (await publics(session, org_id=org_id, initiatives=[initiative], as_of=as_of))[0]
+
+
+def _linked_to(org_id: UUID, *conditions: object) -> object:
+    """EXISTS a link of the listed initiative to a key result matching `conditions`."""
+    return (
+        exists()
+        .where(
+            col(InitiativeKeyResult.org_id) == org_id,
+            col(InitiativeKeyResult.initiative_id) == col(Initiative.id),
+            *conditions,  # type: ignore[arg-type]
+        )
+        .correlate(Initiative)
+    )
+
+
+async def list_initiatives(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    params: PageParams,
+    as_of: date | None,
+    team_id: UUID | None = None,
+    owner_id: UUID | None = None,
+    state: str | None = None,
+    kind: str | None = None,
+    key_result_id: UUID | None = None,
+    objective_id: UUID | None = None,
+    cycle_id: UUID | None = None,
+    linked: bool | None = None,
+) -> tuple[list[InitiativePublic], str | None]:
+    statement = scoped(Initiative, org_id)
+    for column, value in (
+        (Initiative.team_id, team_id),
+        (Initiative.owner_id, owner_id),
+        (Initiative.state, state),
+        (Initiative.kind, kind),
+    ):
+        if value is not None:
+            statement = statement.where(col(column) == value)
+    if key_result_id is not None:
+        statement = statement.where(_linked_to(org_id, col(InitiativeKeyResult.key_result_id) == key_result_id))  # type: ignore[arg-type]
+    if objective_id is not None or cycle_id is not None:
+        key_results = select(col(KeyResult.id)).where(col(KeyResult.org_id) == org_id)
+        if objective_id is not None:
+            key_results = key_results.where(col(KeyResult.objective_id) == objective_id)
+        if cycle_id is not None:
+            key_results = key_results.join(
+                Objective,
+                and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
+            ).where(col(Objective.cycle_id) == cycle_id)
+        statement = statement.where(_linked_to(org_id, col(InitiativeKeyResult.key_result_id).in_(key_results)))  # type: ignore[arg-type]
+    if linked is not None:
+        any_link = _linked_to(org_id)
+        statement = statement.where(any_link if linked else ~any_link)  # type: ignore[arg-type,operator]
+    rows = list(
+        (await session.execute(paginate(statement, Initiative.created_at, Initiative.id, params=params))).scalars()
+    )
+    page, cursor = page_of(rows, params, lambda i: (i.created_at, i.id))
+    return await publics(session, org_id=org_id, initiatives=page, as_of=as_of), cursor
+
+
+async def _check_currency(session: AsyncSession, org_id: UUID, currency: str) -> None:
+    settings = org_settings(await get_org(session, org_id=org_id))
+    allowed = [settings.currency, *settings.accepted_currencies]
+    if currency not in allowed:
+        raise Invalid(
+            "body.currency",
+            f"{currency} is not accepted here; use {' or '.join(dict.fromkeys(allowed))} "
+            "(an admin can add currencies in the organisation settings, accepted_currencies)",
+        )
+
+
+async def _validate(
+    session: AsyncSession, org_id: UUID, initiative: Initiative, *, owner_changed: bool, team_changed: bool
+) -> None:
+    if initiative.start_date and initiative.end_date and initiative.end_date < initiative.start_date:
+        raise Invalid("body.end_date", "must be on or after start_date")
+    if owner_changed:
+        await ensure_users(session, org_id, {initiative.owner_id}, "body.owner_id")
+    if team_changed and initiative.team_id is not None:
+        team = await get_team(session, org_id=org_id, team_id=initiative.team_id)
+        if team.archived_at is not None:
+            raise Invalid("body.team_id", "the team is archived")
+
+
+async def create_initiative(
+    session: AsyncSession, *, principal: Principal, body: InitiativeCreate, now: datetime
+) -> InitiativePublic:
+    org_id = principal.org_id
+    owner_id = body.owner_id or principal.user_id
+    if owner_id is None:
+        raise Invalid("body.owner_id", "required when the API key has no creating member")
+    currency = body.currency or org_settings(await get_org(session, org_id=org_id)).currency
+    await _check_currency(session, org_id, currency)
+    initiative = Initiative(
+        org_id=org_id,
+        title=body.title,
+        description=body.description,
+        kind=body.kind,
+        owner_id=owner_id,
+        team_id=body.team_id,
+        state=body.state,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        planned_budget=body.planned_budget,
+        currency=currency,
+        created_at=now,
+        updated_at=now,
+    )
+    await _validate(session, org_id, initiative, owner_changed=True, team_changed=True)
+    links = await checked_links(session, org_id, body.key_results)
+    session.add(initiative)
+    await session.flush()
+    await write_links(session, org_id, initiative.id, links, now, replace=False)
+    public = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
+    await events.record(
+        session,
+        org_id=org_id,
+        type="initiative.created",
+        actor=principal.actor,
+        object_type="initiative",
+        object_id=initiative.id,
+        now=now,
+        after=public,
+    )
+    return public
+
+
+async def _has_spend(session: AsyncSession, org_id: UUID, initiative_id: UUID) -> bool:
+    return bool(
+        (
+            await session.execute(
+                select(exists().where(col(SpendEntry.org_id) == org_id, col(SpendEntry.initiative_id) == initiative_id))
+            )
+        ).scalar()
+    )
+
+
+async def update_initiative(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    initiative_id: UUID,
+    body: InitiativeUpdate,
+    if_match: str | None,
+    now: datetime,
+) -> InitiativePublic:
+    org_id = principal.org_id
+    initiative = await get_initiative(session, org_id=org_id, initiative_id=initiative_id, lock=True)
+    check_if_match(if_match, initiative.version, required=True)
+    before = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
+    fields = body.model_fields_set
+    for field in EDITABLE:
+        if field in fields:
+            value = getattr(body, field)
+            if value is None and field not in NULLABLE:
+                raise Invalid(f"body.{field}", "cannot be null")
+            setattr(initiative, field, value)
+    if "currency" in fields and initiative.currency != before.currency:
+        await _check_currency(session, org_id, initiative.currency)
+        if await _has_spend(session, org_id, initiative.id):
+            raise Conflict(f"the initiative has spend recorded in {before.currency}; its currency cannot change")
+    await _validate(session, org_id, initiative, owner_changed="owner_id" in fields, team_changed="team_id" in fields)
+    initiative.version += 1
+    initiative.updated_at = now
+    await session.flush()
+    after = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
+    await events.record(
+        session,
+        org_id=org_id,
+        type="initiative.updated",
+        actor=principal.actor,
+        object_type="initiative",
+        object_id=initiative.id,
+        now=now,
+        before=before,
+        after=after,
+    )
+    return after
+
+
+async def replace_key_results(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    initiative_id: UUID,
+    links: list[KeyResultLink],
+    if_match: str | None,
+    now: datetime,
+) -> InitiativePublic:
+    """Replace the whole set of links. An identical set changes nothing (no new version, no event)."""
+    org_id = principal.org_id
+    initiative = await get_initiative(session, org_id=org_id, initiative_id=initiative_id, lock=True)
+    check_if_match(if_match, initiative.version, required=True)
+    links = await checked_links(session, org_id, links)
+    before = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
+    current = {(link.key_result_id, link.share) for link in before.key_results}
+    if current == {(link.key_result_id, link.share) for link in links} and len(current) == len(links):
+        return before
+    await write_links(session, org_id, initiative.id, links, now, replace=True)
+    initiative.version += 1
+    initiative.updated_at = now
+    await session.flush()
+    after = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
+    await events.record(
+        session,
+        org_id=org_id,
+        type="initiative.linked",
+        actor=principal.actor,
+        object_type="initiative",
+        object_id=initiative.id,
+        now=now,
+        before=before,
+        after=after,
+    )
+    return after
+
+
+async def delete_initiative(
+    session: AsyncSession, *, principal: Principal, initiative_id: UUID, if_match: str | None, now: datetime
+) -> None:
+    """Delete an initiative and its links — only while no spend is recorded (then set its state to dropped)."""
+    org_id = principal.org_id
+    initiative = await get_initiative(session, org_id=org_id, initiative_id=initiative_id, lock=True)
+    check_if_match(if_match, initiative.version, required=True)
+    if await _has_spend(session, org_id, initiative.id):
+        raise Conflict("the initiative has spend recorded, which is kept as history; set its state to dropped instead")
+    before = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
+    await session.delete(initiative)  # its links go with it (ON DELETE CASCADE)
+    await session.flush()
+    await events.record(
+        session,
+        org_id=org_id,
+        type="initiative.deleted",
+        actor=principal.actor,
+        object_type="initiative",
+        object_id=initiative.id,
+        now=now,
+        before=before,
+    )

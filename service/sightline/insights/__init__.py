@@ -1,0 +1,1 @@
+"""Insights: the scoreboard and measures of the OKR process itself (ambition, honesty, calibration, grades)."""

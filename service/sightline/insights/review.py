@@ -1,0 +1,270 @@
+"""A team's 15-minute review: what needs talking about, worst first; and the record that a review happened.
+
+The agenda covers the team's active objectives in active cycles. An item is a key result with at least
+one reason — off track, at risk, a confidence drop since `since`, a missing check-in — ranked by
+`severity` (rules below, documented in docs/readme/insights.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+from uuid import UUID
+
+from sqlalchemy import and_, exists, select, text
+from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from sightline import scoring
+from sightline.db.tenancy import scoped
+from sightline.errors import Invalid
+from sightline.events import service as events
+from sightline.http.deps import Principal
+from sightline.http.pagination import PageParams, page_of, paginate
+from sightline.insights.facts import load_names
+from sightline.insights.models import TeamReview
+from sightline.insights.schemas import AgendaItem, ReviewAgenda, ReviewReason, TeamReviewCreate, TeamReviewPublic
+from sightline.okrs.cycles import load_calendars
+from sightline.okrs.derive import expected
+from sightline.okrs.models import CheckIn, Cycle, KeyResult, Objective
+from sightline.okrs.teams import get_team
+from sightline.scoring import Cadence, Status
+
+DEFAULT_WINDOW = timedelta(days=7)  # without a previous review, look back one week
+CLOCK_SKEW = timedelta(minutes=1)
+STATUS_WEIGHT = {Status.off_track: 3.0, Status.at_risk: 2.0}
+CONFIDENCE_POINTS_PER_UNIT = 5  # a drop of 5 confidence points weighs as much as one status step
+MISSING_CHECK_IN_WEIGHT = 1.0
+
+
+def severity(*, status: Status, behind: float, confidence_drop: int | None, missing_check_in: bool) -> float:
+    """Off track 3, at risk 2 (plus how far behind plan, 0–1); + confidence drop / 5; + 1 for a missing check-in."""
+    value = STATUS_WEIGHT.get(status, 0.0)
+    if status in STATUS_WEIGHT:
+        value += max(0.0, min(1.0, behind))
+    if confidence_drop is not None and confidence_drop > 0:
+        value += confidence_drop / CONFIDENCE_POINTS_PER_UNIT
+    if missing_check_in:
+        value += MISSING_CHECK_IN_WEIGHT
+    return value
+
+
+def reasons_for(*, status: Status, confidence_drop: int | None, missing_check_in: bool) -> list[ReviewReason]:
+    reasons: list[ReviewReason] = []
+    if status is Status.off_track:
+        reasons.append("off_track")
+    elif status is Status.at_risk:
+        reasons.append("at_risk")
+    if confidence_drop is not None and confidence_drop > 0:
+        reasons.append("confidence_drop")
+    if missing_check_in:
+        reasons.append("missing_check_in")
+    return reasons
+
+
+def review_public(review: TeamReview) -> TeamReviewPublic:
+    return TeamReviewPublic.model_validate(review, from_attributes=True)
+
+
+async def _team_ids(session: AsyncSession, org_id: UUID, team_id: UUID, include_sub_teams: bool) -> list[UUID]:
+    if not include_sub_teams:
+        return [team_id]
+    rows = await session.execute(
+        text("""
+        WITH RECURSIVE subtree(id) AS (
+            SELECT id FROM teams WHERE org_id = :org AND id = :team
+            UNION
+            SELECT t.id FROM teams t JOIN subtree s ON t.org_id = :org AND t.parent_id = s.id
+        ) SELECT id FROM subtree"""),
+        {"org": org_id, "team": team_id},
+    )
+    return list(rows.scalars())
+
+
+async def _previous_review(session: AsyncSession, org_id: UUID, team_id: UUID, before: datetime) -> TeamReview | None:
+    return (
+        await session.execute(
+            scoped(TeamReview, org_id)
+            .where(col(TeamReview.team_id) == team_id, col(TeamReview.held_at) <= before)
+            .order_by(col(TeamReview.held_at).desc(), col(TeamReview.created_at).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def _confidence_at(
+    session: AsyncSession, org_id: UUID, key_result_ids: list[UUID], since: datetime
+) -> dict[UUID, int | None]:
+    """The confidence of each key result's current check-in as it was known at `since` (recorded by then)."""
+    if not key_result_ids:
+        return {}
+    correction = aliased(CheckIn)
+    rows = await session.execute(
+        select(col(CheckIn.key_result_id), col(CheckIn.confidence))
+        .where(
+            col(CheckIn.org_id) == org_id,
+            col(CheckIn.key_result_id).in_(key_result_ids),
+            col(CheckIn.created_at) <= since,
+            ~exists().where(
+                col(correction.org_id) == col(CheckIn.org_id),
+                col(correction.corrects) == col(CheckIn.id),
+                col(correction.created_at) <= since,
+            ),
+        )
+        .ext(distinct_on(col(CheckIn.key_result_id)))
+        .order_by(col(CheckIn.key_result_id), col(CheckIn.checked_in_at).desc(), col(CheckIn.seq).desc())
+    )
+    return {r.key_result_id: r.confidence for r in rows}
+
+
+async def agenda(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    team_id: UUID,
+    since: datetime | None,
+    include_sub_teams: bool,
+    now: datetime,
+) -> ReviewAgenda:
+    team = await get_team(session, org_id=org_id, team_id=team_id)
+    previous = await _previous_review(session, org_id, team.id, now)
+    since_from: Literal["query", "previous_review", "default"]
+    if since is not None:
+        if since.tzinfo is None:
+            raise Invalid("query.since", "give a time zone offset (ISO 8601)")
+        since_from = "query"
+    elif previous is not None:
+        since, since_from = previous.held_at, "previous_review"
+    else:
+        since, since_from = now - DEFAULT_WINDOW, "default"
+    team_ids = await _team_ids(session, org_id, team.id, include_sub_teams)
+    rows = (
+        await session.execute(
+            select(KeyResult, col(Objective.title), col(Objective.cycle_id))
+            .join(
+                Objective,
+                and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
+            )
+            .join(Cycle, and_(col(Cycle.org_id) == col(Objective.org_id), col(Cycle.id) == col(Objective.cycle_id)))
+            .where(
+                col(KeyResult.org_id) == org_id,
+                col(KeyResult.archived_at).is_(None),
+                col(Objective.team_id).in_(team_ids),
+                col(Objective.state) == "active",
+                col(Cycle.state) == "active",
+            )
+        )
+    ).all()
+    calendars = await load_calendars(session, org_id=org_id, cycle_ids={cycle_id for _, _, cycle_id in rows})
+    before = await _confidence_at(session, org_id, [kr.id for kr, _, _ in rows], since)
+    names = await load_names(session, org_id=org_id, user_ids={kr.owner_id for kr, _, _ in rows})
+    items = []
+    for kr, objective_title, cycle_id in rows:
+        calendar = calendars[cycle_id]
+        _, expected_progress = expected(kr, calendar=calendar, now=now)
+        status = Status(kr.status)
+        then = before.get(kr.id)
+        drop = then - kr.latest_confidence if then is not None and kr.latest_confidence is not None else None
+        missing = scoring.is_stale(
+            last_check_in_at=kr.last_check_in_at, cycle_start=calendar.start, cadence=Cadence(kr.cadence), now=now
+        )
+        reasons = reasons_for(status=status, confidence_drop=drop, missing_check_in=missing)
+        if not reasons:
+            continue
+        items.append(
+            AgendaItem(
+                key_result_id=kr.id,
+                title=kr.title,
+                objective_id=kr.objective_id,
+                objective_title=objective_title,
+                cycle_id=cycle_id,
+                owner_id=kr.owner_id,
+                owner_name=names.person(kr.owner_id),
+                status=status,
+                progress=kr.progress,
+                expected_progress=expected_progress,
+                latest_confidence=kr.latest_confidence,
+                confidence_at_since=then,
+                confidence_drop=drop,
+                last_check_in_at=kr.last_check_in_at,
+                reasons=reasons,
+                severity=severity(
+                    status=status,
+                    behind=expected_progress - kr.progress,
+                    confidence_drop=drop,
+                    missing_check_in=missing,
+                ),
+            )
+        )
+    items.sort(key=lambda item: (-item.severity, item.title, str(item.key_result_id)))
+    return ReviewAgenda(
+        team_id=team.id,
+        team_name=team.name,
+        include_sub_teams=include_sub_teams,
+        since=since,
+        since_from=since_from,
+        as_of=now,
+        key_results_reviewed=len(rows),
+        items=items,
+        previous_review=review_public(previous) if previous else None,
+    )
+
+
+async def record_review(
+    session: AsyncSession, *, principal: Principal, team_id: UUID, body: TeamReviewCreate, now: datetime
+) -> TeamReviewPublic:
+    """Record that the team reviewed its OKRs; its time becomes the next agenda's default `since`."""
+    org_id = principal.org_id
+    team = await get_team(session, org_id=org_id, team_id=team_id)
+    held_at = body.held_at or now
+    if held_at.tzinfo is None:
+        raise Invalid("body.held_at", "give a time zone offset (ISO 8601)")
+    if held_at > now + CLOCK_SKEW:
+        raise Invalid("body.held_at", "lies in the future")
+    since = body.since
+    if since is None:
+        previous = await _previous_review(session, org_id, team.id, held_at)
+        since = previous.held_at if previous else held_at - DEFAULT_WINDOW
+    elif since.tzinfo is None:
+        raise Invalid("body.since", "give a time zone offset (ISO 8601)")
+    if since > held_at:
+        raise Invalid("body.since", "must not be after held_at")
+    review = TeamReview(
+        org_id=org_id,
+        team_id=team.id,
+        held_at=held_at,
+        since=since,
+        notes=body.notes,
+        decisions=list(body.decisions),
+        author_id=principal.user_id if principal.api_key_id is None else None,
+        actor=principal.actor,
+        created_at=now,
+    )
+    session.add(review)
+    await session.flush()
+    public = review_public(review)
+    await events.record(
+        session,
+        org_id=org_id,
+        type="team_review.created",
+        actor=principal.actor,
+        object_type="team_review",
+        object_id=review.id,
+        now=now,
+        after=public,
+    )
+    return public
+
+
+async def list_reviews(
+    session: AsyncSession, *, org_id: UUID, team_id: UUID, params: PageParams
+) -> tuple[list[TeamReviewPublic], str | None]:
+    team = await get_team(session, org_id=org_id, team_id=team_id)
+    statement = scoped(TeamReview, org_id).where(col(TeamReview.team_id) == team.id)
+    rows = list(
+        (await session.execute(paginate(statement, TeamReview.held_at, TeamReview.id, params=params))).scalars()
+    )
+    page, cursor = page_of(rows, params, lambda r: (r.held_at, r.id))
+    return [review_public(r) for r in page], cursor

@@ -1,0 +1,210 @@
+"""HTTP routes of the insights: scoreboard, health, ambition, close and retrospective, grades, export and
+import, team review agenda and review records.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import StreamingResponse
+
+from sightline.http.deps import Clock, DbSession, Reader, SessionFactory, Writer
+from sightline.http.idempotency import IdempotentRoute, idempotency
+from sightline.http.pagination import Page
+from sightline.http.params import Paging
+from sightline.http.problems import problem_responses
+from sightline.insights import close, csv_import, export, health, review, scoreboard
+from sightline.insights.schemas import (
+    SIGNALS_NOT_VERDICTS,
+    AmbitionReport,
+    CycleImport,
+    CycleImportResult,
+    HealthPublic,
+    KeyResultGradePublic,
+    RetrospectivePublic,
+    ReviewAgenda,
+    ScoreboardPublic,
+    TeamReviewCreate,
+    TeamReviewPublic,
+)
+from sightline.okrs.schemas import Kind, Level
+
+router = APIRouter(
+    prefix="/api/v1",
+    responses=problem_responses(400, 401, 403, 413, 415, 422),
+    route_class=IdempotentRoute,
+    dependencies=[Depends(idempotency)],
+)
+ONE = problem_responses(404)
+STATEFUL = problem_responses(404, 409)
+
+
+@router.get(
+    "/cycles/{cycle_id}/scoreboard",
+    tags=["insights"],
+    summary="Every objective's progress, score, status and confidence by team; totals; check-in compliance",
+    responses=ONE,
+)
+async def get_scoreboard(
+    cycle_id: UUID,
+    principal: Reader,
+    session: DbSession,
+    now: Clock,
+    team_id: UUID | None = None,
+    include_sub_teams: bool = Query(False, description="With team_id: also the teams below it"),
+    owner_id: UUID | None = Query(None, description="The objective's owner"),
+    level: Level | None = None,
+    kind: Kind | None = None,
+) -> ScoreboardPublic:
+    return await scoreboard.scoreboard(
+        session,
+        org_id=principal.org_id,
+        cycle_id=cycle_id,
+        flt=scoreboard.ScoreboardFilter(
+            team_id=team_id, include_sub_teams=include_sub_teams, owner_id=owner_id, level=level, kind=kind
+        ),
+        now=now,
+    )
+
+
+@router.get(
+    "/cycles/{cycle_id}/health",
+    tags=["insights"],
+    summary="The OKR process's health: ambition, honesty signals, compliance; calibration and grades once closed",
+    description=SIGNALS_NOT_VERDICTS,
+    responses=ONE,
+)
+async def get_health(cycle_id: UUID, principal: Reader, session: DbSession, now: Clock) -> HealthPublic:
+    return await health.cycle_health(session, org_id=principal.org_id, cycle_id=cycle_id, now=now)
+
+
+@router.get(
+    "/cycles/{cycle_id}/ambition",
+    tags=["insights"],
+    summary="Ambition of every key result against what was already achieved, by team and for the cycle",
+    description=SIGNALS_NOT_VERDICTS,
+    responses=ONE,
+)
+async def get_ambition(cycle_id: UUID, principal: Reader, session: DbSession) -> AmbitionReport:
+    return await health.cycle_ambition(session, org_id=principal.org_id, cycle_id=cycle_id)
+
+
+@router.post(
+    "/cycles/{cycle_id}/close",
+    tags=["cycles"],
+    summary="Close the cycle: grade every key result, freeze check-ins, write the retrospective (idempotent)",
+    description="The only way to close a cycle. Closing a closed cycle answers its retrospective again; "
+    "a closed cycle never reopens.",
+    responses=STATEFUL,
+)
+async def close_cycle(cycle_id: UUID, principal: Writer, session: DbSession, now: Clock) -> RetrospectivePublic:
+    return await close.close_cycle(session, principal=principal, cycle_id=cycle_id, now=now)
+
+
+@router.get(
+    "/cycles/{cycle_id}/retrospective",
+    tags=["insights"],
+    summary="The numbers of a closed cycle: grades by kind, calibration, ambition, honesty signals",
+    description=SIGNALS_NOT_VERDICTS,
+    responses=STATEFUL,
+)
+async def get_retrospective(cycle_id: UUID, principal: Reader, session: DbSession) -> RetrospectivePublic:
+    return await close.get_retrospective(session, org_id=principal.org_id, cycle_id=cycle_id)
+
+
+@router.get(
+    "/cycles/{cycle_id}/grades",
+    tags=["insights"],
+    summary="The final grade of every key result of a closed cycle",
+    responses=ONE,
+)
+async def list_grades(
+    cycle_id: UUID, principal: Reader, session: DbSession, paging: Paging
+) -> Page[KeyResultGradePublic]:
+    items, cursor = await close.list_grades(session, org_id=principal.org_id, cycle_id=cycle_id, params=paging)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/cycles/{cycle_id}/export",
+    tags=["insights"],
+    summary="Export objectives, key results and check-ins: CSV (a zip, one file per table) or JSON, streamed",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The export",
+            "content": {
+                "application/zip": {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        },
+        **ONE,
+    },
+)
+async def export_cycle(
+    cycle_id: UUID,
+    principal: Reader,
+    session: DbSession,
+    factory: SessionFactory,
+    format: Literal["csv", "json"] = "csv",
+) -> StreamingResponse:
+    cycle = await export.exportable_cycle(session, org_id=principal.org_id, cycle_id=cycle_id)
+    return StreamingResponse(
+        export.stream_export(factory, org_id=principal.org_id, cycle=cycle, fmt=format),
+        media_type="application/zip" if format == "csv" else "application/json",
+        headers={"Content-Disposition": f'attachment; filename="{export.file_name(cycle, format)}"'},
+    )
+
+
+@router.post(
+    "/cycles/{cycle_id}/import",
+    tags=["insights"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Import objectives, key results and check-ins from CSV (the export's columns), all or nothing",
+    responses=STATEFUL,
+)
+async def import_cycle(
+    cycle_id: UUID, body: CycleImport, principal: Writer, session: DbSession, now: Clock
+) -> CycleImportResult:
+    return await csv_import.import_cycle(session, principal=principal, cycle_id=cycle_id, body=body, now=now)
+
+
+@router.get(
+    "/teams/{team_id}/review",
+    tags=["reviews"],
+    summary="The agenda of a team's 15-minute review, worst first",
+    responses=ONE,
+)
+async def get_review_agenda(
+    team_id: UUID,
+    principal: Reader,
+    session: DbSession,
+    now: Clock,
+    since: datetime | None = Query(None, description="Default: the previous recorded review, or 7 days ago"),
+    include_sub_teams: bool = False,
+) -> ReviewAgenda:
+    return await review.agenda(
+        session, org_id=principal.org_id, team_id=team_id, since=since, include_sub_teams=include_sub_teams, now=now
+    )
+
+
+@router.post(
+    "/teams/{team_id}/reviews",
+    tags=["reviews"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Record that the team held its review (notes, decisions); sets the next agenda's default since",
+    responses=ONE,
+)
+async def record_review(
+    team_id: UUID, body: TeamReviewCreate, principal: Writer, session: DbSession, now: Clock
+) -> TeamReviewPublic:
+    return await review.record_review(session, principal=principal, team_id=team_id, body=body, now=now)
+
+
+@router.get("/teams/{team_id}/reviews", tags=["reviews"], summary="A team's recorded reviews", responses=ONE)
+async def list_reviews(team_id: UUID, principal: Reader, session: DbSession, paging: Paging) -> Page[TeamReviewPublic]:
+    items, cursor = await review.list_reviews(session, org_id=principal.org_id, team_id=team_id, params=paging)
+    return Page(items=items, next_cursor=cursor)

@@ -1,0 +1,370 @@
+"""API shapes of the insights: scoreboard, ambition, honesty, calibration, grades, retrospective, health, review."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from sightline.http.inputs import LongText, StrictInput
+from sightline.insights.ambition import AmbitionFlag
+from sightline.insights.calibration import Tendency
+from sightline.insights.grades import GradeFlag
+from sightline.insights.honesty import SignalKind
+from sightline.okrs.schemas import Kind, Level, ObjectiveState
+from sightline.scoring import Status
+
+SIGNALS_NOT_VERDICTS = (
+    "These are signals for a conversation, never verdicts: each pattern has innocent explanations "
+    "(a late deal, a data fix, an import), and the numbers only say where to ask."
+)
+
+
+# Scoreboard --------------------------------------------------------------------------------------
+class StatusCounts(BaseModel):
+    done: int = 0
+    on_track: int = 0
+    at_risk: int = 0
+    off_track: int = 0
+    no_data: int = 0
+
+
+class ScoreboardObjective(BaseModel):
+    id: UUID
+    title: str
+    level: Level
+    kind: Kind
+    state: ObjectiveState
+    owner_id: UUID
+    owner_name: str
+    team_id: UUID | None
+    progress: float | None = Field(description="Weighted mean of clamped key-result progress; null without any")
+    expected_progress: float | None
+    score: float | None
+    status: Status
+    latest_confidence: int | None = Field(description="Confidence of the most recent check-in on any key result")
+    lowest_confidence: int | None = Field(description="The lowest latest confidence among its key results")
+    last_check_in_at: datetime | None
+    key_result_count: int
+    key_results_by_status: StatusCounts
+
+
+class ScoreboardTeam(BaseModel):
+    team_id: UUID | None = Field(description="null for company-level objectives")
+    name: str
+    parent_id: UUID | None
+    objectives: list[ScoreboardObjective]
+    objectives_by_status: StatusCounts
+
+
+class ComplianceFigures(BaseModel):
+    key_results: int
+    on_time: int = Field(description="Checked in within their cadence period (+2 days of grace)")
+    share: float | None = Field(description="on_time / key_results; null without key results")
+
+
+class TeamCompliance(ComplianceFigures):
+    team_id: UUID | None
+    name: str
+
+
+class PersonCompliance(ComplianceFigures):
+    user_id: UUID
+    name: str
+
+
+class CompliancePublic(BaseModel):
+    as_of: datetime = Field(description="Now, or the cycle's end once it is over")
+    overall: ComplianceFigures
+    teams: list[TeamCompliance]
+    people: list[PersonCompliance]
+
+
+class ScoreboardTotals(BaseModel):
+    objectives: StatusCounts
+    key_results: StatusCounts
+
+
+class ScoreboardPublic(BaseModel):
+    cycle_id: UUID
+    cycle_name: str
+    cycle_state: str
+    as_of: datetime
+    teams: list[ScoreboardTeam]
+    totals: ScoreboardTotals
+    compliance: CompliancePublic
+
+
+# Ambition ----------------------------------------------------------------------------------------
+class AmbitionFigures(BaseModel):
+    key_results: int
+    with_baseline: int = Field(description="Key results whose ambition can be computed (a previous value)")
+    mean_ambition: float | None
+    mean_stretch_ambition: float | None
+    low_ambition: int
+    no_baseline: int
+    hit_early: int
+    sandbagging_suspect: int
+
+
+class TeamAmbition(AmbitionFigures):
+    team_id: UUID | None
+    name: str
+
+
+class KeyResultAmbition(BaseModel):
+    key_result_id: UUID
+    title: str
+    owner_id: UUID
+    team_id: UUID | None
+    kind: Kind
+    previous_value: float | None
+    start_value: float
+    target_value: float
+    stretch_value: float | None
+    ambition: float | None = Field(description="(target − start)/(previous − start) − 1; null without a baseline")
+    stretch_ambition: float | None
+    hit_at: datetime | None = Field(description="When reported values first reached the target")
+    flags: list[AmbitionFlag]
+
+
+class AmbitionReport(BaseModel):
+    low_ambition_threshold: float
+    cycle: AmbitionFigures
+    teams: list[TeamAmbition]
+    key_results: list[KeyResultAmbition]
+
+
+# Honesty -----------------------------------------------------------------------------------------
+class SignalCounts(BaseModel):
+    total: int
+    correction: int
+    backdated: int
+    late_jump: int
+    flat_then_jump: int
+    confidence_never_moved: int
+
+
+class TeamSignals(SignalCounts):
+    team_id: UUID | None
+    name: str
+
+
+class PersonSignals(SignalCounts):
+    user_id: UUID
+    name: str
+
+
+class SignalPublic(BaseModel):
+    kind: SignalKind
+    key_result_id: UUID
+    key_result_title: str
+    owner_id: UUID
+    team_id: UUID | None
+    check_in_id: UUID | None
+    at: datetime | None
+    size: float | None = Field(description="Share of the target range, where a size means something")
+    reason: str | None = Field(description="The reason given with a correction")
+    detail: str
+
+
+class HonestyReport(BaseModel):
+    note: str = Field(SIGNALS_NOT_VERDICTS, description="How to read these numbers")
+    cycle: SignalCounts
+    teams: list[TeamSignals]
+    people: list[PersonSignals]
+    signals: list[SignalPublic]
+
+
+# Calibration -------------------------------------------------------------------------------------
+class CalibrationFigures(BaseModel):
+    forecasts: int = Field(description="Check-ins with a confidence")
+    key_results: int
+    brier: float | None = Field(description="Mean of (confidence/10 − outcome)²: 0 is perfect, 0.25 is always 5/10")
+    mean_confidence: float | None = Field(description="Mean confidence/10")
+    hit_rate: float | None = Field(description="Share of these forecasts whose key result hit its target")
+    bias: float | None = Field(description="mean_confidence − hit_rate: above 0 over-confident")
+    tendency: Tendency | None
+
+
+class TeamCalibration(CalibrationFigures):
+    team_id: UUID | None
+    name: str
+
+
+class PersonCalibration(CalibrationFigures):
+    user_id: UUID
+    name: str
+
+
+class CalibrationView(BaseModel):
+    overall: CalibrationFigures
+    teams: list[TeamCalibration]
+    people: list[PersonCalibration]
+
+
+class CalibrationReport(BaseModel):
+    every_check_in: CalibrationView
+    mid_cycle: CalibrationView = Field(description="Only the latest confidence given by mid-cycle, per key result")
+    mid_cycle_at: datetime
+
+
+# Grades ------------------------------------------------------------------------------------------
+class GradeBin(BaseModel):
+    low: float
+    high: float
+    count: int
+
+
+class GradeDistribution(BaseModel):
+    kind: Kind
+    key_results: int
+    mean_score: float | None
+    mean_progress: float | None = Field(description="Mean progress clamped to 0–1: how much of the targets landed")
+    hit_rate: float | None
+    bins: list[GradeBin]
+    flags: list[GradeFlag]
+
+
+class KeyResultGradePublic(BaseModel):
+    key_result_id: UUID
+    title: str
+    objective_id: UUID
+    owner_id: UUID
+    team_id: UUID | None
+    kind: Kind
+    final_value: float
+    progress: float
+    score: float
+    hit: bool
+    hit_at: datetime | None
+    final_confidence: int | None
+    ambition: float | None
+    stretch_ambition: float | None
+    graded_at: datetime
+
+
+class ObjectiveGrade(BaseModel):
+    objective_id: UUID
+    title: str
+    level: Level
+    kind: Kind
+    team_id: UUID | None
+    owner_id: UUID
+    key_results: int
+    progress: float | None
+    score: float | None
+
+
+class RetrospectivePublic(BaseModel):
+    cycle_id: UUID
+    cycle_name: str
+    start_date: str
+    end_date: str
+    closed_at: datetime
+    closed_by: str
+    key_results: int
+    hit: int
+    grade_distribution: list[GradeDistribution]
+    objectives: list[ObjectiveGrade]
+    calibration: CalibrationReport
+    ambition: AmbitionReport = Field(description="Summaries and the key results with an ambition flag")
+    honesty: HonestyReport
+
+
+# Health ------------------------------------------------------------------------------------------
+class HealthPublic(BaseModel):
+    cycle_id: UUID
+    cycle_name: str
+    cycle_state: str
+    as_of: datetime
+    note: str = SIGNALS_NOT_VERDICTS
+    ambition: AmbitionReport = Field(description="Summaries and the key results with an ambition flag")
+    honesty: HonestyReport
+    compliance: CompliancePublic
+    calibration: CalibrationReport | None = Field(description="Once the cycle is closed")
+    grade_distribution: list[GradeDistribution] | None = Field(description="Once the cycle is closed")
+
+
+# Review ------------------------------------------------------------------------------------------
+ReviewReason = Literal["off_track", "at_risk", "confidence_drop", "missing_check_in"]
+Decision = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class AgendaItem(BaseModel):
+    key_result_id: UUID
+    title: str
+    objective_id: UUID
+    objective_title: str
+    cycle_id: UUID
+    owner_id: UUID
+    owner_name: str
+    status: Status
+    progress: float
+    expected_progress: float
+    latest_confidence: int | None
+    confidence_at_since: int | None = Field(description="The latest confidence known at `since`")
+    confidence_drop: int | None = Field(description="Points lost since `since` (positive = dropped)")
+    last_check_in_at: datetime | None
+    reasons: list[ReviewReason]
+    severity: float = Field(description="Higher first; see the review rules in the insights documentation")
+
+
+class TeamReviewPublic(BaseModel):
+    id: UUID
+    team_id: UUID
+    held_at: datetime
+    since: datetime
+    notes: str
+    decisions: list[str]
+    author_id: UUID | None
+    actor: str
+    created_at: datetime
+
+
+class ReviewAgenda(BaseModel):
+    team_id: UUID
+    team_name: str
+    include_sub_teams: bool
+    since: datetime
+    since_from: Literal["query", "previous_review", "default"]
+    as_of: datetime
+    key_results_reviewed: int
+    items: list[AgendaItem]
+    previous_review: TeamReviewPublic | None
+
+
+class TeamReviewCreate(StrictInput):
+    notes: LongText = ""
+    decisions: list[Decision] = Field(default_factory=list, max_length=100)
+    held_at: datetime | None = Field(None, description="Defaults to now; never in the future")
+    since: datetime | None = Field(
+        None, description="Start of the reviewed window; defaults to the previous review (or 7 days before)"
+    )
+
+
+# Import ------------------------------------------------------------------------------------------
+# No length of its own: the request body limit (SIGHTLINE_MAX_BODY_BYTES, 1 MB by default, a 413 beyond)
+# bounds the files, and the import reads at most 20,000 rows per file.
+CsvText = str
+
+
+class CycleImport(StrictInput):
+    """CSV files as text, with the export's column names; see docs/readme/insights.md."""
+
+    objectives_csv: CsvText | None = Field(None, description="Optional: objectives the key results refer to")
+    key_results_csv: CsvText
+    check_ins_csv: CsvText | None = Field(None, description="Optional: the key results' check-in history")
+
+
+class ImportedRef(BaseModel):
+    ref: str = Field(description="The `id` given in the file (a reference inside the import only)")
+    id: UUID = Field(description="The id of the created row")
+
+
+class CycleImportResult(BaseModel):
+    objectives: list[ImportedRef]
+    key_results: list[ImportedRef]
+    check_ins: int

@@ -1,0 +1,390 @@
+"""The scoreboard of a cycle: every objective's roll-up, grouped by team, with check-in compliance.
+
+Aggregated in SQL in a fixed set of statements whatever the cycle's size. The numbers are the same as
+`GET /objectives` gives: progress and score are the weighted means of the key results' stored values,
+status is `scoring.objective_status`, and expected progress comes from `scoring` too — computed once for
+all plain linear key results (it is the same for all of them) and per key result only for the few with
+a milestone plan, a threshold or a milestone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from sightline import scoring
+
+# The alignment module's own walk below objectives that roll up from children: one definition of it.
+from sightline.alignment.graph import _LINKS_BELOW, Subgraph
+from sightline.insights.facts import COMPANY, Names, load_calendar, load_names
+from sightline.insights.schemas import (
+    ComplianceFigures,
+    CompliancePublic,
+    PersonCompliance,
+    ScoreboardObjective,
+    ScoreboardPublic,
+    ScoreboardTeam,
+    ScoreboardTotals,
+    StatusCounts,
+    TeamCompliance,
+)
+from sightline.okrs.cycles import get_cycle, load_calendars
+from sightline.okrs.derive import Calendar, Rollup, expected
+from sightline.okrs.models import KeyResult, Objective
+from sightline.okrs.teams import get_team
+from sightline.scoring import CADENCE_PERIOD, STALE_GRACE, Cadence, Direction, Metric, Status
+
+
+@dataclass(frozen=True)
+class ScoreboardFilter:
+    team_id: UUID | None = None
+    include_sub_teams: bool = False
+    owner_id: UUID | None = None
+    level: str | None = None
+    kind: str | None = None
+
+
+@dataclass
+class Scope:
+    """The WHERE clause selecting the cycle's live objectives under the filter, and its parameters."""
+
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def objective_scope(*, org_id: UUID, cycle_id: UUID, flt: ScoreboardFilter) -> Scope:
+    # Fixed fragments only; every value is a bound parameter.
+    parts = ["o.org_id = :org", "o.cycle_id = :cycle", "o.state <> 'archived'"]
+    params: dict[str, Any] = {"org": org_id, "cycle": cycle_id}
+    if flt.team_id is not None:
+        params["team"] = flt.team_id
+        if flt.include_sub_teams:
+            parts.append("""o.team_id IN (
+                WITH RECURSIVE subtree(id) AS (
+                    SELECT id FROM teams WHERE org_id = :org AND id = :team
+                    UNION
+                    SELECT t.id FROM teams t JOIN subtree s ON t.org_id = :org AND t.parent_id = s.id
+                ) SELECT id FROM subtree)""")
+        else:
+            parts.append("o.team_id = :team")
+    for column, value in (("owner_id", flt.owner_id), ("level", flt.level), ("kind", flt.kind)):
+        if value is not None:
+            parts.append(f"o.{column} = :{column}")
+            params[column] = value
+    return Scope(sql=" AND ".join(parts), params=params)
+
+
+# A key result whose expected progress is the cycle's elapsed share: increase/decrease without a plan.
+LINEAR = "(kr.metric <> 'milestone' AND kr.direction IN ('increase', 'decrease') AND kr.milestone_plan = '[]'::jsonb)"
+
+_OBJECTIVES = """
+SELECT o.id, o.cycle_id, o.title, o.level, o.kind, o.state, o.progress_from, o.owner_id, u.name AS owner_name,
+       o.team_id, o.created_at,
+       count(kr.id) AS key_result_count,
+       {status_counts},
+       sum(kr.weight) AS weight,
+       sum(kr.weight * greatest(0.0, least(1.0, kr.progress))) AS weighted_progress,
+       sum(kr.weight * greatest(0.0, least(1.0, kr.score))) AS weighted_score,
+       sum(CASE WHEN {linear} THEN kr.weight ELSE 0.0 END) AS linear_weight,
+       max(kr.last_check_in_at) AS last_check_in_at,
+       min(kr.latest_confidence) AS lowest_confidence,
+       -- Key results checked in at the same moment: the lower confidence speaks (decided by data, not ids).
+       (array_agg(kr.latest_confidence ORDER BY kr.last_check_in_at DESC NULLS LAST, kr.latest_confidence)
+            FILTER (WHERE kr.latest_confidence IS NOT NULL))[1] AS latest_confidence
+FROM objectives o
+JOIN users u ON u.org_id = o.org_id AND u.id = o.owner_id
+LEFT JOIN key_results kr ON kr.org_id = o.org_id AND kr.objective_id = o.id AND kr.archived_at IS NULL
+WHERE {scope}
+GROUP BY o.org_id, o.id, u.org_id, u.id
+ORDER BY o.created_at, o.title, o.id
+"""
+
+# Compliance = not stale (scoring.is_stale): a check-in within the cadence period plus grace of the last
+# one (or of the cycle start). The periods come from scoring.CADENCE_PERIOD as parameters.
+_COMPLIANCE = """
+SELECT GROUPING(o.team_id, kr.owner_id) AS grouping, o.team_id, kr.owner_id,
+       count(*) AS key_results,
+       count(*) FILTER (WHERE coalesce(kr.last_check_in_at, :cycle_start) + CASE kr.cadence
+            WHEN 'weekly' THEN CAST(:weekly AS interval) WHEN 'biweekly' THEN CAST(:biweekly AS interval)
+            WHEN 'monthly' THEN CAST(:monthly AS interval) ELSE CAST(:quarterly AS interval) END >= :as_of)
+           AS on_time
+FROM key_results kr
+JOIN objectives o ON o.org_id = kr.org_id AND o.id = kr.objective_id
+WHERE {scope} AND kr.org_id = :org AND kr.archived_at IS NULL
+GROUP BY GROUPING SETS ((o.team_id), (kr.owner_id), ())
+"""
+_BY_TEAM, _BY_PERSON, _OVERALL = 1, 2, 3  # GROUPING() bit masks: the column NOT grouped is set
+
+
+def linear_expected_progress(calendar: Calendar, now: datetime) -> float:
+    """Expected progress of every plain increase/decrease key result: the same function, any start/target."""
+    return scoring.expected_progress(
+        metric=Metric.number,
+        direction=Direction.increase,
+        start=0.0,
+        target=1.0,
+        cycle_start=calendar.start,
+        cycle_end=calendar.end,
+        plan=[],
+        now=now,
+    )
+
+
+def compliance_as_of(calendar: Calendar, now: datetime) -> datetime:
+    """Compliance is judged now, or at the cycle's end once it is over."""
+    return min(now, calendar.end)
+
+
+async def compliance(
+    session: AsyncSession, *, scope: Scope, calendar: Calendar, now: datetime
+) -> tuple[CompliancePublic, Names]:
+    """Per team (the objective's) and per person (the key result's owner); also returns the names it loaded."""
+    as_of = compliance_as_of(calendar, now)
+    periods = {cadence.value: CADENCE_PERIOD[cadence] + STALE_GRACE for cadence in Cadence}
+    rows = (
+        await (await session.connection()).execute(
+            text(_COMPLIANCE.format(scope=scope.sql)),
+            {**scope.params, **periods, "cycle_start": calendar.start, "as_of": as_of},
+        )
+    ).all()
+    names = await load_names(
+        session, org_id=scope.params["org"], user_ids={r.owner_id for r in rows if r.grouping == _BY_PERSON}
+    )
+
+    def figures(row: Any) -> dict[str, Any]:
+        return {
+            "key_results": row.key_results,
+            "on_time": row.on_time,
+            "share": row.on_time / row.key_results if row.key_results else None,
+        }
+
+    overall = next((r for r in rows if r.grouping == _OVERALL), None)
+    teams = [r for r in rows if r.grouping == _BY_TEAM]
+    people = [r for r in rows if r.grouping == _BY_PERSON]
+    public = CompliancePublic(
+        as_of=as_of,
+        overall=ComplianceFigures.model_validate(figures(overall))
+        if overall
+        else ComplianceFigures(key_results=0, on_time=0, share=None),
+        teams=sorted(
+            (TeamCompliance(team_id=r.team_id, name=names.team(r.team_id), **figures(r)) for r in teams),
+            key=lambda t: (t.team_id is not None, t.name, str(t.team_id)),
+        ),
+        people=sorted(
+            (PersonCompliance(user_id=r.owner_id, name=names.person(r.owner_id), **figures(r)) for r in people),
+            key=lambda p: (p.name, str(p.user_id)),
+        ),
+    )
+    return public, names
+
+
+STATUSES = tuple(s.value for s in Status)
+_COUNT_COLUMNS = tuple(f"n_{s}" for s in STATUSES)
+_STATUS_OF = {s.value: s for s in Status}
+
+
+def _status_counts_sql() -> str:
+    return ",\n       ".join(f"count(kr.id) FILTER (WHERE kr.status = '{s}') AS n_{s}" for s in STATUSES)
+
+
+def _counts(row: Any) -> dict[str, int]:
+    return {s: getattr(row, column) for s, column in zip(STATUSES, _COUNT_COLUMNS, strict=True)}
+
+
+async def _non_linear_expected(
+    session: AsyncSession, scope: Scope, calendars: dict[UUID, Calendar], now: datetime
+) -> dict[UUID, list[tuple[float, float]]]:
+    """(expected progress, weight) of the key results not on the plain linear pace, by objective."""
+    kr_, o = aliased(KeyResult, name="kr"), aliased(Objective, name="o")
+    statement = (
+        select(
+            col(kr_.objective_id),
+            col(o.cycle_id),
+            col(kr_.weight),
+            col(kr_.metric),
+            col(kr_.direction),
+            col(kr_.start_value),
+            col(kr_.target_value),
+            col(kr_.milestone_plan),
+        )
+        .join(o, and_(col(o.org_id) == col(kr_.org_id), col(o.id) == col(kr_.objective_id)))
+        .where(
+            text(scope.sql),
+            col(kr_.org_id) == scope.params["org"],
+            col(kr_.archived_at).is_(None),
+            text(f"NOT {LINEAR}"),
+        )
+    )
+    parts: dict[UUID, list[tuple[float, float]]] = {}
+    for row in await (await session.connection()).execute(statement, scope.params):
+        _, expected_progress = expected(row, calendar=calendars[row.cycle_id], now=now)
+        parts.setdefault(row.objective_id, []).append((expected_progress, row.weight))
+    return parts
+
+
+def own_rollup(row: Any, calendar: Calendar, linear: float, extra: list[tuple[float, float]]) -> Rollup:
+    """An objective's roll-up of its own key results from the SQL aggregates: `derive.rollup`'s numbers."""
+    counts = row.counts
+    weight = row.weight or 0.0
+    if row.key_result_count and weight > 0:
+        progress: float | None = row.weighted_progress / weight
+        score: float | None = row.weighted_score / weight
+        planned = math.fsum(max(0.0, min(1.0, p)) * w for p, w in extra)
+        expected_progress: float | None = (row.linear_weight * linear + planned) / weight
+    else:
+        progress = score = expected_progress = None
+    statuses = [_STATUS_OF[s] for s, n in counts.items() for _ in range(n)]
+    status = scoring.objective_status(
+        progress=progress, expected_progress=expected_progress, statuses=statuses, thresholds=calendar.thresholds
+    )
+    return Rollup(progress=progress, expected_progress=expected_progress, score=score, status=status)
+
+
+def _objective(row: Any, rolled: Rollup) -> ScoreboardObjective:
+    # Built without re-validation: every value comes typed from the database or from scoring (a thousand
+    # rows would otherwise spend more time validating than the query takes).
+    return ScoreboardObjective.model_construct(
+        id=row.id,
+        title=row.title,
+        level=row.level,
+        kind=row.kind,
+        state=row.state,
+        owner_id=row.owner_id,
+        owner_name=row.owner_name,
+        team_id=row.team_id,
+        progress=rolled.progress,
+        expected_progress=rolled.expected_progress,
+        score=rolled.score,
+        status=rolled.status,
+        latest_confidence=row.latest_confidence,
+        lowest_confidence=row.lowest_confidence,
+        last_check_in_at=row.last_check_in_at,
+        key_result_count=row.key_result_count,
+        key_results_by_status=StatusCounts.model_construct(None, **row.counts),
+    )
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One objective's row of the aggregate query, its key-result counts by status picked out once."""
+
+    row: Any
+    counts: dict[str, int]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
+
+
+async def _aggregates(session: AsyncSession, scope: Scope) -> list[Aggregate]:
+    statement = text(_OBJECTIVES.format(status_counts=_status_counts_sql(), linear=LINEAR, scope=scope.sql))
+    core = await session.connection()  # Core rows: the ORM's per-row bookkeeping is not needed here
+    return [Aggregate(row, _counts(row)) for row in await core.execute(statement, scope.params)]
+
+
+async def _own_rollups(
+    session: AsyncSession, scope: Scope, rows: Sequence[Any], calendars: dict[UUID, Calendar], now: datetime
+) -> dict[UUID, Rollup]:
+    extra = await _non_linear_expected(session, scope, calendars, now) if rows else {}
+    linear = {cycle_id: linear_expected_progress(c, now) for cycle_id, c in calendars.items()}
+    return {
+        row.id: own_rollup(row, calendars[row.cycle_id], linear[row.cycle_id], extra.get(row.id, [])) for row in rows
+    }
+
+
+async def _through_children(
+    session: AsyncSession,
+    org_id: UUID,
+    rows: Sequence[Any],
+    own: dict[UUID, Rollup],
+    calendar: Calendar,
+    now: datetime,
+) -> dict[UUID, Rollup]:
+    """Effective roll-ups: objectives taking progress from aligned children (`children`, `both`) go through
+    the alignment roll-up (the same as GET /objectives), fed with the own roll-ups aggregated in SQL.
+    A fixed number of statements, none when no objective rolls up from children."""
+    rolling = [row.id for row in rows if row.progress_from != "key_results"]
+    if not rolling:
+        return own
+    core = await session.connection()
+    links = (await core.execute(text(_LINKS_BELOW), {"org": org_id, "roots": rolling, "full": False})).all()
+    objectives: dict[UUID, Any] = {row.id: row for row in rows}
+    below = list({link.child_objective_id for link in links} - set(objectives))
+    if below:  # descendants outside the board (another cycle, another team): their own numbers too
+        scope = Scope(sql="o.org_id = :org AND o.id = ANY(CAST(:ids AS uuid[]))", params={"org": org_id, "ids": below})
+        descendants = await _aggregates(session, scope)
+        calendars = await load_calendars(session, org_id=org_id, cycle_ids={r.cycle_id for r in descendants})
+        own = {**own, **await _own_rollups(session, scope, descendants, calendars, now)}
+        objectives.update({row.id: row for row in descendants})
+    graph = Subgraph(
+        objectives=objectives,
+        key_results={},
+        links=list(links),  # type: ignore[arg-type]  # rows with the link's columns
+        calendars={},
+        thresholds=calendar.thresholds,
+        own=own,
+    )
+    return graph.rollups(now)
+
+
+def _groups(objectives: Iterable[ScoreboardObjective], names: Names) -> list[ScoreboardTeam]:
+    members: dict[UUID | None, list[ScoreboardObjective]] = {}
+    for objective in objectives:
+        members.setdefault(objective.team_id, []).append(objective)
+    groups = [
+        ScoreboardTeam.model_construct(
+            team_id=team_id,
+            name=names.team(team_id) if team_id else COMPANY,
+            parent_id=names.teams.get(team_id, ("", None))[1] if team_id else None,
+            objectives=rows,
+            objectives_by_status=StatusCounts.model_construct(None, **_tally(o.status for o in rows)),
+        )
+        for team_id, rows in members.items()
+    ]
+    return sorted(groups, key=lambda g: (g.team_id is not None, g.name, str(g.team_id)))
+
+
+def _tally(statuses: Iterable[str]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUSES, 0)
+    for status in statuses:
+        counts[status] += 1
+    return counts
+
+
+async def scoreboard(
+    session: AsyncSession, *, org_id: UUID, cycle_id: UUID, flt: ScoreboardFilter, now: datetime
+) -> ScoreboardPublic:
+    cycle = await get_cycle(session, org_id=org_id, cycle_id=cycle_id)
+    if flt.team_id is not None:
+        await get_team(session, org_id=org_id, team_id=flt.team_id)  # a typo is a 404, not an empty board
+    calendar = await load_calendar(session, org_id=org_id, cycle=cycle)
+    scope = objective_scope(org_id=org_id, cycle_id=cycle.id, flt=flt)
+    rows = await _aggregates(session, scope)
+    own = await _own_rollups(session, scope, rows, {cycle.id: calendar}, now)
+    rollups = await _through_children(session, org_id, rows, own, calendar, now)
+    objectives = [_objective(row, rollups[row.id]) for row in rows]
+    kr_totals = dict.fromkeys(STATUSES, 0)
+    for row in rows:
+        for status, n in row.counts.items():
+            kr_totals[status] += n
+    totals = ScoreboardTotals(
+        objectives=StatusCounts(**_tally(o.status for o in objectives)), key_results=StatusCounts(**kr_totals)
+    )
+    checked_in, names = await compliance(session, scope=scope, calendar=calendar, now=now)
+    return ScoreboardPublic(
+        cycle_id=cycle.id,
+        cycle_name=cycle.name,
+        cycle_state=cycle.state,
+        as_of=now,
+        teams=_groups(objectives, names),
+        totals=totals,
+        compliance=checked_in,
+    )

@@ -1,0 +1,102 @@
+"""Fetching an HTTP source through the webhooks' URL guard: every hop checked, bounded in time and size.
+
+Redirects are followed by hand (at most 5), each one through the guard, and the source's secret headers go
+only to the origin (scheme, host, port) the integration names: a redirect elsewhere (a published
+spreadsheet's CDN) gets none of them. No proxy from the environment, so the guard sees the destination.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from sightline.config import Settings
+from sightline.integrations.sources import SourceError
+from sightline.webhooks.url_guard import GuardedTransport, Resolver, UrlPolicy, UrlRefused, system_resolver
+
+USER_AGENT = "Sightline-Integrations/1.0"
+MAX_REDIRECTS = 5
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
+@dataclass(frozen=True)
+class Fetched:
+    status: int
+    body: bytes
+    url: str  # after redirects
+
+
+class HttpFetcher:
+    def __init__(
+        self,
+        policy: UrlPolicy,
+        *,
+        timeout: float = 20.0,
+        max_bytes: int = 5_000_000,
+        resolver: Resolver = system_resolver,
+    ) -> None:
+        self.policy = policy
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self._client = httpx.AsyncClient(
+            transport=GuardedTransport(policy, resolver=resolver),
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            headers={"user-agent": USER_AGENT},
+            trust_env=False,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, policy: UrlPolicy | None = None) -> HttpFetcher:
+        return cls(
+            policy or UrlPolicy.from_settings(settings),
+            timeout=settings.integration_timeout_seconds,
+            max_bytes=settings.integration_max_bytes,
+        )
+
+    async def get(self, url: str, *, accept: str, headers: Mapping[str, str]) -> bytes:
+        """The body of a 2xx answer; SourceError (with the reason) for anything else."""
+        try:
+            async with asyncio.timeout(2 * self.timeout):
+                fetched = await self._follow(url, accept=accept, headers=headers)
+        except UrlRefused as exc:
+            raise SourceError(f"refused: {exc.reason}") from exc
+        except TimeoutError as exc:
+            raise SourceError(f"no complete answer within {2 * self.timeout:g} s") from exc
+        except httpx.TimeoutException as exc:
+            raise SourceError(f"timed out ({type(exc).__name__})") from exc
+        except httpx.InvalidURL as exc:
+            raise SourceError(f"invalid URL: {exc}") from exc
+        except httpx.HTTPError as exc:
+            raise SourceError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+        if not 200 <= fetched.status < 300:
+            excerpt = fetched.body[:200].decode("utf-8", errors="replace").replace("\x00", "").strip()
+            raise SourceError(f"the source answered HTTP {fetched.status}" + (f": {excerpt}" if excerpt else ""))
+        return fetched.body
+
+    async def _follow(self, url: str, *, accept: str, headers: Mapping[str, str]) -> Fetched:
+        origin = _origin(httpx.URL(url))
+        current = httpx.URL(url)
+        for _ in range(MAX_REDIRECTS + 1):
+            sent = {"accept": accept, **(dict(headers) if _origin(current) == origin else {})}
+            async with self._client.stream("GET", current, headers=sent) as response:
+                if response.status_code in REDIRECTS and "location" in response.headers:
+                    current = current.join(response.headers["location"])
+                    continue
+                body = b""
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > self.max_bytes:
+                        raise SourceError(f"the answer is larger than {self.max_bytes:,} bytes")
+                return Fetched(status=response.status_code, body=body, url=str(current))
+        raise SourceError(f"more than {MAX_REDIRECTS} redirects")
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

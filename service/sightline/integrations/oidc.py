@@ -1,0 +1,348 @@
+"""Single sign-on with OpenID Connect: per-organisation provider, authorization code flow with PKCE.
+
+`start` redirects to the provider with a fresh `state`, `nonce` and PKCE verifier, kept in a short-lived
+cookie encrypted with SIGHTLINE_SECRET_KEY (bound to the browser that started, so a forged callback from
+another browser fails). `finish` checks the state, exchanges the code (with the verifier), validates the ID
+token — signature against the provider's JWKS, issuer, audience, expiry, nonce (joserfc and authlib's
+CodeIDToken rules) — and maps its email to a member: an existing active member, or one created with the
+default role when the email's domain is allowed and `auto_create_members` is on. An email is trusted when the
+token says `email_verified: true`, or when it omits the claim and the domain is allowed (providers such as
+Entra ID do not send it). authlib's OAuth 2.0 parameter, PKCE and client-authentication helpers build the
+requests; they travel through the service's own HTTP client and the webhooks' URL guard.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import httpx
+import orjson
+from authlib.oauth2.auth import ClientAuth
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri, prepare_token_request
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from authlib.oidc.core import CodeIDToken
+from joserfc import jwt
+from joserfc.errors import InvalidKeyIdError, JoseError
+from joserfc.jwk import KeySet
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from sightline.config import Settings
+from sightline.db.tenancy import scoped, set_tenant
+from sightline.errors import Forbidden, NotFound, Unauthorized
+from sightline.events import service as events
+from sightline.identity.models import User
+from sightline.identity.schemas import member_public
+from sightline.identity.service import start_session
+from sightline.integrations.crypto import SecretBox
+from sightline.integrations.models import SsoConfig
+from sightline.integrations.sso_config import redirect_uri
+from sightline.webhooks.url_guard import GuardedTransport, UrlPolicy, UrlRefused
+
+SSO_COOKIE = "sightline_sso"
+ATTEMPT_SECONDS = 600  # a sign-in must come back from the provider within 10 minutes
+CACHE_SECONDS = 600  # discovery documents and key sets
+LEEWAY_SECONDS = 60  # clock skew tolerated on exp/iat
+ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
+SSO_ACTOR = "system:sso"
+
+
+@dataclass(frozen=True)
+class Discovery:
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    auth_methods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One sign-in on its way through the provider (the content of the encrypted cookie)."""
+
+    org_id: UUID
+    state: str
+    nonce: str
+    verifier: str
+    return_to: str
+
+
+class OidcClient:
+    """HTTP to identity providers through the URL guard, with discovery and key sets cached for 10 minutes."""
+
+    def __init__(self, policy: UrlPolicy, *, timeout: float = 10.0) -> None:
+        self.policy = policy
+        self.timeout = timeout
+        self._cache: dict[str, tuple[float, Any]] = {}
+
+    def http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=GuardedTransport(self.policy), timeout=self.timeout, follow_redirects=False, trust_env=False
+        )
+
+    async def _get_json(self, url: str, *, fresh: bool = False) -> Any:
+        cached = self._cache.get(url)
+        if cached is not None and not fresh and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        try:
+            async with self.http() as client:
+                response = await client.get(url, headers={"accept": "application/json"})
+        except UrlRefused as exc:
+            raise Unauthorized(f"the identity provider's address is refused: {exc.reason}") from exc
+        except httpx.HTTPError as exc:
+            raise Unauthorized(f"the identity provider did not answer ({type(exc).__name__})") from exc
+        if response.status_code != 200:
+            raise Unauthorized(f"the identity provider answered {response.status_code} for {url}")
+        try:
+            document = orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise Unauthorized(f"the identity provider's {url} is not JSON") from exc
+        self._cache[url] = (time.monotonic(), document)
+        return document
+
+    async def discover(self, issuer: str) -> Discovery:
+        document = await self._get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
+        try:
+            found = Discovery(
+                issuer=str(document["issuer"]),
+                authorization_endpoint=str(document["authorization_endpoint"]),
+                token_endpoint=str(document["token_endpoint"]),
+                jwks_uri=str(document["jwks_uri"]),
+                auth_methods=tuple(document.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]),
+            )
+        except (KeyError, TypeError) as exc:
+            raise Unauthorized(f"the identity provider's discovery document lacks {exc}") from exc
+        if found.issuer != issuer:  # OpenID Connect Discovery 1.0, section 4.3
+            raise Unauthorized(f"the provider calls itself {found.issuer!r}, not the configured {issuer!r}")
+        return found
+
+    async def key_set(self, jwks_uri: str, *, fresh: bool = False) -> KeySet:
+        document = await self._get_json(jwks_uri, fresh=fresh)
+        try:
+            return KeySet.import_key_set(document)
+        except (JoseError, ValueError, TypeError, KeyError) as exc:
+            raise Unauthorized("the identity provider's key set cannot be read") from exc
+
+    async def exchange_code(
+        self, discovery: Discovery, *, client_id: str, secret: str, code: str, verifier: str, redirect: str
+    ) -> dict[str, Any]:
+        """The token response for an authorization code (RFC 6749 4.1.3, with the PKCE verifier)."""
+        method = "client_secret_basic" if "client_secret_basic" in discovery.auth_methods else "client_secret_post"
+        body = prepare_token_request("authorization_code", code=code, redirect_uri=redirect, code_verifier=verifier)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+        uri, headers, body = ClientAuth(client_id, secret, method).prepare(
+            "POST", discovery.token_endpoint, headers, body
+        )
+        try:
+            async with self.http() as client:
+                response = await client.post(uri, headers=headers, content=body)
+        except UrlRefused as exc:
+            raise Unauthorized(f"the identity provider's address is refused: {exc.reason}") from exc
+        except httpx.HTTPError as exc:
+            raise Unauthorized(f"the identity provider did not answer ({type(exc).__name__})") from exc
+        try:
+            token = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            token = {}
+        if response.status_code != 200 or not isinstance(token, dict) or "error" in token:
+            reason = token.get("error", "") if isinstance(token, dict) else ""
+            detail = token.get("error_description", "") if isinstance(token, dict) else ""
+            raise Unauthorized(f"the identity provider refused the code ({response.status_code} {reason} {detail})")
+        return token
+
+
+def authorization_url(
+    config: SsoConfig, discovery: Discovery, attempt: Attempt, *, redirect: str, hint: str | None
+) -> str:
+    url: str = prepare_grant_uri(
+        discovery.authorization_endpoint,
+        config.client_id,
+        "code",
+        redirect_uri=redirect,
+        scope="openid email profile",
+        state=attempt.state,
+        nonce=attempt.nonce,
+        code_challenge=create_s256_code_challenge(attempt.verifier),
+        code_challenge_method="S256",
+        login_hint=hint,
+    )
+    return url
+
+
+# Signing in --------------------------------------------------------------------------------------
+def safe_return_to(value: str | None) -> str:
+    """A path on this site only (no open redirect to another host)."""
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(ord(c) < 0x20 for c in value)
+    ):
+        return "/"
+    return value
+
+
+async def _enabled_config(session: AsyncSession, org_id: UUID) -> SsoConfig:
+    # Public route: the tenant comes from the sign-in attempt, and only its SSO settings are read.
+    await set_tenant(session, org_id)
+    config = (await session.execute(scoped(SsoConfig, org_id))).scalar_one_or_none()
+    if config is None or not config.enabled:
+        raise NotFound("single sign-on for this organisation")
+    return config
+
+
+async def start(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    return_to: str | None,
+    login_hint: str | None,
+    client: OidcClient,
+    box: SecretBox,
+    base_url: str,
+    now: datetime,
+) -> tuple[str, str]:
+    """The provider's authorization URL to redirect to, and the attempt cookie's value."""
+    config = await _enabled_config(session, org_id)
+    discovery = await client.discover(config.issuer)
+    attempt = Attempt(
+        org_id=org_id,
+        state=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(32),
+        verifier=secrets.token_urlsafe(48),
+        return_to=safe_return_to(return_to),
+    )
+    url = authorization_url(config, discovery, attempt, redirect=redirect_uri(base_url), hint=login_hint)
+    cookie = box.encrypt(
+        orjson.dumps({**attempt.__dict__, "org_id": str(org_id)}).decode(),
+        now=now,
+    )
+    return url, cookie
+
+
+def _attempt(cookie: str | None, box: SecretBox, now: datetime) -> Attempt:
+    opened = box.decrypt_fresh(cookie, ttl_seconds=ATTEMPT_SECONDS, now=now) if cookie else None
+    if opened is None:
+        raise Unauthorized("this sign-in expired or was started in another browser; start it again")
+    data = orjson.loads(opened)
+    return Attempt(
+        org_id=UUID(data["org_id"]),
+        state=data["state"],
+        nonce=data["nonce"],
+        verifier=data["verifier"],
+        return_to=data["return_to"],
+    )
+
+
+async def _id_token_claims(
+    client: OidcClient, config: SsoConfig, discovery: Discovery, token: dict[str, Any], nonce: str, now: datetime
+) -> CodeIDToken:
+    id_token = token.get("id_token")
+    if not isinstance(id_token, str):
+        raise Unauthorized("the identity provider sent no ID token (is the openid scope allowed?)")
+    keys = await client.key_set(discovery.jwks_uri)
+    try:
+        try:
+            decoded = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
+        except InvalidKeyIdError:
+            # The provider may have rotated its keys since they were cached: read them again once.
+            decoded = jwt.decode(id_token, await client.key_set(discovery.jwks_uri, fresh=True), algorithms=ALGORITHMS)
+        claims = CodeIDToken(
+            decoded.claims,
+            decoded.header,
+            options={
+                "iss": {"essential": True, "value": config.issuer},
+                "aud": {"essential": True, "value": config.client_id},
+            },
+            params={"nonce": nonce, "client_id": config.client_id, "access_token": token.get("access_token")},
+        )
+        claims.validate(now=int(now.timestamp()), leeway=LEEWAY_SECONDS)
+    except JoseError as exc:
+        detail = getattr(exc, "description", None) or str(exc) or type(exc).__name__
+        raise Unauthorized(f"the ID token is not valid: {exc.error}: {detail}") from exc
+    except ValueError as exc:
+        raise Unauthorized(f"the ID token is not valid: {exc}") from exc
+    return claims
+
+
+async def finish(
+    session: AsyncSession,
+    *,
+    code: str | None,
+    state: str | None,
+    error: str | None,
+    cookie: str | None,
+    client: OidcClient,
+    box: SecretBox,
+    settings: Settings,
+    base_url: str,
+    now: datetime,
+    user_agent: str | None,
+    client_address: str | None,
+) -> tuple[User, str, str]:
+    """Complete a sign-in: the member, the new session token, and where to send the browser."""
+    attempt = _attempt(cookie, box, now)
+    if error:
+        raise Unauthorized(f"the identity provider refused the sign-in: {error}")
+    if not state or not hmac.compare_digest(state.encode(), attempt.state.encode()):
+        raise Unauthorized("the state does not match this browser's sign-in; start it again")
+    if not code:
+        raise Unauthorized("the identity provider sent no authorization code")
+    config = await _enabled_config(session, attempt.org_id)
+    discovery = await client.discover(config.issuer)
+    secret = box.decrypt(config.client_secret_encrypted)
+    token = await client.exchange_code(
+        discovery,
+        client_id=config.client_id,
+        secret=secret,
+        code=code,
+        verifier=attempt.verifier,
+        redirect=redirect_uri(base_url),
+    )
+    claims = await _id_token_claims(client, config, discovery, token, attempt.nonce, now)
+    user = await _member_for(session, config, claims, now=now)
+    session_token = await start_session(
+        session, user=user, settings=settings, now=now, user_agent=user_agent, client_address=client_address
+    )
+    return user, session_token, attempt.return_to
+
+
+async def _member_for(session: AsyncSession, config: SsoConfig, claims: CodeIDToken, *, now: datetime) -> User:
+    email = str(claims.get("email") or "").strip().lower()
+    if "@" not in email:
+        raise Unauthorized("the identity provider sent no email address (is the email scope allowed?)")
+    domain = email.rsplit("@", 1)[1]
+    allowed = domain in config.allowed_domains
+    verified = claims.get("email_verified")
+    if verified is False or (verified is None and not allowed):
+        raise Unauthorized(f"the identity provider has not verified {email}")
+    org_id = config.org_id
+    user = (await session.execute(scoped(User, org_id).where(col(User.email) == email))).scalar_one_or_none()
+    if user is not None:
+        if user.deactivated_at is not None:
+            raise Forbidden(f"{email} was removed from this organisation")
+        return user
+    if not (config.auto_create_members and allowed):
+        raise Forbidden(f"{email} is not a member of this organisation; ask an admin to add you")
+    name = str(claims.get("name") or email.split("@", 1)[0])[:200]
+    user = User(org_id=org_id, email=email, name=name, role=config.default_role, created_at=now, updated_at=now)
+    session.add(user)
+    await session.flush()
+    await events.record(
+        session,
+        org_id=org_id,
+        type="sso.member_provisioned",
+        actor=SSO_ACTOR,
+        object_type="member",
+        object_id=user.id,
+        now=now,
+        after=member_public(user),
+    )
+    return user

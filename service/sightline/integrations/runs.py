@@ -1,0 +1,383 @@
+"""Running integrations: the schedule and its back-off, one pull → one ordinary check-in, the run log.
+
+A pull writes its value through `sightline.okrs.check_ins.create_check_in` (source = the integration's name),
+so history, status, events and webhooks behave as for a check-in typed by hand. It never writes the same
+value twice in one period: the *period* is the key result's cadence period (weekly, biweekly, monthly: 30
+days, quarterly: 91 days) counted from the cycle start; when the key result's current value was recorded
+in the current period and equals the pulled value, the run is `unchanged`. The confidence of the latest
+check-in carries over (a source knows numbers, not confidence).
+
+Failures are recorded on the integration, in its run log and on the key result (`data_source_status`),
+and push the next attempt back: after n failures in a row the wait is the schedule's interval × 2^(n−1),
+at most 7 days. The worker's loop that finds due integrations is `sightline.integrations.scheduler`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import structlog
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from sightline.config import Settings
+from sightline.db.tenancy import scoped
+from sightline.errors import Conflict, Invalid
+from sightline.events import service as events
+from sightline.http.deps import Principal
+from sightline.http.pagination import PageParams, page_of, paginate
+from sightline.identity.service import get_org, org_settings
+from sightline.integrations.connections import get_connection
+from sightline.integrations.crypto import SecretBox, SecretUnreadable
+from sightline.integrations.http_source import HttpFetcher
+from sightline.integrations.models import Integration, IntegrationRun, SqlConnection
+from sightline.integrations.schemas import ConnectionCheck
+from sightline.integrations.service import decrypted_headers, get_integration, integration_public
+from sightline.integrations.sources import SourceError, value_from_csv, value_from_json
+from sightline.integrations.sql_source import SqlRunner
+from sightline.okrs.check_ins import create_check_in
+from sightline.okrs.derive import Calendar
+from sightline.okrs.models import Cycle, KeyResult, Objective
+from sightline.okrs.schemas import CheckInCreate
+from sightline.scoring import CADENCE_PERIOD, Cadence
+from sightline.webhooks.url_guard import UrlPolicy
+
+log = structlog.get_logger("sightline.integrations")
+SCHEDULER_ACTOR = "system:integrations"
+SCHEDULE_INTERVAL = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(days=7)}
+MAX_BACKOFF = timedelta(days=7)
+ERROR_LIMIT = 1000  # characters of a failure's reason kept
+
+
+# The rules (pure) --------------------------------------------------------------------------------
+def next_run_at(*, schedule: str, ran_at: datetime, consecutive_failures: int) -> datetime:
+    """When to pull next: the schedule's interval, doubled for each failure in a row after the first."""
+    interval = SCHEDULE_INTERVAL[schedule]
+    if consecutive_failures <= 1:
+        return ran_at + interval
+    factor: int = 2 ** min(consecutive_failures - 1, 20)
+    return ran_at + min(interval * factor, max(MAX_BACKOFF, interval))
+
+
+def period_index(*, cycle_start: datetime, cadence: Cadence, moment: datetime) -> int:
+    """Which cadence period of the cycle `moment` falls in (0 = the first)."""
+    return math.floor((moment - cycle_start) / CADENCE_PERIOD[cadence])
+
+
+def already_recorded(
+    *,
+    value: float,
+    current_value: float,
+    last_check_in_at: datetime | None,
+    cycle_start: datetime,
+    cadence: Cadence,
+    now: datetime,
+) -> bool:
+    """The pulled value is the key result's current value, recorded in this same period."""
+    if last_check_in_at is None or current_value != value:
+        return False
+    same = period_index(cycle_start=cycle_start, cadence=cadence, moment=last_check_in_at)
+    return same == period_index(cycle_start=cycle_start, cadence=cadence, moment=now)
+
+
+# What a run needs --------------------------------------------------------------------------------
+@dataclass
+class Fetchers:
+    """The clients sources are read with, and the key that opens their credentials."""
+
+    http: HttpFetcher
+    sql: SqlRunner
+    box: SecretBox
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, policy: UrlPolicy | None = None) -> Fetchers:
+        policy = policy or UrlPolicy.from_settings(settings)
+        return cls(
+            http=HttpFetcher.from_settings(settings, policy=policy),
+            sql=SqlRunner.from_settings(settings, policy=policy),
+            box=SecretBox.from_settings(settings),
+        )
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An integration loaded for one run: its source with credentials opened, its key result's cycle."""
+
+    org_id: UUID
+    integration_id: UUID
+    name: str
+    kind: str
+    config: dict[str, Any]
+    headers: dict[str, str]
+    dsn: str | None
+    cycle_start: datetime
+    cycle_end: datetime
+    not_writable: str | None  # why the key result takes no check-in now (the run is skipped)
+    unusable: str | None  # why the run fails before reaching the source (credentials unreadable)
+
+
+@dataclass(frozen=True)
+class Pulled:
+    value: float | None
+    error: str | None
+    duration_ms: int
+
+
+def _not_writable(cycle: Cycle, kr: KeyResult, calendar: Calendar, now: datetime) -> str | None:
+    if kr.archived_at is not None:
+        return "the key result is archived"
+    if cycle.state != "active":
+        return f"the cycle {cycle.name} is {cycle.state}, not active"
+    if not calendar.start <= now < calendar.end:
+        return f"now lies outside the cycle {cycle.name} ({cycle.start_date} to {cycle.end_date})"
+    return None
+
+
+async def prepare(session: AsyncSession, integration: Integration, box: SecretBox, *, now: datetime) -> Plan:
+    org_id = integration.org_id
+    kr, cycle = (
+        await session.execute(
+            select(KeyResult, Cycle)
+            .join(
+                Objective,
+                and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
+            )
+            .join(Cycle, and_(col(Cycle.org_id) == col(Objective.org_id), col(Cycle.id) == col(Objective.cycle_id)))
+            .where(col(KeyResult.org_id) == org_id, col(KeyResult.id) == integration.key_result_id)
+        )
+    ).one()
+    calendar = Calendar.of(org_settings(await get_org(session, org_id=org_id)), cycle)
+    headers: dict[str, str] = {}
+    dsn: str | None = None
+    unusable: str | None = None
+    try:
+        headers = decrypted_headers(integration, box)
+        if integration.connection_id is not None:
+            connection = (
+                await session.execute(
+                    scoped(SqlConnection, org_id).where(col(SqlConnection.id) == integration.connection_id)
+                )
+            ).scalar_one()
+            dsn = box.decrypt(connection.dsn_encrypted)
+    except SecretUnreadable as exc:
+        unusable = str(exc)
+    return Plan(
+        org_id=org_id,
+        integration_id=integration.id,
+        name=integration.name,
+        kind=integration.kind,
+        config=dict(integration.config),
+        headers=headers,
+        dsn=dsn,
+        cycle_start=calendar.start,
+        cycle_end=calendar.end,
+        not_writable=_not_writable(cycle, kr, calendar, now),
+        unusable=unusable,
+    )
+
+
+async def fetch(plan: Plan, fetchers: Fetchers, *, now: datetime) -> Pulled:
+    """Read the source (no transaction open in the worker); the value or the reason it failed."""
+    started = time.perf_counter()
+
+    def pulled(value: float | None = None, error: str | None = None) -> Pulled:
+        return Pulled(value, error[:ERROR_LIMIT] if error else None, round((time.perf_counter() - started) * 1000))
+
+    if plan.not_writable is not None:
+        return pulled()
+    if plan.unusable is not None:
+        return pulled(error=plan.unusable)
+    config = plan.config
+    try:
+        if plan.kind == "sql":
+            assert plan.dsn is not None
+            value = await fetchers.sql.value(
+                plan.dsn, config["query"], now=now, cycle_start=plan.cycle_start, cycle_end=plan.cycle_end
+            )
+        elif config.get("format") == "csv":
+            body = await fetchers.http.get(config["url"], accept="text/csv, */*;q=0.5", headers=plan.headers)
+            value = value_from_csv(
+                body,
+                column=config["csv_column"],
+                row=config.get("csv_row"),
+                match_column=config.get("csv_match_column"),
+                match_value=config.get("csv_match_value"),
+            )
+        else:
+            body = await fetchers.http.get(config["url"], accept="application/json", headers=plan.headers)
+            value = value_from_json(body, config["json_path"])
+    except SourceError as exc:
+        return pulled(error=exc.reason)
+    return pulled(value=value)
+
+
+# Recording a run ---------------------------------------------------------------------------------
+async def record(
+    session: AsyncSession,
+    *,
+    plan: Plan,
+    pulled: Pulled,
+    trigger: str,
+    actor: str,
+    started_at: datetime,
+    now: datetime,
+) -> IntegrationRun | None:
+    """Write the run's outcome: a check-in (unless unchanged), the log row, the health fields, events."""
+    org_id = plan.org_id
+    integration = (
+        await session.execute(
+            scoped(Integration, org_id)
+            .where(col(Integration.id) == plan.integration_id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if integration is None:
+        return None  # deleted while its source was read
+    kr = (
+        await session.execute(
+            scoped(KeyResult, org_id)
+            .where(col(KeyResult.id) == integration.key_result_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    run = IntegrationRun(
+        org_id=org_id,
+        integration_id=integration.id,
+        trigger=trigger,
+        triggered_by=actor,
+        started_at=started_at,
+        duration_ms=pulled.duration_ms,
+        outcome="failed",
+        value=pulled.value,
+    )
+    error = pulled.error
+    skipped = plan.not_writable
+    if error is None and skipped is None:
+        assert pulled.value is not None
+        if already_recorded(
+            value=pulled.value,
+            current_value=kr.current_value,
+            last_check_in_at=kr.last_check_in_at,
+            cycle_start=plan.cycle_start,
+            cadence=Cadence(kr.cadence),
+            now=now,
+        ):
+            run.outcome = "unchanged"
+        else:
+            principal = Principal(
+                org_id=org_id, scopes=frozenset({"read", "write"}), system_actor=f"integration:{integration.id}"
+            )
+            body = CheckInCreate(
+                key_result_id=kr.id,
+                value=pulled.value,
+                confidence=kr.latest_confidence,
+                note=f"Pulled by the integration {integration.name} ({integration.kind})",
+                source=integration.name,
+            )
+            try:
+                check_in = await create_check_in(session, principal=principal, body=body, now=now)
+            except (Conflict, Invalid) as exc:  # the key result stopped taking check-ins meanwhile
+                skipped = exc.detail
+            else:
+                run.outcome, run.check_in_id = "recorded", check_in.id
+    if skipped is not None:
+        run.outcome, run.value, run.error = "skipped", None, skipped[:ERROR_LIMIT]
+    elif error is not None:
+        run.error = error
+    session.add(run)
+    await _update_health(session, integration, kr, run, actor=actor, now=now)
+    await session.flush()
+    return run
+
+
+async def _update_health(
+    session: AsyncSession, integration: Integration, kr: KeyResult, run: IntegrationRun, *, actor: str, now: datetime
+) -> None:
+    before = integration_public(integration)
+    was_failing = integration.consecutive_failures > 0
+    integration.last_run_at = now
+    if run.outcome == "failed":
+        integration.consecutive_failures += 1
+        integration.failing_since = integration.failing_since or now
+        integration.last_error = run.error
+        kr.data_source_status, kr.data_source_error = "failing", run.error
+    elif run.outcome in ("recorded", "unchanged"):
+        integration.consecutive_failures, integration.failing_since, integration.last_error = 0, None, None
+        integration.last_success_at, integration.last_value = now, run.value
+        kr.data_source_status, kr.data_source_error = "ok", None
+    kr.data_source_checked_at = now
+    if integration.enabled:
+        integration.next_run_at = next_run_at(
+            schedule=integration.schedule, ran_at=now, consecutive_failures=integration.consecutive_failures
+        )
+    is_failing = integration.consecutive_failures > 0
+    if was_failing != is_failing:
+        await events.record(
+            session,
+            org_id=integration.org_id,
+            type="integration.failing" if is_failing else "integration.recovered",
+            actor=actor,
+            object_type="integration",
+            object_id=integration.id,
+            now=now,
+            before=before,
+            after=integration_public(integration),
+        )
+    if is_failing:
+        log.warning("integration_failed", integration_id=str(integration.id), error=run.error)
+
+
+# Manual runs and the run log ---------------------------------------------------------------------
+async def run_now(
+    session: AsyncSession, *, principal: Principal, integration_id: UUID, fetchers: Fetchers, now: datetime
+) -> IntegrationRun:
+    """Pull now (even a disabled integration), in this request's transaction; the run is the answer."""
+    integration = await get_integration(session, org_id=principal.org_id, integration_id=integration_id, lock=True)
+    plan = await prepare(session, integration, fetchers.box, now=now)
+    pulled = await fetch(plan, fetchers, now=now)
+    run = await record(
+        session, plan=plan, pulled=pulled, trigger="manual", actor=principal.actor, started_at=now, now=now
+    )
+    assert run is not None  # locked above: it cannot have been deleted
+    return run
+
+
+async def list_runs(
+    session: AsyncSession, *, org_id: UUID, integration_id: UUID, params: PageParams, outcome: str | None
+) -> tuple[list[IntegrationRun], str | None]:
+    """The integration's run log, newest first."""
+    await get_integration(session, org_id=org_id, integration_id=integration_id)
+    statement = scoped(IntegrationRun, org_id).where(col(IntegrationRun.integration_id) == integration_id)
+    if outcome is not None:
+        statement = statement.where(col(IntegrationRun.outcome) == outcome)
+    rows = list(
+        (
+            await session.execute(
+                paginate(statement, IntegrationRun.started_at, IntegrationRun.id, params=params, descending=True)
+            )
+        ).scalars()
+    )
+    return page_of(rows, params, lambda r: (r.started_at, r.id))
+
+
+async def check_connection(
+    session: AsyncSession, *, org_id: UUID, connection_id: UUID, fetchers: Fetchers
+) -> ConnectionCheck:
+    """Connect to a registered database and run `SELECT 1` read-only."""
+    connection = await get_connection(session, org_id=org_id, connection_id=connection_id)
+    try:
+        await fetchers.sql.check_connection(fetchers.box.decrypt(connection.dsn_encrypted))
+    except (SourceError, SecretUnreadable) as exc:
+        return ConnectionCheck(ok=False, error=getattr(exc, "reason", str(exc)))
+    return ConnectionCheck(ok=True, error=None)

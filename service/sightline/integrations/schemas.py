@@ -1,0 +1,282 @@
+"""API shapes of the integrations domain: integrations and their runs, SQL connections, team digests, SSO."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from sightline.http.inputs import LongText, Name, StrictInput
+from sightline.okrs.schemas import SourceLabel
+from sightline.scoring import Status
+
+Schedule = Literal["hourly", "daily", "weekly"]
+IntegrationStatus = Literal["pending", "ok", "failing", "disabled"]
+RunOutcome = Literal["recorded", "unchanged", "failed", "skipped"]
+Url = Annotated[str, StringConstraints(min_length=1, max_length=2048, pattern=r"^https?://[^\s\x00-\x1F\x7F-\x9F]+$")]
+HeaderName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]
+HeaderValue = Annotated[str, StringConstraints(min_length=1, max_length=4096, pattern=r"^[^\x00-\x1F\x7F]+$")]
+CsvName = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1F\x7F-\x9F]+$")]
+Query = Annotated[str, StringConstraints(min_length=1, max_length=10_000, pattern=r"^[^\x00]+$")]
+Domain = Annotated[
+    str,
+    StringConstraints(
+        min_length=3, max_length=253, pattern=r"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,63}$", to_lower=True
+    ),
+]
+SCHEDULE_DESCRIPTION = "How often the worker pulls: hourly, daily or weekly (from the last run)"
+
+
+# Sources -----------------------------------------------------------------------------------------
+class HttpSourceInput(StrictInput):
+    kind: Literal["http"]
+    url: Url = Field(description="https:// (http:// and internal addresses only when the operator allows)")
+    format: Literal["json", "csv"] = "json"
+    json_path: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(
+        None, description="JSON: a JSONPath selecting exactly one value, e.g. $.data.total or $.rows[-1].mqls"
+    )
+    csv_column: CsvName | None = Field(None, description="CSV: the header of the column holding the value")
+    csv_row: Annotated[int, Field(ge=-100_000, le=100_000)] | None = Field(
+        None, description="CSV: 1-based data row; negative counts from the end; default -1 (the last row)"
+    )
+    csv_match_column: CsvName | None = Field(None, description="CSV: pick the row whose column ...")
+    csv_match_value: Annotated[str, StringConstraints(max_length=200)] | None = Field(None, description="... is this")
+    headers: dict[HeaderName, HeaderValue] | None = Field(
+        None,
+        max_length=10,
+        description="Request headers, e.g. Authorization; stored encrypted and never shown again (the names are). "
+        "On update, omit to keep the stored ones, {} to remove them",
+    )
+
+
+class SqlSourceInput(StrictInput):
+    kind: Literal["sql"]
+    connection_id: UUID = Field(description="A registered SQL connection (POST /sql-connections)")
+    query: Query = Field(
+        description="One read-only SELECT returning one row with one number; may use $1 (the moment of the pull), "
+        "$2 and $3 (start and end of the key result's cycle) as timestamptz"
+    )
+
+
+SourceInput = Annotated[HttpSourceInput | SqlSourceInput, Field(discriminator="kind")]
+
+
+class HttpSourcePublic(BaseModel):
+    kind: Literal["http"]
+    url: str
+    format: Literal["json", "csv"]
+    json_path: str | None
+    csv_column: str | None
+    csv_row: int | None
+    csv_match_column: str | None
+    csv_match_value: str | None
+    header_names: list[str] = Field(description="Names of the stored headers (their values are never shown)")
+
+
+class SqlSourcePublic(BaseModel):
+    kind: Literal["sql"]
+    connection_id: UUID
+    query: str
+
+
+SourcePublic = Annotated[HttpSourcePublic | SqlSourcePublic, Field(discriminator="kind")]
+
+
+# Integrations ------------------------------------------------------------------------------------
+class IntegrationCreate(StrictInput):
+    name: SourceLabel = Field(description="Also the `source` of the check-ins it writes, e.g. crm-pipeline")
+    key_result_id: UUID = Field(description="The key result whose values it pulls (one integration per key result)")
+    schedule: Schedule = Field("daily", description=SCHEDULE_DESCRIPTION)
+    enabled: bool = True
+    source: SourceInput
+
+
+class IntegrationUpdate(StrictInput):
+    name: SourceLabel | None = None
+    schedule: Schedule | None = None
+    enabled: bool | None = Field(None, description="Re-enabling schedules a run right away and clears the back-off")
+    source: SourceInput | None = Field(None, description="Replaces the source (keep headers by omitting them)")
+
+
+class IntegrationPublic(BaseModel):
+    id: UUID
+    name: str
+    key_result_id: UUID
+    schedule: Schedule
+    enabled: bool
+    source: SourcePublic
+    status: IntegrationStatus = Field(description="pending (never ran), ok, failing (see last_error), disabled")
+    next_run_at: datetime | None = Field(description="When the worker pulls next (later while backing off)")
+    last_run_at: datetime | None
+    last_success_at: datetime | None
+    last_value: float | None
+    last_error: str | None
+    failing_since: datetime | None
+    consecutive_failures: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class IntegrationRunPublic(BaseModel):
+    id: UUID
+    integration_id: UUID
+    trigger: Literal["schedule", "manual"]
+    triggered_by: str
+    started_at: datetime
+    duration_ms: int
+    outcome: RunOutcome = Field(
+        description="recorded (a check-in was written), unchanged (same value already recorded this period), "
+        "failed (see error), skipped (the key result takes no check-ins now, see error)"
+    )
+    value: float | None
+    check_in_id: UUID | None
+    error: str | None
+
+
+# SQL connections ---------------------------------------------------------------------------------
+Dsn = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^postgres(ql)?://[^\x00-\x1F\x7F]+$")]
+
+
+class SqlConnectionCreate(StrictInput):
+    name: Name
+    description: LongText = ""
+    dsn: Dsn = Field(
+        description="postgresql://user:password@host:5432/database (stored encrypted, never shown again); use a "
+        "read-only role"
+    )
+
+
+class SqlConnectionUpdate(StrictInput):
+    name: Name | None = None
+    description: LongText | None = None
+    dsn: Dsn | None = None
+
+
+class SqlConnectionPublic(BaseModel):
+    id: UUID
+    name: str
+    description: str
+    host: str
+    port: int | None
+    database: str
+    username: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConnectionCheck(BaseModel):
+    ok: bool
+    error: str | None = Field(description="Why connecting or `SELECT 1` failed")
+
+
+# Team digests ------------------------------------------------------------------------------------
+class TeamDigestCreate(StrictInput):
+    team_id: UUID
+    endpoint_id: UUID = Field(description="A webhook endpoint, typically of format slack or teams")
+    weekday: Annotated[int, Field(ge=1, le=7)] = Field(1, description="1 = Monday … 7 = Sunday")
+    hour: Annotated[int, Field(ge=0, le=23)] = Field(9, description="Hour of the day in the organisation's zone")
+
+
+class TeamDigestUpdate(StrictInput):
+    weekday: Annotated[int, Field(ge=1, le=7)] | None = None
+    hour: Annotated[int, Field(ge=0, le=23)] | None = None
+
+
+class TeamDigestPublic(BaseModel):
+    id: UUID
+    team_id: UUID
+    endpoint_id: UUID
+    weekday: int
+    hour: int
+    last_sent_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class DigestKeyResult(BaseModel):
+    id: UUID
+    title: str
+    objective_id: UUID
+    status: Status
+    current_value: float
+    target_value: float
+    unit: str
+    latest_confidence: int | None
+    owner_id: UUID
+    owner_name: str
+
+
+class DigestStatusChange(BaseModel):
+    key_result_id: UUID
+    title: str
+    from_status: Status
+    to_status: Status
+    changed_at: datetime
+
+
+class DigestDueCheckIn(BaseModel):
+    key_result_id: UUID
+    title: str
+    owner_id: UUID
+    owner_name: str
+    due_at: datetime = Field(description="Last check-in (or cycle start) plus the cadence period and 2 days")
+    overdue: bool
+
+
+class TeamDigestContent(BaseModel):
+    team_id: UUID
+    team_name: str
+    week_start: date = Field(description="Monday of the week the digest covers the past of")
+    since: datetime = Field(description="Status changes since then (7 days before the digest)")
+    at_risk: list[DigestKeyResult] = Field(description="At risk or off track now")
+    status_changes: list[DigestStatusChange]
+    due_check_ins: list[DigestDueCheckIn] = Field(description="Overdue, or due within the next 7 days")
+
+
+class DigestSent(BaseModel):
+    event_id: UUID
+    delivery_id: UUID = Field(description="In the endpoint's delivery log")
+    digest: TeamDigestContent
+
+
+# Single sign-on ----------------------------------------------------------------------------------
+class SsoConfigInput(StrictInput):
+    issuer: Url = Field(description="The provider's issuer URL (its /.well-known/openid-configuration is read)")
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[\x21-\x7e]+$")]
+    client_secret: (
+        Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^[\x20-\x7e]+$")] | None
+    ) = Field(None, description="Stored encrypted, never shown; required the first time, omit to keep")
+    allowed_domains: list[Domain] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Email domains that may sign in without an email_verified claim, and get members created",
+    )
+    default_role: Literal["viewer", "member"] = Field("member", description="Role of members created at sign-in")
+    auto_create_members: bool = Field(False, description="Create a member at first sign-in (allowed domains only)")
+    sso_required: bool = Field(False, description="Refuse password sign-in to everyone but owners")
+    enabled: bool = True
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+
+class SsoConfigPublic(BaseModel):
+    issuer: str
+    client_id: str
+    allowed_domains: list[str]
+    default_role: Literal["viewer", "member"]
+    auto_create_members: bool
+    sso_required: bool
+    enabled: bool
+    redirect_uri: str = Field(description="Register this redirect URI with the provider")
+    sign_in_url: str = Field(description="Where people start signing in (link it from your intranet)")
+    version: int
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,196 @@
+"""HTTP routes of single sign-on: the organisation's provider (admin), and the sign-in redirects (public)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Cookie, Depends, Query, Request, Response, status
+from fastapi.responses import RedirectResponse
+
+from sightline.config import Settings
+from sightline.http.deps import Admin, Clock, DbSession
+from sightline.http.etag import set_etag
+from sightline.http.idempotency import IdempotentRoute, idempotency
+from sightline.http.params import IfMatch
+from sightline.http.problems import problem_responses
+from sightline.identity.routes import set_session_cookie
+from sightline.integrations import oidc, sso_config
+from sightline.integrations.crypto import SecretBox
+from sightline.integrations.schemas import SsoConfigInput, SsoConfigPublic
+from sightline.webhooks.url_guard import UrlPolicy
+
+# Public: a sign-in starts and comes back before there is a credential.
+public_router = APIRouter(prefix="/api/v1", tags=["auth"], responses=problem_responses(400, 422))
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["organisation"],
+    responses=problem_responses(400, 401, 403, 413, 415, 422),
+    route_class=IdempotentRoute,
+    dependencies=[Depends(idempotency)],
+)
+OPAQUE = Annotated[str | None, Query(max_length=2048, pattern=r"^[\x21-\x7e]*$")]
+
+
+def _base_url(request: Request) -> str:
+    """The web app's address: the operator's setting, else the address this request came to."""
+    settings: Settings = request.app.state.settings
+    return settings.public_base_url or str(request.base_url).rstrip("/")
+
+
+def _box(request: Request) -> SecretBox:
+    box: SecretBox = request.app.state.secret_box
+    return box
+
+
+def _client(request: Request) -> oidc.OidcClient:
+    client: oidc.OidcClient = request.app.state.oidc_client
+    return client
+
+
+def _policy(request: Request) -> UrlPolicy:
+    policy: UrlPolicy = request.app.state.webhook_policy
+    return policy
+
+
+BaseUrl = Annotated[str, Depends(_base_url)]
+Box = Annotated[SecretBox, Depends(_box)]
+Client = Annotated[oidc.OidcClient, Depends(_client)]
+Policy = Annotated[UrlPolicy, Depends(_policy)]
+
+
+def _secure(request: Request) -> bool:
+    settings: Settings = request.app.state.settings
+    return settings.cookie_secure == "always" or (settings.cookie_secure == "auto" and request.url.scheme == "https")
+
+
+# Configuration (admin) ---------------------------------------------------------------------------
+@router.get(
+    "/organisation/sso", summary="The organisation's single sign-on provider (admin)", responses=problem_responses(404)
+)
+async def get_sso(principal: Admin, session: DbSession, response: Response, base_url: BaseUrl) -> SsoConfigPublic:
+    config = await sso_config.get_config(session, org_id=principal.org_id)
+    set_etag(response, config.version)
+    return sso_config.config_public(config, base_url=base_url)
+
+
+@router.put(
+    "/organisation/sso",
+    summary="Configure single sign-on with an OpenID Connect provider (admin)",
+    responses=problem_responses(412),
+)
+async def put_sso(
+    body: SsoConfigInput,
+    principal: Admin,
+    session: DbSession,
+    response: Response,
+    policy: Policy,
+    box: Box,
+    base_url: BaseUrl,
+    now: Clock,
+    if_match: IfMatch = None,
+) -> SsoConfigPublic:
+    config, _ = await sso_config.put_config(
+        session, principal=principal, body=body, policy=policy, box=box, base_url=base_url, if_match=if_match, now=now
+    )
+    set_etag(response, config.version)
+    return sso_config.config_public(config, base_url=base_url)
+
+
+@router.delete(
+    "/organisation/sso",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove single sign-on; members sign in with passwords again (admin)",
+    responses=problem_responses(404, 412),
+)
+async def delete_sso(
+    principal: Admin, session: DbSession, base_url: BaseUrl, now: Clock, if_match: IfMatch = None
+) -> Response:
+    await sso_config.delete_config(session, principal=principal, base_url=base_url, if_match=if_match, now=now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Signing in (public) -----------------------------------------------------------------------------
+@public_router.get(
+    sso_config.START_PATH.removeprefix("/api/v1"),
+    summary="Start signing in through the organisation's identity provider (redirects there)",
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    responses={302: {"description": "To the identity provider"}, **problem_responses(401, 404)},
+)
+async def sso_start(
+    organisation_id: UUID,
+    request: Request,
+    session: DbSession,
+    box: Box,
+    client: Client,
+    base_url: BaseUrl,
+    now: Clock,
+    return_to: Annotated[str | None, Query(max_length=500, description="A path of the web app to end on")] = None,
+    login_hint: Annotated[str | None, Query(max_length=254, description="The email, passed to the provider")] = None,
+) -> RedirectResponse:
+    url, attempt = await oidc.start(
+        session,
+        org_id=organisation_id,
+        return_to=return_to,
+        login_hint=login_hint,
+        client=client,
+        box=box,
+        base_url=base_url,
+        now=now,
+    )
+    response = RedirectResponse(url, status_code=status.HTTP_302_FOUND)
+    response.set_cookie(
+        oidc.SSO_COOKIE,
+        attempt,
+        max_age=oidc.ATTEMPT_SECONDS,
+        httponly=True,
+        samesite="lax",  # sent on the provider's top-level redirect back, not on cross-site subrequests
+        secure=_secure(request),
+        path="/api/v1/auth/sso",
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@public_router.get(
+    sso_config.CALLBACK_PATH.removeprefix("/api/v1"),
+    summary="Where the identity provider sends the browser back: signs in and redirects into the app",
+    status_code=status.HTTP_303_SEE_OTHER,
+    response_class=RedirectResponse,
+    responses={
+        303: {"description": "Signed in (session cookie set); on to the web app"},
+        **problem_responses(401, 403, 404),
+    },
+)
+async def sso_callback(
+    request: Request,
+    session: DbSession,
+    box: Box,
+    client: Client,
+    base_url: BaseUrl,
+    now: Clock,
+    code: OPAQUE = None,
+    state: OPAQUE = None,
+    error: OPAQUE = None,
+    sightline_sso: Annotated[str | None, Cookie(include_in_schema=False)] = None,
+) -> RedirectResponse:
+    _, token, return_to = await oidc.finish(
+        session,
+        code=code,
+        state=state,
+        error=error,
+        cookie=sightline_sso,
+        client=client,
+        box=box,
+        settings=request.app.state.settings,
+        base_url=base_url,
+        now=now,
+        user_agent=request.headers.get("user-agent"),
+        client_address=request.client.host if request.client else None,
+    )
+    response = RedirectResponse(return_to, status_code=status.HTTP_303_SEE_OTHER)
+    set_session_cookie(request, response, token, request.app.state.settings)
+    response.delete_cookie(oidc.SSO_COOKIE, path="/api/v1/auth/sso")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,1 @@
+"""The OKR core: teams, cycles, objectives, key results and check-ins."""

@@ -1,0 +1,407 @@
+"""Check-ins: append-only values with confidence; corrections and backdating; batch imports.
+
+Writing a check-in locks its key-result row, so concurrent check-ins on one key result serialise and
+the derived fields (current value, progress, score, status) always match the check-in history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, exists, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from sightline.errors import Conflict, FieldError, Invalid, NotFound
+from sightline.events import service as events
+from sightline.events.models import Event
+from sightline.http.deps import Principal
+from sightline.http.pagination import PageParams, page_of, paginate
+from sightline.identity.service import get_org, org_settings
+from sightline.okrs.derive import Calendar, derive, key_result_public
+from sightline.okrs.models import CheckIn, Cycle, KeyResult, Objective
+from sightline.okrs.schemas import CheckInBatch, CheckInCreate, CheckInPublic
+
+BACKDATED_AFTER = timedelta(hours=1)  # recorded this long after the moment it reports → flagged
+CLOCK_SKEW = timedelta(minutes=1)  # a client clock slightly ahead is not "the future"
+
+
+def check_in_public(check_in: CheckIn, corrected_by: UUID | None = None) -> CheckInPublic:
+    return CheckInPublic(
+        id=check_in.id,
+        key_result_id=check_in.key_result_id,
+        value=check_in.value,
+        confidence=check_in.confidence,
+        note=check_in.note,
+        author_id=check_in.author_id,
+        actor=check_in.actor,
+        source=check_in.source,
+        checked_in_at=check_in.checked_in_at,
+        created_at=check_in.created_at,
+        backdated=check_in.backdated,
+        corrects=check_in.corrects,
+        reason=check_in.reason,
+        corrected_by=corrected_by,
+    )
+
+
+@dataclass
+class Target:
+    """A key result locked for writing, with the calendar of its cycle."""
+
+    key_result: KeyResult
+    calendar: Calendar
+
+
+def _locked_targets_statement(org_id: UUID) -> Any:
+    return (
+        select(KeyResult, Cycle)
+        .join(
+            Objective,
+            and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
+        )
+        .join(Cycle, and_(col(Cycle.org_id) == col(Objective.org_id), col(Cycle.id) == col(Objective.cycle_id)))
+        .where(col(KeyResult.org_id) == org_id)
+        .order_by(col(KeyResult.id))  # one lock order for everyone: concurrent batches never deadlock
+        # The key result for writing; the cycle shared, so a concurrent close (which locks the cycle after
+        # the key results) is waited for and its `closed` state seen here — never a check-in after grading.
+        .suffix_with("FOR UPDATE OF key_results FOR KEY SHARE OF cycles")
+    )
+
+
+def _writable(target: Target) -> str | None:
+    """Why nothing can be checked in on this key result, or None."""
+    if target.calendar.cycle.state == "closed":
+        return "the cycle is closed: its check-ins are frozen"
+    if target.calendar.cycle.state == "planning":
+        return "the cycle is still in planning; activate it before checking in"
+    if target.key_result.archived_at is not None:
+        return "the key result is archived"
+    return None
+
+
+def _moment(target: Target, checked_in_at: datetime | None, now: datetime) -> tuple[datetime | None, str | None]:
+    """The time a check-in reports, or the reason it is refused (future or outside the cycle)."""
+    calendar = target.calendar
+    moment = checked_in_at or now
+    if moment.tzinfo is None:
+        return None, "give a time zone offset (ISO 8601, e.g. 2026-03-01T09:00:00+01:00)"
+    if moment > now + CLOCK_SKEW:
+        return None, "lies in the future"
+    if not calendar.start <= moment < calendar.end:
+        return None, (
+            f"lies outside the cycle {calendar.cycle.name} ({calendar.cycle.start_date} to {calendar.cycle.end_date})"
+        )
+    return moment, None
+
+
+async def _apply(
+    session: AsyncSession,
+    target: Target,
+    *,
+    principal: Principal,
+    now: datetime,
+    candidate: CheckIn | None,
+) -> list[Event]:
+    """Recompute the key result's derived fields after new check-ins; return status-change events.
+
+    `candidate` is the newest new check-in of this key result when it is known to be the current one
+    (no correction involved and not older than the latest); otherwise the history decides.
+    """
+    kr = target.key_result
+    before = key_result_public(kr, calendar=target.calendar, now=now)
+    current = candidate if candidate is not None else await _current_check_in(session, kr)
+    if current is not None:
+        kr.current_value = current.value
+        kr.latest_confidence = current.confidence
+        kr.last_check_in_at = current.checked_in_at
+    derived = derive(
+        kr,
+        current_value=kr.current_value,
+        latest_confidence=kr.latest_confidence,
+        has_check_in=current is not None,
+        calendar=target.calendar,
+        now=now,
+    )
+    kr.progress, kr.score, kr.status = derived.progress, derived.score, derived.status
+    kr.updated_at = now
+    if before.status == kr.status:
+        return []
+    after = key_result_public(kr, calendar=target.calendar, now=now)
+    return [
+        Event(
+            org_id=kr.org_id,
+            type="key_result.status_changed",
+            actor=principal.actor,
+            object_type="key_result",
+            object_id=kr.id,
+            occurred_at=now,
+            before=events.snapshot(before),
+            after=events.snapshot(after),
+        )
+    ]
+
+
+async def _current_check_in(session: AsyncSession, kr: KeyResult) -> CheckIn | None:
+    """The latest check-in by reported time (then recording time) that no correction replaced."""
+    correction = aliased(CheckIn)
+    return (
+        await session.execute(
+            select(CheckIn)
+            .where(
+                col(CheckIn.org_id) == kr.org_id,
+                col(CheckIn.key_result_id) == kr.id,
+                ~exists().where(
+                    col(correction.org_id) == col(CheckIn.org_id), col(correction.corrects) == col(CheckIn.id)
+                ),
+            )
+            .order_by(col(CheckIn.checked_in_at).desc(), col(CheckIn.seq).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+def _is_newest(kr: KeyResult, moment: datetime) -> bool:
+    return kr.last_check_in_at is None or moment >= kr.last_check_in_at
+
+
+async def _targets(session: AsyncSession, org_id: UUID, condition: Any) -> list[Target]:
+    settings = org_settings(await get_org(session, org_id=org_id))
+    rows = (await session.execute(_locked_targets_statement(org_id).where(condition))).all()
+    return [Target(key_result=kr, calendar=Calendar.of(settings, cycle)) for kr, cycle in rows]
+
+
+async def create_check_in(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    body: CheckInCreate,
+    now: datetime,
+) -> CheckInPublic:
+    org_id = principal.org_id
+    targets = await _targets(session, org_id, col(KeyResult.id) == body.key_result_id)
+    if not targets:
+        raise NotFound("key result")
+    target = targets[0]
+    if reason := _writable(target):
+        raise Conflict(reason)
+    corrected: CheckIn | None = None
+    if body.corrects is not None:
+        corrected = await _corrected(session, org_id, body)
+    elif body.reason is not None:
+        raise Invalid("body.reason", "only a correction (with `corrects`) takes a reason")
+    if corrected is not None:
+        moment: datetime | None = corrected.checked_in_at  # a correction replaces the value at its time
+    else:
+        moment, problem = _moment(target, body.checked_in_at, now)
+        if problem:
+            raise Invalid("body.checked_in_at", problem)
+    assert moment is not None
+    check_in = CheckIn(
+        org_id=org_id,
+        key_result_id=target.key_result.id,
+        value=body.value,
+        confidence=body.confidence,
+        note=body.note,
+        author_id=principal.user_id if principal.api_key_id is None else None,
+        actor=principal.actor,
+        source=body.source or ("api" if principal.api_key_id else "manual"),
+        checked_in_at=moment,
+        created_at=now,
+        backdated=corrected is None and now - moment > BACKDATED_AFTER,
+        corrects=body.corrects,
+        reason=body.reason,
+    )
+    session.add(check_in)
+    await session.flush()
+    newest = corrected is None and _is_newest(target.key_result, moment)
+    status_events = await _apply(session, target, principal=principal, now=now, candidate=check_in if newest else None)
+    public = check_in_public(check_in)
+    await events.record_many(
+        session,
+        [
+            Event(
+                org_id=org_id,
+                type="check_in.created",
+                actor=principal.actor,
+                object_type="check_in",
+                object_id=check_in.id,
+                occurred_at=now,
+                after=events.snapshot(public),
+            ),
+            *status_events,
+        ],
+    )
+    return public
+
+
+async def _corrected(session: AsyncSession, org_id: UUID, body: CheckInCreate) -> CheckIn:
+    if body.reason is None:
+        raise Invalid("body.reason", "a correction needs a reason")
+    if body.checked_in_at is not None:
+        raise Invalid("body.checked_in_at", "a correction takes the time of the check-in it corrects")
+    original = (
+        await session.execute(select(CheckIn).where(col(CheckIn.org_id) == org_id, col(CheckIn.id) == body.corrects))
+    ).scalar_one_or_none()
+    if original is None or original.key_result_id != body.key_result_id:
+        raise Invalid("body.corrects", "not a check-in of this key result")
+    already = (
+        await session.execute(
+            select(col(CheckIn.id)).where(col(CheckIn.org_id) == org_id, col(CheckIn.corrects) == original.id)
+        )
+    ).scalar_one_or_none()
+    if already is not None:
+        raise Conflict(f"check-in {original.id} was already corrected by {already}; correct that one instead")
+    return original
+
+
+async def create_batch(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    body: CheckInBatch,
+    now: datetime,
+) -> list[CheckInPublic]:
+    """All-or-nothing: every item is checked first; a bad one fails the batch naming each index."""
+    org_id = principal.org_id
+    errors: list[FieldError] = []
+    ids = {item.key_result_id for item in body.items if item.key_result_id}
+    keys = {item.external_key for item in body.items if item.external_key}
+    condition = or_(col(KeyResult.id).in_(ids), col(KeyResult.external_key).in_(keys))
+    targets = await _targets(session, org_id, condition) if ids or keys else []
+    by_id = {t.key_result.id: t for t in targets}
+    by_key = {t.key_result.external_key: t for t in targets if t.key_result.external_key}
+    planned: list[tuple[Target, datetime]] = []
+    for index, item in enumerate(body.items):
+        where = ("body", "items", index)
+        if (item.key_result_id is None) == (item.external_key is None):
+            errors.append(FieldError((*where, "key_result_id"), "give exactly one of key_result_id and external_key"))
+            continue
+        target = by_id.get(item.key_result_id) if item.key_result_id else by_key.get(item.external_key or "")
+        field = "key_result_id" if item.key_result_id else "external_key"
+        if target is None:
+            errors.append(FieldError((*where, field), "no such key result"))
+            continue
+        if reason := _writable(target):
+            errors.append(FieldError((*where, field), reason))
+            continue
+        moment, problem = _moment(target, item.checked_in_at, now)
+        if problem or moment is None:
+            errors.append(FieldError((*where, "checked_in_at"), problem or "invalid"))
+            continue
+        planned.append((target, moment))
+    if errors:
+        raise Invalid(
+            errors=errors, detail=f"{len(errors)} of {len(body.items)} items are invalid; nothing was written"
+        )
+
+    source = body.source or ("api" if principal.api_key_id else "import")
+    check_ins = [
+        CheckIn(
+            org_id=org_id,
+            key_result_id=target.key_result.id,
+            value=item.value,
+            confidence=item.confidence,
+            note=item.note,
+            author_id=principal.user_id if principal.api_key_id is None else None,
+            actor=principal.actor,
+            source=source,
+            checked_in_at=moment,
+            created_at=now,
+            backdated=now - moment > BACKDATED_AFTER,
+        )
+        for item, (target, moment) in zip(body.items, planned, strict=True)
+    ]
+    await session.execute(insert(CheckIn), [c.model_dump(exclude={"seq"}) for c in check_ins])
+    newest: dict[UUID, CheckIn] = {}
+    for check_in in check_ins:  # later items win ties, like later check-ins do
+        best = newest.get(check_in.key_result_id)
+        if best is None or check_in.checked_in_at >= best.checked_in_at:
+            newest[check_in.key_result_id] = check_in
+    new_events: list[Event] = []
+    for kr_id, check_in in newest.items():
+        target = by_id.get(kr_id) or next(t for t in targets if t.key_result.id == kr_id)
+        candidate = check_in if _is_newest(target.key_result, check_in.checked_in_at) else None
+        if candidate is None:
+            continue  # only older values arrived: the current value stands
+        new_events += await _apply(session, target, principal=principal, now=now, candidate=candidate)
+    publics = [check_in_public(c) for c in check_ins]
+    await session.flush()
+    await events.record_many(
+        session,
+        [
+            *(
+                Event(
+                    org_id=org_id,
+                    type="check_in.created",
+                    actor=principal.actor,
+                    object_type="check_in",
+                    object_id=p.id,
+                    occurred_at=now,
+                    after=events.snapshot(p),
+                )
+                for p in publics
+            ),
+            *new_events,
+        ],
+    )
+    return publics
+
+
+def _with_corrections(org_id: UUID) -> Any:
+    correction = aliased(CheckIn)
+    return (
+        select(CheckIn, col(correction.id))
+        .outerjoin(
+            correction, and_(col(correction.org_id) == col(CheckIn.org_id), col(correction.corrects) == col(CheckIn.id))
+        )
+        .where(col(CheckIn.org_id) == org_id)
+    )
+
+
+async def history(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    key_result_id: UUID,
+    params: PageParams,
+) -> tuple[list[CheckInPublic], str | None]:
+    """A key result's check-ins in reported-time order, corrections and corrected ones marked."""
+    exists_kr = (
+        await session.execute(
+            select(col(KeyResult.id)).where(col(KeyResult.org_id) == org_id, col(KeyResult.id) == key_result_id)
+        )
+    ).first()
+    if exists_kr is None:
+        raise NotFound("key result")
+    statement = _with_corrections(org_id).where(col(CheckIn.key_result_id) == key_result_id)
+    rows = list((await session.execute(paginate(statement, CheckIn.checked_in_at, CheckIn.seq, params=params))).all())
+    page, cursor = page_of(rows, params, lambda row: (row[0].checked_in_at, row[0].seq))
+    return [check_in_public(c, corrected_by) for c, corrected_by in page], cursor
+
+
+async def get_check_in(session: AsyncSession, *, org_id: UUID, check_in_id: UUID) -> CheckInPublic:
+    row = (await session.execute(_with_corrections(org_id).where(col(CheckIn.id) == check_in_id))).first()
+    if row is None:
+        raise NotFound("check-in")
+    return check_in_public(row[0], row[1])
+
+
+async def list_check_ins(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    params: PageParams,
+    key_result_ids: Sequence[UUID] | None,
+) -> tuple[list[CheckInPublic], str | None]:
+    statement = _with_corrections(org_id)
+    if key_result_ids:
+        statement = statement.where(col(CheckIn.key_result_id).in_(list(key_result_ids)))
+    rows = list((await session.execute(paginate(statement, CheckIn.created_at, CheckIn.seq, params=params))).all())
+    page, cursor = page_of(rows, params, lambda row: (row[0].created_at, row[0].seq))
+    return [check_in_public(c, corrected_by) for c, corrected_by in page], cursor

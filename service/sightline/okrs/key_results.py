@@ -1,0 +1,315 @@
+"""Key results: validation against the cycle, derived state kept on the row, archive instead of delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from sightline import scoring
+from sightline.db.tenancy import scoped
+from sightline.errors import Conflict, FieldError, Invalid, NotFound
+from sightline.events import service as events
+from sightline.http.deps import Principal
+from sightline.http.etag import check_if_match
+from sightline.http.pagination import PageParams, page_of, paginate
+from sightline.okrs.cycles import load_calendars
+from sightline.okrs.derive import Calendar, derive, key_result_public
+from sightline.okrs.models import KeyResult, Objective
+from sightline.okrs.schemas import KeyResultCreate, KeyResultPublic, KeyResultUpdate
+from sightline.okrs.teams import ensure_users
+from sightline.scoring import Direction, Metric
+
+EDITABLE = (
+    "title",
+    "owner_id",
+    "metric",
+    "unit",
+    "direction",
+    "start_value",
+    "target_value",
+    "stretch_value",
+    "previous_value",
+    "weight",
+    "cadence",
+    "milestone_plan",
+    "data_source",
+    "external_key",
+)
+
+
+async def get_key_result(session: AsyncSession, *, org_id: UUID, key_result_id: UUID, lock: bool = False) -> KeyResult:
+    statement = scoped(KeyResult, org_id).where(col(KeyResult.id) == key_result_id)
+    kr = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
+    if kr is None:
+        raise NotFound("key result")
+    return kr
+
+
+async def _objective_and_calendar(
+    session: AsyncSession, org_id: UUID, objective_id: UUID
+) -> tuple[Objective, Calendar]:
+    objective = (
+        await session.execute(scoped(Objective, org_id).where(col(Objective.id) == objective_id))
+    ).scalar_one_or_none()
+    if objective is None:
+        raise NotFound("objective")
+    calendar = (await load_calendars(session, org_id=org_id, cycle_ids={objective.cycle_id}))[objective.cycle_id]
+    return objective, calendar
+
+
+def _validate(kr: KeyResult, calendar: Calendar) -> None:
+    plan_dates = [p["date"] for p in kr.milestone_plan]
+    problems = scoring.validate_key_result(
+        metric=Metric(kr.metric),
+        direction=Direction(kr.direction),
+        start=kr.start_value,
+        target=kr.target_value,
+        stretch=kr.stretch_value,
+        cycle_start_date=calendar.cycle.start_date,
+        cycle_end_date=calendar.cycle.end_date,
+        plan_dates=[datetime.fromisoformat(str(d)).date() for d in plan_dates],
+    )
+    if problems:
+        raise Invalid(
+            errors=[
+                FieldError(("body", *[int(p) if p.isdigit() else p for p in field.split(".")]), msg)
+                for field, msg in problems
+            ]
+        )
+
+
+async def _external_key_free(session: AsyncSession, org_id: UUID, key: str | None, kr_id: UUID) -> None:
+    if key is None:
+        return
+    taken = (
+        await session.execute(
+            select(col(KeyResult.id)).where(
+                col(KeyResult.org_id) == org_id, col(KeyResult.external_key) == key, col(KeyResult.id) != kr_id
+            )
+        )
+    ).first()
+    if taken:
+        raise Conflict(f"another key result already uses external_key {key!r}")
+
+
+def _refresh(kr: KeyResult, calendar: Calendar, now: datetime) -> None:
+    """Recompute the derived fields from the row's current value (no new check-in)."""
+    if kr.last_check_in_at is None:
+        kr.current_value = kr.start_value
+    if calendar.cycle.state == "closed":
+        return  # closed cycles are frozen
+    derived = derive(
+        kr,
+        current_value=kr.current_value,
+        latest_confidence=kr.latest_confidence,
+        has_check_in=kr.last_check_in_at is not None,
+        calendar=calendar,
+        now=now,
+    )
+    kr.progress, kr.score, kr.status = derived.progress, derived.score, derived.status
+
+
+async def create_key_result(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    body: KeyResultCreate,
+    now: datetime,
+) -> KeyResultPublic:
+    org_id = principal.org_id
+    objective, calendar = await _objective_and_calendar(session, org_id, body.objective_id)
+    if calendar.cycle.state == "closed":
+        raise Conflict("the objective's cycle is closed")
+    owner_id = body.owner_id or objective.owner_id
+    await ensure_users(session, org_id, {owner_id}, "body.owner_id")
+    kr = KeyResult(
+        org_id=org_id,
+        objective_id=objective.id,
+        title=body.title,
+        owner_id=owner_id,
+        metric=body.metric,
+        unit=body.unit,
+        direction=body.direction,
+        start_value=body.start_value,
+        target_value=body.target_value,
+        stretch_value=body.stretch_value,
+        previous_value=body.previous_value,
+        weight=body.weight,
+        cadence=body.cadence or calendar.settings.default_cadence,
+        milestone_plan=[p.model_dump(mode="json") for p in body.milestone_plan],
+        data_source=body.data_source,
+        external_key=body.external_key,
+        current_value=body.start_value,
+        created_at=now,
+        updated_at=now,
+    )
+    _validate(kr, calendar)
+    await _external_key_free(session, org_id, kr.external_key, kr.id)
+    _refresh(kr, calendar, now)
+    session.add(kr)
+    await session.flush()
+    public = key_result_public(kr, calendar=calendar, now=now)
+    await events.record(
+        session,
+        org_id=org_id,
+        type="key_result.created",
+        actor=principal.actor,
+        object_type="key_result",
+        object_id=kr.id,
+        now=now,
+        after=public,
+    )
+    return public
+
+
+async def update_key_result(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    key_result_id: UUID,
+    body: KeyResultUpdate,
+    if_match: str | None,
+    now: datetime,
+) -> KeyResultPublic:
+    org_id = principal.org_id
+    kr = await get_key_result(session, org_id=org_id, key_result_id=key_result_id, lock=True)
+    check_if_match(if_match, kr.version, required=True)
+    _, calendar = await _objective_and_calendar(session, org_id, kr.objective_id)
+    if calendar.cycle.state == "closed":
+        raise Conflict("the cycle is closed; its key results are frozen")
+    before = key_result_public(kr, calendar=calendar, now=now)
+    for field in EDITABLE:
+        if field not in body.model_fields_set:
+            continue
+        value: Any = getattr(body, field)
+        if value is None and field not in ("stretch_value", "previous_value", "external_key"):
+            raise Invalid(f"body.{field}", "cannot be null")
+        if field == "milestone_plan":
+            value = [p.model_dump(mode="json") for p in body.milestone_plan or []]
+        setattr(kr, field, value)
+    with session.no_autoflush:  # validate before the changed row may be flushed
+        if body.owner_id is not None:
+            await ensure_users(session, org_id, {body.owner_id}, "body.owner_id")
+        _validate(kr, calendar)
+        await _external_key_free(session, org_id, kr.external_key, kr.id)
+    _refresh(kr, calendar, now)
+    kr.version += 1
+    kr.updated_at = now
+    await session.flush()
+    after = key_result_public(kr, calendar=calendar, now=now)
+    await events.record(
+        session,
+        org_id=org_id,
+        type="key_result.updated",
+        actor=principal.actor,
+        object_type="key_result",
+        object_id=kr.id,
+        now=now,
+        before=before,
+        after=after,
+    )
+    if before.status != after.status:
+        await events.record(
+            session,
+            org_id=org_id,
+            type="key_result.status_changed",
+            actor=principal.actor,
+            object_type="key_result",
+            object_id=kr.id,
+            now=now,
+            before=before,
+            after=after,
+        )
+    return after
+
+
+async def archive_key_result(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    key_result_id: UUID,
+    if_match: str | None,
+    now: datetime,
+) -> None:
+    """Check-ins are never deleted, so neither is the key result they belong to: it is archived."""
+    kr = await get_key_result(session, org_id=principal.org_id, key_result_id=key_result_id, lock=True)
+    check_if_match(if_match, kr.version, required=True)
+    if kr.archived_at is None:
+        kr.archived_at = now
+        kr.version += 1
+        kr.updated_at = now
+        await session.flush()
+        await events.record(
+            session,
+            org_id=principal.org_id,
+            type="key_result.archived",
+            actor=principal.actor,
+            object_type="key_result",
+            object_id=kr.id,
+            now=now,
+        )
+
+
+async def read_key_result(
+    session: AsyncSession, *, org_id: UUID, key_result_id: UUID, now: datetime
+) -> KeyResultPublic:
+    kr = await get_key_result(session, org_id=org_id, key_result_id=key_result_id)
+    _, calendar = await _objective_and_calendar(session, org_id, kr.objective_id)
+    return key_result_public(kr, calendar=calendar, now=now)
+
+
+async def publics(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    rows: list[tuple[KeyResult, UUID]],
+    now: datetime,
+) -> list[KeyResultPublic]:
+    """Public shapes for (key result, cycle id) pairs: one statement for all their calendars."""
+    calendars = await load_calendars(session, org_id=org_id, cycle_ids={cycle_id for _, cycle_id in rows})
+    return [key_result_public(kr, calendar=calendars[cycle_id], now=now) for kr, cycle_id in rows]
+
+
+async def list_key_results(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    params: PageParams,
+    now: datetime,
+    objective_id: UUID | None,
+    owner_id: UUID | None,
+    status: str | None,
+    cycle_id: UUID | None,
+    include_archived: bool,
+) -> tuple[list[KeyResultPublic], str | None]:
+    statement = (
+        select(KeyResult, col(Objective.cycle_id))
+        .join(
+            Objective,
+            (col(Objective.org_id) == col(KeyResult.org_id)) & (col(Objective.id) == col(KeyResult.objective_id)),
+        )
+        .where(col(KeyResult.org_id) == org_id)
+    )
+    if objective_id is not None:
+        statement = statement.where(col(KeyResult.objective_id) == objective_id)
+    if owner_id is not None:
+        statement = statement.where(col(KeyResult.owner_id) == owner_id)
+    if status is not None:
+        statement = statement.where(col(KeyResult.status) == status)
+    if cycle_id is not None:
+        statement = statement.where(col(Objective.cycle_id) == cycle_id)
+    if not include_archived:
+        statement = statement.where(col(KeyResult.archived_at).is_(None))
+    rows = [
+        (kr, cycle)
+        for kr, cycle in (
+            await session.execute(paginate(statement, KeyResult.created_at, KeyResult.id, params=params))
+        ).all()
+    ]
+    page, cursor = page_of(rows, params, lambda row: (row[0].created_at, row[0].id))
+    return await publics(session, org_id=org_id, rows=page, now=now), cursor

@@ -1,0 +1,241 @@
+"""Objectives: level, team, owner, kind and state; progress rolled up from their key results on read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from sightline.alignment.graph import load_subgraph
+from sightline.db.tenancy import scoped
+from sightline.errors import Conflict, Invalid, NotFound
+from sightline.events import service as events
+from sightline.http.deps import Principal
+from sightline.http.etag import check_if_match
+from sightline.http.pagination import PageParams, page_of, paginate
+from sightline.okrs.cycles import get_cycle
+from sightline.okrs.derive import Rollup, key_result_public
+from sightline.okrs.models import Objective
+from sightline.okrs.schemas import KeyResultPublic, ObjectiveCreate, ObjectivePublic, ObjectiveUpdate
+from sightline.okrs.teams import ensure_users, get_team
+
+EDITABLE = ("title", "description", "level", "team_id", "owner_id", "kind", "state", "progress_from")
+
+
+def objective_public(objective: Objective, key_results: list[KeyResultPublic], rollup: Rollup) -> ObjectivePublic:
+    return ObjectivePublic(
+        id=objective.id,
+        cycle_id=objective.cycle_id,
+        title=objective.title,
+        description=objective.description,
+        level=objective.level,
+        team_id=objective.team_id,
+        owner_id=objective.owner_id,  # type: ignore[arg-type]
+        kind=objective.kind,
+        state=objective.state,
+        progress_from=objective.progress_from,  # type: ignore[arg-type]
+        progress=rollup.progress,
+        expected_progress=rollup.expected_progress,
+        score=rollup.score,
+        status=rollup.status,
+        key_results=key_results,
+        version=objective.version,
+        created_at=objective.created_at,
+        updated_at=objective.updated_at,
+    )
+
+
+async def get_objective(session: AsyncSession, *, org_id: UUID, objective_id: UUID, lock: bool = False) -> Objective:
+    statement = scoped(Objective, org_id).where(col(Objective.id) == objective_id)
+    objective = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
+    if objective is None:
+        raise NotFound("objective")
+    return objective
+
+
+async def publics(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    objectives: list[Objective],
+    now: datetime,
+) -> list[ObjectivePublic]:
+    """Objectives with their live key results and rolled-up progress (through aligned children too):
+    a fixed number of statements for any number of objectives and any depth of alignment."""
+    graph = await load_subgraph(session, org_id=org_id, roots=objectives)
+    rollups = graph.rollups(now)
+    return [
+        objective_public(
+            o,
+            [
+                key_result_public(kr, calendar=graph.calendars[o.cycle_id], now=now)
+                for kr in graph.key_results.get(o.id, ())
+            ],
+            rollups[o.id],
+        )
+        for o in objectives
+    ]
+
+
+async def read_objective(session: AsyncSession, *, org_id: UUID, objective_id: UUID, now: datetime) -> ObjectivePublic:
+    objective = await get_objective(session, org_id=org_id, objective_id=objective_id)
+    return (await publics(session, org_id=org_id, objectives=[objective], now=now))[0]
+
+
+async def list_objectives(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    params: PageParams,
+    now: datetime,
+    cycle_id: UUID | None,
+    team_id: UUID | None,
+    owner_id: UUID | None,
+    state: str | None,
+    level: str | None,
+    kind: str | None,
+) -> tuple[list[ObjectivePublic], str | None]:
+    statement = scoped(Objective, org_id)
+    for column, value in (
+        (Objective.cycle_id, cycle_id),
+        (Objective.team_id, team_id),
+        (Objective.owner_id, owner_id),
+        (Objective.state, state),
+        (Objective.level, level),
+        (Objective.kind, kind),
+    ):
+        if value is not None:
+            statement = statement.where(col(column) == value)
+    if state is None:
+        statement = statement.where(col(Objective.state) != "archived")
+    rows = list(
+        (await session.execute(paginate(statement, Objective.created_at, Objective.id, params=params))).scalars()
+    )
+    page, cursor = page_of(rows, params, lambda o: (o.created_at, o.id))
+    return await publics(session, org_id=org_id, objectives=page, now=now), cursor
+
+
+async def _validate(session: AsyncSession, org_id: UUID, objective: Objective) -> None:
+    if objective.level != "company" and objective.team_id is None:
+        raise Invalid("body.team_id", f"required for a {objective.level} objective")
+    if objective.team_id is not None:
+        team = await get_team(session, org_id=org_id, team_id=objective.team_id)
+        if team.archived_at is not None:
+            raise Invalid("body.team_id", "the team is archived")
+    await ensure_users(session, org_id, {objective.owner_id}, "body.owner_id")
+
+
+async def create_objective(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    body: ObjectiveCreate,
+    now: datetime,
+) -> ObjectivePublic:
+    org_id = principal.org_id
+    cycle = await get_cycle(session, org_id=org_id, cycle_id=body.cycle_id)
+    if cycle.state == "closed":
+        raise Conflict("the cycle is closed")
+    owner_id = body.owner_id or principal.user_id
+    if owner_id is None:
+        raise Invalid("body.owner_id", "required when the API key has no creating member")
+    objective = Objective(
+        org_id=org_id,
+        cycle_id=cycle.id,
+        title=body.title,
+        description=body.description,
+        level=body.level,
+        team_id=body.team_id,
+        owner_id=owner_id,
+        kind=body.kind,
+        state=body.state,
+        progress_from=body.progress_from,
+        created_at=now,
+        updated_at=now,
+    )
+    await _validate(session, org_id, objective)
+    session.add(objective)
+    await session.flush()
+    public = (await publics(session, org_id=org_id, objectives=[objective], now=now))[0]
+    await events.record(
+        session,
+        org_id=org_id,
+        type="objective.created",
+        actor=principal.actor,
+        object_type="objective",
+        object_id=objective.id,
+        now=now,
+        after=public,
+    )
+    return public
+
+
+async def update_objective(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    objective_id: UUID,
+    body: ObjectiveUpdate,
+    if_match: str | None,
+    now: datetime,
+) -> ObjectivePublic:
+    org_id = principal.org_id
+    objective = await get_objective(session, org_id=org_id, objective_id=objective_id, lock=True)
+    check_if_match(if_match, objective.version, required=True)
+    cycle = await get_cycle(session, org_id=org_id, cycle_id=objective.cycle_id)
+    if cycle.state == "closed":
+        raise Conflict("the cycle is closed; its objectives are frozen")
+    before = (await publics(session, org_id=org_id, objectives=[objective], now=now))[0]
+    for field in EDITABLE:
+        if field in body.model_fields_set:
+            value = getattr(body, field)
+            if value is None and field != "team_id":
+                raise Invalid(f"body.{field}", "cannot be null")
+            setattr(objective, field, value)
+    with session.no_autoflush:  # validate before the changed row may be flushed
+        await _validate(session, org_id, objective)
+    objective.version += 1
+    objective.updated_at = now
+    await session.flush()
+    after = (await publics(session, org_id=org_id, objectives=[objective], now=now))[0]
+    await events.record(
+        session,
+        org_id=org_id,
+        type="objective.updated",
+        actor=principal.actor,
+        object_type="objective",
+        object_id=objective.id,
+        now=now,
+        before=before,
+        after=after,
+    )
+    return after
+
+
+async def archive_objective(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    objective_id: UUID,
+    if_match: str | None,
+    now: datetime,
+) -> None:
+    """Objectives are archived, never deleted: their key results and check-ins stay in the history."""
+    objective = await get_objective(session, org_id=principal.org_id, objective_id=objective_id, lock=True)
+    check_if_match(if_match, objective.version, required=True)
+    if objective.state != "archived":
+        objective.state = "archived"
+        objective.version += 1
+        objective.updated_at = now
+        await session.flush()
+        await events.record(
+            session,
+            org_id=principal.org_id,
+            type="objective.archived",
+            actor=principal.actor,
+            object_type="objective",
+            object_id=objective.id,
+            now=now,
+        )

@@ -1,0 +1,74 @@
+"""Status follows the calendar: recompute key-result status as time passes, not only on check-ins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import and_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from sightline.events import service as events
+from sightline.events.models import Event
+from sightline.identity.service import get_org, org_settings
+from sightline.okrs.derive import Calendar, derive, key_result_public
+from sightline.okrs.models import Cycle, KeyResult, Objective
+
+SCHEDULER_ACTOR = "system:scheduler"
+
+
+async def recompute_org(session: AsyncSession, *, org_id: UUID, now: datetime) -> int:
+    """Recompute every live key result of the organisation's active cycles; return how many changed.
+
+    Rows being checked in right now are skipped (SKIP LOCKED): their check-in recomputes them anyway.
+    """
+    locked = (
+        await session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"), {"k": f"recompute:{org_id}"})
+    ).scalar()
+    if not locked:
+        return 0  # another scheduler is on this organisation now
+    settings = org_settings(await get_org(session, org_id=org_id))
+    rows = (
+        await session.execute(
+            select(KeyResult, Cycle)
+            .join(
+                Objective,
+                and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
+            )
+            .join(Cycle, and_(col(Cycle.org_id) == col(Objective.org_id), col(Cycle.id) == col(Objective.cycle_id)))
+            .where(col(KeyResult.org_id) == org_id, col(Cycle.state) == "active", col(KeyResult.archived_at).is_(None))
+            .with_for_update(of=KeyResult, skip_locked=True)
+        )
+    ).all()
+    changes: list[Event] = []
+    for kr, cycle in rows:
+        calendar = Calendar.of(settings, cycle)
+        derived = derive(
+            kr,
+            current_value=kr.current_value,
+            latest_confidence=kr.latest_confidence,
+            has_check_in=kr.last_check_in_at is not None,
+            calendar=calendar,
+            now=now,
+        )
+        if derived.status == kr.status:
+            continue
+        before = key_result_public(kr, calendar=calendar, now=now)
+        kr.progress, kr.score, kr.status = derived.progress, derived.score, derived.status
+        kr.updated_at = now
+        changes.append(
+            Event(
+                org_id=org_id,
+                type="key_result.status_changed",
+                actor=SCHEDULER_ACTOR,
+                object_type="key_result",
+                object_id=kr.id,
+                occurred_at=now,
+                before=events.snapshot(before),
+                after=events.snapshot(key_result_public(kr, calendar=calendar, now=now)),
+            )
+        )
+    await session.flush()
+    await events.record_many(session, changes)
+    return len(changes)

@@ -1,0 +1,273 @@
+"""API shapes of the OKR core (Create / Update with every field optional / Public per resource)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+
+from sightline.http.inputs import IsoDate, IsoDateTime, Label, LongText, Name, Reason, StrictInput
+from sightline.scoring import Cadence, Direction, Metric, Status
+
+
+def _not_a_boolean(value: object) -> object:
+    # Lax parsing would read true/false as 1/0; a number field takes numbers (CSV import passes text).
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    return value
+
+
+NotBool = BeforeValidator(_not_a_boolean)
+Value = Annotated[float, NotBool, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
+Confidence = Annotated[int, NotBool, Field(ge=0, le=10, description="0–10: how likely the target is hit by cycle end")]
+Level = Literal["company", "team", "individual"]
+Kind = Literal["committed", "aspirational"]
+ObjectiveState = Literal["draft", "active", "closed", "archived"]
+ProgressFrom = Literal["key_results", "children", "both"]
+CycleState = Literal["planning", "active", "closed"]
+ExternalKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
+SourceLabel = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.:-]*$")]
+
+
+# Teams -------------------------------------------------------------------------------------------
+class TeamCreate(StrictInput):
+    name: Name
+    parent_id: UUID | None = None
+    lead_id: UUID | None = None
+    member_ids: list[UUID] = Field(default_factory=list, max_length=500)
+
+
+class TeamUpdate(StrictInput):
+    name: Name | None = None
+    parent_id: UUID | None = Field(None, description="null makes it a top-level team")
+    lead_id: UUID | None = None
+    member_ids: list[UUID] | None = Field(None, max_length=500, description="Replaces the member list")
+
+
+class TeamPublic(BaseModel):
+    id: UUID
+    name: str
+    parent_id: UUID | None
+    lead_id: UUID | None
+    member_ids: list[UUID]
+    archived: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# Cycles ------------------------------------------------------------------------------------------
+class CycleCreate(StrictInput):
+    name: Name
+    start_date: IsoDate
+    end_date: IsoDate = Field(description="Inclusive: the cycle ends at the end of this day")
+    parent_id: UUID | None = Field(None, description="e.g. the year of a quarter; must contain these dates")
+    state: Literal["planning", "active"] = "planning"
+
+
+class CycleUpdate(StrictInput):
+    name: Name | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
+    parent_id: UUID | None = None
+    state: Literal["planning", "active"] | None = Field(
+        None, description="Only forward: planning → active. Close with POST /cycles/{id}/close (it grades)"
+    )
+
+
+class CyclePublic(BaseModel):
+    id: UUID
+    name: str
+    start_date: IsoDate
+    end_date: IsoDate
+    parent_id: UUID | None
+    state: CycleState
+    closed_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# Key results -------------------------------------------------------------------------------------
+class MilestonePoint(StrictInput):
+    date: IsoDate
+    value: Value
+
+
+class KeyResultCreate(StrictInput):
+    objective_id: UUID
+    title: Name
+    owner_id: UUID | None = Field(None, description="Defaults to the objective's owner")
+    metric: Metric = Metric.number
+    unit: Label = ""
+    direction: Direction = Direction.increase
+    start_value: Value = 0
+    target_value: Value
+    stretch_value: Value | None = None
+    previous_value: Value | None = Field(None, description="What the previous comparable period achieved")
+    weight: Annotated[float, NotBool, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
+    cadence: Cadence | None = Field(None, description="Defaults to the organisation's default cadence")
+    milestone_plan: list[MilestonePoint] = Field(default_factory=list, max_length=366)
+    data_source: SourceLabel = "manual"
+    external_key: ExternalKey | None = Field(None, description="Your tool's id, usable in batch check-ins")
+
+
+class KeyResultUpdate(StrictInput):
+    title: Name | None = None
+    owner_id: UUID | None = None
+    metric: Metric | None = None
+    unit: Label | None = None
+    direction: Direction | None = None
+    start_value: Value | None = None
+    target_value: Value | None = None
+    stretch_value: Value | None = None
+    previous_value: Value | None = None
+    weight: Annotated[float, NotBool, Field(gt=0, le=100, allow_inf_nan=False)] | None = None
+    cadence: Cadence | None = None
+    milestone_plan: list[MilestonePoint] | None = Field(None, max_length=366)
+    data_source: SourceLabel | None = None
+    external_key: ExternalKey | None = None
+
+
+class KeyResultPublic(BaseModel):
+    id: UUID
+    objective_id: UUID
+    title: str
+    owner_id: UUID
+    metric: Metric
+    unit: str
+    direction: Direction
+    start_value: float
+    target_value: float
+    stretch_value: float | None
+    previous_value: float | None
+    weight: float
+    cadence: Cadence
+    milestone_plan: list[MilestonePoint]
+    data_source: str = Field(description="manual, api, or the name of the integration pulling its values")
+    data_source_status: Literal["pending", "ok", "failing"] | None = Field(
+        None, description="With an integration: pending (not run yet), ok, or failing (see data_source_error)"
+    )
+    data_source_error: str | None = Field(None, description="Why the integration's last run failed")
+    data_source_checked_at: datetime | None = Field(None, description="When the integration last ran")
+    external_key: str | None
+    archived: bool
+    current_value: float
+    progress: float = Field(description="(current − start)/(target − start); may leave [0, 1]")
+    score: float = Field(description="0.0–1.0 grade; with a stretch, the target scores 0.7")
+    status: Status
+    latest_confidence: int | None
+    last_check_in_at: datetime | None
+    expected_value: float = Field(description="Where the plan says the value should be now")
+    expected_progress: float
+    stale: bool = Field(description="No check-in within the cadence period plus 2 days of grace")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# Objectives --------------------------------------------------------------------------------------
+class ObjectiveCreate(StrictInput):
+    cycle_id: UUID
+    title: Name
+    description: LongText = ""
+    level: Level
+    team_id: UUID | None = Field(None, description="Required unless the level is company")
+    owner_id: UUID | None = Field(None, description="Defaults to the caller")
+    kind: Kind = "committed"
+    state: Literal["draft", "active"] = "active"
+    progress_from: ProgressFrom = "key_results"
+
+
+class ObjectiveUpdate(StrictInput):
+    title: Name | None = None
+    description: LongText | None = None
+    level: Level | None = None
+    team_id: UUID | None = None
+    owner_id: UUID | None = None
+    kind: Kind | None = None
+    state: ObjectiveState | None = None
+    progress_from: ProgressFrom | None = None
+
+
+class ObjectivePublic(BaseModel):
+    id: UUID
+    cycle_id: UUID
+    title: str
+    description: str
+    level: Level
+    team_id: UUID | None
+    owner_id: UUID
+    kind: Kind
+    state: ObjectiveState
+    progress_from: ProgressFrom
+    progress: float | None = Field(description="Weighted mean of clamped key-result progress; null without any")
+    expected_progress: float | None
+    score: float | None = Field(description="Weighted mean of key-result scores")
+    status: Status
+    key_results: list[KeyResultPublic]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# Check-ins ---------------------------------------------------------------------------------------
+class CheckInCreate(StrictInput):
+    key_result_id: UUID
+    value: Value
+    confidence: Confidence | None = None
+    note: LongText = ""
+    checked_in_at: IsoDateTime | None = Field(
+        None, description="Backdate inside the cycle (flagged as backdated); never in the future"
+    )
+    corrects: UUID | None = Field(None, description="Id of an earlier check-in of this key result to correct")
+    reason: Reason | None = Field(None, description="Required with `corrects`")
+    source: SourceLabel | None = Field(None, description="Defaults to manual (session) or api (API key)")
+
+
+class CheckInBatchItem(StrictInput):
+    key_result_id: UUID | None = Field(None, description="The key result, or give its external_key")
+    external_key: ExternalKey | None = None
+    value: Value
+    confidence: Confidence | None = None
+    note: LongText = ""
+    checked_in_at: IsoDateTime | None = None
+
+
+class CheckInBatch(StrictInput):
+    items: list[CheckInBatchItem] = Field(min_length=1, max_length=1000)
+    source: SourceLabel | None = None
+
+
+class CheckInPublic(BaseModel):
+    id: UUID
+    key_result_id: UUID
+    value: float
+    confidence: int | None
+    note: str
+    author_id: UUID | None
+    actor: str
+    source: str
+    checked_in_at: datetime
+    created_at: datetime
+    backdated: bool = Field(description="Recorded more than an hour after the time it reports")
+    corrects: UUID | None
+    reason: str | None
+    corrected_by: UUID | None = Field(None, description="Set when a later correction replaced this value")
+
+
+class CheckInBatchResult(BaseModel):
+    items: list[CheckInPublic]
+
+
+class EventPublic(BaseModel):
+    id: UUID
+    type: str
+    actor: str
+    object_type: str
+    object_id: UUID
+    occurred_at: datetime
+    before: dict[str, object] | None
+    after: dict[str, object] | None

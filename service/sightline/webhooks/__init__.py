@@ -1,0 +1,1 @@
+"""Signed webhooks: endpoints, the transactional outbox, the dispatcher, signing and the URL guard."""

@@ -1,0 +1,157 @@
+"""Background jobs: run inside `sightline serve` by default, or alone as `sightline worker`.
+
+Periodic jobs (status recompute, check-in reminders, weekly team digests), the webhook dispatcher and the
+integrations scheduler (pulled key-result values); several replicas may run them at once (advisory locks,
+row locks and `SKIP LOCKED` keep them from doing the same work twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+from datetime import datetime
+from uuid import UUID
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from sightline.config import Settings
+from sightline.db.engine import create_engine, session_factory
+from sightline.db.tenancy import set_tenant
+from sightline.db.urls import asyncpg_dsn
+from sightline.http.deps import current_time
+from sightline.integrations import digest
+from sightline.integrations.runs import Fetchers
+from sightline.integrations.scheduler import run_scheduler
+from sightline.okrs.recompute import recompute_org
+from sightline.okrs.reminders import remind_org
+from sightline.webhooks.dispatcher import DispatchConfig, Dispatcher
+from sightline.webhooks.sender import WebhookSender
+
+log = structlog.get_logger("sightline.worker")
+
+
+async def org_ids(factory: async_sessionmaker[AsyncSession]) -> list[UUID]:
+    async with factory() as session, session.begin():
+        return list((await session.execute(text("SELECT * FROM worker_org_ids()"))).scalars())
+
+
+async def recompute_all(
+    factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
+) -> int:
+    """One pass over every organisation, each in its own tenant-scoped transaction (until `stop` is set)."""
+    changed = 0
+    for org_id in await org_ids(factory):
+        if stop is not None and stop.is_set():
+            break
+        async with factory() as session, session.begin():
+            await set_tenant(session, org_id)
+            changed += await recompute_org(session, org_id=org_id, now=now)
+    return changed
+
+
+async def remind_all(
+    factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
+) -> int:
+    """Check-in reminders for every organisation, each in its own tenant-scoped transaction (until `stop`)."""
+    sent = 0
+    for org_id in await org_ids(factory):
+        if stop is not None and stop.is_set():
+            break
+        async with factory() as session, session.begin():
+            await set_tenant(session, org_id)
+            sent += await remind_org(session, org_id=org_id, now=now)
+    return sent
+
+
+async def digest_all(
+    factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
+) -> int:
+    """Weekly team digests whose slot has passed, for every organisation, each in its own transaction."""
+    sent = 0
+    for org_id in await org_ids(factory):
+        if stop is not None and stop.is_set():
+            break
+        async with factory() as session, session.begin():
+            await set_tenant(session, org_id)
+            sent += await digest.send_due(session, org_id=org_id, now=now)
+    return sent
+
+
+PERIODIC_JOBS = (
+    ("statuses_recomputed", recompute_all),
+    ("checkin_reminders_sent", remind_all),
+    ("team_digests_sent", digest_all),
+)
+
+
+async def run_periodic(
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    interval_seconds: float,
+    stop: asyncio.Event,
+    clock: Callable[[], datetime] = current_time,
+) -> None:
+    while not stop.is_set():
+        for name, job in PERIODIC_JOBS:
+            try:
+                count = await job(factory, now=clock(), stop=stop)  # shutting down ends a pass early
+                if count:
+                    log.info(name, count=count)
+            except Exception:  # a bad pass is logged and retried next time; the loop must live on
+                log.exception("periodic_job_failed", job=name)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
+
+
+def dispatcher_for(
+    factory: async_sessionmaker[AsyncSession], sender: WebhookSender, settings: Settings, database_url: str
+) -> Dispatcher:
+    return Dispatcher(factory, sender, DispatchConfig.from_settings(settings), listen_dsn=asyncpg_dsn(database_url))
+
+
+def background_jobs(
+    factory: async_sessionmaker[AsyncSession],
+    sender: WebhookSender,
+    settings: Settings,
+    database_url: str,
+    stop: asyncio.Event,
+    fetchers: Fetchers,
+) -> list[asyncio.Task[None]]:
+    """Start the periodic jobs, the dispatcher and the integrations scheduler; they end once `stop` is set."""
+    dispatcher = dispatcher_for(factory, sender, settings, database_url)
+    return [
+        asyncio.create_task(run_periodic(factory, interval_seconds=settings.recompute_interval_seconds, stop=stop)),
+        asyncio.create_task(dispatcher.run(stop)),
+        asyncio.create_task(
+            run_scheduler(
+                factory,
+                fetchers,
+                poll_seconds=settings.integration_poll_seconds,
+                concurrency=settings.integration_concurrency,
+                stop=stop,
+            )
+        ),
+    ]
+
+
+async def run_worker(database_url: str, settings: Settings) -> None:
+    """`sightline worker`: the background jobs without the API, until SIGINT or SIGTERM."""
+    engine = create_engine(database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    sender = WebhookSender.from_settings(settings)
+    fetchers = Fetchers.from_settings(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("worker_started")
+    try:
+        await asyncio.gather(*background_jobs(session_factory(engine), sender, settings, database_url, stop, fetchers))
+    finally:
+        await sender.aclose()
+        await fetchers.aclose()
+        await engine.dispose()
+        log.info("worker_stopped")

@@ -1,0 +1,246 @@
+"""Idempotency-Key on POST: a retry replays the first response; misuse answers 422 or 409; keys are per org."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import orjson
+import pytest
+from sqlalchemy import text
+from tests.support import SignUp, Tenant
+
+from sightline.http import idempotency
+from sightline.http.idempotency import HEADER, request_fingerprint
+
+PATH = "/api/v1/teams"
+
+
+def _body(name: str) -> bytes:
+    return orjson.dumps({"name": name})
+
+
+async def _post(tenant: Tenant, key: str | None, body: bytes) -> Any:
+    headers = {"content-type": "application/json"} | ({HEADER: key} if key is not None else {})
+    return await tenant.client.post(PATH, content=body, headers=headers)
+
+
+async def _keys_named(owner_connection: asyncpg.Connection, tenant: Tenant, name: str) -> int:
+    return int(
+        await owner_connection.fetchval(
+            "SELECT count(*) FROM teams WHERE org_id = $1 AND name = $2", uuid.UUID(tenant.org_id), name
+        )
+    )
+
+
+async def _put_key_row(owner_connection: asyncpg.Connection, tenant: Tenant, key: str, body: bytes, state: str) -> None:
+    await owner_connection.execute(
+        "INSERT INTO idempotency_keys (org_id, key, request_hash, state, expires_at)"
+        " VALUES ($1, $2, $3, $4, now() + interval '1 hour')",
+        uuid.UUID(tenant.org_id),
+        key,
+        request_fingerprint("POST", PATH, "", body),
+        state,
+    )
+
+
+async def test_same_key_and_body_replays_the_first_response(
+    tenant: Tenant, owner_connection: asyncpg.Connection
+) -> None:
+    first = await _post(tenant, "create-crm-key", _body("CRM"))
+    second = await _post(tenant, "create-crm-key", _body("CRM"))
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()  # same id, same representation
+    assert second.headers["idempotent-replayed"] == "true"
+    assert "idempotent-replayed" not in first.headers
+    assert second.headers["etag"] == first.headers["etag"]
+    assert second.headers["content-type"] == first.headers["content-type"]
+    assert await _keys_named(owner_connection, tenant, "CRM") == 1
+    row = await owner_connection.fetchrow(
+        "SELECT state, response_status FROM idempotency_keys WHERE org_id = $1 AND key = $2",
+        uuid.UUID(tenant.org_id),
+        "create-crm-key",
+    )
+    assert (row["state"], row["response_status"]) == ("done", 201)
+
+
+async def test_same_key_with_another_body_is_refused(tenant: Tenant, owner_connection: asyncpg.Connection) -> None:
+    assert (await _post(tenant, "k-1", _body("CRM"))).status_code == 201
+    response = await _post(tenant, "k-1", _body("Other"))
+    assert response.status_code == 422
+    assert response.json()["type"] == "/problems/validation-error"
+    assert response.json()["errors"][0]["loc"] == ["header", HEADER]
+    assert await _keys_named(owner_connection, tenant, "CRM") == 1
+    assert await _keys_named(owner_connection, tenant, "Other") == 0
+
+
+async def test_a_failed_request_does_not_use_the_key_up(tenant: Tenant, owner_connection: asyncpg.Connection) -> None:
+    invalid = orjson.dumps({"name": "CRM", "scopes": ["everything"]})
+    assert (await _post(tenant, "k-retry", invalid)).status_code == 422
+    assert (
+        await owner_connection.fetchval(
+            "SELECT count(*) FROM idempotency_keys WHERE org_id = $1", uuid.UUID(tenant.org_id)
+        )
+        == 0
+    )
+    response = await _post(tenant, "k-retry", _body("CRM"))
+    assert response.status_code == 201
+    assert "idempotent-replayed" not in response.headers
+    assert await _keys_named(owner_connection, tenant, "CRM") == 1
+
+
+async def test_a_duplicate_of_a_request_in_flight_gets_409(
+    tenant: Tenant, owner_connection: asyncpg.Connection
+) -> None:
+    # Same body as the claim: the body is compared first, so only a true duplicate reaches the state.
+    await _put_key_row(owner_connection, tenant, "k-busy", _body("CRM"), "in_flight")
+    response = await _post(tenant, "k-busy", _body("CRM"))
+    assert response.status_code == 409
+    assert "still in progress" in response.json()["detail"]
+    assert await _keys_named(owner_connection, tenant, "CRM") == 0
+
+
+async def test_another_body_under_a_key_in_flight_is_422_not_409(
+    tenant: Tenant, owner_connection: asyncpg.Connection
+) -> None:
+    await _put_key_row(owner_connection, tenant, "k-busy", _body("CRM"), "in_flight")
+    assert (await _post(tenant, "k-busy", _body("Other"))).status_code == 422
+
+
+async def test_a_duplicate_waiting_on_the_first_transaction_gets_409(
+    tenant: Tenant, owner_connection: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without the claim's lock timeout this request would wait for the open transaction below: forever.
+    monkeypatch.setattr(idempotency, "LOCK_TIMEOUT", "100ms")
+    await _put_key_row(owner_connection, tenant, "k-locked", _body("CRM"), "in_flight")
+    async with owner_connection.transaction():  # as the first request's transaction holds the row
+        await owner_connection.execute(
+            "UPDATE idempotency_keys SET state = 'committed' WHERE org_id = $1 AND key = $2",
+            uuid.UUID(tenant.org_id),
+            "k-locked",
+        )
+        response = await _post(tenant, "k-locked", _body("CRM"))
+    assert response.status_code == 409
+    assert "still in progress" in response.json()["detail"]
+
+
+async def test_concurrent_duplicates_act_once(tenant: Tenant, owner_connection: asyncpg.Connection) -> None:
+    responses = await asyncio.gather(*(_post(tenant, "k-race", _body("CRM")) for _ in range(5)))
+    assert sorted({r.status_code for r in responses}) in ([201], [201, 409])
+    originals = [r for r in responses if r.status_code == 201 and "idempotent-replayed" not in r.headers]
+    assert len(originals) == 1
+    assert all(r.json() == originals[0].json() for r in responses if r.status_code == 201)
+    assert await _keys_named(owner_connection, tenant, "CRM") == 1
+
+
+async def test_work_committed_without_a_stored_response_gets_409(
+    tenant: Tenant, owner_connection: asyncpg.Connection
+) -> None:
+    await _put_key_row(owner_connection, tenant, "k-crashed", _body("CRM"), "committed")
+    response = await _post(tenant, "k-crashed", _body("CRM"))
+    assert response.status_code == 409
+    assert "read the resource" in response.json()["detail"]
+
+
+async def test_a_failure_to_store_the_response_keeps_the_success(
+    tenant: Tenant, owner_connection: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(idempotency, "_STORE", text("SELECT no_such_function()"))
+    assert (await _post(tenant, "k-unstored", _body("CRM"))).status_code == 201
+    retry = await _post(tenant, "k-unstored", _body("CRM"))
+    assert retry.status_code == 409
+    assert "read the resource" in retry.json()["detail"]
+    assert await _keys_named(owner_connection, tenant, "CRM") == 1
+
+
+async def test_keys_are_per_organisation(signup: SignUp, owner_connection: asyncpg.Connection) -> None:
+    a, b = await signup("Alpha"), await signup("Beta")
+    first = await _post(a, "shared-key", _body("CRM"))
+    second = await _post(b, "shared-key", _body("CRM"))
+    assert first.status_code == second.status_code == 201
+    assert "idempotent-replayed" not in second.headers
+    assert second.json()["id"] != first.json()["id"]
+    assert await _keys_named(owner_connection, a, "CRM") == 1
+    assert await _keys_named(owner_connection, b, "CRM") == 1
+
+
+async def test_an_expired_key_can_be_used_again(tenant: Tenant, owner_connection: asyncpg.Connection) -> None:
+    assert (await _post(tenant, "k-old", _body("CRM"))).status_code == 201
+    await owner_connection.execute(
+        "UPDATE idempotency_keys SET expires_at = $3 WHERE org_id = $1 AND key = $2",
+        uuid.UUID(tenant.org_id),
+        "k-old",
+        datetime.now(UTC) - timedelta(seconds=1),
+    )
+    response = await _post(tenant, "k-old", _body("New CRM"))
+    assert response.status_code == 201
+    assert "idempotent-replayed" not in response.headers
+    assert await _keys_named(owner_connection, tenant, "New CRM") == 1
+    expires = await owner_connection.fetchval(
+        "SELECT expires_at FROM idempotency_keys WHERE org_id = $1 AND key = $2", uuid.UUID(tenant.org_id), "k-old"
+    )
+    assert expires > datetime.now(UTC) + timedelta(hours=23)
+
+
+async def test_without_the_header_every_post_acts(tenant: Tenant, owner_connection: asyncpg.Connection) -> None:
+    assert (await _post(tenant, None, _body("CRM"))).status_code == 201
+    assert (await _post(tenant, None, _body("CRM"))).status_code == 201
+    assert await _keys_named(owner_connection, tenant, "CRM") == 2
+    assert (
+        await owner_connection.fetchval(
+            "SELECT count(*) FROM idempotency_keys WHERE org_id = $1", uuid.UUID(tenant.org_id)
+        )
+        == 0
+    )
+
+
+@pytest.mark.parametrize("key", ["", "x" * 201, "caf\u00e9"], ids=["empty", "too-long", "not-ascii"])
+async def test_a_malformed_key_is_422(tenant: Tenant, owner_connection: asyncpg.Connection, key: str) -> None:
+    body = _body("CRM")
+    response = await tenant.client.post(
+        PATH, content=body, headers=[("content-type", "application/json"), (HEADER, key.encode("latin-1"))]
+    )
+    assert response.status_code == 422
+    assert await _keys_named(owner_connection, tenant, "CRM") == 0
+
+
+async def test_a_shown_once_secret_is_never_stored_nor_replayed(
+    tenant: Tenant, owner_connection: asyncpg.Connection
+) -> None:
+    body = orjson.dumps({"name": "Warehouse", "scopes": ["read"]})
+    headers = {"content-type": "application/json", HEADER: "key-with-secret"}
+    first = await tenant.client.post("/api/v1/api-keys", content=body, headers=headers)
+    assert first.status_code == 201
+    secret = first.json()["secret"]
+    again = await tenant.client.post("/api/v1/api-keys", content=body, headers=headers)
+    assert again.status_code == 409
+    assert secret not in again.text
+    stored = await owner_connection.fetchrow(
+        "SELECT state, response_body FROM idempotency_keys WHERE org_id = $1 AND key = $2",
+        uuid.UUID(tenant.org_id),
+        "key-with-secret",
+    )
+    assert stored["state"] == "done"
+    assert stored["response_body"] is None
+    assert (
+        await owner_connection.fetchval(
+            "SELECT count(*) FROM api_keys WHERE org_id = $1 AND name = 'Warehouse'", uuid.UUID(tenant.org_id)
+        )
+        == 1
+    )
+
+
+async def test_an_abandoned_in_flight_key_is_reclaimed(tenant: Tenant, owner_connection: asyncpg.Connection) -> None:
+    body = _body("Recovered")
+    await _put_key_row(owner_connection, tenant, "crashed-before-commit", body, "in_flight")
+    await owner_connection.execute(
+        "UPDATE idempotency_keys SET created_at = now() - interval '10 minutes' WHERE org_id = $1 AND key = $2",
+        uuid.UUID(tenant.org_id),
+        "crashed-before-commit",
+    )
+    response = await _post(tenant, "crashed-before-commit", body)
+    assert response.status_code == 201
+    assert await _keys_named(owner_connection, tenant, "Recovered") == 1

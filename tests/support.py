@@ -1,0 +1,128 @@
+"""Helpers shared by tests: clients on the in-process app, and a signed-up organisation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+PASSWORD = "correct horse battery staple"
+
+
+async def _no_server_errors(response: httpx.Response) -> None:
+    """Every request of the suite goes through here: a 5xx anywhere fails the test that caused it."""
+    if response.status_code >= 500:
+        await response.aread()
+        raise AssertionError(
+            f"{response.request.method} {response.request.url} → {response.status_code}: {response.text}"
+        )
+
+
+def make_client(app: FastAPI, **kwargs: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        event_hooks={"response": [_no_server_errors]},
+        **kwargs,
+    )
+
+
+@dataclass
+class Tenant:
+    """A signed-up organisation: its owner's client and ids."""
+
+    client: httpx.AsyncClient
+    org_id: str
+    owner_id: str
+    email: str
+    extra_clients: list[httpx.AsyncClient] = field(default_factory=list)
+
+    async def member_client(self, app: FastAPI, role: str) -> tuple[httpx.AsyncClient, str]:
+        email = f"{role}-{uuid.uuid4().hex[:8]}@example.test"
+        created = await self.client.post(
+            "/api/v1/members", json={"email": email, "name": f"A {role}", "role": role, "password": PASSWORD}
+        )
+        assert created.status_code == 201, created.text
+        client = make_client(app)
+        self.extra_clients.append(client)
+        login = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        self.extra_clients.append(client)
+        return client, created.json()["id"]
+
+    async def api_key_client(self, app: FastAPI, scopes: list[str]) -> tuple[httpx.AsyncClient, str]:
+        created = await self.client.post("/api/v1/api-keys", json={"name": "tool", "scopes": scopes})
+        assert created.status_code == 201, created.text
+        client = make_client(app, headers={"Authorization": f"Bearer {created.json()['secret']}"})
+        self.extra_clients.append(client)
+        return client, created.json()["id"]
+
+
+SignUp = Callable[..., Awaitable[Tenant]]
+
+
+async def create(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST and insist on 201: setup steps must not fail silently."""
+    response = await client.post(path, json=body)
+    assert response.status_code == 201, f"{path}: {response.status_code} {response.text}"
+    result: dict[str, Any] = response.json()
+    return result
+
+
+@dataclass
+class Okr:
+    """A cycle with one company objective, ready for key results."""
+
+    cycle: dict[str, Any]
+    objective: dict[str, Any]
+
+
+async def okr_setup(
+    client: httpx.AsyncClient, *, start: str = "2026-01-01", end: str = "2026-12-31", name: str | None = None
+) -> Okr:
+    cycle = await create(
+        client,
+        "/api/v1/cycles",
+        {"name": name or f"FY-{uuid.uuid4().hex[:6]}", "start_date": start, "end_date": end, "state": "active"},
+    )
+    objective = await create(
+        client, "/api/v1/objectives", {"cycle_id": cycle["id"], "title": "Grow demand", "level": "company"}
+    )
+    return Okr(cycle=cycle, objective=objective)
+
+
+class StatementCounter:
+    """Counts SQL statements sent through the app's engine while active."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.engine = app.state.engine.sync_engine
+        self.count = 0
+
+    def _on_execute(self, *args: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> StatementCounter:
+        from sqlalchemy import event
+
+        event.listen(self.engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self._on_execute)
+
+
+class FixedClock:
+    """The service's clock, pinned by a test (time-dependent code takes `now` from it)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def set(self, iso: str) -> None:
+        self.now = datetime.fromisoformat(iso)
