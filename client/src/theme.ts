@@ -38,6 +38,8 @@ export const theme = createTheme({
   primaryColor: "indigo",
   primaryShade: { light: 7, dark: 5 },
   autoContrast: true,
+  // People who ask their system for less motion get no sliding toasts or drawers.
+  respectReducedMotion: true,
   luminanceThreshold: 0.45,
   variantColorResolver,
   fontFamily: "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",

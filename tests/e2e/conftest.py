@@ -28,7 +28,16 @@ import pytest
 from tests.client.npm import CLIENT_DIR, ensure_node_modules, require_npm
 
 pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Locator, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Locator,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -156,7 +165,10 @@ def open_page(browser: Browser, base_url: str) -> Iterator[Callable[..., Watched
 
     def make(viewport: dict[str, int] | None = None, context: BrowserContext | None = None) -> Watched:
         if context is None:
-            context = browser.new_context(base_url=base_url, viewport=viewport or DESKTOP, locale="en-GB")
+            # Reduced motion: toasts and drawers appear at once, so axe never measures a half-faded element.
+            context = browser.new_context(
+                base_url=base_url, viewport=viewport or DESKTOP, locale="en-GB", reduced_motion="reduce"
+            )
             context.set_default_timeout(10_000)
             contexts.append(context)
         page = context.new_page()
@@ -262,6 +274,13 @@ def api_org(base_url: str) -> Iterator[Callable[[str], ApiSession]]:
 def field(page: Page, label: str) -> Locator:
     """The form control labelled `label` (Mantine appends " *" to required fields' labels)."""
     return page.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
+
+
+def dismiss_notifications(page: Page) -> None:
+    """Move the pointer away and let every toast close: a toast pauses its auto-close while the pointer rests on it, and
+    Playwright's pointer stays where it last clicked (often right where the bottom-right toast appears)."""
+    page.mouse.move(0, 0)
+    expect(page.locator(".mantine-Notification-root")).to_have_count(0)
 
 
 def sign_in(page: Page, email: str, password: str = PASSWORD, path: str = "/scoreboard") -> None:

@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     Watched,
     assert_fits_width,
     check_accessibility,
+    dismiss_notifications,
     field,
     screenshot,
     sign_in,
@@ -142,6 +143,7 @@ def test_new_user_builds_okrs_and_checks_in_through_the_ui(open_page: OpenPage) 
         card.get_by_role("button", name="Check in", exact=True).click()
         expect(card.get_by_test_id("kr-current")).to_have_text(current)
         expect(card.get_by_test_id("kr-score")).to_have_text(score)
+        dismiss_notifications(page)
     expect(page.get_by_test_id("objective-score")).to_have_text("0.85")
     card.get_by_role("tab", name=re.compile("^History")).click()
     expect(card.get_by_test_id("checkin-history").locator("tbody tr")).to_have_count(2)
