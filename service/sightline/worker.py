@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from uuid import UUID
 
@@ -39,46 +39,43 @@ async def org_ids(factory: async_sessionmaker[AsyncSession]) -> list[UUID]:
         return list((await session.execute(text("SELECT * FROM worker_org_ids()"))).scalars())
 
 
-async def recompute_all(
-    factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
+# A job for one organisation, inside its tenant-scoped transaction: returns how much it did.
+OrgJob = Callable[[AsyncSession, UUID, datetime], Awaitable[int]]
+
+
+async def _for_each_org(
+    factory: async_sessionmaker[AsyncSession], job: OrgJob, *, now: datetime, stop: asyncio.Event | None
 ) -> int:
-    """One pass over every organisation, each in its own tenant-scoped transaction (until `stop` is set)."""
-    changed = 0
+    """Run `job` for every organisation, each in its own tenant-scoped transaction (until `stop` is set)."""
+    done = 0
     for org_id in await org_ids(factory):
         if stop is not None and stop.is_set():
             break
         async with factory() as session, session.begin():
             await set_tenant(session, org_id)
-            changed += await recompute_org(session, org_id=org_id, now=now)
-    return changed
+            done += await job(session, org_id, now)
+    return done
+
+
+async def recompute_all(
+    factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
+) -> int:
+    """One status-recompute pass over every organisation; returns how many key results changed."""
+    return await _for_each_org(factory, lambda s, org, at: recompute_org(s, org_id=org, now=at), now=now, stop=stop)
 
 
 async def remind_all(
     factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
 ) -> int:
-    """Check-in reminders for every organisation, each in its own tenant-scoped transaction (until `stop`)."""
-    sent = 0
-    for org_id in await org_ids(factory):
-        if stop is not None and stop.is_set():
-            break
-        async with factory() as session, session.begin():
-            await set_tenant(session, org_id)
-            sent += await remind_org(session, org_id=org_id, now=now)
-    return sent
+    """The check-in reminders due now in every organisation; returns how many were emitted."""
+    return await _for_each_org(factory, lambda s, org, at: remind_org(s, org_id=org, now=at), now=now, stop=stop)
 
 
 async def digest_all(
     factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
 ) -> int:
-    """Weekly team digests whose slot has passed, for every organisation, each in its own transaction."""
-    sent = 0
-    for org_id in await org_ids(factory):
-        if stop is not None and stop.is_set():
-            break
-        async with factory() as session, session.begin():
-            await set_tenant(session, org_id)
-            sent += await digest.send_due(session, org_id=org_id, now=now)
-    return sent
+    """Weekly team digests whose slot has passed, for every organisation; returns how many were sent."""
+    return await _for_each_org(factory, lambda s, org, at: digest.send_due(s, org_id=org, now=at), now=now, stop=stop)
 
 
 PERIODIC_JOBS = (

@@ -23,3 +23,10 @@ def scoped(model: type[M], org_id: UUID) -> Select[M]:
     Row-level security enforces the same underneath; the explicit filter keeps plans index-friendly.
     """
     return select(model).where(model.org_id == org_id)  # type: ignore[attr-defined]
+
+
+async def try_org_lock(session: AsyncSession, purpose: str, org_id: UUID) -> bool:
+    """A transaction-scoped advisory lock on (purpose, organisation): False when another process holds it, so
+    scheduled jobs on several replicas never work on the same organisation at once."""
+    statement = text("SELECT pg_try_advisory_xact_lock(hashtext(:k))")
+    return bool((await session.execute(statement, {"k": f"{purpose}:{org_id}"})).scalar())

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, select, text
+from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.db.tenancy import try_org_lock
 from sightline.events import service as events
 from sightline.events.models import Event
 from sightline.identity.service import get_org, org_settings
@@ -18,29 +19,28 @@ from sightline.okrs.models import Cycle, KeyResult, Objective
 SCHEDULER_ACTOR = "system:scheduler"
 
 
+def live_key_results(org_id: UUID) -> Select[KeyResult, Cycle]:
+    """The organisation's key results that are not archived, in active cycles, with their cycle."""
+    return (
+        select(KeyResult, Cycle)
+        .join(
+            Objective,
+            and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
+        )
+        .join(Cycle, and_(col(Cycle.org_id) == col(Objective.org_id), col(Cycle.id) == col(Objective.cycle_id)))
+        .where(col(KeyResult.org_id) == org_id, col(Cycle.state) == "active", col(KeyResult.archived_at).is_(None))
+    )
+
+
 async def recompute_org(session: AsyncSession, *, org_id: UUID, now: datetime) -> int:
     """Recompute every live key result of the organisation's active cycles; return how many changed.
 
     Rows being checked in right now are skipped (SKIP LOCKED): their check-in recomputes them anyway.
     """
-    locked = (
-        await session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"), {"k": f"recompute:{org_id}"})
-    ).scalar()
-    if not locked:
+    if not await try_org_lock(session, "recompute", org_id):
         return 0  # another scheduler is on this organisation now
     settings = org_settings(await get_org(session, org_id=org_id))
-    rows = (
-        await session.execute(
-            select(KeyResult, Cycle)
-            .join(
-                Objective,
-                and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
-            )
-            .join(Cycle, and_(col(Cycle.org_id) == col(Objective.org_id), col(Cycle.id) == col(Objective.cycle_id)))
-            .where(col(KeyResult.org_id) == org_id, col(Cycle.state) == "active", col(KeyResult.archived_at).is_(None))
-            .with_for_update(of=KeyResult, skip_locked=True)
-        )
-    ).all()
+    rows = (await session.execute(live_key_results(org_id).with_for_update(of=KeyResult, skip_locked=True))).all()
     changes: list[Event] = []
     for kr, cycle in rows:
         calendar = Calendar.of(settings, cycle)

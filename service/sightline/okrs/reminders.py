@@ -13,17 +13,18 @@ from typing import Any
 from uuid import UUID
 
 from pydantic import Field
-from sqlalchemy import and_, select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from sightline import scoring
+from sightline.db.tenancy import try_org_lock
 from sightline.events import service as events
 from sightline.events.models import Event
 from sightline.identity.service import get_org, org_settings
 from sightline.okrs.derive import Calendar, key_result_public
-from sightline.okrs.models import Cycle, KeyResult, Objective
-from sightline.okrs.recompute import SCHEDULER_ACTOR
+from sightline.okrs.models import Objective
+from sightline.okrs.recompute import SCHEDULER_ACTOR, live_key_results
 from sightline.okrs.schemas import KeyResultPublic
 from sightline.scoring import Cadence
 
@@ -47,28 +48,10 @@ _REMEMBER = text("""
 
 async def remind_org(session: AsyncSession, *, org_id: UUID, now: datetime) -> int:
     """Emit the check-in reminders due in this organisation now; return how many."""
-    locked = (
-        await session.execute(text("SELECT pg_try_advisory_xact_lock(hashtext(:k))"), {"k": f"remind:{org_id}"})
-    ).scalar()
-    if not locked:
+    if not await try_org_lock(session, "remind", org_id):
         return 0  # another scheduler is on this organisation now
     settings = org_settings(await get_org(session, org_id=org_id))
-    rows = (
-        await session.execute(
-            select(KeyResult, Cycle)
-            .join(
-                Objective,
-                and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
-            )
-            .join(Cycle, and_(col(Cycle.org_id) == col(Objective.org_id), col(Cycle.id) == col(Objective.cycle_id)))
-            .where(
-                col(KeyResult.org_id) == org_id,
-                col(Cycle.state) == "active",
-                col(Objective.state) == "active",
-                col(KeyResult.archived_at).is_(None),
-            )
-        )
-    ).all()
+    rows = (await session.execute(live_key_results(org_id).where(col(Objective.state) == "active"))).all()
     if not rows:
         return 0
     announced = {
