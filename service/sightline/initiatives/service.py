@@ -307,14 +307,27 @@ async def update_initiative(
         if await _has_spend(session, org_id, initiative.id):
             raise Conflict(f"the initiative has spend recorded in {before.currency}; its currency cannot change")
     await _validate(session, org_id, initiative, owner_changed="owner_id" in fields, team_changed="team_id" in fields)
+    return await _changed(session, principal, initiative, "initiative.updated", before=before, now=now)
+
+
+async def _changed(
+    session: AsyncSession,
+    principal: Principal,
+    initiative: Initiative,
+    event_type: str,
+    *,
+    before: InitiativePublic,
+    now: datetime,
+) -> InitiativePublic:
+    """A new version of a changed initiative, and its event with the before and after."""
     initiative.version += 1
     initiative.updated_at = now
     await session.flush()
-    after = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
+    after = (await publics(session, org_id=principal.org_id, initiatives=[initiative]))[0]
     await events.record(
         session,
-        org_id=org_id,
-        type="initiative.updated",
+        org_id=principal.org_id,
+        type=event_type,
         actor=principal.actor,
         object_type="initiative",
         object_id=initiative.id,
@@ -344,22 +357,7 @@ async def replace_key_results(
     if current == {(link.key_result_id, link.share) for link in links} and len(current) == len(links):
         return before
     await write_links(session, org_id, initiative.id, links, now, replace=True)
-    initiative.version += 1
-    initiative.updated_at = now
-    await session.flush()
-    after = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
-    await events.record(
-        session,
-        org_id=org_id,
-        type="initiative.linked",
-        actor=principal.actor,
-        object_type="initiative",
-        object_id=initiative.id,
-        now=now,
-        before=before,
-        after=after,
-    )
-    return after
+    return await _changed(session, principal, initiative, "initiative.linked", before=before, now=now)
 
 
 async def delete_initiative(
