@@ -18,6 +18,7 @@ from sightline.insights.csv_sheets import Directory, Problems, Sheet, flag, opti
 from sightline.insights.history import CSV_IMPORT_SOURCE
 from sightline.okrs.check_ins import BACKDATED_AFTER, CLOCK_SKEW
 from sightline.okrs.derive import Calendar
+from sightline.okrs.key_results import new_key_result
 from sightline.okrs.models import CheckIn, KeyResult, Objective
 from sightline.okrs.schemas import CheckInBatchItem, KeyResultCreate, ObjectiveCreate, ObjectiveState
 from sightline.scoring import Direction, Metric
@@ -189,28 +190,14 @@ def plan_key_results(
         planned.append(
             (
                 ref,
-                KeyResult(
+                new_key_result(
+                    body,
                     org_id=principal.org_id,
-                    id=uuid4(),
                     objective_id=objective.id,
-                    title=body.title,
                     owner_id=owner_id,
-                    metric=body.metric,
-                    unit=body.unit,
-                    direction=body.direction,
-                    start_value=body.start_value,
-                    target_value=body.target_value,
-                    stretch_value=body.stretch_value,
-                    previous_value=body.previous_value,
-                    weight=body.weight,
-                    cadence=body.cadence or calendar.settings.default_cadence,
-                    milestone_plan=[p.model_dump(mode="json") for p in body.milestone_plan],
-                    data_source=body.data_source,
-                    external_key=body.external_key,
-                    archived_at=now if archived else None,
-                    current_value=body.start_value,
-                    created_at=now,
-                    updated_at=now,
+                    calendar=calendar,
+                    now=now,
+                    archived=archived,
                 ),
             )
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -114,22 +114,21 @@ def _refresh(kr: KeyResult, calendar: Calendar, now: datetime) -> None:
     kr.progress, kr.score, kr.status = derived.progress, derived.score, derived.status
 
 
-async def create_key_result(
-    session: AsyncSession,
-    *,
-    principal: Principal,
+def new_key_result(
     body: KeyResultCreate,
+    *,
+    org_id: UUID,
+    objective_id: UUID,
+    owner_id: UUID,
+    calendar: Calendar,
     now: datetime,
-) -> KeyResultPublic:
-    org_id = principal.org_id
-    objective, calendar = await _objective_and_calendar(session, org_id, body.objective_id)
-    if calendar.cycle.state == "closed":
-        raise Conflict("the objective's cycle is closed")
-    owner_id = body.owner_id or objective.owner_id
-    await ensure_users(session, org_id, {owner_id}, "body.owner_id")
-    kr = KeyResult(
+    archived: bool = False,
+) -> KeyResult:
+    """A key result row from a create request (API or import), at its start value, not yet checked."""
+    return KeyResult(
         org_id=org_id,
-        objective_id=objective.id,
+        id=uuid4(),
+        objective_id=objective_id,
         title=body.title,
         owner_id=owner_id,
         metric=body.metric,
@@ -144,10 +143,27 @@ async def create_key_result(
         milestone_plan=[p.model_dump(mode="json") for p in body.milestone_plan],
         data_source=body.data_source,
         external_key=body.external_key,
+        archived_at=now if archived else None,
         current_value=body.start_value,
         created_at=now,
         updated_at=now,
     )
+
+
+async def create_key_result(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    body: KeyResultCreate,
+    now: datetime,
+) -> KeyResultPublic:
+    org_id = principal.org_id
+    objective, calendar = await _objective_and_calendar(session, org_id, body.objective_id)
+    if calendar.cycle.state == "closed":
+        raise Conflict("the objective's cycle is closed")
+    owner_id = body.owner_id or objective.owner_id
+    await ensure_users(session, org_id, {owner_id}, "body.owner_id")
+    kr = new_key_result(body, org_id=org_id, objective_id=objective.id, owner_id=owner_id, calendar=calendar, now=now)
     _validate(kr, calendar)
     await _external_key_free(session, org_id, kr.external_key, kr.id)
     _refresh(kr, calendar, now)
