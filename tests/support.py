@@ -1,17 +1,46 @@
-"""Helpers shared by tests: clients on the in-process app, and a signed-up organisation."""
+"""Helpers shared by tests: clients on the in-process app, a signed-up organisation, a live `sightline serve`."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 PASSWORD = "correct horse battery staple"
+SIGHTLINE = str(Path(sys.executable).with_name("sightline"))  # the console script of this environment
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_ready(port: int, process: subprocess.Popen[bytes], timeout: float = 30.0) -> float:
+    """Poll a `sightline serve` until /healthz and /readyz answer 200; return the seconds it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else "exited"
+        try:
+            if (
+                httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+                and httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200
+            ):
+                return time.monotonic() - started
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"not ready within {timeout} s")
 
 
 async def _no_server_errors(response: httpx.Response) -> None:

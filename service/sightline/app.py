@@ -61,6 +61,11 @@ def _operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{route.name}" if route.tags else route.name
 
 
+def side_pool_size(settings: Settings) -> dict[str, int]:
+    """The side pool: half the main one (each side transaction is one or two statements)."""
+    return {"pool_size": max(2, settings.db_pool_size // 2), "max_overflow": settings.db_max_overflow // 2}
+
+
 def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -69,6 +74,11 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
         engine = create_engine(database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
+        # Short side transactions that run while the request's own holds a connection (idempotency claims,
+        # failed sign-ins). Drawn from the same pool, N concurrent requests holding all N connections would
+        # each wait for a second one until the pool times out; their own small pool never waits on the main.
+        side_engine = create_engine(database_url, **side_pool_size(settings))
+        app.state.side_session_factory = session_factory(side_engine)
         app.state.webhook_sender = WebhookSender.from_settings(settings)  # pings are sent by the API itself
         # Sources are read by the API too (POST /integrations/{id}/run), under the same URL rules.
         app.state.integration_fetchers = Fetchers.from_settings(settings, policy=app.state.webhook_policy)
@@ -90,6 +100,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
             await asyncio.gather(*jobs, return_exceptions=True)
             await app.state.webhook_sender.aclose()
             await app.state.integration_fetchers.aclose()
+            await side_engine.dispose()
             await engine.dispose()
 
     app = FastAPI(

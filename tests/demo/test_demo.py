@@ -8,9 +8,7 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -20,13 +18,12 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from tests.support import make_client
+from tests.support import SIGHTLINE, free_port, make_client
 
 from sightline.demo import SEED_TITLE, DemoCredentials, load_demo
 from sightline.scoring import Direction, Metric, score
 
 TODAY = date(2026, 11, 23)
-SIGHTLINE = str(Path(sys.executable).with_name("sightline"))
 
 
 @pytest.fixture(scope="module")
@@ -127,14 +124,8 @@ async def test_history_has_one_correction_one_late_import_and_nothing_in_the_fut
     assert last.date() < TODAY
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_sightline_demo_serves_the_demo_and_prints_its_sign_in(tmp_path: Path) -> None:
-    port, output = _free_port(), tmp_path / "stdout.txt"
+    port, output = free_port(), tmp_path / "stdout.txt"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SIGHTLINE_DATABASE_URL")}
     env.update(SIGHTLINE_DATA_DIR=str(tmp_path / "data"), SIGHTLINE_PORT=str(port), SIGHTLINE_LOG_LEVEL="WARNING")
     with output.open("wb") as stdout, (tmp_path / "stderr.txt").open("wb") as stderr:

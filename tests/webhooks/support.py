@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,16 +9,12 @@ from typing import Any
 import asyncpg
 import httpx
 from standardwebhooks import webhooks as standard
-from tests.support import FixedClock, create, okr_setup
+from tests.support import FixedClock, create, free_port, okr_setup
 
 from sightline.webhooks.bench import Received
 from sightline.webhooks.dispatcher import Dispatcher
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["free_port"]  # re-exported: webhook tests import it from here
 
 
 async def endpoint_at(client: httpx.AsyncClient, url: str, **fields: Any) -> dict[str, Any]:

@@ -7,15 +7,13 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 import asyncpg
 from fastapi import FastAPI
-from tests.support import Tenant
+from tests.support import SIGHTLINE, Tenant
 from tests.webhooks.conftest import CONFIG, LOCAL
 from tests.webhooks.support import endpoint_at
 
@@ -27,8 +25,6 @@ from sightline.events.models import Event
 from sightline.webhooks.bench import LocalReceiver, Received, Reply
 from sightline.webhooks.dispatcher import Dispatcher
 from sightline.webhooks.sender import WebhookSender
-
-SIGHTLINE = str(Path(sys.executable).with_name("sightline"))
 
 
 async def write_events(app: FastAPI, org_id: str, count: int) -> set[str]:

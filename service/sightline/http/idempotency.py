@@ -109,8 +109,8 @@ def request_fingerprint(method: str, path: str, query: str, body: bytes) -> byte
 
 @asynccontextmanager
 async def _side_transaction(request: Request, org_id: UUID) -> AsyncIterator[AsyncSession]:
-    """A short transaction beside the request's own, scoped to the organisation (RLS)."""
-    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    """A short transaction beside the request's own, scoped to the organisation (RLS), from the side pool."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.side_session_factory
     async with factory() as session, session.begin():
         await set_tenant(session, org_id)
         await session.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": LOCK_TIMEOUT})

@@ -129,7 +129,7 @@ async def login(
 ) -> Me:
     org, user, token = await service.login(
         session,
-        request.app.state.session_factory,
+        request.app.state.side_session_factory,  # a failure is recorded while this transaction holds its connection
         body=body,
         settings=settings,
         now=now,
