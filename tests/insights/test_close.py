@@ -106,6 +106,59 @@ async def test_close_grades_with_the_score_function_and_freezes(
     assert await _events(owner_connection, leads["id"], "key_result.graded") == 1
 
 
+async def test_retrospective_and_health_carry_line_of_sight_and_spend_per_objective(
+    tenant: Tenant, clock: FixedClock
+) -> None:
+    setup = await _graded_cycle(tenant, clock)
+    cycle_id = setup["cycle"]["id"]
+    demand = setup["objectives"][0]
+    leads = setup["krs"][0][0]
+    team = await create(tenant.client, "/api/v1/teams", {"name": "Field"})
+    await objective(tenant, cycle_id, "Orphan", level="team", team_id=team["id"])
+    webinars = await create(
+        tenant.client,
+        "/api/v1/initiatives",
+        {"title": "Webinars", "planned_budget": "5000", "key_results": [{"key_result_id": leads["id"]}]},
+    )
+    await create(
+        tenant.client, f"/api/v1/initiatives/{webinars['id']}/spend", {"amount": "3000.25", "spent_on": "2026-06-01"}
+    )
+    stray = await create(
+        tenant.client,
+        "/api/v1/initiatives",
+        {"title": "Stray ads", "start_date": "2026-05-01", "end_date": "2026-05-31"},
+    )
+    await create(tenant.client, f"/api/v1/initiatives/{stray['id']}/spend", {"amount": "500", "spent_on": "2026-05-10"})
+
+    live = (await tenant.client.get(f"/api/v1/cycles/{cycle_id}/health")).json()["coverage"]
+    closed = await tenant.client.post(f"/api/v1/cycles/{cycle_id}/close")
+    assert closed.status_code == 200, closed.text
+    at_close = closed.json()["coverage"]
+    assert at_close == live
+    figures = {k: v for k, v in at_close.items() if k != "spend_by_objective"}
+    assert figures == {
+        "currency": "EUR",
+        "objectives": 4,
+        "objectives_without_parent": 1,  # the team objective aligned to nothing
+        "key_results": 6,
+        "key_results_without_initiative": 5,
+        "unaligned_initiatives": 1,
+        "unaligned_spend": "500.00",
+        "spend": "3000.25",
+        "teams_without_objectives": 0,
+        "over_claimed_key_results": 0,
+    }
+    by_title = {o["title"]: o for o in at_close["spend_by_objective"]}
+    assert (by_title["Demand"]["spend"], by_title["Demand"]["rolled_up_spend"]) == ("3000.25", "3000.25")
+    assert by_title["Orphan"]["spend"] == "0.00"
+    assert by_title["Demand"]["objective_id"] == demand["id"]
+
+    # Spend recorded after the close changes neither the retrospective nor the closed cycle's health.
+    await create(tenant.client, f"/api/v1/initiatives/{stray['id']}/spend", {"amount": "100", "spent_on": "2026-12-30"})
+    assert (await tenant.client.get(f"/api/v1/cycles/{cycle_id}/retrospective")).json()["coverage"] == at_close
+    assert (await tenant.client.get(f"/api/v1/cycles/{cycle_id}/health")).json()["coverage"] == at_close
+
+
 async def test_two_concurrent_closes_emit_cycle_closed_once_and_reclose_is_idempotent(
     tenant: Tenant, clock: FixedClock, owner_connection: asyncpg.Connection
 ) -> None:

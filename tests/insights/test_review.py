@@ -99,6 +99,49 @@ async def test_agenda_lists_the_worst_first_since_a_week_ago(signup: SignUp, clo
     assert "Doubt" not in {i["title"] for i in early["items"]}
 
 
+async def test_agenda_lists_the_teams_new_unaligned_initiatives(signup: SignUp, clock: FixedClock) -> None:
+    setup = await _team_with_history(signup, clock)
+    tenant, team, krs = setup["tenant"], setup["team"], setup["krs"]
+    teams = {t["name"]: t["id"] for t in (await tenant.client.get("/api/v1/teams")).json()["items"]}
+
+    async def initiative(when: str, title: str, team_name: str, **fields: Any) -> dict[str, Any]:
+        clock.set(when)
+        body = {"title": title, "team_id": teams[team_name], "planned_budget": "900", **fields}
+        return await create(tenant.client, "/api/v1/initiatives", body)
+
+    await initiative("2026-05-20T09:00:00+02:00", "Before the window", "Marketing")
+    podcast = await initiative("2026-05-30T09:00:00+02:00", "Podcast", "Marketing", kind="campaign")
+    await initiative(
+        "2026-05-30T10:00:00+02:00", "Webinar", "Marketing", key_results=[{"key_result_id": krs["behind"]["id"]}]
+    )
+    await initiative("2026-05-30T11:00:00+02:00", "Dropped idea", "Marketing", state="dropped")
+    await initiative("2026-05-31T09:00:00+02:00", "Sales dinner", "Sales")
+    ads = await initiative("2026-05-31T10:00:00+02:00", "Search ads", "Demand Gen")
+    clock.set(NOW)
+
+    url = f"/api/v1/teams/{team['id']}/review"
+    agenda = (await tenant.client.get(url)).json()
+    [new] = agenda["new_unaligned_initiatives"]
+    assert (new["id"], new["title"], new["kind"], new["planned_budget"], new["actual_spend"]) == (
+        podcast["id"],
+        "Podcast",
+        "campaign",
+        "900.00",
+        "0.00",
+    )
+    me = (await tenant.client.get(f"/api/v1/members/{tenant.owner_id}")).json()
+    assert (new["owner_id"], new["owner_name"]) == (tenant.owner_id, me["name"])
+    with_children = (await tenant.client.get(url, params={"include_sub_teams": "true"})).json()
+    assert [i["id"] for i in with_children["new_unaligned_initiatives"]] == [podcast["id"], ads["id"]]
+    # Once aligned, it leaves the agenda.
+    await tenant.client.put(
+        f"/api/v1/initiatives/{podcast['id']}/key-results",
+        json={"key_results": [{"key_result_id": krs["fine"]["id"]}]},
+        headers={"If-Match": f'"{podcast["version"]}"'},
+    )
+    assert (await tenant.client.get(url)).json()["new_unaligned_initiatives"] == []
+
+
 async def test_recording_a_review_sets_the_next_since(
     signup: SignUp, clock: FixedClock, owner_connection: asyncpg.Connection
 ) -> None:

@@ -1813,6 +1813,47 @@ export interface components {
              */
             owner_id: string;
         };
+        /**
+         * CoverageSummary
+         * @description Line of sight in figures: the coverage report's counts and the spend per objective.
+         */
+        CoverageSummary: {
+            /** Currency */
+            currency: string;
+            /** Objectives */
+            objectives: number;
+            /**
+             * Objectives Without Parent
+             * @description Below company level, aligned to nothing
+             */
+            objectives_without_parent: number;
+            /** Key Results */
+            key_results: number;
+            /** Key Results Without Initiative */
+            key_results_without_initiative: number;
+            /**
+             * Unaligned Initiatives
+             * @description Initiatives whose money (or part of it) reaches no key result
+             */
+            unaligned_initiatives: number;
+            /**
+             * Unaligned Spend
+             * @example 1250.00
+             */
+            unaligned_spend: string;
+            /**
+             * Spend
+             * @description Spend reaching the cycle's key results
+             * @example 1250.00
+             */
+            spend: string;
+            /** Teams Without Objectives */
+            teams_without_objectives: number;
+            /** Over Claimed Key Results */
+            over_claimed_key_results: number;
+            /** Spend By Objective */
+            spend_by_objective: components["schemas"]["ObjectiveSpend"][];
+        };
         /** CoverageTeam */
         CoverageTeam: {
             /**
@@ -2379,6 +2420,8 @@ export interface components {
             ambition: components["schemas"]["AmbitionReport"];
             honesty: components["schemas"]["HonestyReport"];
             compliance: components["schemas"]["CompliancePublic"];
+            /** @description Line of sight and spend; for a closed cycle, as at its close */
+            coverage: components["schemas"]["CoverageSummary"];
             /** @description Once the cycle is closed */
             calibration: components["schemas"]["CalibrationReport"] | null;
             /**
@@ -3424,6 +3467,46 @@ export interface components {
             /** Value */
             value: number;
         };
+        /** NewUnalignedInitiative */
+        NewUnalignedInitiative: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Title */
+            title: string;
+            /** Kind */
+            kind: string;
+            /** State */
+            state: string;
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id: string;
+            /** Owner Name */
+            owner_name: string;
+            /** Team Id */
+            team_id: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Currency */
+            currency: string;
+            /**
+             * Planned Budget
+             * @example 1250.00
+             */
+            planned_budget: string;
+            /**
+             * Actual Spend
+             * @example 1250.00
+             */
+            actual_spend: string;
+        };
         /** ObjectiveCreate */
         ObjectiveCreate: {
             /**
@@ -4140,6 +4223,8 @@ export interface components {
             /** @description Summaries and the key results with an ambition flag */
             ambition: components["schemas"]["AmbitionReport"];
             honesty: components["schemas"]["HonestyReport"];
+            /** @description Line of sight and spend per objective at the close (absent for older closes) */
+            coverage?: components["schemas"]["CoverageSummary"] | null;
         };
         /** ReviewAgenda */
         ReviewAgenda: {
@@ -4171,6 +4256,11 @@ export interface components {
             key_results_reviewed: number;
             /** Items */
             items: components["schemas"]["AgendaItem"][];
+            /**
+             * New Unaligned Initiatives
+             * @description The team's initiatives created since `since` that move no key result (dropped ones left out), oldest first: align them, or ask what they are for
+             */
+            new_unaligned_initiatives: components["schemas"]["NewUnalignedInitiative"][];
             previous_review: components["schemas"]["TeamReviewPublic"] | null;
         };
         /** ScoreboardObjective */

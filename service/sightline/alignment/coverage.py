@@ -108,6 +108,38 @@ class Coverage(BaseModel):
     spend_by_company_objective: list[ObjectiveSpend]
 
 
+class CoverageSummary(BaseModel):
+    """Line of sight in figures: the coverage report's counts and the spend per objective."""
+
+    currency: str
+    objectives: int
+    objectives_without_parent: int = Field(description="Below company level, aligned to nothing")
+    key_results: int
+    key_results_without_initiative: int
+    unaligned_initiatives: int = Field(description="Initiatives whose money (or part of it) reaches no key result")
+    unaligned_spend: MoneyText
+    spend: MoneyText = Field(description="Spend reaching the cycle's key results")
+    teams_without_objectives: int
+    over_claimed_key_results: int
+    spend_by_objective: list[ObjectiveSpend]
+
+
+def summarise(report: Coverage) -> CoverageSummary:
+    return CoverageSummary(
+        currency=report.currency,
+        objectives=len(report.spend_by_objective),
+        objectives_without_parent=len(report.objectives_without_parent),
+        key_results=len(report.spend_by_key_result),
+        key_results_without_initiative=len(report.key_results_without_initiative),
+        unaligned_initiatives=len(report.unaligned_work),
+        unaligned_spend=report.unaligned_spend,
+        spend=sum((Decimal(k.spend) for k in report.spend_by_key_result), ZERO),
+        teams_without_objectives=len(report.teams_without_objectives),
+        over_claimed_key_results=len(report.over_claimed_key_results),
+        spend_by_objective=report.spend_by_objective,
+    )
+
+
 async def coverage(
     session: AsyncSession, *, org_id: UUID, cycle_id: UUID, as_of: date | None, now: datetime
 ) -> Coverage:

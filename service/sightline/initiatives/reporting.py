@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -57,6 +57,7 @@ class UnalignedInitiative:
     key_result_count: int
     unaligned_share: Decimal  # 1 without links; 1 − Σ shares when every link has a share
     unaligned_spend: Decimal  # the part of actual_spend linked to no key result, in exact cents
+    created_at: datetime
 
 
 def _spend_to_date(org_id: UUID, as_of: date | None, initiative_ids: Any = None) -> Any:
@@ -186,13 +187,16 @@ async def unaligned_initiatives(
     cycle_id: UUID | None = None,
     as_of: date | None = None,
     include_partial: bool = False,
+    team_ids: Collection[UUID] | None = None,
+    created_since: datetime | None = None,
 ) -> list[UnalignedInitiative]:
     """Initiatives linked to no key result, with budget and spend to date, oldest first. One statement.
 
     With `cycle_id`: those whose dates overlap the cycle (a missing start or end date is open-ended; an
     unknown cycle gives an empty list). With `include_partial`: also initiatives whose links all carry
     shares summing below 1, with the unallocated part of their spend. Every state is included (a dropped
-    campaign's spend was still spent); filter on `state` if needed.
+    campaign's spend was still spent); filter on `state` if needed. `team_ids` and `created_since` narrow
+    the list to those teams' initiatives created at or after that time (the review agenda's "new" work).
     """
     link = InitiativeKeyResult
     links = (
@@ -223,6 +227,10 @@ async def unaligned_initiatives(
         .where(col(Initiative.org_id) == org_id, unaligned)
         .order_by(col(Initiative.created_at), col(Initiative.id))
     )
+    if team_ids is not None:
+        statement = statement.where(col(Initiative.team_id).in_(team_ids))
+    if created_since is not None:
+        statement = statement.where(col(Initiative.created_at) >= created_since)
     if cycle_id is not None:
         statement = statement.join(
             Cycle, and_(col(Cycle.org_id) == col(Initiative.org_id), col(Cycle.id) == cycle_id)
@@ -250,6 +258,7 @@ async def unaligned_initiatives(
                 key_result_count=count,
                 unaligned_share=(1 - explicit).quantize(SHARE_QUANTUM),
                 unaligned_spend=spent - allocated_total(spent, explicit, 0) + ZERO,
+                created_at=initiative.created_at,
             )
         )
     return result

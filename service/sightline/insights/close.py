@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from sightline import scoring
+from sightline.alignment.coverage import coverage, summarise
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, NotFound
 from sightline.events import service as events
@@ -237,6 +238,7 @@ async def close_cycle(
     )
     assessed = reports.assess_ambition(facts, suspects=suspects)
     grade_rows = _grade_rows(facts, graded, assessed, now)
+    line_of_sight = summarise(await coverage(session, org_id=org_id, cycle_id=cycle.id, as_of=None, now=now))
 
     cycle.state = "closed"
     cycle.closed_at = now
@@ -256,6 +258,7 @@ async def close_cycle(
         calibration=reports.calibration_report(facts, hits={k: g.hit for k, g in graded.items()}),
         ambition=reports.ambition_report(facts, suspects=suspects, flagged_only=True),
         honesty=reports.honesty_report(facts),
+        coverage=line_of_sight,
     )
     if grade_rows:
         await session.execute(insert(KeyResultGrade), [g.model_dump() for g in grade_rows])

@@ -1,9 +1,9 @@
-"""Export a cycle's objectives, key results and check-ins as CSV (a zip of one file per table) or JSON.
+"""Export a cycle's objectives, key results, check-ins, initiatives, their links and spend as CSV (a zip of
+one file per table) or JSON.
 
 Streamed: rows come from a server-side cursor in batches and leave as they are encoded, so a large
 cycle never sits in memory. The stream reads in its own REPEATABLE READ, READ ONLY transaction (the
-request's transaction has ended by the time the body is sent), so the three tables are one snapshot.
-Initiatives and spend join the export when that domain lands.
+request's transaction has ended by the time the body is sent), so every table is one snapshot.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 import zipfile
 from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
@@ -28,6 +29,21 @@ from sightline.okrs.models import Cycle
 ExportFormat = Literal["csv", "json"]
 BATCH = 1000
 FORMAT_VERSION = "sightline.cycle-export.v1"
+
+_IN_CYCLE = """i.org_id = :org AND (
+            EXISTS (
+                SELECT 1 FROM initiative_key_results l
+                JOIN key_results kr ON kr.org_id = l.org_id AND kr.id = l.key_result_id
+                JOIN objectives o ON o.org_id = kr.org_id AND o.id = kr.objective_id
+                WHERE l.org_id = i.org_id AND l.initiative_id = i.id AND o.cycle_id = :cycle
+            )
+            OR EXISTS (
+                SELECT 1 FROM cycles c
+                WHERE c.org_id = i.org_id AND c.id = :cycle
+                  AND (i.start_date IS NULL OR i.start_date <= c.end_date)
+                  AND (i.end_date IS NULL OR i.end_date >= c.start_date)
+            )
+        )"""
 
 # The columns are the file headers; the import reads the same names (see csv_import.py).
 TABLES: dict[str, str] = {
@@ -61,6 +77,32 @@ TABLES: dict[str, str] = {
         LEFT JOIN users u ON u.org_id = c.org_id AND u.id = c.author_id
         WHERE c.org_id = :org AND o.cycle_id = :cycle
         ORDER BY c.seq""",
+    # The cycle's initiatives: those linked to one of its key results, and those whose dates overlap it
+    # (missing dates are open-ended), as the coverage report counts them.
+    "initiatives": f"""
+        SELECT i.id, i.title, i.description, i.kind, i.state, u.email AS owner_email, i.owner_id, t.name AS team,
+               i.team_id, i.start_date, i.end_date, i.planned_budget, i.currency, i.created_at
+        FROM initiatives i
+        JOIN users u ON u.org_id = i.org_id AND u.id = i.owner_id
+        LEFT JOIN teams t ON t.org_id = i.org_id AND t.id = i.team_id
+        WHERE {_IN_CYCLE}
+        ORDER BY i.created_at, i.id""",
+    "initiative_key_results": """
+        SELECT l.initiative_id, l.key_result_id, l.share, l.created_at
+        FROM initiative_key_results l
+        JOIN key_results kr ON kr.org_id = l.org_id AND kr.id = l.key_result_id
+        JOIN objectives o ON o.org_id = kr.org_id AND o.id = kr.objective_id
+        WHERE l.org_id = :org AND o.cycle_id = :cycle
+        ORDER BY l.initiative_id, l.key_result_id""",
+    # Every entry of the exported initiatives, whenever spent: the initiative's whole spend to date.
+    "spend": f"""
+        SELECT s.id, s.initiative_id, s.amount, i.currency, s.spent_on, s.note, s.reason, u.email AS author_email,
+               s.actor, s.created_at
+        FROM spend_entries s
+        JOIN initiatives i ON i.org_id = s.org_id AND i.id = s.initiative_id
+        LEFT JOIN users u ON u.org_id = s.org_id AND u.id = s.author_id
+        WHERE s.org_id = :org AND i.id IN (SELECT i.id FROM initiatives i WHERE {_IN_CYCLE})
+        ORDER BY s.seq""",
 }
 JSON_COLUMNS = {"milestone_plan"}  # JSON text in CSV, a JSON value in the JSON export
 
@@ -141,6 +183,8 @@ async def _csv_zip(session: AsyncSession, params: dict[str, Any]) -> AsyncIterat
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, UUID):  # asyncpg's own UUID subclass, which orjson does not take as a UUID
+        return str(value)
+    if isinstance(value, Decimal):  # money and shares: exact decimal text, as the API writes them
         return str(value)
     raise TypeError(f"{type(value).__name__} is not exportable")
 

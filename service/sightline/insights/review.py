@@ -2,7 +2,8 @@
 
 The agenda covers the team's active objectives in active cycles. An item is a key result with at least
 one reason — off track, at risk, a confidence drop since `since`, a missing check-in — ranked by
-`severity` (rules below, documented in docs/readme/insights.md).
+`severity` (rules below, documented in the README's insights section). After the items: the team's
+initiatives created since `since` that move no key result.
 """
 
 from __future__ import annotations
@@ -23,9 +24,17 @@ from sightline.errors import Invalid
 from sightline.events import service as events
 from sightline.http.deps import Principal
 from sightline.http.pagination import PageParams, page_of, paginate
+from sightline.initiatives.reporting import unaligned_initiatives
 from sightline.insights.facts import load_names
 from sightline.insights.models import TeamReview
-from sightline.insights.schemas import AgendaItem, ReviewAgenda, ReviewReason, TeamReviewCreate, TeamReviewPublic
+from sightline.insights.schemas import (
+    AgendaItem,
+    NewUnalignedInitiative,
+    ReviewAgenda,
+    ReviewReason,
+    TeamReviewCreate,
+    TeamReviewPublic,
+)
 from sightline.okrs.cycles import load_calendars
 from sightline.okrs.derive import expected
 from sightline.okrs.models import CheckIn, Cycle, KeyResult, Objective
@@ -159,7 +168,16 @@ async def agenda(
     ).all()
     calendars = await load_calendars(session, org_id=org_id, cycle_ids={cycle_id for _, _, cycle_id in rows})
     before = await _confidence_at(session, org_id, [kr.id for kr, _, _ in rows], since)
-    names = await load_names(session, org_id=org_id, user_ids={kr.owner_id for kr, _, _ in rows})
+    new_work = [
+        initiative
+        for initiative in await unaligned_initiatives(session, org_id=org_id, team_ids=team_ids, created_since=since)
+        if initiative.state != "dropped"
+    ]
+    names = await load_names(
+        session,
+        org_id=org_id,
+        user_ids={kr.owner_id for kr, _, _ in rows} | {initiative.owner_id for initiative in new_work},
+    )
     items = []
     for kr, objective_title, cycle_id in rows:
         calendar = calendars[cycle_id]
@@ -208,6 +226,22 @@ async def agenda(
         as_of=now,
         key_results_reviewed=len(rows),
         items=items,
+        new_unaligned_initiatives=[
+            NewUnalignedInitiative(
+                id=i.id,
+                title=i.title,
+                kind=i.kind,
+                state=i.state,
+                owner_id=i.owner_id,
+                owner_name=names.person(i.owner_id),
+                team_id=i.team_id,
+                created_at=i.created_at,
+                currency=i.currency,
+                planned_budget=i.planned_budget,
+                actual_spend=i.actual_spend,
+            )
+            for i in new_work
+        ],
         previous_review=review_public(previous) if previous else None,
     )
 

@@ -8,7 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from sightline.alignment.coverage import CoverageSummary
 from sightline.http.inputs import LongText, StrictInput
+from sightline.initiatives.schemas import MoneyText
 from sightline.insights.ambition import AmbitionFlag
 from sightline.insights.calibration import Tendency
 from sightline.insights.grades import GradeFlag
@@ -272,6 +274,10 @@ class RetrospectivePublic(BaseModel):
     calibration: CalibrationReport
     ambition: AmbitionReport = Field(description="Summaries and the key results with an ambition flag")
     honesty: HonestyReport
+    coverage: CoverageSummary | None = Field(
+        None,
+        description="Line of sight and spend per objective at the close (absent for older closes)",
+    )
 
 
 # Health ------------------------------------------------------------------------------------------
@@ -284,6 +290,7 @@ class HealthPublic(BaseModel):
     ambition: AmbitionReport = Field(description="Summaries and the key results with an ambition flag")
     honesty: HonestyReport
     compliance: CompliancePublic
+    coverage: CoverageSummary = Field(description="Line of sight and spend; for a closed cycle, as at its close")
     calibration: CalibrationReport | None = Field(description="Once the cycle is closed")
     grade_distribution: list[GradeDistribution] | None = Field(description="Once the cycle is closed")
 
@@ -324,6 +331,20 @@ class TeamReviewPublic(BaseModel):
     created_at: datetime
 
 
+class NewUnalignedInitiative(BaseModel):
+    id: UUID
+    title: str
+    kind: str
+    state: str
+    owner_id: UUID
+    owner_name: str
+    team_id: UUID | None
+    created_at: datetime
+    currency: str
+    planned_budget: MoneyText
+    actual_spend: MoneyText
+
+
 class ReviewAgenda(BaseModel):
     team_id: UUID
     team_name: str
@@ -333,6 +354,10 @@ class ReviewAgenda(BaseModel):
     as_of: datetime
     key_results_reviewed: int
     items: list[AgendaItem]
+    new_unaligned_initiatives: list[NewUnalignedInitiative] = Field(
+        description="The team's initiatives created since `since` that move no key result (dropped ones left out), "
+        "oldest first: align them, or ask what they are for"
+    )
     previous_review: TeamReviewPublic | None
 
 

@@ -57,7 +57,9 @@ CATALOGUE: tuple[EventKind, ...] = (
     EventKind("objective.created", "An objective was created.", ObjectivePublic),
     EventKind("objective.updated", "An objective was edited.", ObjectivePublic, True),
     EventKind("objective.archived", "An objective was archived.", ObjectReference),
-    EventKind("objective.closed", "An objective was closed with its cycle, with its final score.", ObjectiveClosed),
+    EventKind(
+        "objective.closed", "An objective was closed with its cycle, with its final score.", ObjectiveClosed, True
+    ),
     EventKind("key_result.created", "A key result was created.", KeyResultPublic),
     EventKind("key_result.updated", "A key result was edited.", KeyResultPublic, True),
     EventKind(

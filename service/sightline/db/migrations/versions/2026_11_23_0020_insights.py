@@ -1,7 +1,7 @@
 """Insights: key-result grades and the retrospective stored when a cycle closes; team reviews.
 
 Revision ID: 0020
-Revises: 0030 (chained after main's head at merge; written against 0002)
+Revises: 0010
 Create Date: 2026-11-23
 """
 
