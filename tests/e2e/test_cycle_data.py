@@ -64,7 +64,14 @@ def test_export_downloads_csv_zip_and_json(open_page: OpenPage, api_org: ApiOrg)
     assert csv_download.value.suggested_filename == "FY2026.zip"
     path = csv_download.value.path()
     with zipfile.ZipFile(path) as archive:
-        assert sorted(archive.namelist()) == ["check_ins.csv", "key_results.csv", "objectives.csv"]
+        assert sorted(archive.namelist()) == [
+            "check_ins.csv",
+            "initiative_key_results.csv",
+            "initiatives.csv",
+            "key_results.csv",
+            "objectives.csv",
+            "spend.csv",
+        ]
         objectives = archive.read("objectives.csv").decode()
         key_results = archive.read("key_results.csv").decode()
         check_ins = archive.read("check_ins.csv").decode()

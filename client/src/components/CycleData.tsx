@@ -181,7 +181,11 @@ function CycleImportDialog({ cycle, onClose }: { cycle: Cycle; onClose: () => vo
                   {isProblem(importing.error) ? importing.error.detail : ""}. Rows are numbered as in a spreadsheet (the header
                   is row 1).
                 </Text>
-                <Table.ScrollContainer minWidth={420} mah={260}>
+                <Table.ScrollContainer
+                  minWidth={420}
+                  mah={260}
+                  scrollAreaProps={{ viewportProps: { tabIndex: 0, role: "region", "aria-label": "Import problems, scrollable" } }}
+                >
                   <Table withTableBorder={false} verticalSpacing={4} fz="sm" aria-label="Import problems">
                     <Table.Thead>
                       <Table.Tr>

@@ -1,10 +1,12 @@
 /** Cycles: create, move forward planning → active → closed, export a cycle (CSV zip, JSON) and import CSV into it. */
 import { Badge, Button, Group, Paper, Stack, Table, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
+import { Link } from "react-router";
 import { etagOf, type Schemas } from "../../api/client";
 import { CycleExportMenu, CycleImportButton } from "../../components/CycleData";
 import { NewCycleButton } from "../../components/NewCycleButton";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
+import { rememberCycle } from "../../lib/cycleChoice";
 import { formatDate } from "../../lib/format";
 import { canWrite } from "../../lib/permissions";
 import { problemMessage } from "../../lib/problem";
@@ -81,6 +83,17 @@ export function CyclesSettings() {
                             <Button size="compact-xs" variant="subtle" onClick={() => advance(cycle, next)}>
                               {next === "active" ? "Activate" : "Close"}
                               <span className="visually-hidden-label"> {cycle.name}</span>
+                            </Button>
+                          )}
+                          {cycle.state === "closed" && (
+                            <Button
+                              component={Link}
+                              to="/retrospective"
+                              onClick={() => rememberCycle(cycle.id)}
+                              size="compact-xs"
+                              variant="subtle"
+                            >
+                              Retrospective<span className="visually-hidden-label"> of {cycle.name}</span>
                             </Button>
                           )}
                           <CycleExportMenu cycle={cycle} />
