@@ -12,7 +12,16 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import ApiSession, Watched, check_accessibility, field, screenshot, sign_in
+from tests.e2e.conftest import (
+    PHONE,
+    ApiSession,
+    Watched,
+    assert_fits_width,
+    check_accessibility,
+    field,
+    screenshot,
+    sign_in,
+)
 
 OpenPage = Callable[..., Watched]
 ApiOrg = Callable[..., ApiSession]
@@ -145,3 +154,18 @@ def test_import_shows_row_problems_then_creates_key_results(open_page: OpenPage,
     assert saved["Webinar sign-ups"]["target_value"] == 500
     assert saved["Partner referrals"]["target_value"] == 40
     assert cycle["id"] == org.get(f"/api/v1/objectives/{objective['id']}")["cycle_id"]
+
+
+def test_cycle_data_controls_at_phone_width(open_page: OpenPage, api_org: ApiOrg) -> None:
+    org = api_org()
+    active_cycle_with_objective(org)
+    page = open_page(viewport=PHONE).page
+    sign_in(page, org.email, path="/settings/cycles")
+    expect(page.get_by_role("table", name="Cycles")).to_contain_text("FY2026")
+    assert_fits_width(page, "settings: cycles at 390 px")
+    page.get_by_role("button", name="Import into FY2026").click()
+    dialog = page.get_by_role("dialog", name="Import into FY2026")
+    expect(dialog.get_by_test_id("import-hint")).to_be_visible()
+    assert_fits_width(page, "import dialog at 390 px")
+    check_accessibility(page, "import dialog at 390 px", within='[role="dialog"]')
+    screenshot(page, "phone-import")

@@ -8,7 +8,17 @@ from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.conftest import ApiSession, Watched, check_accessibility, dismiss_notifications, field, sign_in
+from tests.e2e.conftest import (
+    PHONE,
+    ApiSession,
+    Watched,
+    assert_fits_width,
+    check_accessibility,
+    dismiss_notifications,
+    field,
+    screenshot,
+    sign_in,
+)
 
 OpenPage = Callable[..., Watched]
 ApiOrg = Callable[..., ApiSession]
@@ -76,3 +86,17 @@ def test_initiative_details_edit_and_stale_edit_conflict(open_page: OpenPage, ap
     expect(second.get_by_role("dialog").get_by_test_id("initiative-details")).to_contain_text("of €10,000")
     saved = org.get(f"/api/v1/initiatives/{created['id']}")
     assert (saved["planned_budget"], saved["version"]) == ("10000.00", created["version"] + 2)
+
+
+def test_initiative_edit_form_at_phone_width(open_page: OpenPage, api_org: ApiOrg) -> None:
+    org = api_org()
+    org.post("/api/v1/initiatives", {"title": "Trade fair stand", "kind": "campaign", "planned_budget": "8000"})
+    page = open_page(viewport=PHONE).page
+    sign_in(page, org.email, path="/initiatives")
+    drawer = open_editor(page, "Trade fair stand")
+    assert_fits_width(page, "initiative edit form at 390 px")
+    check_accessibility(page, "initiative edit form at 390 px", within='[role="dialog"]')
+    field(drawer, "Planned budget").fill("-5")  # type: ignore[arg-type]
+    drawer.get_by_role("button", name="Save details").click()
+    expect(drawer.get_by_text("An amount of 0 or more, such as 12000 or 12,000.50")).to_be_visible()
+    screenshot(page, "phone-initiative-edit")

@@ -39,7 +39,7 @@ export function budgetText(input: string): string | null {
 export function validateInitiative(draft: InitiativeDraft): Errors {
   const errors: Errors = {};
   if (!draft.title.trim()) errors.title = "Name the initiative";
-  if (budgetText(draft.planned_budget) === null) errors.planned_budget = "An amount such as 12000 or 12,000.50";
+  if (budgetText(draft.planned_budget) === null) errors.planned_budget = "An amount of 0 or more, such as 12000 or 12,000.50";
   if (draft.start_date && draft.end_date && draft.end_date < draft.start_date) {
     errors.end_date = "Ends on or after the day it starts";
   }
