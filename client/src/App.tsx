@@ -29,6 +29,9 @@ import { SignUpView } from "./views/SignUpView";
 // The objective page carries the charting library: load it with the first objective opened.
 const ObjectiveView = lazy(() => import("./views/ObjectiveView").then((module) => ({ default: module.ObjectiveView })));
 
+const RetrospectiveView = lazy(() =>
+  import("./views/RetrospectiveView").then((module) => ({ default: module.RetrospectiveView })),
+);
 const HealthView = lazy(() => import("./views/HealthView").then((module) => ({ default: module.HealthView })));
 // The alignment map carries the graph drawing and layout libraries.
 const AlignmentMapView = lazy(() =>
@@ -84,6 +87,14 @@ export const routes = [
             element: (
               <Suspense fallback={<Loading label="Loading the cycle's health" />}>
                 <HealthView />
+              </Suspense>
+            ),
+          },
+          {
+            path: "retrospective",
+            element: (
+              <Suspense fallback={<Loading label="Loading the retrospective" />}>
+                <RetrospectiveView />
               </Suspense>
             ),
           },

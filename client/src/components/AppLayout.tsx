@@ -1,7 +1,7 @@
 /** The frame of every signed-in screen: header (cycle, person), navigation (a drawer on phones), main content. */
 import { AppShell, Avatar, Burger, Group, Menu, NavLink, Text, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconChecklist, IconCoin, IconHeartbeat, IconHierarchy3, IconListCheck, IconUser, IconLayoutDashboard, IconLogout, IconSettings } from "@tabler/icons-react";
+import { IconChecklist, IconCoin, IconHeartbeat, IconHierarchy3, IconListCheck, IconUser, IconLayoutDashboard, IconLogout, IconReportAnalytics, IconSettings } from "@tabler/icons-react";
 import { Link, Outlet, useLocation, useNavigate } from "react-router";
 import { useLogout, useMe } from "../queries/auth";
 import { CycleSwitcher } from "./CycleSwitcher";
@@ -13,6 +13,7 @@ const NAVIGATION = [
   { to: "/initiatives", label: "Initiatives", icon: IconCoin },
   { to: "/review", label: "Review", icon: IconListCheck },
   { to: "/health", label: "Health", icon: IconHeartbeat },
+  { to: "/retrospective", label: "Retrospective", icon: IconReportAnalytics },
   { to: "/settings", label: "Settings", icon: IconSettings },
 ];
 

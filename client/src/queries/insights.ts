@@ -1,7 +1,8 @@
-/** Insights: the cycle's scoreboard and health (issue 7's endpoints). */
-import { useQueryClient } from "@tanstack/react-query";
-import { $api } from "../api/client";
+/** Insights: the cycle's scoreboard, health, retrospective, export and import (issue 7's endpoints). */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { $api, fetchClient } from "../api/client";
 import type { paths } from "../api/schema";
+import { downloadFileName } from "../lib/cycleData";
 import { invalidatePaths } from "./shared";
 
 type ScoreboardFilters = Omit<
@@ -41,5 +42,43 @@ export function useRecordReview() {
   const queryClient = useQueryClient();
   return $api.useMutation("post", "/api/v1/teams/{team_id}/reviews", {
     onSuccess: () => invalidatePaths(queryClient, "/api/v1/teams"),
+  });
+}
+
+/** The retrospective stored when the cycle was closed (the API answers 409 before that: only ask for closed cycles). */
+export function useRetrospective(cycleId: string | null) {
+  return $api.useQuery(
+    "get",
+    "/api/v1/cycles/{cycle_id}/retrospective",
+    { params: { path: { cycle_id: cycleId ?? "" } } },
+    { enabled: cycleId !== null, staleTime: Infinity },
+  );
+}
+
+export type ExportFormat = NonNullable<
+  NonNullable<paths["/api/v1/cycles/{cycle_id}/export"]["get"]["parameters"]["query"]>["format"]
+>;
+
+/** The cycle's export as a file (zip of CSVs or one JSON document) with the name the server gives it. */
+export function useExportCycle() {
+  return useMutation({
+    mutationFn: async ({ cycleId, format }: { cycleId: string; format: ExportFormat }) => {
+      const { data, error, response } = await fetchClient.GET("/api/v1/cycles/{cycle_id}/export", {
+        params: { path: { cycle_id: cycleId }, query: { format } },
+        parseAs: "blob",
+      });
+      if (error !== undefined) throw error;
+      const fallback = format === "csv" ? "cycle.zip" : "cycle.json";
+      return { blob: data, fileName: downloadFileName(response.headers.get("Content-Disposition"), fallback) };
+    },
+  });
+}
+
+/** Import objectives, key results and check-ins (all or nothing): every OKR read of the cycle may have changed. */
+export function useImportCycle() {
+  const queryClient = useQueryClient();
+  return $api.useMutation("post", "/api/v1/cycles/{cycle_id}/import", {
+    onSuccess: () =>
+      invalidatePaths(queryClient, "/api/v1/objectives", "/api/v1/key-results", "/api/v1/check-ins", "/api/v1/cycles"),
   });
 }

@@ -4,14 +4,15 @@
  * key results without initiatives, unaligned work and spend, teams without OKRs, spend rolled up to the company).
  */
 import { BarChart } from "@mantine/charts";
-import { Anchor, Badge, Group, List, Paper, SimpleGrid, Stack, Text, Title } from "@mantine/core";
-import type { ReactNode } from "react";
+import { Anchor, Badge, Group, List, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import type { Schemas } from "../api/client";
 import { Link } from "react-router";
+import { AmbitionSummary, Figure, HonestySummary, Panel } from "../components/InsightParts";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
 import { useCycleChoice } from "../lib/cycleChoice";
 import { formatCompact } from "../lib/format";
 import { money } from "../lib/money";
+import { percent } from "../lib/retrospective";
 import { useCoverage } from "../queries/alignment";
 import { useHealth } from "../queries/insights";
 import { useDirectory } from "../queries/directory";
@@ -160,31 +161,6 @@ export function HealthView() {
   );
 }
 
-function Figure({ label, value, testId }: { label: string; value: string; testId: string }) {
-  return (
-    <Paper withBorder p="sm">
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text fw={700} size="xl" className="num" data-testid={testId}>
-        {value}
-      </Text>
-    </Paper>
-  );
-}
-
-function Panel({ title, children }: { title: string; children: ReactNode }) {
-  const id = `panel-${title.replace(/\W+/g, "-").toLowerCase()}`;
-  return (
-    <Paper withBorder p="md" component="section" aria-labelledby={id}>
-      <Title order={2} size="h5" mb="sm" id={id}>
-        {title}
-      </Title>
-      {children}
-    </Paper>
-  );
-}
-
 function ObjectiveList({ items, empty }: { items: { id: string; title: string; detail: string }[]; empty: string }) {
   if (items.length === 0) return <Text size="sm" c="dimmed">{empty}</Text>;
   return (
@@ -203,28 +179,9 @@ function ObjectiveList({ items, empty }: { items: { id: string; title: string; d
   );
 }
 
-const FLAG_LABEL: Record<string, string> = {
-  low_ambition: "low ambition",
-  no_baseline: "no baseline",
-  hit_early: "hit early",
-  sandbagging_suspect: "sandbagging?",
-};
-const SIGNAL_LABEL: Record<string, string> = {
-  correction: "Corrections",
-  backdated: "Backdated",
-  late_jump: "Late jumps",
-  flat_then_jump: "Flat, then a jump",
-  confidence_never_moved: "Confidence never moved",
-};
-
-function percent(value: number | null | undefined): string {
-  return value === null || value === undefined ? "—" : `${Math.round(value * 100)} %`;
-}
-
 function HealthInsights({ health }: { health: Schemas["HealthPublic"] }) {
   const ambition = health.ambition.cycle;
   const signals = health.honesty.cycle;
-  const flagged = health.ambition.key_results.filter((kr) => kr.flags.length > 0);
   const compliance = health.compliance;
   const calibration = health.calibration?.every_check_in.overall;
   return (
@@ -237,53 +194,10 @@ function HealthInsights({ health }: { health: Schemas["HealthPublic"] }) {
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
         <Panel title="Ambition">
-          <Stack gap={6}>
-            <Text size="sm">
-              {ambition.with_baseline} of {ambition.key_results} key results name last period's figure; targets beat it
-              by {percent(ambition.mean_ambition)} on average (stretch {percent(ambition.mean_stretch_ambition)}).{" "}
-              {ambition.hit_early} hit early, {ambition.no_baseline} without a baseline.
-            </Text>
-            {flagged.length === 0 ? (
-              <Text size="sm" c="dimmed">No key result is flagged.</Text>
-            ) : (
-              <List spacing={4} size="sm">
-                {flagged.slice(0, 12).map((kr) => (
-                  <List.Item key={kr.key_result_id}>
-                    {kr.title}{" "}
-                    {kr.flags.map((flag) => (
-                      <Badge key={flag} size="xs" variant="outline" color={flag === "low_ambition" ? "red.9" : "gray.8"} ml={4}>
-                        {FLAG_LABEL[flag] ?? flag}
-                      </Badge>
-                    ))}
-                  </List.Item>
-                ))}
-              </List>
-            )}
-          </Stack>
+          <AmbitionSummary ambition={health.ambition} />
         </Panel>
         <Panel title="Honesty signals">
-          <Stack gap={6}>
-            <Text size="xs" c="dimmed">
-              {health.honesty.note}
-            </Text>
-            <Group gap={6}>
-              {Object.entries(SIGNAL_LABEL).map(([kind, label]) => (
-                <Badge key={kind} variant="outline" color="gray.8">
-                  {label}: {signals[kind as keyof typeof signals] ?? 0}
-                </Badge>
-              ))}
-            </Group>
-            <List spacing={4} size="sm">
-              {health.honesty.signals.slice(0, 10).map((signal, index) => (
-                <List.Item key={`${signal.key_result_id}-${signal.kind}-${index}`}>
-                  <Text span fw={600} size="sm">
-                    {signal.key_result_title}
-                  </Text>
-                  : {signal.detail}
-                </List.Item>
-              ))}
-            </List>
-          </Stack>
+          <HonestySummary honesty={health.honesty} />
         </Panel>
         <Panel title="Check-in compliance by team">
           {compliance.teams.length === 0 ? (
@@ -317,6 +231,9 @@ function HealthInsights({ health }: { health: Schemas["HealthPublic"] }) {
                   {grades.flags.length ? ` · ${grades.flags.join(", ").replaceAll("_", " ")}` : ""}
                 </Text>
               ))}
+              <Anchor component={Link} to="/retrospective" size="sm">
+                The cycle's retrospective: grades, calibration and coverage in full
+              </Anchor>
             </Stack>
           ) : (
             <Text size="sm" c="dimmed">

@@ -19,10 +19,12 @@ import {
   UnstyledButton,
 } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
+import { IconPencil } from "@tabler/icons-react";
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useMemo, useState } from "react";
 import { etagOf, idempotencyKey, type Schemas } from "../api/client";
 import { FormProblem } from "../components/FormProblem";
+import { INITIATIVE_KINDS, InitiativeEditor } from "../components/InitiativeEditor";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
 import { useCycleChoice } from "../lib/cycleChoice";
 import { formatDate } from "../lib/format";
@@ -51,12 +53,7 @@ const STATES: { value: State; label: string; color: string }[] = [
   { value: "done", label: "Done", color: "teal.9" },
   { value: "dropped", label: "Dropped", color: "red.9" },
 ];
-const KINDS: { value: Kind; label: string }[] = [
-  { value: "campaign", label: "Campaign" },
-  { value: "program", label: "Program" },
-  { value: "project", label: "Project" },
-  { value: "task", label: "Task" },
-];
+const KINDS = INITIATIVE_KINDS;
 const stateOf = (state: string) => STATES.find((item) => item.value === state) ?? STATES[0]!;
 
 /** The chosen cycle's key results as select options ("Objective › Key result"). */
@@ -323,8 +320,11 @@ function NewInitiativeButton() {
   );
 }
 
-/** State, key-result links (replaced as a whole, with If-Match), spend entries and recording spend. */
+/** Details (edited with If-Match), state, key-result links (replaced as a whole, with If-Match), spend entries and
+ * recording spend. */
 function InitiativeDetail({ initiative, writable }: { initiative: Initiative; writable: boolean }) {
+  const directory = useDirectory();
+  const [editing, setEditing] = useState<Initiative | null>(null);
   const update = useUpdateInitiative();
   const link = useLinkInitiative();
   const spend = useSpendEntries(initiative.id);
@@ -366,12 +366,36 @@ function InitiativeDetail({ initiative, writable }: { initiative: Initiative; wr
 
   return (
     <Stack>
-      <Group gap="xs">
-        <Text size="sm">
-          {money(initiative.actual_spend, initiative.currency)} spent of {money(initiative.planned_budget, initiative.currency)} ·{" "}
-          {money(initiative.remaining_budget, initiative.currency)} left
-        </Text>
-      </Group>
+      {editing ? (
+        <InitiativeEditor
+          key={editing.version}
+          snapshot={editing}
+          latest={initiative}
+          onDone={() => setEditing(null)}
+          onRebase={setEditing}
+        />
+      ) : (
+        <Stack gap={6} data-testid="initiative-details">
+          {initiative.description && <Text size="sm">{initiative.description}</Text>}
+          <Text size="sm" c="dimmed">
+            {KINDS.find((k) => k.value === initiative.kind)?.label} · {directory.teamName(initiative.team_id)} · owned by{" "}
+            {directory.memberName(initiative.owner_id)} ·{" "}
+            {initiative.start_date ? formatDate(initiative.start_date) : "no start"} –{" "}
+            {initiative.end_date ? formatDate(initiative.end_date) : "no end"}
+          </Text>
+          <Group gap="xs" justify="space-between" wrap="wrap">
+            <Text size="sm">
+              {money(initiative.actual_spend, initiative.currency)} spent of{" "}
+              {money(initiative.planned_budget, initiative.currency)} · {money(initiative.remaining_budget, initiative.currency)} left
+            </Text>
+            {writable && (
+              <Button size="xs" variant="light" leftSection={<IconPencil size={14} aria-hidden />} onClick={() => setEditing(initiative)}>
+                Edit details
+              </Button>
+            )}
+          </Group>
+        </Stack>
+      )}
       {writable && (
         <Select
           label="State"

@@ -1,9 +1,12 @@
-/** Cycles: create, and move forward planning → active → closed. */
+/** Cycles: create, move forward planning → active → closed, export a cycle (CSV zip, JSON) and import CSV into it. */
 import { Badge, Button, Group, Paper, Stack, Table, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
+import { Link } from "react-router";
 import { etagOf, type Schemas } from "../../api/client";
+import { CycleExportMenu, CycleImportButton } from "../../components/CycleData";
 import { NewCycleButton } from "../../components/NewCycleButton";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
+import { rememberCycle } from "../../lib/cycleChoice";
 import { formatDate } from "../../lib/format";
 import { canWrite } from "../../lib/permissions";
 import { problemMessage } from "../../lib/problem";
@@ -39,7 +42,8 @@ export function CyclesSettings() {
     <Stack>
       <Group justify="space-between">
         <Text size="sm" c="dimmed">
-          Years and their quarters; objectives live in one cycle.
+          Years and their quarters; objectives live in one cycle. Export a cycle as CSV files (zip) or JSON; import
+          objectives, key results and check-ins from CSV into a cycle that is not closed.
         </Text>
         {writable && <NewCycleButton />}
       </Group>
@@ -47,7 +51,7 @@ export function CyclesSettings() {
         <EmptyState title="No cycles yet">Create the year or quarter your objectives cover.</EmptyState>
       ) : (
         <Paper withBorder>
-          <Table.ScrollContainer minWidth={560}>
+          <Table.ScrollContainer minWidth={720}>
             <Table verticalSpacing="xs" aria-label="Cycles">
               <Table.Thead>
                 <Table.Tr>
@@ -55,7 +59,7 @@ export function CyclesSettings() {
                   <Table.Th>Dates</Table.Th>
                   <Table.Th>Part of</Table.Th>
                   <Table.Th>State</Table.Th>
-                  {writable && <Table.Th>Actions</Table.Th>}
+                  <Table.Th>Actions</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -73,16 +77,30 @@ export function CyclesSettings() {
                           {cycle.state}
                         </Badge>
                       </Table.Td>
-                      {writable && (
-                        <Table.Td>
-                          {next && (
+                      <Table.Td>
+                        <Group gap={4} wrap="nowrap">
+                          {writable && next && (
                             <Button size="compact-xs" variant="subtle" onClick={() => advance(cycle, next)}>
                               {next === "active" ? "Activate" : "Close"}
                               <span className="visually-hidden-label"> {cycle.name}</span>
                             </Button>
                           )}
-                        </Table.Td>
-                      )}
+                          {cycle.state === "closed" && (
+                            <Button
+                              component={Link}
+                              to="/retrospective"
+                              onClick={() => rememberCycle(cycle.id)}
+                              size="compact-xs"
+                              variant="subtle"
+                            >
+                              Retrospective<span className="visually-hidden-label"> of {cycle.name}</span>
+                            </Button>
+                          )}
+                          <CycleExportMenu cycle={cycle} />
+                          {/* A closed cycle is frozen: the API refuses an import into it. */}
+                          {writable && cycle.state !== "closed" && <CycleImportButton cycle={cycle} />}
+                        </Group>
+                      </Table.Td>
                     </Table.Tr>
                   );
                 })}
