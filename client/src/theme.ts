@@ -3,6 +3,7 @@ import {
   Anchor,
   createTheme,
   Drawer,
+  Menu,
   darken,
   FileInput,
   defaultVariantColorsResolver,
@@ -53,6 +54,9 @@ export const theme = createTheme({
     Notification: Notification.extend({ defaultProps: { closeButtonProps: { "aria-label": "Dismiss notification" } } }),
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close dialog" } } }),
     Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close panel" } } }),
+    // Mantine's hidden focus target in an open menu is an unnamed focusable element (axe: critical); the first
+    // item takes the focus instead.
+    Menu: Menu.extend({ defaultProps: { withInitialFocusPlaceholder: false } }),
     // A file input's placeholder is text on a button, not an input's placeholder: it needs text contrast (axe).
     FileInput: FileInput.extend({ styles: { placeholder: { color: "var(--mantine-color-dimmed)" } } }),
   },

@@ -182,8 +182,14 @@ def test_demo_review_agenda_worst_first_and_recording_the_review(
 ) -> None:
     teams = {t["name"]: t for t in get(demo_api, "/api/v1/teams", limit=200)["items"]}
     marketing = teams["Marketing"]
+    # New work nobody has aligned yet joins the agenda after the key results.
+    created = demo_api.post(
+        "/api/v1/initiatives", json={"title": "Podcast pilot", "team_id": marketing["id"], "planned_budget": "1500"}
+    )
+    assert created.status_code == 201, created.text
     agenda = get(demo_api, f"/api/v1/teams/{marketing['id']}/review", include_sub_teams="true")
     assert agenda["items"], "the demo's Marketing team has something to review"
+    assert "Podcast pilot" in {i["title"] for i in agenda["new_unaligned_initiatives"]}
 
     page = open_page().page
     sign_in(page, DEMO_EMAIL, DEMO_PASSWORD, path="/review")
@@ -193,6 +199,11 @@ def test_demo_review_agenda_worst_first_and_recording_the_review(
     items = page.get_by_test_id("agenda-item")
     expect(items).to_have_count(len(agenda["items"]))
     expect(items.first).to_contain_text(agenda["items"][0]["title"])
+    new_work = page.get_by_role("region", name="New work that moves no key result")
+    expect(new_work.get_by_test_id("new-unaligned-initiative")).to_have_count(len(agenda["new_unaligned_initiatives"]))
+    expect(new_work.get_by_test_id("new-unaligned-initiative").filter(has_text="Podcast pilot")).to_contain_text(
+        "€0.00 of €1,500"
+    )
     check_accessibility(page, "review (demo)")
     screenshot(page, "review", docs=True)
 

@@ -41,7 +41,7 @@ export function CycleExportMenu({ cycle }: { cycle: Cycle }) {
     );
   return (
     // No focus placeholder: axe counts it as a child a menu may not have; the first item takes the focus instead.
-    <Menu position="bottom-end" withinPortal withInitialFocusPlaceholder={false}>
+    <Menu position="bottom-end" withinPortal>
       <Menu.Target>
         <Button
           size="compact-xs"

@@ -9,6 +9,7 @@ import { FormProblem } from "../components/FormProblem";
 import { StatusBadge } from "../components/Indicators";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
 import { formatConfidence, formatDateTime, formatProgress, formatRelative } from "../lib/format";
+import { money } from "../lib/money";
 import { canWrite } from "../lib/permissions";
 import { useMe } from "../queries/auth";
 import { useDirectory } from "../queries/directory";
@@ -97,8 +98,37 @@ function Agenda({ agenda, writable }: { agenda: Schemas["ReviewAgenda"]; writabl
           ))}
         </Stack>
       )}
+      <NewUnalignedWork initiatives={agenda.new_unaligned_initiatives} />
       {writable && <RecordReview teamId={agenda.team_id} since={agenda.since} />}
     </Stack>
+  );
+}
+
+/** New work nobody has tied to an outcome yet: a question for the review, not a verdict. */
+function NewUnalignedWork({ initiatives }: { initiatives: Schemas["NewUnalignedInitiative"][] }) {
+  if (initiatives.length === 0) return null;
+  return (
+    <Paper withBorder p="md" component="section" aria-labelledby="new-unaligned-heading">
+      <Title order={2} size="h5" id="new-unaligned-heading">
+        New work that moves no key result
+      </Title>
+      <Text size="sm" c="dimmed" mb="xs">
+        Initiatives started since the window opened and linked to no key result: align them, or ask what they are for.
+      </Text>
+      <Stack gap={4} component="ul" style={{ listStyle: "none", padding: 0, margin: 0 }}>
+        {initiatives.map((initiative) => (
+          <Group key={initiative.id} component="li" justify="space-between" gap="xs" data-testid="new-unaligned-initiative">
+            <Anchor component={Link} to="/initiatives">
+              {initiative.title}
+            </Anchor>
+            <Text size="xs" c="dimmed">
+              {initiative.kind} · {initiative.owner_name} · {money(initiative.actual_spend, initiative.currency)} of{" "}
+              {money(initiative.planned_budget, initiative.currency)} · added {formatRelative(initiative.created_at)}
+            </Text>
+          </Group>
+        ))}
+      </Stack>
+    </Paper>
   );
 }
 
