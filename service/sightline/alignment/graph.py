@@ -19,8 +19,8 @@ from uuid import UUID
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sightline.alignment.models import Alignment
 from sightline.alignment.schemas import AlignmentPublic, ObjectiveNode
+from sightline.db.arrays import in_uuids
 from sightline.okrs.cycles import load_calendars
 from sightline.okrs.derive import Calendar, Part, Rollup, combine, key_result_part, rollup
 from sightline.okrs.models import KeyResult, Objective
@@ -40,6 +40,8 @@ _LINKS_BELOW = """
     )
     SELECT a.* FROM alignments a JOIN down ON a.org_id = :org AND a.parent_node_id = down.node
 """
+# Alignment rows (Core rows with the model's attribute names): links are read-only here.
+LinkRow = Any
 
 
 @dataclass
@@ -48,7 +50,7 @@ class Subgraph:
 
     objectives: dict[UUID, Any]  # Objective models or rows with the same attributes
     key_results: dict[UUID, list[Any]]  # KeyResult rows
-    links: list[Alignment]
+    links: list[LinkRow]
     calendars: dict[UUID, Calendar]
     thresholds: Thresholds
     _rollups: dict[UUID, Rollup] = field(default_factory=dict)
@@ -56,8 +58,8 @@ class Subgraph:
     # in SQL); otherwise computed here from `key_results`.
     own: dict[UUID, Rollup] | None = None
 
-    def children_of(self) -> dict[UUID, list[Alignment]]:
-        below: dict[UUID, list[Alignment]] = defaultdict(list)
+    def children_of(self) -> dict[UUID, list[LinkRow]]:
+        below: dict[UUID, list[LinkRow]] = defaultdict(list)
         for link in self.links:
             below[link.parent_node_id].append(link)
         return below
@@ -87,7 +89,7 @@ class Subgraph:
                 done[node] = self._rollup_of(node, below, now)
         return done
 
-    def _rollup_of(self, node: UUID, below: dict[UUID, list[Alignment]], now: datetime) -> Rollup:
+    def _rollup_of(self, node: UUID, below: dict[UUID, list[LinkRow]], now: datetime) -> Rollup:
         objective = self.objectives[node]
         if self.own is not None:
             own = self.own.get(node, NO_DATA)
@@ -114,26 +116,25 @@ async def load_subgraph(
     session: AsyncSession,
     *,
     org_id: UUID,
-    roots: Iterable[Objective],
+    roots: Iterable[Any],
     full: bool = False,
     thresholds: Thresholds | None = None,
 ) -> Subgraph:
     """The given objectives and what is aligned below them (all of it when `full`, else what roll-up
     needs): at most five statements for any graph, fewer when nothing rolls up from children."""
     objectives: dict[UUID, Any] = {o.id: o for o in roots}
-    links: list[Alignment] = []
+    links: list[LinkRow] = []
+    # Links, descendants and key results come back as plain rows (same attribute names as the models): on
+    # big graphs building ORM objects costs more than the queries themselves.
     if full or any(o.progress_from != "key_results" for o in objectives.values()):
-        statement = select(Alignment).from_statement(text(_LINKS_BELOW))
         links = list(
-            (await session.execute(statement, {"org": org_id, "roots": list(objectives), "full": full})).scalars()
+            (await session.execute(text(_LINKS_BELOW), {"org": org_id, "roots": list(objectives), "full": full})).all()
         )
-    # Descendants and key results come back as plain rows (same attribute names as the models): on big
-    # graphs building ORM objects costs more than the queries themselves.
     missing = {link.child_objective_id for link in links} - set(objectives)
     if missing:
         objective_table = Objective.__table__  # type: ignore[attr-defined]
         for row in await session.execute(
-            select(objective_table).where(objective_table.c.org_id == org_id, objective_table.c.id.in_(missing))
+            select(objective_table).where(objective_table.c.org_id == org_id, in_uuids(objective_table.c.id, missing))
         ):
             objectives[row.id] = row
     key_results: dict[UUID, list[Any]] = defaultdict(list)
@@ -143,7 +144,7 @@ async def load_subgraph(
             select(kr_table)
             .where(
                 kr_table.c.org_id == org_id,
-                kr_table.c.objective_id.in_(list(objectives)),
+                in_uuids(kr_table.c.objective_id, objectives),
                 kr_table.c.archived_at.is_(None),
             )
             .order_by(kr_table.c.created_at, kr_table.c.id)
@@ -175,7 +176,7 @@ def node(objective: Objective, r: Rollup) -> ObjectiveNode:
     )
 
 
-def link_public(link: Alignment) -> AlignmentPublic:
+def link_public(link: LinkRow) -> AlignmentPublic:
     return AlignmentPublic.model_validate(link, from_attributes=True)
 
 

@@ -6,7 +6,7 @@ from collections import deque
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -23,6 +23,7 @@ from sightline.alignment.schemas import (
     Tree,
     TreeNode,
 )
+from sightline.db.arrays import in_uuids
 from sightline.db.tenancy import scoped
 from sightline.initiatives.reporting import ZERO, allocations_by_key_result
 from sightline.okrs.cycles import get_cycle
@@ -127,17 +128,16 @@ async def alignment_map(session: AsyncSession, *, org_id: UUID, cycle_id: UUID, 
             )
         ).scalars()
     )
-    roots = (
-        (
-            await session.execute(
-                scoped(Objective, org_id).where(
-                    col(Objective.cycle_id).in_(cycle_ids), col(Objective.state) != "archived"
-                )
+    objective_table = Objective.__table__  # type: ignore[attr-defined]
+    roots = (  # plain rows: a thousand ORM objects would cost more than the query
+        await session.execute(
+            select(objective_table).where(
+                objective_table.c.org_id == org_id,
+                in_uuids(objective_table.c.cycle_id, cycle_ids),
+                objective_table.c.state != "archived",
             )
         )
-        .scalars()
-        .all()
-    )
+    ).all()
     graph = await load_subgraph(session, org_id=org_id, roots=roots, full=True)
     rollups = graph.rollups(now)
     in_map = {o.id for o in roots}
