@@ -29,6 +29,15 @@ def _json_loads(document: str | bytes) -> Any:
         return json.loads(document)
 
 
+def _json_dumps(value: Any) -> str:
+    """JSON/JSONB parameters encoded with orjson (event snapshots: a thousand per check-in batch); json for
+    what orjson refuses (non-string keys, integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
     engine = create_async_engine(
         sqlalchemy_url(url),
@@ -36,6 +45,7 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> A
         max_overflow=max_overflow,
         pool_recycle=1800,  # no pre-ping: it costs a round trip on every request
         json_deserializer=_json_loads,
+        json_serializer=_json_dumps,
         connect_args={"server_settings": {"application_name": "sightline"}},
     )
 
