@@ -22,7 +22,8 @@ from sightline.events import service as events
 from sightline.events.models import Event
 from sightline.http.deps import Principal
 from sightline.http.pagination import PageParams, page_of, paginate
-from sightline.identity.service import get_org, org_settings
+from sightline.identity.models import Org
+from sightline.identity.schemas import OrganisationSettings
 from sightline.okrs.derive import Calendar, derive, key_result_public
 from sightline.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from sightline.okrs.schemas import CheckInBatch, CheckInCreate, CheckInPublic
@@ -60,12 +61,13 @@ class Target:
 
 def _locked_targets_statement(org_id: UUID) -> Any:
     return (
-        select(KeyResult, Cycle)
+        select(KeyResult, Cycle, col(Org.settings))  # the settings joined: one round trip less per check-in
         .join(
             Objective,
             and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
         )
         .join(Cycle, and_(col(Cycle.org_id) == col(Objective.org_id), col(Cycle.id) == col(Objective.cycle_id)))
+        .join(Org, col(Org.org_id) == col(Cycle.org_id))
         .where(col(KeyResult.org_id) == org_id)
         .order_by(col(KeyResult.id))  # one lock order for everyone: concurrent batches never deadlock
         # The key result for writing; the cycle shared, so a concurrent close (which locks the cycle after
@@ -190,9 +192,13 @@ def _is_newest(kr: KeyResult, moment: datetime) -> bool:
 
 
 async def _targets(session: AsyncSession, org_id: UUID, condition: Any) -> list[Target]:
-    settings = org_settings(await get_org(session, org_id=org_id))
     rows = (await session.execute(_locked_targets_statement(org_id).where(condition))).all()
-    return [Target(key_result=kr, calendar=Calendar.of(settings, cycle)) for kr, cycle in rows]
+    settings: OrganisationSettings | None = None
+    targets = []
+    for kr, cycle, raw_settings in rows:
+        settings = settings or OrganisationSettings.model_validate(raw_settings)
+        targets.append(Target(key_result=kr, calendar=Calendar.of(settings, cycle)))
+    return targets
 
 
 async def create_check_in(
