@@ -47,7 +47,7 @@ _PATHS_UP = text("""
 
 async def tree(session: AsyncSession, *, org_id: UUID, objective_id: UUID, now: datetime) -> Tree:
     root = await get_objective(session, org_id=org_id, objective_id=objective_id)
-    graph = await load_subgraph(session, org_id=org_id, roots=[root], full=True)
+    graph = await load_subgraph(session, org_id=org_id, roots=[root], full=True, key_result_columns=ROLLUP_COLUMNS)
     rollups = graph.rollups(now)
     below = graph.children_of()
     depth = {root.id: 0}
@@ -89,9 +89,12 @@ async def line_of_sight(session: AsyncSession, *, org_id: UUID, objective_id: UU
             await session.execute(scoped(Objective, org_id).where(col(Objective.id).in_(nodes_on_paths)))
         ).scalars()
     }
-    graph = await load_subgraph(session, org_id=org_id, roots=objectives.values())
+    # The roll-up reads the descendants' key results (not returned: only their numbers count), and nodes are
+    # built for the objectives on the paths only, not for every descendant the roll-up went through.
+    graph = await load_subgraph(session, org_id=org_id, roots=objectives.values(), key_result_columns=ROLLUP_COLUMNS)
     rollups = graph.rollups(now)
-    nodes = {i: node(o, rollups.get(i, NO_DATA)) for i, o in graph.objectives.items()}
+    on_paths = nodes_on_paths | {link.child_objective_id for link in links.values()}
+    nodes = {i: node(graph.objectives[i], rollups.get(i, NO_DATA)) for i in on_paths if i in graph.objectives}
     paths = []
     for row in complete[:MAX_PATHS]:
         hops, contribution = [], 1.0
