@@ -26,12 +26,15 @@ import httpx
 from pyinstrument import Profiler
 from sqlalchemy import event
 
-ROWS = ("get-objective", "list-objectives", "line-of-sight", "scoreboard", "alignment-map", "check-in", "batch")
+ROWS = ("healthz", "get-cycle", "get-objective", "list-objectives", "line-of-sight", "scoreboard", "alignment-map", "check-in", "batch")
 
 
 def requests_for(state: dict[str, Any]) -> dict[str, Callable[[httpx.AsyncClient], Any]]:
     cycle, leaves, krs = state["cycle_id"], state["leaves"], state["kr_ids"]
     return {
+        # Floors: the framework without the database, then an authenticated one-row read.
+        "healthz": lambda c: c.get("/healthz"),
+        "get-cycle": lambda c: c.get(f"/api/v1/cycles/{cycle}"),
         "get-objective": lambda c: c.get(f"/api/v1/objectives/{random.choice(leaves)}"),
         "list-objectives": lambda c: c.get(f"/api/v1/objectives?limit=50&cycle_id={cycle}"),
         "line-of-sight": lambda c: c.get(f"/api/v1/objectives/{random.choice(leaves)}/line-of-sight"),
