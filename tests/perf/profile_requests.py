@@ -26,7 +26,17 @@ import httpx
 from pyinstrument import Profiler
 from sqlalchemy import event
 
-ROWS = ("healthz", "get-cycle", "get-objective", "list-objectives", "line-of-sight", "scoreboard", "alignment-map", "check-in", "batch")
+ROWS = (
+    "healthz",
+    "get-cycle",
+    "get-objective",
+    "list-objectives",
+    "line-of-sight",
+    "scoreboard",
+    "alignment-map",
+    "check-in",
+    "batch",
+)
 
 
 def requests_for(state: dict[str, Any]) -> dict[str, Callable[[httpx.AsyncClient], Any]]:
