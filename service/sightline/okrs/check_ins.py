@@ -19,7 +19,6 @@ from sqlmodel import col
 
 from sightline.errors import Conflict, FieldError, Invalid, NotFound
 from sightline.events import service as events
-from sightline.events.models import Event
 from sightline.http.deps import Principal
 from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.identity.models import Org
@@ -109,7 +108,7 @@ async def _apply(
     principal: Principal,
     now: datetime,
     candidate: CheckIn | None,
-) -> list[Event]:
+) -> list[dict[str, Any]]:
     """Recompute the key result's derived fields after new check-ins; return status-change events.
 
     `candidate` is the newest new check-in of this key result when it is known to be the current one
@@ -131,8 +130,10 @@ class Current(Protocol):
     def checked_in_at(self) -> datetime: ...
 
 
-def _set_current(target: Target, current: Current | None, *, principal: Principal, now: datetime) -> list[Event]:
-    """Set the key result's current value and derived fields (in memory); the status-change event, if any."""
+def _set_current(
+    target: Target, current: Current | None, *, principal: Principal, now: datetime
+) -> list[dict[str, Any]]:
+    """Set the key result's current value and derived fields (in memory); the status-change event's row, if any."""
     kr = target.key_result
     value, confidence = (current.value, current.confidence) if current is not None else (kr.current_value, None)
     derived = derive(
@@ -155,7 +156,7 @@ def _set_current(target: Target, current: Current | None, *, principal: Principa
         return []
     after = key_result_public(kr, calendar=target.calendar, now=now)
     return [
-        Event(
+        events.event_row(
             org_id=kr.org_id,
             type="key_result.status_changed",
             actor=principal.actor,
@@ -247,10 +248,10 @@ async def create_check_in(
     newest = corrected is None and _is_newest(target.key_result, moment)
     status_events = await _apply(session, target, principal=principal, now=now, candidate=check_in if newest else None)
     public = check_in_public(check_in)
-    await events.record_many(
+    await events.record_rows(
         session,
         [
-            Event(
+            events.event_row(
                 org_id=org_id,
                 type="check_in.created",
                 actor=principal.actor,
@@ -355,7 +356,7 @@ async def create_batch(
         best = newest.get(target.key_result.id)
         if best is None or moment >= best.checked_in_at:
             newest[target.key_result.id] = BatchCheckIn(item.value, item.confidence, moment)
-    new_events: list[Event] = []
+    new_events: list[dict[str, Any]] = []
     changed: list[KeyResult] = []
     for kr_id, check_in in newest.items():
         target = by_id.get(kr_id) or next(t for t in targets if t.key_result.id == kr_id)
@@ -380,7 +381,7 @@ async def create_batch(
                 )
                 for p in publics
             ),
-            *(e.model_dump(exclude={"seq"}) for e in new_events),
+            *new_events,
         ],
     )
     return publics
