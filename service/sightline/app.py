@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -156,6 +157,20 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def tune_garbage_collector() -> None:
+    """Keep the cyclic garbage collector off the hot paths of a serving process (call once, after create_app).
+
+    A big read (the alignment map of 1,000 objectives builds some 100,000 short-lived objects) triggered
+    about a hundred collections, some of them full ones that walked the ~200,000 objects of the loaded
+    code, schemas and routes: a third of the request's time in profiles. Freezing what startup built takes
+    it out of every later collection, and a larger first generation runs the collector ten times less
+    often (at the cost of at most 10,000 young objects waiting a little longer).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 PUBLIC_OPERATIONS = {"/api/v1/signup", "/api/v1/auth/login", START_PATH, CALLBACK_PATH}

@@ -42,12 +42,14 @@ def _prepare(settings: Settings) -> str:
 def _run_server(settings: Settings, url: str, host: str | None, port: int | None) -> None:
     import uvicorn
 
-    from sightline.app import create_app
+    from sightline.app import create_app, tune_garbage_collector
 
     host, port = host or settings.host, port or settings.port
+    app = create_app(url, settings)
+    tune_garbage_collector()
     typer.echo(f"Sightline is serving on http://{host}:{port}", err=True)
     uvicorn.run(
-        create_app(url, settings),
+        app,
         host=host,
         port=port,
         access_log=False,

@@ -2,6 +2,7 @@
 
 Run:  uv run python tests/perf/bench.py            (embedded PostgreSQL in a temporary directory)
       DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres uv run python tests/perf/bench.py
+      uv run python tests/perf/bench.py --help     (options: chosen rows only, reuse a loaded organisation, ...)
 
 Load generator: wrk (Debian package `wrk`) over loopback, pinned with taskset to a different core than the
 service (service on core 0, wrk on core 1; PostgreSQL is not pinned). Baselines measured in the same run:
@@ -11,6 +12,7 @@ a FastAPI endpoint returning a constant (framework ceiling for reads) and raw as
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -41,6 +43,18 @@ VENV_BIN = Path(sys.executable).parent
 SIZE = {"objectives": 1000, "key_results": 5000, "check_ins": 200_000, "initiatives": 2000, "levels": 6}
 DURATION_S = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+# write_report replaces docs/benchmarks.md up to this line and keeps what follows it (hand-written analysis).
+KEEP_MARKER = "<!-- bench.py keeps everything below this line -->"
+ROW_NAMES = (
+    "GET objective",
+    "list objectives",
+    "line of sight",
+    "scoreboard",
+    "alignment map",
+    "POST check-in",
+    "batch",
+    "webhook",
+)
 
 
 @dataclass
@@ -93,12 +107,13 @@ def server(args: list[str], env: dict[str, str], port: int) -> Iterator[subproce
 def wrk(
     url: str,
     *,
-    connections: int = CONNECTIONS,
-    seconds: int = DURATION_S,
+    connections: int | None = None,
+    seconds: int | None = None,
     script: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> tuple[float, float, float]:
     """Requests/s, p50 ms, p99 ms from wrk --latency (non-2xx responses make the run fail)."""
+    connections, seconds = connections or CONNECTIONS, seconds or DURATION_S
     command = [*pin(1), "wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
@@ -121,8 +136,9 @@ def latencies(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-async def raw_insert_rate(dsn: str, seconds: int = DURATION_S, connections: int = 8) -> float:
+async def raw_insert_rate(dsn: str, seconds: int | None = None, connections: int = 8) -> float:
     """Database ceiling for writes: one-row INSERT transactions over asyncpg, as fast as they go."""
+    seconds = seconds or DURATION_S
     setup = await asyncpg.connect(dsn)
     await setup.execute(
         "DROP TABLE IF EXISTS bench_raw; CREATE TABLE bench_raw (id uuid PRIMARY KEY, "
@@ -390,9 +406,54 @@ def machine() -> str:
     )
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Benchmark Sightline against same-run baselines and write docs/benchmarks.md.",
+        epilog="The database is DATABASE_URL when set, else an embedded PostgreSQL in a temporary directory.",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="ROW",
+        help=f"run only the rows whose name contains one of these (case-insensitive): {', '.join(ROW_NAMES)}; "
+        "the baselines always run. The report is printed, not written.",
+    )
+    parser.add_argument("--seconds", type=int, default=DURATION_S, help="seconds per wrk row (BENCH_SECONDS)")
+    parser.add_argument(
+        "--connections", type=int, default=CONNECTIONS, help="wrk connections for throughput rows (BENCH_CONNECTIONS)"
+    )
+    parser.add_argument(
+        "--state",
+        type=Path,
+        help="with DATABASE_URL: reuse the large organisation recorded in this JSON file (load it and write the "
+        "file when missing), so repeated runs skip the load and profiles see the same data",
+    )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="load (or reuse) the organisation, start the service and wait (Ctrl-C stops): for py-spy or curl",
+    )
+    parser.add_argument("--no-report", action="store_true", help="print the table without writing the report")
+    return parser.parse_args(argv)
+
+
+def selected(name: str, only: list[str] | None) -> bool:
+    return only is None or any(o.lower() in name.lower() for o in only)
+
+
+async def org_is_present(base: str, data: dict[str, object]) -> bool:
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {data['key']}"}) as client:
+        return (await client.get(f"/api/v1/cycles/{data['cycle_id']}")).status_code == 200
+
+
 def main() -> None:
+    global CONNECTIONS, DURATION_S
+    args = parse_args()
+    DURATION_S, CONNECTIONS = args.seconds, args.connections
     from sightline.db.embedded import start_embedded
 
+    if args.state and not os.environ.get("DATABASE_URL"):
+        raise SystemExit("--state needs DATABASE_URL (the embedded database is temporary)")
     tmp = Path(tempfile.mkdtemp(prefix="sightline-bench-"))
     url = os.environ.get("DATABASE_URL") or start_embedded(tmp / "data")
     from sightline.db.urls import asyncpg_dsn
@@ -404,48 +465,69 @@ def main() -> None:
         "SIGHTLINE_LOG_LEVEL": "WARNING",
         "SIGHTLINE_DB_POOL_SIZE": "20",
         "SIGHTLINE_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",
+        "SIGHTLINE_BUILD_CLIENT": "false",  # the API is measured; no web-app build on first start
     }
     rows: list[Row] = []
+    only = args.only
 
-    port = free_port()
-    with server(
-        [
-            str(VENV_BIN / "uvicorn"),
-            "constant_app:app",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--app-dir",
-            str(Path(__file__).parent),
-        ],
-        env,
-        port,
-    ):
-        constant_rps, constant_p50, constant_p99 = wrk(f"http://127.0.0.1:{port}/constant")
-    rows.append(
-        Row("baseline: FastAPI constant endpoint", constant_rps, constant_p50, constant_p99, "—", None, "—", None)
-    )
-    raw_rate = asyncio.run(raw_insert_rate(dsn))
-    rows.append(Row("baseline: raw asyncpg INSERT transaction", raw_rate, None, None, "—", None, "—", None))
+    if not args.serve:
+        port = free_port()
+        with server(
+            [
+                str(VENV_BIN / "uvicorn"),
+                "constant_app:app",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--app-dir",
+                str(Path(__file__).parent),
+            ],
+            env,
+            port,
+        ):
+            constant_rps, constant_p50, constant_p99 = wrk(f"http://127.0.0.1:{port}/constant")
+        rows.append(
+            Row("baseline: FastAPI constant endpoint", constant_rps, constant_p50, constant_p99, "—", None, "—", None)
+        )
+        raw_rate = asyncio.run(raw_insert_rate(dsn))
+        rows.append(Row("baseline: raw asyncpg INSERT transaction", raw_rate, None, None, "—", None, "—", None))
 
     port = free_port()
     with server([str(VENV_BIN / "sightline"), "serve", "--port", str(port)], env, port):
         base = f"http://127.0.0.1:{port}"
-        started = time.perf_counter()
-        data = asyncio.run(load_large_org(dsn, base))
-        load_s = time.perf_counter() - started
+        data: dict[str, object] | None = None
+        load_s = 0.0
+        if args.state and args.state.exists():
+            saved = json.loads(args.state.read_text())
+            if asyncio.run(org_is_present(base, saved)):
+                data, load_s = saved, float(saved.get("load_s", 0.0))
+        if data is None:
+            started = time.perf_counter()
+            data = asyncio.run(load_large_org(dsn, base))
+            load_s = time.perf_counter() - started
+            if args.state:
+                args.state.write_text(json.dumps({**data, "load_s": load_s}))
         auth = {"Authorization": f"Bearer {data['key']}"}
         leaves, kr_ids = data["leaves"], data["kr_ids"]
         assert isinstance(leaves, list) and isinstance(kr_ids, list)
         cycle_id = data["cycle_id"]
+        if args.serve:
+            print(f"serving {base}  key {data['key']}  cycle {cycle_id}  leaf {leaves[0]}", flush=True)
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                return
 
         def read(
             name: str,
             paths: list[str],
             target_ratio: float | None = None,
-            connections: int = CONNECTIONS,
+            connections: int | None = None,
             p99_target_ms: float | None = None,
         ) -> None:
+            if not selected(name, only):
+                return
             script = lua_random_path(paths, tmp, name.split()[0])
             rps, p50, p99 = wrk(base, connections=connections, script=script, headers=auth)
             ratio = rps / constant_rps
@@ -488,7 +570,7 @@ def main() -> None:
                 connections=1,
                 p99_target_ms=100,
             )
-        else:
+        elif selected("scoreboard", only):
             rows.append(Row("scoreboard", None, None, None, "—", None, "p99 < 100 ms", None, "endpoint not present"))
         read(
             "alignment map (1,000 objectives)",
@@ -497,58 +579,61 @@ def main() -> None:
             p99_target_ms=300,
         )
 
-        script = lua_check_in(kr_ids, tmp)
-        rps, p50, p99 = wrk(base, connections=CONNECTIONS, script=script, headers=auth)
-        rows.append(
-            Row(
-                "POST check-in",
-                rps,
-                p50,
-                p99,
-                "raw INSERT transaction",
-                rps / raw_rate,
-                "≥ 40% of baseline",
-                rps / raw_rate >= 0.40,
+        if selected("POST check-in", only):
+            script = lua_check_in(kr_ids, tmp)
+            rps, p50, p99 = wrk(base, connections=CONNECTIONS, script=script, headers=auth)
+            rows.append(
+                Row(
+                    "POST check-in",
+                    rps,
+                    p50,
+                    p99,
+                    "raw INSERT transaction",
+                    rps / raw_rate,
+                    "≥ 40% of baseline",
+                    rps / raw_rate >= 0.40,
+                )
             )
-        )
-        samples = asyncio.run(batch_latencies(base, str(data["key"]), kr_ids))
-        p50, p99 = latencies(samples)
+        if selected("batch of 1,000 check-ins", only):
+            samples = asyncio.run(batch_latencies(base, str(data["key"]), kr_ids))
+            p50, p99 = latencies(samples)
+            rows.append(
+                Row(
+                    "batch of 1,000 check-ins",
+                    1000 / (p50 / 1000),
+                    p50,
+                    p99,
+                    "—",
+                    None,
+                    "p50 < 500 ms",
+                    p50 < 500,
+                    "rps = check-ins/s",
+                )
+            )
+
+    if selected("webhook event → delivery", only):
+        from sightline.webhooks.bench import measure_latency
+
+        # Event-to-delivery: one event at a time, from its commit to its arrival at a local receiver, with the
+        # dispatcher woken by LISTEN/NOTIFY (polling fallback set to 30 s, so a poll cannot explain the figure).
+        latency = asyncio.run(measure_latency(url, events_count=1000))
         rows.append(
             Row(
-                "batch of 1,000 check-ins",
-                1000 / (p50 / 1000),
-                p50,
-                p99,
+                "webhook event → delivery (1,000 events)",
+                None,
+                latency.median_ms,
+                latency.p99_ms,
                 "—",
                 None,
-                "p50 < 500 ms",
-                p50 < 500,
-                "rps = check-ins/s",
+                "median < 100 ms",
+                latency.median_ms < 100,
             )
         )
-
-    from sightline.webhooks.bench import measure_latency
-
-    # Event-to-delivery: one event at a time, from its commit to its arrival at a local receiver, with the
-    # dispatcher woken by LISTEN/NOTIFY (polling fallback set to 30 s, so a poll cannot explain the figure).
-    latency = asyncio.run(measure_latency(url, events_count=1000))
-    rows.append(
-        Row(
-            "webhook event → delivery (1,000 events)",
-            None,
-            latency.median_ms,
-            latency.p99_ms,
-            "—",
-            None,
-            "median < 100 ms",
-            latency.median_ms < 100,
-        )
-    )
-    write_report(rows, load_s)
+    write_report(rows, load_s, write=not (args.no_report or only))
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write_report(rows: list[Row], load_s: float) -> None:
+def write_report(rows: list[Row], load_s: float, *, write: bool = True) -> None:
     def fmt(value: float | None, digits: int = 1) -> str:
         return "—" if value is None else f"{value:,.{digits}f}"
 
@@ -565,8 +650,12 @@ def write_report(rows: list[Row], load_s: float) -> None:
         )
     table = "\n".join(lines)
     print(table)
+    if not write:
+        return
     report = ROOT / "docs" / "benchmarks.md"
     report.parent.mkdir(exist_ok=True)
+    # The hand-written analysis after the marker line survives a re-run.
+    kept = report.read_text().partition(KEEP_MARKER)[2] if report.exists() else ""
     report.write_text(
         textwrap.dedent(f"""\
         # Benchmarks
@@ -586,6 +675,7 @@ def write_report(rows: list[Row], load_s: float) -> None:
         """)
         + table
         + "\n"
+        + (f"\n{KEEP_MARKER}{kept}" if kept else "")
     )
     print(f"written to {report}")
 

@@ -10,7 +10,7 @@ subgraph, whatever its depth or width.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,8 +19,9 @@ from uuid import UUID
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from sightline.alignment.models import Alignment
+from sightline import scoring
 from sightline.alignment.schemas import AlignmentPublic, ObjectiveNode
+from sightline.db.arrays import in_uuids
 from sightline.okrs.cycles import load_calendars
 from sightline.okrs.derive import Calendar, Part, Rollup, combine, key_result_part, rollup
 from sightline.okrs.models import KeyResult, Objective
@@ -40,6 +41,21 @@ _LINKS_BELOW = """
     )
     SELECT a.* FROM alignments a JOIN down ON a.org_id = :org AND a.parent_node_id = down.node
 """
+# What the roll-up reads of a key result (key_result_part and derive.expected).
+ROLLUP_COLUMNS = (
+    "objective_id",
+    "metric",
+    "direction",
+    "start_value",
+    "target_value",
+    "milestone_plan",
+    "progress",
+    "score",
+    "status",
+    "weight",
+)
+# Alignment rows (Core rows with the model's attribute names): links are read-only here.
+LinkRow = Any
 
 
 @dataclass
@@ -48,16 +64,17 @@ class Subgraph:
 
     objectives: dict[UUID, Any]  # Objective models or rows with the same attributes
     key_results: dict[UUID, list[Any]]  # KeyResult rows
-    links: list[Alignment]
+    links: list[LinkRow]
     calendars: dict[UUID, Calendar]
     thresholds: Thresholds
     _rollups: dict[UUID, Rollup] = field(default_factory=dict)
+    _elapsed: dict[UUID, float] = field(default_factory=dict)  # per cycle, at the `now` of `rollups`
     # Each objective's roll-up of its own key results when already known (the scoreboard aggregates them
     # in SQL); otherwise computed here from `key_results`.
     own: dict[UUID, Rollup] | None = None
 
-    def children_of(self) -> dict[UUID, list[Alignment]]:
-        below: dict[UUID, list[Alignment]] = defaultdict(list)
+    def children_of(self) -> dict[UUID, list[LinkRow]]:
+        below: dict[UUID, list[LinkRow]] = defaultdict(list)
         for link in self.links:
             below[link.parent_node_id].append(link)
         return below
@@ -87,14 +104,22 @@ class Subgraph:
                 done[node] = self._rollup_of(node, below, now)
         return done
 
-    def _rollup_of(self, node: UUID, below: dict[UUID, list[Alignment]], now: datetime) -> Rollup:
+    def _rollup_of(self, node: UUID, below: dict[UUID, list[LinkRow]], now: datetime) -> Rollup:
         objective = self.objectives[node]
         if self.own is not None:
             own = self.own.get(node, NO_DATA)
         else:
             calendar = self.calendars[objective.cycle_id]
+            elapsed = self._elapsed.get(objective.cycle_id)
+            if elapsed is None:
+                elapsed = self._elapsed[objective.cycle_id] = scoring.elapsed_fraction(
+                    cycle_start=calendar.start, cycle_end=calendar.end, now=now
+                )
             own = rollup(
-                [key_result_part(kr, calendar=calendar, now=now) for kr in self.key_results.get(node, ())],
+                [
+                    key_result_part(kr, calendar=calendar, now=now, elapsed=elapsed)
+                    for kr in self.key_results.get(node, ())
+                ],
                 self.thresholds,
             )
         if objective.progress_from == "key_results":
@@ -114,36 +139,39 @@ async def load_subgraph(
     session: AsyncSession,
     *,
     org_id: UUID,
-    roots: Iterable[Objective],
+    roots: Iterable[Any],
     full: bool = False,
     thresholds: Thresholds | None = None,
+    key_result_columns: Sequence[str] | None = None,
 ) -> Subgraph:
     """The given objectives and what is aligned below them (all of it when `full`, else what roll-up
-    needs): at most five statements for any graph, fewer when nothing rolls up from children."""
+    needs): at most five statements for any graph, fewer when nothing rolls up from children.
+    `key_result_columns`: load only these columns of the key results (roll-up needs ROLLUP_COLUMNS)."""
     objectives: dict[UUID, Any] = {o.id: o for o in roots}
-    links: list[Alignment] = []
+    links: list[LinkRow] = []
+    # Links, descendants and key results come back as plain rows (same attribute names as the models): on
+    # big graphs building ORM objects costs more than the queries themselves.
     if full or any(o.progress_from != "key_results" for o in objectives.values()):
-        statement = select(Alignment).from_statement(text(_LINKS_BELOW))
         links = list(
-            (await session.execute(statement, {"org": org_id, "roots": list(objectives), "full": full})).scalars()
+            (await session.execute(text(_LINKS_BELOW), {"org": org_id, "roots": list(objectives), "full": full})).all()
         )
-    # Descendants and key results come back as plain rows (same attribute names as the models): on big
-    # graphs building ORM objects costs more than the queries themselves.
     missing = {link.child_objective_id for link in links} - set(objectives)
     if missing:
         objective_table = Objective.__table__  # type: ignore[attr-defined]
         for row in await session.execute(
-            select(objective_table).where(objective_table.c.org_id == org_id, objective_table.c.id.in_(missing))
+            select(objective_table).where(objective_table.c.org_id == org_id, in_uuids(objective_table.c.id, missing))
         ):
             objectives[row.id] = row
     key_results: dict[UUID, list[Any]] = defaultdict(list)
     if objectives:
         kr_table = KeyResult.__table__  # type: ignore[attr-defined]
+        # Only the columns a caller reads, when it says so (the map reads 14 of 30 for 5,000 key results).
+        columns = list(kr_table.c) if key_result_columns is None else [kr_table.c[c] for c in key_result_columns]
         for kr in await session.execute(
-            select(kr_table)
+            select(*columns)
             .where(
                 kr_table.c.org_id == org_id,
-                kr_table.c.objective_id.in_(list(objectives)),
+                in_uuids(kr_table.c.objective_id, objectives),
                 kr_table.c.archived_at.is_(None),
             )
             .order_by(kr_table.c.created_at, kr_table.c.id)
@@ -157,25 +185,30 @@ async def load_subgraph(
     )
 
 
+def node_fields(objective: Objective, r: Rollup) -> dict[str, Any]:
+    """An ObjectiveNode's fields, for callers that validate a whole response at once."""
+    return {
+        "id": objective.id,
+        "cycle_id": objective.cycle_id,
+        "title": objective.title,
+        "level": objective.level,
+        "team_id": objective.team_id,
+        "owner_id": objective.owner_id,
+        "kind": objective.kind,
+        "state": objective.state,
+        "progress_from": objective.progress_from,
+        "progress": r.progress,
+        "expected_progress": r.expected_progress,
+        "score": r.score,
+        "status": r.status,
+    }
+
+
 def node(objective: Objective, r: Rollup) -> ObjectiveNode:
-    return ObjectiveNode(
-        id=objective.id,
-        cycle_id=objective.cycle_id,
-        title=objective.title,
-        level=objective.level,  # type: ignore[arg-type]
-        team_id=objective.team_id,
-        owner_id=objective.owner_id,
-        kind=objective.kind,  # type: ignore[arg-type]
-        state=objective.state,
-        progress_from=objective.progress_from,  # type: ignore[arg-type]
-        progress=r.progress,
-        expected_progress=r.expected_progress,
-        score=r.score,
-        status=r.status,
-    )
+    return ObjectiveNode.model_validate(node_fields(objective, r))
 
 
-def link_public(link: Alignment) -> AlignmentPublic:
+def link_public(link: LinkRow) -> AlignmentPublic:
     return AlignmentPublic.model_validate(link, from_attributes=True)
 
 

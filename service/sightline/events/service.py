@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from pydantic import BaseModel
 from sqlalchemy import insert
@@ -54,11 +54,41 @@ async def record(
 async def record_many(session: AsyncSession, events: Sequence[Event]) -> None:
     """One INSERT for any number of events (batch check-ins write a thousand at once), then one more
     statement that queues their webhook deliveries in the same transaction (the outbox)."""
-    if not events:
+    await record_rows(session, [e.model_dump(exclude={"seq"}) for e in events])
+
+
+def event_row(
+    *,
+    org_id: UUID,
+    type: str,
+    actor: str,
+    object_type: str,
+    object_id: UUID,
+    occurred_at: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An event as the plain row `record_rows` writes: building an `Event` model costs ~0.1 ms (pydantic
+    defaults and SQLAlchemy instrumentation), which a batch of a thousand check-ins would pay per item."""
+    return {
+        "org_id": org_id,
+        "id": uuid4(),
+        "type": type,
+        "actor": actor,
+        "object_type": object_type,
+        "object_id": object_id,
+        "occurred_at": occurred_at,
+        "before": before,
+        "after": after,
+    }
+
+
+async def record_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """`record_many` for rows made by `event_row` (or dumped events)."""
+    if not rows:
         return
-    rows = [e.model_dump(exclude={"seq"}) for e in events]
-    await session.execute(insert(Event), rows)
-    await fan_out(session, events)
+    await session.execute(insert(Event.__table__), list(rows))  # type: ignore[attr-defined]
+    await fan_out(session, rows)
 
 
 async def list_events(

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from sightline.db.arrays import in_uuids
 from sightline.identity.models import Org
 from sightline.initiatives.allocation import Link, allocated_total, split
 from sightline.initiatives.models import Initiative, InitiativeKeyResult, SpendEntry
@@ -106,7 +107,7 @@ async def allocations_by_key_result(
     def scope(table: Any) -> Any:
         condition: Any = true()
         if key_result_ids is not None:
-            condition = and_(condition, col(table.key_result_id).in_(list(key_result_ids)))
+            condition = and_(condition, in_uuids(col(table.key_result_id), key_result_ids))
         if cycle_id is not None:
             condition = and_(condition, col(table.key_result_id).in_(_cycle_key_results(org_id, cycle_id)))
         return condition

@@ -12,13 +12,15 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.db.arrays import in_uuids
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
 from sightline.http.deps import Principal
 from sightline.http.etag import check_if_match
 from sightline.http.pagination import PageParams, page_of, paginate
-from sightline.identity.service import get_org, org_settings
+from sightline.identity.models import Org
+from sightline.identity.schemas import OrganisationSettings
 from sightline.okrs.derive import Calendar
 from sightline.okrs.models import Cycle, Objective
 from sightline.okrs.schemas import CycleCreate, CyclePublic, CycleUpdate
@@ -194,9 +196,20 @@ async def delete_cycle(
 
 
 async def load_calendars(session: AsyncSession, *, org_id: UUID, cycle_ids: set[UUID]) -> dict[UUID, Calendar]:
-    """Calendars (settings + bounds) for several cycles in two statements, whatever their number."""
-    settings = org_settings(await get_org(session, org_id=org_id))
+    """Calendars (settings + bounds) for several cycles in one statement, whatever their number
+    (the organisation's settings come joined: every read of an objective needs them)."""
     if not cycle_ids:
         return {}
-    cycles = (await session.execute(scoped(Cycle, org_id).where(col(Cycle.id).in_(cycle_ids)))).scalars()
-    return {cycle.id: Calendar.of(settings, cycle) for cycle in cycles}
+    rows = (
+        await session.execute(
+            select(Cycle, col(Org.settings))
+            .join(Org, col(Org.org_id) == col(Cycle.org_id))
+            .where(col(Cycle.org_id) == org_id, in_uuids(col(Cycle.id), cycle_ids))
+        )
+    ).all()
+    settings: OrganisationSettings | None = None
+    calendars: dict[UUID, Calendar] = {}
+    for cycle, raw_settings in rows:
+        settings = settings or OrganisationSettings.model_validate(raw_settings)
+        calendars[cycle.id] = Calendar.of(settings, cycle)
+    return calendars

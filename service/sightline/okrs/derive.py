@@ -5,6 +5,7 @@ The one place where rows meet `sightline.scoring`; every write and read path goe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -96,12 +97,14 @@ def derive(
     return Derived(progress=progress, score=score, status=status)
 
 
-def expected(kr: Planned, *, calendar: Calendar, now: datetime) -> tuple[float, float]:
-    """(expected value, expected progress) now."""
+def expected(kr: Planned, *, calendar: Calendar, now: datetime, elapsed: float | None = None) -> tuple[float, float]:
+    """(expected value, expected progress) now. `elapsed`: the calendar's elapsed share at `now`, when the
+    caller computed it once for many key results."""
     if not kr.milestone_plan and kr.metric != "milestone" and kr.direction in ("increase", "decrease"):
         # The common case, linear with no plan: expected progress is the elapsed share of the cycle
         # (what scoring.expected_progress gives too; spelled out because big graphs call this per KR).
-        elapsed = scoring.elapsed_fraction(cycle_start=calendar.start, cycle_end=calendar.end, now=now)
+        if elapsed is None:
+            elapsed = scoring.elapsed_fraction(cycle_start=calendar.start, cycle_end=calendar.end, now=now)
         return kr.start_value + (kr.target_value - kr.start_value) * elapsed, elapsed
     kwargs: dict[str, Any] = {
         "metric": Metric(kr.metric),
@@ -176,9 +179,9 @@ class Rollup:
     status: Status
 
 
-def key_result_part(kr: KeyResult, *, calendar: Calendar, now: datetime) -> Part:
+def key_result_part(kr: KeyResult, *, calendar: Calendar, now: datetime, elapsed: float | None = None) -> Part:
     """A key result's numbers for roll-up, without building its full public shape (hot on big graphs)."""
-    _, expected_progress = expected(kr, calendar=calendar, now=now)
+    _, expected_progress = expected(kr, calendar=calendar, now=now, elapsed=elapsed)
     return Part(
         progress=kr.progress,
         expected_progress=expected_progress,
@@ -191,9 +194,17 @@ def key_result_part(kr: KeyResult, *, calendar: Calendar, now: datetime) -> Part
 def rollup(parts: Sequence[Part], thresholds: Thresholds) -> Rollup:
     """Weighted means of clamped progress, expected progress and score; status by the gap rule."""
     known = [p for p in parts if p.progress is not None]
-    progress = scoring.objective_progress(parts=[(p.progress or 0.0, p.weight) for p in known])
-    expected_progress = scoring.objective_progress(parts=[(p.expected_progress or 0.0, p.weight) for p in known])
-    score = scoring.objective_progress(parts=[(p.score or 0.0, p.weight) for p in known])
+    # scoring.objective_progress three times over, in one pass per number (the map rolls up 1,000 objectives).
+    total_weight = math.fsum(p.weight for p in known)
+    progress: float | None = None
+    expected_progress: float | None = None
+    score: float | None = None
+    if known and total_weight != 0:
+        progress = math.fsum(max(0.0, min(1.0, p.progress or 0.0)) * p.weight for p in known) / total_weight
+        expected_progress = (
+            math.fsum(max(0.0, min(1.0, p.expected_progress or 0.0)) * p.weight for p in known) / total_weight
+        )
+        score = math.fsum(max(0.0, min(1.0, p.score or 0.0)) * p.weight for p in known) / total_weight
     status = scoring.objective_status(
         progress=progress,
         expected_progress=expected_progress,

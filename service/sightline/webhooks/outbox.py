@@ -8,8 +8,8 @@ committed one cannot lose its deliveries.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import text
@@ -47,17 +47,17 @@ _FAN_OUT = text(f"""
 _NOTIFY = text(f"SELECT pg_notify('{CHANNEL}', '')")
 
 
-async def fan_out(session: AsyncSession, events: Sequence[Event]) -> None:
-    """Queue the deliveries of freshly written events (same transaction); wake dispatchers on commit."""
+async def fan_out(session: AsyncSession, events: Sequence[Mapping[str, Any]]) -> None:
+    """Queue the deliveries of freshly written events (their rows; same transaction); wake dispatchers on commit."""
     if not events:
         return
     await session.execute(
         _FAN_OUT,
         {
-            "org_ids": [e.org_id for e in events],
-            "event_ids": [e.id for e in events],
-            "types": [e.type for e in events],
-            "times": [e.occurred_at for e in events],
+            "org_ids": [e["org_id"] for e in events],
+            "event_ids": [e["id"] for e in events],
+            "types": [e["type"] for e in events],
+            "times": [e["occurred_at"] for e in events],
             "direct_only": [*DIRECT_ONLY_TYPES, *TARGETED_TYPES],
         },
     )
