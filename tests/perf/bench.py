@@ -53,6 +53,7 @@ ROW_NAMES = (
     "alignment map",
     "POST check-in",
     "batch",
+    "mixed load",
     "webhook",
 )
 
@@ -341,49 +342,74 @@ async def batch_latencies(base: str, key: str, kr_ids: list[str], runs: int = 15
     return samples
 
 
-async def mixed_load(
-    base: str, key: str, dsn: str, org_reads: list[str], kr_ids: list[str], clients: int = 200, seconds: int = 60
-) -> tuple[dict[str, int], int, int, float]:
-    """200 concurrent clients mixing reads (70 %), single check-ins (25 %) and small batches (5 %).
+@dataclass
+class MixedResult:
+    statuses: dict[str, int]  # "2xx", "4xx", "503", "5xx" (other server errors), "transport" (no answer)
+    acknowledged: int  # check-ins answered 201
+    missing: int  # acknowledged check-ins absent from the database afterwards
+    gained: int  # check-ins the database gained during the run
+    rps: float
+    p50_ms: float
+    p99_ms: float
 
-    Returns status counts, acknowledged check-ins and the check-ins the database gained (must be equal).
-    """
+
+async def mixed_load(
+    base: str, key: str, dsn: str, reads: list[str], kr_ids: list[str], clients: int = 200, seconds: int = 60
+) -> MixedResult:
+    """`clients` concurrent clients for `seconds`, each looping over reads (70 %), single check-ins (25 %) and
+    batches of 20 (5 %). Every acknowledged check-in id is then looked up: a lost write shows as `missing`."""
     conn = await asyncpg.connect(dsn)
     before = await conn.fetchval("SELECT count(*) FROM check_ins")
     statuses: dict[str, int] = {}
-    acknowledged = 0
+    acknowledged: list[str] = []
+    samples: list[float] = []
     stop = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    def count(outcome: str) -> None:
+        statuses[outcome] = statuses.get(outcome, 0) + 1
 
     async def client(i: int) -> None:
-        nonlocal acknowledged
         rng = random.Random(i)
-        async with httpx.AsyncClient(
-            base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60, limits=limits
-        ) as http:
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120) as http:
             while time.monotonic() < stop:
                 roll = rng.random()
-                if roll < 0.70:
-                    response = await http.get(rng.choice(org_reads))
-                elif roll < 0.95:
-                    response = await http.post(
-                        "/api/v1/check-ins",
-                        json={"key_result_id": rng.choice(kr_ids), "value": rng.randint(1, 999), "confidence": 5},
-                    )
-                    acknowledged += response.status_code == 201
-                else:
-                    items = [{"key_result_id": rng.choice(kr_ids), "value": rng.randint(1, 999)} for _ in range(20)]
-                    response = await http.post("/api/v1/check-ins:batch", json={"items": items})
-                    acknowledged += 20 if response.status_code == 201 else 0
-                key_ = f"{response.status_code // 100}xx"
-                statuses[key_] = statuses.get(key_, 0) + 1
+                started = time.perf_counter()
+                try:
+                    if roll < 0.70:
+                        response = await http.get(rng.choice(reads))
+                    elif roll < 0.95:
+                        body = {"key_result_id": rng.choice(kr_ids), "value": rng.randint(1, 999), "confidence": 5}
+                        response = await http.post("/api/v1/check-ins", json=body)
+                        if response.status_code == 201:
+                            acknowledged.append(response.json()["id"])
+                    else:
+                        items = [{"key_result_id": rng.choice(kr_ids), "value": rng.randint(1, 999)} for _ in range(20)]
+                        response = await http.post("/api/v1/check-ins:batch", json={"items": items})
+                        if response.status_code == 201:
+                            acknowledged.extend(item["id"] for item in response.json()["items"])
+                except httpx.HTTPError:
+                    count("transport")
+                    continue
+                samples.append((time.perf_counter() - started) * 1000)
+                code = response.status_code
+                count("503" if code == 503 else f"{code // 100}xx")
 
     started = time.monotonic()
     await asyncio.gather(*[client(i) for i in range(clients)])
     elapsed = time.monotonic() - started
     after = await conn.fetchval("SELECT count(*) FROM check_ins")
+    found = await conn.fetchval("SELECT count(*) FROM check_ins WHERE id = ANY($1::uuid[])", acknowledged)
     await conn.close()
-    return statuses, acknowledged, after - before, sum(statuses.values()) / elapsed
+    p50, p99 = latencies(samples)
+    return MixedResult(
+        statuses=statuses,
+        acknowledged=len(acknowledged),
+        missing=len(acknowledged) - found,
+        gained=after - before,
+        rps=len(samples) / elapsed,
+        p50_ms=p50,
+        p99_ms=p99,
+    )
 
 
 def machine() -> str:
@@ -433,6 +459,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="load (or reuse) the organisation, start the service and wait (Ctrl-C stops): for py-spy or curl",
     )
+    parser.add_argument("--clients", type=int, default=200, help="concurrent clients of the mixed-load row")
+    parser.add_argument("--mixed-seconds", type=int, default=60, help="duration of the mixed-load row")
     parser.add_argument("--no-report", action="store_true", help="print the table without writing the report")
     return parser.parse_args(argv)
 
@@ -611,6 +639,33 @@ def main() -> None:
                 )
             )
 
+        if selected("mixed load", only):
+            # Concurrency: 200 clients at once, reads and writes mixed (issue 9, point 6).
+            reads = [
+                *(f"/api/v1/objectives/{o}" for o in leaves[:200]),
+                *(f"/api/v1/objectives/{o}/line-of-sight" for o in leaves[:100]),
+                f"/api/v1/objectives?limit=50&cycle_id={cycle_id}",
+                f"/api/v1/cycles/{cycle_id}/scoreboard",
+            ]
+            mixed = asyncio.run(
+                mixed_load(base, str(data["key"]), dsn, reads, kr_ids, clients=args.clients, seconds=args.mixed_seconds)
+            )
+            outcomes = ", ".join(f"{k} {v:,}" for k, v in sorted(mixed.statuses.items()))
+            rows.append(
+                Row(
+                    f"mixed load: {args.clients} clients, {args.mixed_seconds} s (70 % reads, 30 % check-ins)",
+                    mixed.rps,
+                    mixed.p50_ms,
+                    mixed.p99_ms,
+                    "—",
+                    None,
+                    "no 5xx, no lost write",
+                    all(k in ("2xx", "4xx") for k in mixed.statuses) and mixed.missing == 0,
+                    f"{outcomes}; {mixed.acknowledged:,} check-ins acknowledged, {mixed.missing} missing, "
+                    f"the database gained {mixed.gained:,}",
+                )
+            )
+
     if selected("webhook event → delivery", only):
         from sightline.webhooks.bench import measure_latency
 
@@ -667,7 +722,9 @@ def write_report(rows: list[Row], load_s: float, *, write: bool = True) -> None:
           {SIZE["key_results"]:,} key results, {SIZE["check_ins"]:,} check-ins (loaded in {load_s:.1f} s).
         * Load generator: wrk 4.1, 1 thread, {CONNECTIONS} connections (1 for scoreboard and map: "low load"),
           {DURATION_S} s per row, over loopback; service pinned to core 0, wrk to core 1 (taskset);
-          PostgreSQL unpinned. Single uvicorn worker process.
+          PostgreSQL unpinned. Single uvicorn worker process (database pool 20 + 10 overflow, side pool 10 + 5).
+        * Mixed load: an async httpx client in the benchmark's own process (not pinned), each of the
+          clients looping without pause; every acknowledged check-in id is looked up afterwards.
         * Ratios compare with baselines measured in the same run: the FastAPI constant endpoint (framework
           ceiling for reads) and raw asyncpg one-row INSERT transactions with 8 connections (database
           ceiling for writes).
