@@ -25,6 +25,7 @@ from sightline.http.deps import SESSION_COOKIE
 from sightline.http.idempotency import install_idempotency
 from sightline.http.middleware import RequestContextMiddleware
 from sightline.http.problems import Problem, install_problem_handlers
+from sightline.http.retry import RetryCollisionsMiddleware
 from sightline.identity.routes import public_router as auth_public_router
 from sightline.identity.routes import router as identity_router
 from sightline.initiatives.routes import router as initiatives_router
@@ -121,6 +122,8 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
     app.state.head_revision = head_revision()
     install_problem_handlers(app)
     install_idempotency(app)
+    # Added first, so it runs inside RequestContextMiddleware (body limits, request id, access log).
+    app.add_middleware(RetryCollisionsMiddleware)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,

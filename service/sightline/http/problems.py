@@ -15,6 +15,7 @@ from starlette.routing import Match
 
 from sightline.errors import DomainError, FieldError, Invalid
 from sightline.http.jsonutil import dumps
+from sightline.http.retry import COLLISION_HEADER
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = structlog.get_logger("sightline.errors")
@@ -181,7 +182,8 @@ async def _database_refusal(request: Request, exc: Exception) -> Response:
             slug="retry",
             title="Please retry",
             detail="the request collided with another one and was rolled back; retry it",
-            headers={"Retry-After": "1"},
+            # Marks the collision for RetryCollisionsMiddleware, which runs the request again (and strips this).
+            headers={"Retry-After": "1", COLLISION_HEADER.decode(): "1"},
         )
     answer = _CONSTRAINT_ANSWERS.get(str(code))
     if answer is None:
