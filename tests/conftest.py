@@ -38,7 +38,7 @@ from sightline.db.migrate import upgrade
 from sightline.db.urls import asyncpg_dsn, with_database
 from sightline.http.deps import utcnow
 from sightline.observability import configure_logging
-from tests.support import PASSWORD, FixedClock, SignUp, Tenant, make_client
+from tests.support import FixedClock, SignUp, Tenant, make_client, sign_up
 
 
 @pytest.fixture(scope="session")
@@ -106,14 +106,13 @@ async def signup(app: FastAPI) -> AsyncIterator[SignUp]:
     async def make(name: str = "Acme Marketing") -> Tenant:
         client = make_client(app)
         clients.append(client)
-        email = f"owner-{uuid.uuid4().hex[:8]}@example.test"
-        response = await client.post(
-            "/api/v1/signup",
-            json={"organisation_name": name, "name": "Olive Owner", "email": email, "password": PASSWORD},
+        body = await sign_up(client, name)
+        tenant = Tenant(
+            client=client,
+            org_id=body["organisation"]["id"],
+            owner_id=body["member"]["id"],
+            email=body["member"]["email"],
         )
-        assert response.status_code == 201, response.text
-        body = response.json()
-        tenant = Tenant(client=client, org_id=body["organisation"]["id"], owner_id=body["member"]["id"], email=email)
         tenants.append(tenant)
         return tenant
 

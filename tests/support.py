@@ -111,6 +111,17 @@ class Okr:
     objective: dict[str, Any]
 
 
+async def sign_up(client: httpx.AsyncClient, organisation: str, name: str = "Olive Owner") -> dict[str, Any]:
+    """Sign up a new organisation with a fresh owner email; the signup response (the client is signed in)."""
+    email = f"owner-{uuid.uuid4().hex[:8]}@example.test"
+    response = await client.post(
+        "/api/v1/signup", json={"organisation_name": organisation, "name": name, "email": email, "password": PASSWORD}
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
 async def okr_setup(
     client: httpx.AsyncClient, *, start: str = "2026-01-01", end: str = "2026-12-31", name: str | None = None
 ) -> Okr:

@@ -250,6 +250,11 @@ class ApiSession:
         return dict(response.json())
 
 
+# Fixture types for the tests' signatures.
+OpenPage = Callable[..., Watched]
+ApiOrg = Callable[..., ApiSession]
+
+
 @pytest.fixture
 def api_org(base_url: str) -> Iterator[Callable[[str], ApiSession]]:
     """Sign up an organisation through the API (a fresh one per call): the browser signs in as its owner."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -14,17 +13,15 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import (
     PHONE,
+    ApiOrg,
     ApiSession,
-    Watched,
+    OpenPage,
     assert_fits_width,
     check_accessibility,
     field,
     screenshot,
     sign_in,
 )
-
-OpenPage = Callable[..., Watched]
-ApiOrg = Callable[..., ApiSession]
 
 
 def active_cycle_with_objective(org: ApiSession) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -4,14 +4,13 @@ If-Match: a stale second editor sees the conflict instead of overwriting."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import (
     PHONE,
-    ApiSession,
-    Watched,
+    ApiOrg,
+    OpenPage,
     assert_fits_width,
     check_accessibility,
     dismiss_notifications,
@@ -19,9 +18,6 @@ from tests.e2e.conftest import (
     screenshot,
     sign_in,
 )
-
-OpenPage = Callable[..., Watched]
-ApiOrg = Callable[..., ApiSession]
 
 
 def open_editor(page: Page, title: str) -> Locator:

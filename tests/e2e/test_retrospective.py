@@ -5,7 +5,7 @@ retrospective appears. The demo's closed quarter gives the documentation screens
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,16 +16,14 @@ from playwright.sync_api import Page, expect
 from sightline.demo import DEMO_EMAIL, DEMO_PASSWORD
 from tests.e2e.conftest import (
     PHONE,
+    ApiOrg,
     ApiSession,
-    Watched,
+    OpenPage,
     assert_fits_width,
     check_accessibility,
     screenshot,
     sign_in,
 )
-
-OpenPage = Callable[..., Watched]
-ApiOrg = Callable[..., ApiSession]
 
 
 def score_text(score: float | None) -> str:

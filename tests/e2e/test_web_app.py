@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -19,8 +18,9 @@ from playwright.sync_api import Locator, Page, expect
 from tests.e2e.conftest import (
     PASSWORD,
     PHONE,
+    ApiOrg,
     ApiSession,
-    Watched,
+    OpenPage,
     assert_fits_width,
     check_accessibility,
     dismiss_notifications,
@@ -28,9 +28,6 @@ from tests.e2e.conftest import (
     screenshot,
     sign_in,
 )
-
-OpenPage = Callable[..., Watched]
-ApiOrg = Callable[..., ApiSession]
 
 
 def pick(scope: Page | Locator, page: Page, label: str, option: str) -> None:

@@ -11,7 +11,7 @@ import asyncpg
 import orjson
 import pytest
 from sqlalchemy import text
-from tests.support import PASSWORD, SignUp, Tenant, make_client
+from tests.support import SignUp, Tenant, make_client, sign_up
 
 from sightline.app import create_app
 from sightline.config import get_settings
@@ -257,16 +257,7 @@ async def test_side_transactions_never_starve_a_small_pool(database_url: str) ->
     settings = get_settings().model_copy(update={"db_pool_size": 2, "db_max_overflow": 0})
     application = create_app(database_url, settings)
     async with application.router.lifespan_context(application), make_client(application) as client:
-        signup = await client.post(
-            "/api/v1/signup",
-            json={
-                "organisation_name": "Small pool",
-                "name": "Pat",
-                "email": f"pool-{uuid.uuid4().hex[:8]}@example.test",
-                "password": PASSWORD,
-            },
-        )
-        assert signup.status_code == 201
+        await sign_up(client, "Small pool", "Pat")
         headers = {"content-type": "application/json"}
         keyed = [
             client.post(PATH, content=_body(f"Team {n}"), headers={**headers, HEADER: f"pool-{n}"}) for n in range(8)

@@ -31,7 +31,7 @@ import httpx
 import pytest
 from sqlalchemy import and_, select
 from sqlmodel import col
-from tests.support import PASSWORD, SIGHTLINE, create, free_port, okr_setup, wait_ready
+from tests.support import SIGHTLINE, create, free_port, okr_setup, sign_up, wait_ready
 from tests.webhooks.support import verify
 
 from sightline.db.engine import create_engine, session_factory
@@ -317,17 +317,8 @@ async def test_kill_9_under_concurrent_check_ins_loses_nothing(
         await server.start()
         # An organisation with an endpoint for check-in events, key results in an active cycle, an API key.
         async with httpx.AsyncClient(base_url=server.base, timeout=30) as owner:
-            signup = await owner.post(
-                "/api/v1/signup",
-                json={
-                    "organisation_name": "Crash test",
-                    "name": "Owner",
-                    "email": f"crash-{uuid.uuid4().hex[:8]}@example.test",
-                    "password": PASSWORD,
-                },
-            )
-            assert signup.status_code == 201, signup.text
-            org_id = uuid.UUID(signup.json()["organisation"]["id"])
+            signup = await sign_up(owner, "Crash test", "Owner")
+            org_id = uuid.UUID(signup["organisation"]["id"])
             endpoint = await create(
                 owner, "/api/v1/webhook-endpoints", {"url": receiver.url, "event_types": SUBSCRIBED}
             )

@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from fastapi import FastAPI
 from standardwebhooks.webhooks import WebhookVerificationError
-from tests.support import PASSWORD, FixedClock, Tenant, make_client
+from tests.support import FixedClock, Tenant, make_client, sign_up
 from tests.webhooks.conftest import CONFIG, LOCAL
 from tests.webhooks.support import (
     check_in,
@@ -421,16 +421,7 @@ async def test_serve_runs_the_dispatcher_in_process(database_url: str, receiver:
     )
     served = create_app(database_url, settings)
     async with served.router.lifespan_context(served), make_client(served) as client:
-        signup = await client.post(
-            "/api/v1/signup",
-            json={
-                "organisation_name": "Served",
-                "name": "Sam",
-                "email": f"sam-{uuid.uuid4().hex[:6]}@example.test",
-                "password": PASSWORD,
-            },
-        )
-        assert signup.status_code == 201
+        await sign_up(client, "Served", "Sam")
         endpoint = await endpoint_at(client, receiver.url, event_types=["check_in.created"])
         await check_in(client, await key_result(client))
         await receiver.wait_for(lambda got: len(got) == 1, within=5)
