@@ -19,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -274,6 +275,33 @@ def api_org(base_url: str) -> Iterator[Callable[[str], ApiSession]]:
     yield make
     for client in clients:
         client.close()
+
+
+def cycle_dates() -> tuple[str, str]:
+    """A year-long cycle that started 30 days ago, so the pace line and expected values are under way."""
+    start = date.today() - timedelta(days=30)
+    return start.isoformat(), (start + timedelta(days=364)).isoformat()
+
+
+def okr_setup(org: ApiSession, key_results: int) -> tuple[dict, dict]:
+    """Through the API: an active cycle and a company objective with `key_results` key results owned by the owner."""
+    start, end = cycle_dates()
+    cycle = org.post("/api/v1/cycles", {"name": "FY2026", "start_date": start, "end_date": end, "state": "active"})
+    objective = org.post(
+        "/api/v1/objectives", {"cycle_id": cycle["id"], "title": "Win the mid-market", "level": "company"}
+    )
+    for index in range(key_results):
+        org.post(
+            "/api/v1/key-results",
+            {
+                "objective_id": objective["id"],
+                "title": f"Channel {index + 1:02d} leads",
+                "unit": "leads",
+                "start_value": 0,
+                "target_value": 1000,
+            },
+        )
+    return cycle, objective
 
 
 def field(page: Page, label: str) -> Locator:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
@@ -19,26 +19,15 @@ from tests.e2e.conftest import (
     assert_fits_width,
     check_accessibility,
     field,
+    okr_setup,
     screenshot,
     sign_in,
 )
 
 
 def active_cycle_with_objective(org: ApiSession) -> tuple[dict[str, Any], dict[str, Any]]:
-    """An active year-long cycle that started 30 days ago, with one company objective and one key result."""
-    start = date.today() - timedelta(days=30)
-    cycle = org.post(
-        "/api/v1/cycles",
-        {
-            "name": "FY2026",
-            "start_date": start.isoformat(),
-            "end_date": (start + timedelta(days=364)).isoformat(),
-            "state": "active",
-        },
-    )
-    objective = org.post(
-        "/api/v1/objectives", {"cycle_id": cycle["id"], "title": "Win the mid-market", "level": "company"}
-    )
+    """FY2026 with its company objective (`okr_setup`), one key result and one check-in on it."""
+    cycle, objective = okr_setup(org, key_results=0)
     kr = org.post(
         "/api/v1/key-results",
         {"objective_id": objective["id"], "title": "Qualified leads", "unit": "leads", "target_value": 1000},

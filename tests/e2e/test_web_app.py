@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -19,12 +18,13 @@ from tests.e2e.conftest import (
     PASSWORD,
     PHONE,
     ApiOrg,
-    ApiSession,
     OpenPage,
     assert_fits_width,
     check_accessibility,
+    cycle_dates,
     dismiss_notifications,
     field,
+    okr_setup,
     screenshot,
     sign_in,
 )
@@ -34,33 +34,6 @@ def pick(scope: Page | Locator, page: Page, label: str, option: str) -> None:
     """Choose `option` in the Mantine select (a combobox) labelled `label` inside `scope`."""
     scope.get_by_role("combobox", name=re.compile(rf"^{re.escape(label)}( \*)?$")).click()
     page.get_by_role("option", name=option, exact=True).click()
-
-
-def cycle_dates() -> tuple[str, str]:
-    """A year-long cycle that started 30 days ago, so the pace line and expected values are under way."""
-    start = date.today() - timedelta(days=30)
-    return start.isoformat(), (start + timedelta(days=364)).isoformat()
-
-
-def okr_setup(org: ApiSession, key_results: int) -> tuple[dict, dict]:
-    """Through the API: an active cycle and a company objective with `key_results` key results owned by the owner."""
-    start, end = cycle_dates()
-    cycle = org.post("/api/v1/cycles", {"name": "FY2026", "start_date": start, "end_date": end, "state": "active"})
-    objective = org.post(
-        "/api/v1/objectives", {"cycle_id": cycle["id"], "title": "Win the mid-market", "level": "company"}
-    )
-    for index in range(key_results):
-        org.post(
-            "/api/v1/key-results",
-            {
-                "objective_id": objective["id"],
-                "title": f"Channel {index + 1:02d} leads",
-                "unit": "leads",
-                "start_value": 0,
-                "target_value": 1000,
-            },
-        )
-    return cycle, objective
 
 
 def test_new_user_builds_okrs_and_checks_in_through_the_ui(open_page: OpenPage) -> None:

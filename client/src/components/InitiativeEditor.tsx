@@ -3,7 +3,7 @@
  * version read when editing began. A 412 shows who won and lets the person discard their edit or start again from
  * theirs, as on the objective page; nothing is saved over another person's change.
  */
-import { Alert, Button, Group, Select, Stack, Text, Textarea, TextInput, Title } from "@mantine/core";
+import { Button, Group, Select, Stack, Textarea, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
@@ -14,7 +14,8 @@ import { fieldErrors, isConflict } from "../lib/problem";
 import type { Errors } from "../lib/validation";
 import { useDirectory } from "../queries/directory";
 import { useUpdateInitiative } from "../queries/initiatives";
-import { invalidatePaths } from "../queries/shared";
+import { refreshOnConflict } from "../queries/shared";
+import { EditConflict } from "./EditConflict";
 import { FormProblem } from "./FormProblem";
 
 type Initiative = Schemas["InitiativePublic"];
@@ -65,8 +66,7 @@ export function InitiativeEditor({
           notifications.show({ color: "teal", message: "Initiative saved" });
           onDone();
         },
-        // Read the version that won, so the conflict can show it.
-        onError: (error) => isConflict(error) && void invalidatePaths(queryClient, "/api/v1/initiatives"),
+        onError: refreshOnConflict(queryClient, "/api/v1/initiatives"),
       },
     );
   };
@@ -77,40 +77,24 @@ export function InitiativeEditor({
         Edit details
       </Title>
       {conflict ? (
-        <Alert color="orange" role="alert" title="Someone else changed this initiative" mb="md" data-testid="initiative-conflict">
-          <Stack gap="xs">
-            <Text size="sm">
-              Your changes were not saved, so theirs are not overwritten.
-              {newer
-                ? ` It is now “${newer.title}” with a budget of ${money(newer.planned_budget, newer.currency)} (version ${newer.version}).`
-                : " Loading their version…"}
-            </Text>
-            <Group gap="xs">
-              <Button
-                size="xs"
-                disabled={!newer}
-                onClick={() => {
-                  update.reset();
-                  onDone();
-                }}
-              >
-                Discard mine, show theirs
-              </Button>
-              <Button
-                size="xs"
-                variant="outline"
-                disabled={!newer}
-                onClick={() => {
-                  if (!newer) return;
-                  update.reset();
-                  onRebase(newer);
-                }}
-              >
-                Edit their version
-              </Button>
-            </Group>
-          </Stack>
-        </Alert>
+        <EditConflict
+          what="initiative"
+          testId="initiative-conflict"
+          theirs={
+            newer
+              ? `It is now “${newer.title}” with a budget of ${money(newer.planned_budget, newer.currency)} (version ${newer.version}).`
+              : null
+          }
+          onDiscard={() => {
+            update.reset();
+            onDone();
+          }}
+          onRebase={() => {
+            if (!newer) return;
+            update.reset();
+            onRebase(newer);
+          }}
+        />
       ) : (
         <FormProblem error={update.error} />
       )}

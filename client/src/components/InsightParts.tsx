@@ -1,4 +1,4 @@
-/** Building blocks of the insight screens (health, retrospective): figures, titled panels, ambition and honesty. */
+/** Building blocks of the insight and money screens (health, retrospective, initiatives): figures, titled panels, ambition and honesty. */
 import { Badge, Group, List, Paper, Stack, Text, Title } from "@mantine/core";
 import type { ReactNode } from "react";
 import type { Schemas } from "../api/client";

@@ -1,6 +1,7 @@
 /** What every query module shares: reading every page of a list, and invalidating by path prefix. */
 import type { QueryClient } from "@tanstack/react-query";
 import type { ApiPath } from "../api/client";
+import { isConflict } from "../lib/problem";
 
 /** The API pages lists at 200 items at most; screens that show "everything in a cycle" follow the cursors. */
 export const PAGE_LIMIT = 200;
@@ -39,4 +40,11 @@ export function invalidatePaths(queryClient: QueryClient, ...prefixes: ApiPath[]
       return method === "get" && typeof path === "string" && prefixes.some((prefix) => path.startsWith(prefix));
     },
   });
+}
+
+/** An edit's onError: after a 412, read the version that won again, so the conflict can show it. */
+export function refreshOnConflict(queryClient: QueryClient, ...prefixes: ApiPath[]): (error: unknown) => void {
+  return (error) => {
+    if (isConflict(error)) void invalidatePaths(queryClient, ...prefixes);
+  };
 }

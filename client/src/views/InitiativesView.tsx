@@ -24,6 +24,7 @@ import { notifications } from "@mantine/notifications";
 import { type FormEvent, useMemo, useState } from "react";
 import { etagOf, idempotencyKey, type Schemas } from "../api/client";
 import { FormProblem } from "../components/FormProblem";
+import { Figure } from "../components/InsightParts";
 import { INITIATIVE_KINDS, InitiativeEditor } from "../components/InitiativeEditor";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
 import { useCycleChoice } from "../lib/cycleChoice";
@@ -194,19 +195,6 @@ export function InitiativesView() {
         {opened && <InitiativeDetail initiative={opened} writable={writable} />}
       </Drawer>
     </Stack>
-  );
-}
-
-function Figure({ label, value, testId }: { label: string; value: string; testId?: string }) {
-  return (
-    <Paper withBorder p="sm">
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text fw={700} size="lg" className="num" data-testid={testId}>
-        {value}
-      </Text>
-    </Paper>
   );
 }
 

@@ -1,5 +1,5 @@
 /** Objective page: the objective (edited in place with If-Match) and its key results with charts and history. */
-import { Alert, Anchor, Badge, Breadcrumbs, Button, Group, Modal, Paper, Stack, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Breadcrumbs, Button, Group, Modal, Paper, Stack, Text, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconPencil, IconPlus } from "@tabler/icons-react";
@@ -7,6 +7,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { etagOf, idempotencyKey, type Schemas } from "../api/client";
+import { EditConflict } from "../components/EditConflict";
 import { FormProblem } from "../components/FormProblem";
 import { KeyResultForm } from "../components/forms/KeyResultForm";
 import {
@@ -29,7 +30,7 @@ import { emptyKeyResultDraft, keyResultBody } from "../lib/validation";
 import { useMe } from "../queries/auth";
 import { useDirectory } from "../queries/directory";
 import { useArchiveObjective, useCreateKeyResult, useCycles, useObjective, useUpdateObjective } from "../queries/okrs";
-import { invalidatePaths } from "../queries/shared";
+import { refreshOnConflict } from "../queries/shared";
 
 export function ObjectiveView() {
   const { objectiveId = "" } = useParams();
@@ -197,8 +198,7 @@ function ObjectiveEditor({
           notifications.show({ color: "teal", message: "Objective saved" });
           onDone();
         },
-        // Read the version that won, so the conflict can show it.
-        onError: (error) => isConflict(error) && void invalidatePaths(queryClient, "/api/v1/objectives"),
+        onError: refreshOnConflict(queryClient, "/api/v1/objectives"),
       },
     );
   };
@@ -209,40 +209,21 @@ function ObjectiveEditor({
         Edit objective
       </Title>
       {conflict ? (
-        <Alert color="orange" role="alert" title="Someone else changed this objective" mb="md" data-testid="edit-conflict">
-          <Stack gap="xs">
-            <Text size="sm">
-              Your changes were not saved, so theirs are not overwritten.
-              {newer ? ` The current title is “${newer.title}” (version ${newer.version}).` : " Loading their version…"}
-            </Text>
-            <Group gap="xs">
-              <Button
-                size="xs"
-                variant="filled"
-                disabled={!newer}
-                onClick={() => {
-                  update.reset();
-                  onDone();
-                }}
-              >
-                Discard mine, show theirs
-              </Button>
-              <Button
-                size="xs"
-                variant="outline"
-                disabled={!newer}
-                onClick={() => {
-                  if (!newer) return;
-                  setDraft(null);
-                  update.reset();
-                  onRebase(newer);
-                }}
-              >
-                Edit their version
-              </Button>
-            </Group>
-          </Stack>
-        </Alert>
+        <EditConflict
+          what="objective"
+          testId="edit-conflict"
+          theirs={newer ? `The current title is “${newer.title}” (version ${newer.version}).` : null}
+          onDiscard={() => {
+            update.reset();
+            onDone();
+          }}
+          onRebase={() => {
+            if (!newer) return;
+            setDraft(null);
+            update.reset();
+            onRebase(newer);
+          }}
+        />
       ) : (
         <FormProblem error={update.error} />
       )}
