@@ -1,7 +1,10 @@
 """A small but real OpenID Connect provider for the tests, on 127.0.0.1: authlib's authorization server
 (authorization code grant + OpenID Connect + PKCE) in Flask, served by werkzeug in a thread, ID tokens signed
-with an RSA key published as JWKS. The signed-in person is whoever the test puts in `user`; `audience`
-(when set) replaces the ID token's audience, for the wrong-audience case.
+with an RSA key published as JWKS, and a UserInfo endpoint (authlib's, behind a bearer-token resource
+protector). The signed-in person is whoever the test puts in `user`; `audience` (when set) replaces the ID
+token's audience, for the wrong-audience case. With `email_in_id_token` off the ID token carries only `sub`
+and the profile (as node's oidc-provider does by default) and the email is only in UserInfo; `userinfo`
+(when set) replaces what UserInfo answers, for the mismatched-subject case.
 """
 
 from __future__ import annotations
@@ -9,16 +12,30 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
-from authlib.integrations.flask_oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Error, grants
+import httpx
+import pytest
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Error, TokenMixin, grants
+from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7636 import CodeChallenge
-from authlib.oidc.core import AuthorizationCodeMixin, OpenIDCode, UserInfo
+from authlib.oidc.core import AuthorizationCodeMixin, OpenIDCode, UserInfo, UserInfoEndpoint
+from fastapi import FastAPI
 from flask import Flask, jsonify, request
 from joserfc.jwk import RSAKey
+from tests.integrations.conftest import LOCAL
+from tests.support import PASSWORD, Tenant
 from werkzeug.serving import make_server
+
+from sightline.integrations.oidc import OidcClient
+
+CLIENT_ID, CLIENT_SECRET = "sightline-test", "provider-s3cret"
+REDIRECT_URI = "http://testserver/api/v1/auth/sso/callback"
 
 
 @dataclass
@@ -26,6 +43,7 @@ class Client(ClientMixin):  # type: ignore[misc]
     client_id: str
     client_secret: str
     redirect_uris: list[str]
+    client_metadata: dict[str, Any] = field(default_factory=dict)
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -77,12 +95,48 @@ class Code(AuthorizationCodeMixin):  # type: ignore[misc]
         return self.auth_time
 
 
+@dataclass
+class AccessToken(TokenMixin):  # type: ignore[misc]
+    client: Client
+    user: dict[str, Any]
+    scope: str
+    expires_at: float
+
+    def check_client(self, client: Client) -> bool:
+        return client.client_id == self.client.client_id
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_expires_in(self) -> int:
+        return int(self.expires_at - time.time())
+
+    def is_expired(self) -> bool:
+        return time.time() >= self.expires_at
+
+    def is_revoked(self) -> bool:
+        return False
+
+    def get_client(self) -> Client:
+        return self.client
+
+    def get_user(self) -> dict[str, Any]:
+        return self.user
+
+
+ID_TOKEN_LEAVES_OUT = ("email", "email_verified")
+
+
 class TestProvider:
     __test__ = False
 
     def __init__(self, *, client_id: str, client_secret: str, redirect_uri: str) -> None:
         self.user: dict[str, Any] = {}
         self.audience: str | None = None
+        self.email_in_id_token = True
+        self.userinfo: dict[str, Any] | None = None
+        self.userinfo_requests: list[dict[str, str]] = []
+        self.access_tokens: dict[str, AccessToken] = {}
         self.codes: dict[str, Code] = {}
         self.token_requests: list[dict[str, str]] = []
         self.key = RSAKey.generate_key(2048, parameters={"kid": "test-key", "use": "sig", "alg": "RS256"})
@@ -131,10 +185,28 @@ class TestProvider:
                 return {"iss": provider.issuer, "aud": [provider.audience or client.client_id]}
 
             def generate_user_info(self, user: dict[str, Any], scope: str) -> UserInfo:
-                return UserInfo(**user)
+                if provider.email_in_id_token:
+                    return UserInfo(**user)
+                return UserInfo(**{k: v for k, v in user.items() if k not in ID_TOKEN_LEAVES_OUT})
 
-        server = AuthorizationServer(self.app, query_client=self.clients.get, save_token=lambda token, req: None)
+        class UserInfoAnswer(UserInfoEndpoint):  # type: ignore[misc]
+            def generate_user_info(self, user: dict[str, Any], scope: str) -> UserInfo:
+                return UserInfo(**(user if provider.userinfo is None else provider.userinfo))
+
+        class Bearer(BearerTokenValidator):  # type: ignore[misc]
+            def authenticate_token(self, token_string: str) -> AccessToken | None:
+                return provider.access_tokens.get(token_string)
+
+        def save_token(token: dict[str, Any], req: Any) -> None:
+            provider.access_tokens[token["access_token"]] = AccessToken(
+                client=req.client, user=dict(req.user), scope=token["scope"], expires_at=time.time() + 3600
+            )
+
+        server = AuthorizationServer(self.app, query_client=self.clients.get, save_token=save_token)
         server.register_grant(CodeGrant, [OpenIdExtension(require_nonce=True), CodeChallenge(required=True)])
+        protector = ResourceProtector()
+        protector.register_token_validator(Bearer())
+        server.register_endpoint(UserInfoAnswer(resource_protector=protector))
 
         @self.app.get("/.well-known/openid-configuration")
         def discovery() -> Any:
@@ -143,6 +215,7 @@ class TestProvider:
                 authorization_endpoint=f"{provider.issuer}/authorize",
                 token_endpoint=f"{provider.issuer}/token",
                 jwks_uri=f"{provider.issuer}/jwks",
+                userinfo_endpoint=f"{provider.issuer}/userinfo",
                 response_types_supported=["code"],
                 subject_types_supported=["public"],
                 id_token_signing_alg_values_supported=["RS256"],
@@ -169,6 +242,11 @@ class TestProvider:
             provider.token_requests.append(dict(request.form))
             return server.create_token_response()
 
+        @self.app.get("/userinfo")
+        def userinfo() -> Any:
+            provider.userinfo_requests.append(dict(request.headers))
+            return server.create_endpoint_response("userinfo")
+
     def start(self) -> TestProvider:
         self._thread.start()
         return self
@@ -176,3 +254,64 @@ class TestProvider:
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(timeout=5)
+
+
+# The tests' side: the provider as a fixture, the organisation's configuration, the browser's round trip ----
+@pytest.fixture(scope="module")
+def provider() -> Iterator[TestProvider]:
+    running = TestProvider(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def local_idp(app: FastAPI, provider: TestProvider) -> Iterator[TestProvider]:
+    """The operator allows the provider's loopback address; the provider starts each test afresh."""
+    saved = app.state.webhook_policy, app.state.oidc_client
+    app.state.webhook_policy, app.state.oidc_client = LOCAL, OidcClient(LOCAL)
+    provider.audience, provider.user, provider.email_in_id_token, provider.userinfo = None, {}, True, None
+    yield provider
+    app.state.webhook_policy, app.state.oidc_client = saved
+
+
+async def configure(tenant: Tenant, provider: TestProvider, **fields: Any) -> dict[str, Any]:
+    """The owner configures the provider (allowing acme.test); the public configuration."""
+    body = {
+        "issuer": provider.issuer,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "allowed_domains": ["acme.test"],
+        **fields,
+    }
+    response = await tenant.client.put("/api/v1/organisation/sso", json=body)
+    assert response.status_code == 200, response.text
+    config: dict[str, Any] = response.json()
+    return config
+
+
+def email_at(name: str = "maria", domain: str = "acme.test") -> str:
+    return f"{name}.{uuid.uuid4().hex[:8]}@{domain}"
+
+
+async def add_member(tenant: Tenant, email: str, role: str = "member") -> dict[str, Any]:
+    created = await tenant.client.post(
+        "/api/v1/members", json={"email": email, "name": "Maria Member", "role": role, "password": PASSWORD}
+    )
+    assert created.status_code == 201, created.text
+    member: dict[str, Any] = created.json()
+    return member
+
+
+async def to_provider_and_back(browser: httpx.AsyncClient, org_id: str) -> tuple[str, dict[str, list[str]]]:
+    """Start in the app, follow the redirect to the provider for real; the callback URL it sends back."""
+    started = await browser.get(
+        "/api/v1/auth/sso/start", params={"organisation_id": org_id, "return_to": "/scoreboard"}
+    )
+    assert started.status_code == 302, started.text
+    authorize = started.headers["location"]
+    async with httpx.AsyncClient() as network:
+        answer = await network.get(authorize)
+    assert answer.status_code == 302, answer.text
+    callback = answer.headers["location"]
+    assert callback.startswith(REDIRECT_URI)
+    return callback, parse_qs(urlsplit(authorize).query)

@@ -7,82 +7,27 @@ JWKS and tokens from the provider over HTTP, and validates the signed ID token i
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
-import httpx
-import pytest
+import orjson
 from fastapi import FastAPI
 from tests.integrations.conftest import LOCAL
-from tests.integrations.oidc_provider import TestProvider
+from tests.integrations.oidc_provider import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REDIRECT_URI,
+    TestProvider,
+    local_idp,
+    provider,
+)
+from tests.integrations.oidc_provider import add_member as _member
+from tests.integrations.oidc_provider import configure as _configure
+from tests.integrations.oidc_provider import email_at as _email
+from tests.integrations.oidc_provider import to_provider_and_back as _to_provider_and_back
 from tests.support import PASSWORD, FixedClock, Tenant, make_client
 
-from sightline.integrations.oidc import OidcClient
-
-CLIENT_ID, CLIENT_SECRET = "sightline-test", "provider-s3cret"
-REDIRECT_URI = "http://testserver/api/v1/auth/sso/callback"
-
-
-@pytest.fixture(scope="module")
-def provider() -> Iterator[TestProvider]:
-    running = TestProvider(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uri=REDIRECT_URI).start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def local_idp(app: FastAPI, provider: TestProvider) -> Iterator[TestProvider]:
-    """The operator allows the provider's loopback address; the provider starts each test afresh."""
-    saved = app.state.webhook_policy, app.state.oidc_client
-    app.state.webhook_policy, app.state.oidc_client = LOCAL, OidcClient(LOCAL)
-    provider.audience, provider.user = None, {}
-    yield provider
-    app.state.webhook_policy, app.state.oidc_client = saved
-
-
-async def _configure(tenant: Tenant, provider: TestProvider, **fields: Any) -> dict[str, Any]:
-    body = {
-        "issuer": provider.issuer,
-        "client_id": CLIENT_ID,
-        "client_secret": CLIENT_SECRET,
-        "allowed_domains": ["acme.test"],
-        **fields,
-    }
-    response = await tenant.client.put("/api/v1/organisation/sso", json=body)
-    assert response.status_code == 200, response.text
-    config: dict[str, Any] = response.json()
-    return config
-
-
-def _email(name: str = "maria") -> str:
-    return f"{name}.{uuid.uuid4().hex[:8]}@acme.test"
-
-
-async def _member(tenant: Tenant, email: str, role: str = "member") -> dict[str, Any]:
-    created = await tenant.client.post(
-        "/api/v1/members", json={"email": email, "name": "Maria Member", "role": role, "password": PASSWORD}
-    )
-    assert created.status_code == 201, created.text
-    member: dict[str, Any] = created.json()
-    return member
-
-
-async def _to_provider_and_back(browser: httpx.AsyncClient, org_id: str) -> tuple[str, dict[str, list[str]]]:
-    """Start in the app, follow the redirect to the provider for real; the callback URL it sends back."""
-    started = await browser.get(
-        "/api/v1/auth/sso/start", params={"organisation_id": org_id, "return_to": "/scoreboard"}
-    )
-    assert started.status_code == 302, started.text
-    authorize = started.headers["location"]
-    async with httpx.AsyncClient() as network:
-        answer = await network.get(authorize)
-    assert answer.status_code == 302, answer.text
-    callback = answer.headers["location"]
-    assert callback.startswith(REDIRECT_URI)
-    return callback, parse_qs(urlsplit(authorize).query)
+__all__ = ["local_idp", "provider"]  # fixtures
 
 
 async def test_single_sign_on_end_to_end_signs_a_member_in_with_a_session_cookie(
@@ -92,10 +37,12 @@ async def test_single_sign_on_end_to_end_signs_a_member_in_with_a_session_cookie
     member = await _member(tenant, maria)
     config = await _configure(tenant, local_idp)
     assert config["redirect_uri"] == REDIRECT_URI and "client_secret" not in config
+    assert config["owner_sign_in"] is False
     stored = await owner_connection.fetchval(
         "SELECT client_secret_encrypted FROM sso_configs WHERE org_id = $1", uuid.UUID(tenant.org_id)
     )
-    assert CLIENT_SECRET not in stored and app.state.secret_box.decrypt(stored) == CLIENT_SECRET
+    sealed = orjson.loads(app.state.secret_box.decrypt(stored))
+    assert CLIENT_SECRET not in stored and sealed["client_secret"] == CLIENT_SECRET
     local_idp.user = {"sub": "idp-1", "email": maria.capitalize(), "email_verified": True, "name": "Maria"}
 
     async with make_client(app) as browser:
@@ -223,7 +170,7 @@ async def test_sso_required_refuses_password_sign_in_to_members_but_not_to_owner
         assert login.status_code == 200
 
 
-async def test_sso_settings_are_admin_only_and_checked(app: FastAPI, tenant: Tenant, local_idp: TestProvider) -> None:
+async def test_sso_settings_are_for_owners_and_checked(app: FastAPI, tenant: Tenant, local_idp: TestProvider) -> None:
     member, _ = await tenant.member_client(app, "member")
     body = {"issuer": local_idp.issuer, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
     assert (await member.put("/api/v1/organisation/sso", json=body)).status_code == 403

@@ -5,10 +5,14 @@ cookie encrypted with SIGHTLINE_SECRET_KEY (bound to the browser that started, s
 another browser fails). `finish` checks the state, exchanges the code (with the verifier), validates the ID
 token — signature against the provider's JWKS, issuer, audience, expiry, nonce (joserfc and authlib's
 CodeIDToken rules) — and maps its email to a member: an existing active member, or one created with the
-default role when the email's domain is allowed and `auto_create_members` is on. An email is trusted when the
-token says `email_verified: true`, or when it omits the claim and the domain is allowed (providers such as
-Entra ID do not send it). authlib's OAuth 2.0 parameter, PKCE and client-authentication helpers build the
-requests; they travel through the service's own HTTP client and the webhooks' URL guard.
+default role (viewer or member, never more) when the email's domain is allowed and `auto_create_members` is
+on. Providers that keep the email out of the ID token (node's oidc-provider does by default) are asked at
+their UserInfo endpoint, with the access token; its `sub` must be the ID token's. An email is trusted when
+its claims say `email_verified: true` (the JSON boolean: "true", 1 or "yes" are not), or when they omit the
+claim and the domain is allowed (providers such as Entra ID do not send it). Owners sign in through the
+provider only when an owner turned `owner_sign_in` on; otherwise with their password. authlib's OAuth 2.0
+parameter, PKCE and client-authentication helpers build the requests; they travel through the service's own
+HTTP client and the webhooks' URL guard.
 """
 
 from __future__ import annotations
@@ -35,14 +39,14 @@ from sqlmodel import col
 
 from sightline.config import Settings
 from sightline.db.tenancy import scoped, set_tenant
-from sightline.errors import Forbidden, NotFound, Unauthorized
+from sightline.errors import Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from sightline.events import service as events
 from sightline.identity.models import User
 from sightline.identity.schemas import member_public
 from sightline.identity.service import start_session
-from sightline.integrations.crypto import SecretBox
+from sightline.integrations.crypto import SecretBox, SecretUnreadable
 from sightline.integrations.models import SsoConfig
-from sightline.integrations.sso_config import redirect_uri
+from sightline.integrations.sso_config import Sealed, redirect_uri, unseal
 from sightline.webhooks.url_guard import GuardedTransport, UrlPolicy, UrlRefused
 
 SSO_COOKIE = "sightline_sso"
@@ -51,6 +55,9 @@ CACHE_SECONDS = 600  # discovery documents and key sets
 LEEWAY_SECONDS = 60  # clock skew tolerated on exp/iat
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
 SSO_ACTOR = "system:sso"
+# The roles a sign-in may create a member with (the configuration's schema and the table allow no others):
+# never admin or owner, whatever the provider says.
+PROVISIONED_ROLES = frozenset({"viewer", "member"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class Discovery:
     token_endpoint: str
     jwks_uri: str
     auth_methods: tuple[str, ...]
+    userinfo_endpoint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,7 @@ class OidcClient:
                 token_endpoint=str(document["token_endpoint"]),
                 jwks_uri=str(document["jwks_uri"]),
                 auth_methods=tuple(document.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]),
+                userinfo_endpoint=str(document["userinfo_endpoint"]) if document.get("userinfo_endpoint") else None,
             )
         except (KeyError, TypeError) as exc:
             raise Unauthorized(f"the identity provider's discovery document lacks {exc}") from exc
@@ -155,6 +164,33 @@ class OidcClient:
             detail = token.get("error_description", "") if isinstance(token, dict) else ""
             raise Unauthorized(f"the identity provider refused the code ({response.status_code} {reason} {detail})")
         return token
+
+    async def user_info(self, discovery: Discovery, access_token: str) -> dict[str, Any]:
+        """The UserInfo claims for an access token (OpenID Connect Core 5.3), as plain JSON."""
+        if discovery.userinfo_endpoint is None:
+            raise Unauthorized(
+                "the ID token carries no email and the identity provider has no UserInfo endpoint "
+                "(is the email scope allowed?)"
+            )
+        headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/json"}
+        try:
+            async with self.http() as client:
+                response = await client.get(discovery.userinfo_endpoint, headers=headers)
+        except UrlRefused as exc:
+            raise Unauthorized(f"the identity provider's address is refused: {exc.reason}") from exc
+        except httpx.HTTPError as exc:
+            raise Unauthorized(f"the identity provider did not answer ({type(exc).__name__})") from exc
+        if response.status_code != 200:
+            raise Unauthorized(f"the identity provider's UserInfo endpoint answered {response.status_code}")
+        if response.headers.get("content-type", "").split(";")[0].strip() == "application/jwt":
+            raise Unauthorized("signed UserInfo responses are not supported; ask the provider for plain JSON")
+        try:
+            claims = orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise Unauthorized("the identity provider's UserInfo answer is not JSON") from exc
+        if not isinstance(claims, dict):
+            raise Unauthorized("the identity provider's UserInfo answer is not a JSON object")
+        return claims
 
 
 def authorization_url(
@@ -297,40 +333,84 @@ async def finish(
         raise Unauthorized("the identity provider sent no authorization code")
     config = await _enabled_config(session, attempt.org_id)
     discovery = await client.discover(config.issuer)
-    secret = box.decrypt(config.client_secret_encrypted)
+    try:
+        sealed = unseal(box, config)
+    except SecretUnreadable as exc:
+        raise ServiceUnavailable("single sign-on cannot read its client secret; an owner must enter it again") from exc
     token = await client.exchange_code(
         discovery,
         client_id=config.client_id,
-        secret=secret,
+        secret=sealed.client_secret,
         code=code,
         verifier=attempt.verifier,
         redirect=redirect_uri(base_url),
     )
     claims = await _id_token_claims(client, config, discovery, token, attempt.nonce, now)
-    user = await _member_for(session, config, claims, now=now)
+    identity = await _identity_claims(client, discovery, claims, token)
+    user = await _member_for(session, config, sealed, identity, now=now)
     session_token = await start_session(
         session, user=user, settings=settings, now=now, user_agent=user_agent, client_address=client_address
     )
     return user, session_token, attempt.return_to
 
 
-async def _member_for(session: AsyncSession, config: SsoConfig, claims: CodeIDToken, *, now: datetime) -> User:
-    email = str(claims.get("email") or "").strip().lower()
+async def _identity_claims(
+    client: OidcClient, discovery: Discovery, id_token: CodeIDToken, token: dict[str, Any]
+) -> dict[str, Any]:
+    """The claims naming the person: the ID token's, or, when it carries no email, the UserInfo endpoint's."""
+    if id_token.get("email"):
+        return dict(id_token)
+    access_token = token.get("access_token")
+    if not isinstance(access_token, str) or not access_token:
+        raise Unauthorized("the ID token carries no email and the identity provider sent no access token")
+    claims = await client.user_info(discovery, access_token)
+    # OpenID Connect Core 5.3.2: UserInfo about someone else must not be used (token substitution).
+    if not isinstance(claims.get("sub"), str) or not hmac.compare_digest(
+        claims["sub"].encode(), str(id_token.get("sub")).encode()
+    ):
+        raise Unauthorized("the identity provider's UserInfo is about another subject than the ID token")
+    return {**claims, "sub": id_token["sub"]}
+
+
+def _verified_email(claims: dict[str, Any], config: SsoConfig) -> tuple[str, bool]:
+    """The email of the claims, and whether its domain is allowed; refused when the provider did not verify it.
+
+    Only the JSON boolean true verifies: "true", "false", 1, 0 and "no" do not (a check for truthiness would
+    take "false" and "no" for yes). An absent claim is trusted for allowed domains only.
+    """
+    email = claims.get("email")
+    email = email.strip().lower() if isinstance(email, str) else ""
     if "@" not in email:
         raise Unauthorized("the identity provider sent no email address (is the email scope allowed?)")
-    domain = email.rsplit("@", 1)[1]
-    allowed = domain in config.allowed_domains
-    verified = claims.get("email_verified")
-    if verified is False or (verified is None and not allowed):
+    allowed = email.rsplit("@", 1)[1] in config.allowed_domains
+    if "email_verified" in claims:
+        if claims["email_verified"] is not True:
+            raise Unauthorized(f"the identity provider has not verified {email}")
+    elif not allowed:
         raise Unauthorized(f"the identity provider has not verified {email}")
+    return email, allowed
+
+
+async def _member_for(
+    session: AsyncSession, config: SsoConfig, sealed: Sealed, claims: dict[str, Any], *, now: datetime
+) -> User:
+    email, allowed = _verified_email(claims, config)
     org_id = config.org_id
     user = (await session.execute(scoped(User, org_id).where(col(User.email) == email))).scalar_one_or_none()
     if user is not None:
         if user.deactivated_at is not None:
             raise Forbidden(f"{email} was removed from this organisation")
-        return user
+        if user.role == "owner" and not sealed.owner_sign_in:
+            # Whoever controls the provider must not become the owner unless an owner chose to trust it so.
+            raise Forbidden(
+                f"{email} is an owner of this organisation: owners sign in with their password "
+                "(an owner can allow single sign-on for owners in the single sign-on settings)"
+            )
+        return user  # as they are: a sign-in never changes a member's role
     if not (config.auto_create_members and allowed):
         raise Forbidden(f"{email} is not a member of this organisation; ask an admin to add you")
+    if config.default_role not in PROVISIONED_ROLES:
+        raise Forbidden(f"single sign-on does not create members with the {config.default_role} role")
     name = str(claims.get("name") or email.split("@", 1)[0])[:200]
     user = User(org_id=org_id, email=email, name=name, role=config.default_role, created_at=now, updated_at=now)
     session.add(user)

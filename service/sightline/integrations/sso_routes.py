@@ -1,4 +1,5 @@
-"""HTTP routes of single sign-on: the organisation's provider (admin), and the sign-in redirects (public)."""
+"""HTTP routes of single sign-on: the organisation's provider (owner; admins read), and the sign-in redirects
+(public)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from fastapi import APIRouter, Cookie, Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 from sightline.config import Settings
-from sightline.http.deps import Admin, Clock, DbSession
+from sightline.errors import Forbidden
+from sightline.http.deps import Admin, Clock, DbSession, Principal
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.params import IfMatch
@@ -59,29 +61,43 @@ Client = Annotated[oidc.OidcClient, Depends(_client)]
 Policy = Annotated[UrlPolicy, Depends(_policy)]
 
 
+async def _owner(principal: Admin) -> Principal:
+    # The provider decides who signs in as whom: configuring it is an owner's power, like the owner role.
+    if "owner" not in principal.scopes:
+        raise Forbidden("only an owner can configure single sign-on")
+    return principal
+
+
+Owner = Annotated[Principal, Depends(_owner)]
+
+
 def _secure(request: Request) -> bool:
     settings: Settings = request.app.state.settings
     return settings.cookie_secure == "always" or (settings.cookie_secure == "auto" and request.url.scheme == "https")
 
 
-# Configuration (admin) ---------------------------------------------------------------------------
+# Configuration (owner) ---------------------------------------------------------------------------
 @router.get(
-    "/organisation/sso", summary="The organisation's single sign-on provider (admin)", responses=problem_responses(404)
+    "/organisation/sso",
+    summary="The organisation's single sign-on provider (admin; the client secret is never shown)",
+    responses=problem_responses(404),
 )
-async def get_sso(principal: Admin, session: DbSession, response: Response, base_url: BaseUrl) -> SsoConfigPublic:
+async def get_sso(
+    principal: Admin, session: DbSession, response: Response, base_url: BaseUrl, box: Box
+) -> SsoConfigPublic:
     config = await sso_config.get_config(session, org_id=principal.org_id)
     set_etag(response, config.version)
-    return sso_config.config_public(config, base_url=base_url)
+    return sso_config.config_public(config, base_url=base_url, box=box)
 
 
 @router.put(
     "/organisation/sso",
-    summary="Configure single sign-on with an OpenID Connect provider (admin)",
+    summary="Configure single sign-on with an OpenID Connect provider (owner)",
     responses=problem_responses(412),
 )
 async def put_sso(
     body: SsoConfigInput,
-    principal: Admin,
+    principal: Owner,
     session: DbSession,
     response: Response,
     policy: Policy,
@@ -94,19 +110,19 @@ async def put_sso(
         session, principal=principal, body=body, policy=policy, box=box, base_url=base_url, if_match=if_match, now=now
     )
     set_etag(response, config.version)
-    return sso_config.config_public(config, base_url=base_url)
+    return sso_config.config_public(config, base_url=base_url, box=box)
 
 
 @router.delete(
     "/organisation/sso",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Remove single sign-on; members sign in with passwords again (admin)",
+    summary="Remove single sign-on; members sign in with passwords again (owner)",
     responses=problem_responses(404, 412),
 )
 async def delete_sso(
-    principal: Admin, session: DbSession, base_url: BaseUrl, now: Clock, if_match: IfMatch = None
+    principal: Owner, session: DbSession, base_url: BaseUrl, box: Box, now: Clock, if_match: IfMatch = None
 ) -> Response:
-    await sso_config.delete_config(session, principal=principal, base_url=base_url, if_match=if_match, now=now)
+    await sso_config.delete_config(session, principal=principal, base_url=base_url, box=box, if_match=if_match, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
