@@ -259,6 +259,10 @@ class SsoConfigInput(StrictInput):
     default_role: Literal["viewer", "member"] = Field("member", description="Role of members created at sign-in")
     auto_create_members: bool = Field(False, description="Create a member at first sign-in (allowed domains only)")
     sso_required: bool = Field(False, description="Refuse password sign-in to everyone but owners")
+    owner_sign_in: bool = Field(
+        False,
+        description="Let owners sign in through the provider too; when off they sign in with their password only",
+    )
     enabled: bool = True
 
     @field_validator("allowed_domains")
@@ -274,6 +278,7 @@ class SsoConfigPublic(BaseModel):
     default_role: Literal["viewer", "member"]
     auto_create_members: bool
     sso_required: bool
+    owner_sign_in: bool
     enabled: bool
     redirect_uri: str = Field(description="Register this redirect URI with the provider")
     sign_in_url: str = Field(description="Where people start signing in (link it from your intranet)")
