@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 30
     login_window_seconds: int = 900
+    # Sign-ups (new organisations) per client address and window; 0: unlimited. In the test environment it is
+    # unlimited unless set (a test run signs up hundreds of organisations from one address).
+    signup_max_per_address: int = Field(10, ge=0)
+    signup_window_seconds: int = Field(3600, ge=1)
     trust_forwarded_for: bool = False
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
@@ -121,6 +125,12 @@ class Settings(BaseSettings):
                 "SIGHTLINE_SECRET_KEY is unset or holds the public development key; in production set your own "
                 "(`sightline secret-key` prints a new one)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _unlimited_signups_in_tests(self) -> Settings:
+        if self.env == "test" and "signup_max_per_address" not in self.model_fields_set:
+            self.signup_max_per_address = 0
         return self
 
     def link_base_url(self) -> str:
