@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from sightline.db.tenancy import scoped
 from sightline.events.models import Event
+from sightline.events.redaction import redact
 from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.webhooks.outbox import fan_out
 
@@ -87,7 +88,9 @@ async def record_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
     """`record_many` for rows made by `event_row` (or dumped events)."""
     if not rows:
         return
-    await session.execute(insert(Event.__table__), list(rows))  # type: ignore[attr-defined]
+    # Redacted before it is stored (and fanned out): the audit log is read by viewers and read-only keys.
+    rows = [{**row, "before": redact(row["before"]), "after": redact(row["after"])} for row in rows]
+    await session.execute(insert(Event.__table__), rows)  # type: ignore[attr-defined]
     await fan_out(session, rows)
 
 
@@ -109,4 +112,7 @@ async def list_events(
         else:
             statement = statement.where(col(Event.type) == type)
     rows = list((await session.execute(paginate(statement, Event.occurred_at, Event.seq, params=params))).scalars())
+    for event in rows:  # rows written before redaction at write existed; never flushed back (append-only)
+        session.expunge(event)
+        event.before, event.after = redact(event.before), redact(event.after)
     return page_of(rows, params, lambda e: (e.occurred_at, e.seq))

@@ -161,20 +161,24 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 _CONSTRAINT_ANSWERS = {
     "23505": (409, "conflict", "Conflict", "this conflicts with an existing record"),
-    "23503": (422, Invalid.slug, Invalid.title, "this refers to something that does not exist"),
+    # Foreign keys include org_id: a reference to another organisation's row fails like a missing one.
+    "23503": (404, "not-found", "Not found", "something this refers to was not found"),
     "23514": (422, Invalid.slug, Invalid.title, "this breaks a rule on the stored data"),
     "22001": (422, Invalid.slug, Invalid.title, "a value is too long"),
     "22003": (422, Invalid.slug, Invalid.title, "a number is out of range"),
     "22007": (422, Invalid.slug, Invalid.title, "a date or time is out of range"),
     "22008": (422, Invalid.slug, Invalid.title, "a date or time is out of range"),
 }
+_STILL_REFERENCED = (409, "conflict", "Conflict", "this is still in use by other records")
 
 
 async def _database_refusal(request: Request, exc: Exception) -> Response:
     """The database's own constraints are the last line (e.g. two requests racing for one name): answer
-    with the matching 4xx instead of a 500, naming the constraint but never echoing SQL."""
+    with the matching 4xx instead of a 500. The answer never names a constraint, table or column, nor
+    echoes SQL or key values: those describe the schema and, for a reference, whose row it was."""
     assert isinstance(exc, DBAPIError)
-    code = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
+    cause = getattr(exc.orig, "__cause__", None)
+    code = getattr(exc.orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
     if str(code) in ("40001", "40P01"):  # serialisation failure or deadlock: nothing was written, try again
         return problem_response(
             request,
@@ -188,10 +192,16 @@ async def _database_refusal(request: Request, exc: Exception) -> Response:
     answer = _CONSTRAINT_ANSWERS.get(str(code))
     if answer is None:
         return await _unexpected(request, exc)
+    if str(code) == "23503" and "still referenced" in str(getattr(cause, "detail", "") or ""):
+        answer = _STILL_REFERENCED  # deleting a row others point at, not pointing at a missing one
     status, slug, title, detail = answer
-    constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
-    if constraint:
-        detail += f" ({constraint})"
+    # The constraint is logged for the operator, never sent to the client.
+    log.info(
+        "database_refusal",
+        request_id=getattr(request.state, "request_id", ""),
+        sqlstate=str(code),
+        constraint=getattr(cause, "constraint_name", None),
+    )
     return problem_response(request, status=status, slug=slug, title=title, detail=detail)
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from sightline import scoring
+from sightline.events.redaction import redact_text
 from sightline.identity.schemas import OrganisationSettings
 from sightline.okrs.models import Cycle, KeyResult
 from sightline.okrs.schemas import KeyResultPublic, MilestonePoint
@@ -141,7 +142,8 @@ def key_result_public(kr: KeyResult, *, calendar: Calendar, now: datetime) -> Ke
         milestone_plan=[MilestonePoint.model_validate(p) for p in kr.milestone_plan],
         data_source=kr.data_source,
         data_source_status=kr.data_source_status,  # type: ignore[arg-type]
-        data_source_error=kr.data_source_error,
+        # Viewers read this: a source's error may quote its URL with a token in it.
+        data_source_error=None if kr.data_source_error is None else redact_text(kr.data_source_error),
         data_source_checked_at=kr.data_source_checked_at,
         external_key=kr.external_key,
         archived=kr.archived_at is not None,
