@@ -44,7 +44,7 @@ async def _put_key_row(owner_connection: asyncpg.Connection, tenant: Tenant, key
         " VALUES ($1, $2, $3, $4, now() + interval '1 hour')",
         uuid.UUID(tenant.org_id),
         key,
-        request_fingerprint("POST", PATH, "", body),
+        request_fingerprint("POST", PATH, "", body, f"user:{tenant.owner_id}"),
         state,
     )
 

@@ -208,3 +208,26 @@ async def test_a_key_results_source_error_shows_viewers_no_credential(
     viewer, _ = await tenant.member_client(app, "viewer")
     read = (await viewer.get(f"/api/v1/key-results/{kr['id']}")).json()
     assert read["data_source_error"] == f"ConnectError: https://api.example.com/v1?api_token={REDACTED} unreachable"
+
+
+# Idempotent replays ------------------------------------------------------------------------------------
+async def test_a_replayed_key_answers_only_a_credential_allowed_to_send_the_request(
+    app: FastAPI, tenant: Tenant
+) -> None:
+    body = {"name": "Secret Projects"}
+    headers = {"Idempotency-Key": "owner-creates-team"}
+    first = await tenant.client.post("/api/v1/teams", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    reader, _ = await tenant.api_key_client(app, ["read"])
+    viewer, _ = await tenant.member_client(app, "viewer")
+    for client in (reader, viewer):
+        refused = await client.post("/api/v1/teams", json=body, headers=headers)
+        assert refused.status_code == 403, refused.text
+        assert "idempotent-replayed" not in refused.headers and first.json()["id"] not in refused.text
+    # A credential allowed to make the request, but not the one that made it: another request, not a replay.
+    member, _ = await tenant.member_client(app, "member")
+    other = await member.post("/api/v1/teams", json=body, headers=headers)
+    assert other.status_code == 422 and first.json()["id"] not in other.text
+    # The first credential still gets its replay.
+    again = await tenant.client.post("/api/v1/teams", json=body, headers=headers)
+    assert (again.status_code, again.json(), again.headers["idempotent-replayed"]) == (201, first.json(), "true")

@@ -2,14 +2,20 @@
 
 Keys live per organisation for 24 h. A key is claimed in its own short transaction, marked `committed`
 inside the request's transaction (work and mark land together) and given its response right after.
+
+A replay is an answer like any other: it is sent only after the route's own authorisation passed, and only
+to the credential (member or API key) that made the first request. Another credential's retry of the key
+is "another request" (422), so a stored response never reaches anyone it was not made for.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
@@ -103,8 +109,9 @@ class Claim:
     key: str
 
 
-def request_fingerprint(method: str, path: str, query: str, body: bytes) -> bytes:
-    return hashlib.sha256(f"{method}\n{path}\n{query}\n".encode() + body).digest()
+def request_fingerprint(method: str, path: str, query: str, body: bytes, credential: str = "") -> bytes:
+    """The request as the key binds it: who sent it (member or API key), where, and what."""
+    return hashlib.sha256(f"{credential}\n{method}\n{path}\n{query}\n".encode() + body).digest()
 
 
 @asynccontextmanager
@@ -126,21 +133,28 @@ async def idempotency(
         return
     if not _KEY_PATTERN.fullmatch(key):
         raise Invalid(f"header.{HEADER}", "use 1 to 200 printable ASCII characters")
-    fingerprint = request_fingerprint(request.method, request.url.path, request.url.query, await request.body())
+    fingerprint = request_fingerprint(
+        request.method, request.url.path, request.url.query, await request.body(), principal.actor
+    )
     now = current_time()
     params = {"org": principal.org_id, "key": key}
     # Committed on its own, so a concurrent duplicate sees the claim while this request is still working.
-    async with _side_transaction(request, principal.org_id) as side:
-        try:
-            claimed = (
-                await side.execute(_CLAIM, {**params, "hash": fingerprint, "now": now, "expires": now + TTL})
-            ).first()
-        except DBAPIError as exc:  # the row is locked by the first request's transaction
-            if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
-                raise Conflict(_IN_PROGRESS) from exc
-            raise
-        if claimed is None:
-            _refuse((await side.execute(_EXISTING, params)).one(), fingerprint)
+    try:
+        async with _side_transaction(request, principal.org_id) as side:
+            try:
+                claimed = (
+                    await side.execute(_CLAIM, {**params, "hash": fingerprint, "now": now, "expires": now + TTL})
+                ).first()
+            except DBAPIError as exc:  # the row is locked by the first request's transaction
+                if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+                    raise Conflict(_IN_PROGRESS) from exc
+                raise
+            if claimed is None:
+                _refuse((await side.execute(_EXISTING, params)).one(), fingerprint)
+    except (Conflict, Invalid, IdempotentReplay) as answer:
+        # Held until the route's own dependencies (its permission check first) have passed.
+        request.state.idempotency_answer = answer
+        return
     # Stashed first, so that if even the mark fails the claim is released after the rollback.
     request.state.idempotency_claim = Claim(principal.org_id, key)
     await session.execute(_MARK_COMMITTED, params)
@@ -187,6 +201,32 @@ async def _settle(request: Request, response: Response | None) -> None:
         log.exception("idempotency_settle_failed", org_id=str(claim.org_id), key=claim.key)
 
 
+_CURRENT_REQUEST: ContextVar[Request | None] = ContextVar("idempotent_request", default=None)
+_GUARDED = "_idempotency_guarded"
+
+
+def _answer_held_for(endpoint: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Coroutine[Any, Any, Any]]:
+    """The endpoint, first sending the answer `idempotency` held for a used key (a replay, a 409, a 422).
+
+    FastAPI runs router dependencies (where the key is looked up) before the route's own, so the answer
+    waits here: the route's permission check has run by now, and a credential that may not make this
+    request gets its 403, never the response stored for one that may.
+    """
+    if getattr(endpoint, _GUARDED, False):
+        return endpoint
+
+    @functools.wraps(endpoint)  # keeps the signature FastAPI reads the parameters from
+    async def guarded(*args: Any, **kwargs: Any) -> Any:
+        request = _CURRENT_REQUEST.get()
+        answer = getattr(request.state, "idempotency_answer", None) if request is not None else None
+        if answer is not None:
+            raise answer
+        return await endpoint(*args, **kwargs)
+
+    setattr(guarded, _GUARDED, True)
+    return guarded
+
+
 class IdempotentRoute(APIRoute):
     """Documents the header on POSTs and settles the claimed key once the request's transaction has ended."""
 
@@ -196,6 +236,7 @@ class IdempotentRoute(APIRoute):
             extra = dict(kwargs.get("openapi_extra") or {})
             extra["parameters"] = [*extra.get("parameters", []), _HEADER_DOC]
             kwargs["openapi_extra"] = extra
+            endpoint = _answer_held_for(endpoint)
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -219,7 +260,11 @@ class IdempotentRoute(APIRoute):
                 await _settle(request, returned[0] if exc is None and returned else None)
 
             stack.push_async_exit(after_transaction)
-            response = await handler(request)
+            current = _CURRENT_REQUEST.set(request)
+            try:
+                response = await handler(request)
+            finally:
+                _CURRENT_REQUEST.reset(current)
             returned.append(response)
             return response
 
