@@ -16,6 +16,16 @@ from zoneinfo import ZoneInfo
 # Floats that land on a threshold (0.4 - 0.3 == 0.10000000000000003) must not change the answer.
 EPSILON = 1e-9
 
+# The calendar the rules compute in; every date the API accepts lies in it (sightline.http.inputs). A stored
+# date outside it, written before input was bounded, counts as the nearest end: a cycle ending 9999-12-31
+# is computed as ending 2200-12-31 instead of overflowing at "the day after its end".
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2200, 12, 31)
+
+# Progress and ambition are ratios of input distances; a target a hair from its start (0 to 5e-324) would
+# make them infinite, which JSON cannot carry. Beyond a million times the distance, the number says nothing more.
+RATIO_LIMIT = 1e6
+
 # The stretch grading: reaching the committed target scores this, reaching the stretch scores 1.0.
 TARGET_SCORE = 0.7
 
@@ -95,6 +105,7 @@ def start_of_day(*, day: date, tz: str) -> datetime:
 
 def cycle_bounds(*, start_date: date, end_date: date, tz: str) -> tuple[datetime, datetime]:
     """The cycle as [start, end): the end date is inclusive, so the end is the next day's midnight."""
+    start_date, end_date = (min(max(day, EARLIEST_DAY), LATEST_DAY) for day in (start_date, end_date))
     return start_of_day(day=start_date, tz=tz), start_of_day(day=end_date + timedelta(days=1), tz=tz)
 
 
@@ -110,7 +121,7 @@ def _distance_progress(direction: Direction, start: float, target: float, value:
         # Validation forbids this; answer "reached or not" rather than divide by zero.
         reached = value <= target if direction is Direction.decrease else value >= target
         return 1.0 if reached else 0.0
-    return (value - start) / (target - start)
+    return _clamp((value - start) / (target - start), -RATIO_LIMIT, RATIO_LIMIT)
 
 
 def progress(*, metric: Metric, direction: Direction, start: float, target: float, current: float) -> float:
@@ -310,7 +321,7 @@ def ambition(*, start: float, target: float, previous: float | None) -> float | 
     """How much further than last time this target reaches: 0.5 means a 50 % bigger step."""
     if previous is None or previous == start:
         return None
-    return (target - start) / (previous - start) - 1.0
+    return _clamp((target - start) / (previous - start) - 1.0, -RATIO_LIMIT, RATIO_LIMIT)
 
 
 def validate_key_result(

@@ -19,13 +19,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sightline.config import Settings
-from sightline.db.engine import create_engine, session_factory
+from sightline.db.engine import assert_restricted, create_engine, session_factory
 from sightline.db.tenancy import set_tenant
 from sightline.db.urls import asyncpg_dsn
 from sightline.http.deps import current_time
 from sightline.integrations import digest
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.scheduler import run_scheduler
+from sightline.observability import JOB_FAILURES
 from sightline.okrs.recompute import recompute_org
 from sightline.okrs.reminders import remind_org
 from sightline.webhooks.dispatcher import DispatchConfig, Dispatcher
@@ -44,16 +45,26 @@ OrgJob = Callable[[AsyncSession, UUID, datetime], Awaitable[int]]
 
 
 async def _for_each_org(
-    factory: async_sessionmaker[AsyncSession], job: OrgJob, *, now: datetime, stop: asyncio.Event | None
+    factory: async_sessionmaker[AsyncSession], job: OrgJob, *, name: str, now: datetime, stop: asyncio.Event | None
 ) -> int:
-    """Run `job` for every organisation, each in its own tenant-scoped transaction (until `stop` is set)."""
+    """Run `job` for every organisation, each in its own tenant-scoped transaction (until `stop` is set).
+
+    One organisation's failure rolls back its transaction only: it is logged and counted
+    (`sightline_job_failures_total{job=name}`), and every other organisation is still served in this pass.
+    """
     done = 0
     for org_id in await org_ids(factory):
         if stop is not None and stop.is_set():
             break
-        async with factory() as session, session.begin():
-            await set_tenant(session, org_id)
-            done += await job(session, org_id, now)
+        try:
+            async with factory() as session, session.begin():
+                await set_tenant(session, org_id)
+                count = await job(session, org_id, now)
+        except Exception:
+            JOB_FAILURES.labels(name).inc()
+            log.exception("job_failed_for_org", job=name, org_id=str(org_id))
+            continue
+        done += count
     return done
 
 
@@ -61,21 +72,27 @@ async def recompute_all(
     factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
 ) -> int:
     """One status-recompute pass over every organisation; returns how many key results changed."""
-    return await _for_each_org(factory, lambda s, org, at: recompute_org(s, org_id=org, now=at), now=now, stop=stop)
+    return await _for_each_org(
+        factory, lambda s, org, at: recompute_org(s, org_id=org, now=at), name="recompute", now=now, stop=stop
+    )
 
 
 async def remind_all(
     factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
 ) -> int:
     """The check-in reminders due now in every organisation; returns how many were emitted."""
-    return await _for_each_org(factory, lambda s, org, at: remind_org(s, org_id=org, now=at), now=now, stop=stop)
+    return await _for_each_org(
+        factory, lambda s, org, at: remind_org(s, org_id=org, now=at), name="checkin_reminders", now=now, stop=stop
+    )
 
 
 async def digest_all(
     factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
 ) -> int:
     """Weekly team digests whose slot has passed, for every organisation; returns how many were sent."""
-    return await _for_each_org(factory, lambda s, org, at: digest.send_due(s, org_id=org, now=at), now=now, stop=stop)
+    return await _for_each_org(
+        factory, lambda s, org, at: digest.send_due(s, org_id=org, now=at), name="team_digests", now=now, stop=stop
+    )
 
 
 PERIODIC_JOBS = (
@@ -138,6 +155,7 @@ def background_jobs(
 async def run_worker(database_url: str, settings: Settings) -> None:
     """`sightline worker`: the background jobs without the API, until SIGINT or SIGTERM."""
     engine = create_engine(database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    await assert_restricted(engine)
     sender = WebhookSender.from_settings(settings)
     fetchers = Fetchers.from_settings(settings)
     stop = asyncio.Event()

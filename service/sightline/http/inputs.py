@@ -6,7 +6,9 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+
+from sightline.scoring import EARLIEST_DAY, LATEST_DAY
 
 
 class StrictInput(BaseModel):
@@ -41,5 +43,16 @@ def _iso_only(value: object) -> object:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_only)]
-IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+def _within_years(value: date) -> date:
+    # Every date and time accepted lies in the rules' calendar (years 1900-2200): far enough for any plan,
+    # history or import, near enough that nothing computed from it (the day after a cycle's end, a time
+    # zone's offset, a cadence added to a check-in, a database timestamp) can overflow.
+    day = value.date() if isinstance(value, datetime) else value
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"must lie between {EARLIEST_DAY} and {LATEST_DAY}")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_only), AfterValidator(_within_years)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_within_years)]

@@ -4,7 +4,6 @@ import, team review agenda and review records.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -13,6 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from sightline.http.deps import Clock, DbSession, Reader, SessionFactory, Writer
 from sightline.http.idempotency import IdempotentRoute, idempotency
+from sightline.http.inputs import IsoDateTime
 from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
@@ -183,7 +183,7 @@ async def get_review_agenda(
     principal: Reader,
     session: DbSession,
     now: Clock,
-    since: datetime | None = Query(None, description="Default: the previous recorded review, or 7 days ago"),
+    since: IsoDateTime | None = Query(None, description="Default: the previous recorded review, or 7 days ago"),
     include_sub_teams: bool = False,
 ) -> ReviewAgenda:
     return await review.agenda(

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, StringConstraints
 
 from sightline.alignment.coverage import CoverageSummary
-from sightline.http.inputs import LongText, StrictInput
+from sightline.http.inputs import IsoDateTime, LongText, StrictInput
 from sightline.initiatives.schemas import MoneyText
 from sightline.insights.ambition import AmbitionFlag
 from sightline.insights.calibration import Tendency
@@ -364,8 +364,8 @@ class ReviewAgenda(BaseModel):
 class TeamReviewCreate(StrictInput):
     notes: LongText = ""
     decisions: list[Decision] = Field(default_factory=list, max_length=100)
-    held_at: datetime | None = Field(None, description="Defaults to now; never in the future")
-    since: datetime | None = Field(
+    held_at: IsoDateTime | None = Field(None, description="Defaults to now; never in the future")
+    since: IsoDateTime | None = Field(
         None, description="Start of the reviewed window; defaults to the previous review (or 7 days before)"
     )
 

@@ -38,6 +38,7 @@ from sightline.integrations.schemas import (
     TeamDigestPublic,
     TeamDigestUpdate,
 )
+from sightline.observability import skip_row
 from sightline.okrs.derive import Calendar
 from sightline.okrs.models import Cycle, KeyResult, Objective
 from sightline.okrs.teams import get_team
@@ -327,9 +328,16 @@ async def send_due(session: AsyncSession, *, org_id: UUID, now: datetime) -> int
     for digest in list(candidates):
         if not slot_passed(now=now, time_zone=time_zone, weekday=digest.weekday, hour=digest.hour):
             continue
-        # The row lock makes a second worker wait, then find the week taken: each digest goes out once.
-        if (await session.execute(_CLAIM_WEEK, {"org": org_id, "id": digest.id, "week": week})).first() is None:
-            continue
-        await _send(session, digest, actor=DIGEST_ACTOR, now=now)
-        sent += 1
+        digest_id = digest.id  # readable after a rollback to the savepoint (which expires the row)
+        try:
+            # A savepoint each: a digest that cannot be built is skipped (and tried again next pass), not the
+            # organisation's other digests.
+            async with session.begin_nested():
+                # The row lock makes a second worker wait, then find the week taken: each digest goes out once.
+                claimed = (await session.execute(_CLAIM_WEEK, {"org": org_id, "id": digest_id, "week": week})).first()
+                if claimed is not None:
+                    await _send(session, digest, actor=DIGEST_ACTOR, now=now)
+                    sent += 1
+        except Exception:
+            skip_row("team_digests", org_id=org_id, digest_id=digest_id)
     return sent

@@ -5,7 +5,7 @@ Closing is `sightline.insights.close` (POST /cycles/{id}/close): it grades and f
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import exists, select
@@ -57,9 +57,23 @@ async def list_cycles(
     return page_of(rows, params, lambda c: (c.created_at, c.id))
 
 
+MAX_YEARS = 5  # a cycle is a year, a quarter, at most a multi-year plan; never open-ended
+
+
+def latest_end(start: date) -> date:
+    """The last day a cycle starting on `start` may end: the day before its fifth anniversary."""
+    try:
+        anniversary = start.replace(year=start.year + MAX_YEARS)
+    except ValueError:  # 29 February: the anniversary falls on 1 March
+        anniversary = date(start.year + MAX_YEARS, 3, 1)
+    return anniversary - timedelta(days=1)
+
+
 async def _validate(session: AsyncSession, org_id: UUID, cycle: Cycle) -> None:
     if cycle.end_date <= cycle.start_date:
         raise Invalid("body.end_date", "must be after start_date")
+    if cycle.end_date > (last := latest_end(cycle.start_date)):
+        raise Invalid("body.end_date", f"a cycle lasts at most {MAX_YEARS} years: end it on or before {last}")
     if cycle.parent_id is None:
         return
     if cycle.parent_id == cycle.id:

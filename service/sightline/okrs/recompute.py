@@ -13,6 +13,7 @@ from sightline.db.tenancy import try_org_lock
 from sightline.events import service as events
 from sightline.events.models import Event
 from sightline.identity.service import get_org, org_settings
+from sightline.observability import skip_row
 from sightline.okrs.derive import Calendar, derive, key_result_public
 from sightline.okrs.models import Cycle, KeyResult, Objective
 
@@ -43,18 +44,22 @@ async def recompute_org(session: AsyncSession, *, org_id: UUID, now: datetime) -
     rows = (await session.execute(live_key_results(org_id).with_for_update(of=KeyResult, skip_locked=True))).all()
     changes: list[Event] = []
     for kr, cycle in rows:
-        calendar = Calendar.of(settings, cycle)
-        derived = derive(
-            kr,
-            current_value=kr.current_value,
-            latest_confidence=kr.latest_confidence,
-            has_check_in=kr.last_check_in_at is not None,
-            calendar=calendar,
-            now=now,
-        )
+        try:
+            calendar = Calendar.of(settings, cycle)
+            derived = derive(
+                kr,
+                current_value=kr.current_value,
+                latest_confidence=kr.latest_confidence,
+                has_check_in=kr.last_check_in_at is not None,
+                calendar=calendar,
+                now=now,
+            )
+            before = key_result_public(kr, calendar=calendar, now=now)
+        except Exception:  # a stored row the rules cannot read: skip it, the others are still recomputed
+            skip_row("recompute", org_id=org_id, key_result_id=kr.id)
+            continue
         if derived.status == kr.status:
             continue
-        before = key_result_public(kr, calendar=calendar, now=now)
         kr.progress, kr.score, kr.status = derived.progress, derived.score, derived.status
         kr.updated_at = now
         changes.append(

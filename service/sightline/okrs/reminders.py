@@ -22,8 +22,9 @@ from sightline.db.tenancy import try_org_lock
 from sightline.events import service as events
 from sightline.events.models import Event
 from sightline.identity.service import get_org, org_settings
+from sightline.observability import skip_row
 from sightline.okrs.derive import Calendar, key_result_public
-from sightline.okrs.models import Objective
+from sightline.okrs.models import KeyResult, Objective
 from sightline.okrs.recompute import SCHEDULER_ACTOR, live_key_results
 from sightline.okrs.schemas import KeyResultPublic
 from sightline.scoring import Cadence
@@ -46,6 +47,26 @@ _REMEMBER = text("""
 """)
 
 
+def _overdue(
+    kr: KeyResult, calendar: Calendar, previous: tuple[datetime, int] | None, now: datetime
+) -> tuple[CheckInOverdue, datetime] | None:
+    """The reminder due for this key result now (and the reference it counts from), or None."""
+    cadence = Cadence(kr.cadence)
+    last, start = kr.last_check_in_at, calendar.start
+    if not scoring.is_stale(last_check_in_at=last, cycle_start=start, cadence=cadence, now=now):
+        return None
+    periods = scoring.overdue_periods(last_check_in_at=last, cycle_start=start, cadence=cadence, now=now)
+    reference = last or start
+    if previous is not None and previous[0] == reference and previous[1] >= periods:
+        return None
+    overdue = CheckInOverdue(
+        **key_result_public(kr, calendar=calendar, now=now).model_dump(),
+        overdue_since=scoring.check_in_deadline(last_check_in_at=last, cycle_start=start, cadence=cadence),
+        overdue_periods=periods,
+    )
+    return overdue, reference
+
+
 async def remind_org(session: AsyncSession, *, org_id: UUID, now: datetime) -> int:
     """Emit the check-in reminders due in this organisation now; return how many."""
     if not await try_org_lock(session, "remind", org_id):
@@ -61,21 +82,14 @@ async def remind_org(session: AsyncSession, *, org_id: UUID, now: datetime) -> i
     reminders: list[Event] = []
     remembered: list[dict[str, Any]] = []
     for kr, cycle in rows:
-        calendar = Calendar.of(settings, cycle)
-        cadence = Cadence(kr.cadence)
-        last, start = kr.last_check_in_at, calendar.start
-        if not scoring.is_stale(last_check_in_at=last, cycle_start=start, cadence=cadence, now=now):
+        try:
+            due = _overdue(kr, Calendar.of(settings, cycle), announced.get(kr.id), now)
+        except Exception:  # a stored row the rules cannot read: skip it, the others are still reminded
+            skip_row("checkin_reminders", org_id=org_id, key_result_id=kr.id)
             continue
-        periods = scoring.overdue_periods(last_check_in_at=last, cycle_start=start, cadence=cadence, now=now)
-        reference = kr.last_check_in_at or calendar.start
-        previous = announced.get(kr.id)
-        if previous is not None and previous[0] == reference and previous[1] >= periods:
+        if due is None:
             continue
-        overdue = CheckInOverdue(
-            **key_result_public(kr, calendar=calendar, now=now).model_dump(),
-            overdue_since=scoring.check_in_deadline(last_check_in_at=last, cycle_start=start, cadence=cadence),
-            overdue_periods=periods,
-        )
+        overdue, reference = due
         reminders.append(
             Event(
                 org_id=org_id,
@@ -88,7 +102,13 @@ async def remind_org(session: AsyncSession, *, org_id: UUID, now: datetime) -> i
             )
         )
         remembered.append(
-            {"org": org_id, "key_result_id": kr.id, "reference_at": reference, "periods": periods, "now": now}
+            {
+                "org": org_id,
+                "key_result_id": kr.id,
+                "reference_at": reference,
+                "periods": overdue.overdue_periods,
+                "now": now,
+            }
         )
     if remembered:
         await session.execute(_REMEMBER, remembered)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -61,8 +61,8 @@ class TeamPublic(BaseModel):
 # Cycles ------------------------------------------------------------------------------------------
 class CycleCreate(StrictInput):
     name: Name
-    start_date: IsoDate
-    end_date: IsoDate = Field(description="Inclusive: the cycle ends at the end of this day")
+    start_date: IsoDate = Field(description="Between 1900-01-01 and 2200-12-31")
+    end_date: IsoDate = Field(description="Inclusive: the cycle ends at the end of this day; at most 5 years on")
     parent_id: UUID | None = Field(None, description="e.g. the year of a quarter; must contain these dates")
     state: Literal["planning", "active"] = "planning"
 
@@ -80,8 +80,8 @@ class CycleUpdate(StrictInput):
 class CyclePublic(BaseModel):
     id: UUID
     name: str
-    start_date: IsoDate
-    end_date: IsoDate
+    start_date: date  # not IsoDate: a cycle stored before input was bounded must still be readable
+    end_date: date
     parent_id: UUID | None
     state: CycleState
     closed_at: datetime | None
