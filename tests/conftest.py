@@ -33,8 +33,9 @@ from fastapi import FastAPI
 
 from sightline.app import create_app
 from sightline.config import get_settings
-from sightline.db.embedded import ensure_database
+from sightline.db.ddl import APP_ROLE
 from sightline.db.migrate import upgrade
+from sightline.db.roles import OWNER_ROLE, as_login, create_roles
 from sightline.db.urls import asyncpg_dsn, with_database
 from sightline.http.deps import utcnow
 from sightline.observability import configure_logging
@@ -58,13 +59,10 @@ def server_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def database_url(server_url: str) -> Iterator[str]:
-    """A fresh database for this run, migrated to head; dropped afterwards."""
+def admin_database_url(server_url: str) -> Iterator[str]:
+    """A fresh database for this run, as the server's superuser; dropped afterwards."""
     name = f"sightline_test_{uuid.uuid4().hex[:10]}"
-    url = with_database(server_url, name)
-    asyncio.run(ensure_database(url))
-    upgrade(url)
-    yield url
+    yield with_database(server_url, name)
 
     async def drop() -> None:
         conn = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
@@ -77,6 +75,21 @@ def database_url(server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def owner_database_url(admin_database_url: str) -> str:
+    """The owner role's login: it owns the schema and runs the migrations (as `sightline migrate` does)."""
+    return as_login(admin_database_url, OWNER_ROLE)
+
+
+@pytest.fixture(scope="session")
+def database_url(admin_database_url: str, owner_database_url: str) -> str:
+    """The app role's login, as the service uses it; the database is created and migrated to head first."""
+    url = as_login(admin_database_url, APP_ROLE)
+    asyncio.run(create_roles(admin_database_url, url, owner_database_url))
+    upgrade(owner_database_url)
+    return url
+
+
+@pytest.fixture(scope="session")
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
     configure_logging("WARNING", "json")
     application = create_app(database_url, get_settings())
@@ -85,9 +98,9 @@ async def app(database_url: str) -> AsyncIterator[FastAPI]:
 
 
 @pytest.fixture(scope="session")
-async def owner_connection(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    """A connection as the (superuser) login role, for assertions on what the database holds."""
-    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+async def owner_connection(database_url: str, admin_database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection as the server's superuser, for assertions on what the database holds (never the service's)."""
+    conn = await asyncpg.connect(asyncpg_dsn(admin_database_url))
     yield conn
     await conn.close()
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from sightline.alignment.routes import router as alignment_router
 from sightline.config import Settings, get_settings
-from sightline.db.engine import create_engine, session_factory
+from sightline.db.engine import assert_restricted, create_engine, session_factory
 from sightline.db.migrate import head_revision
 from sightline.errors import ServiceUnavailable
 from sightline.events.routes import router as events_router
@@ -74,6 +74,11 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+        try:
+            await assert_restricted(engine)  # tenants are isolated only under the app role: refuse anything more
+        except BaseException:
+            await engine.dispose()
+            raise
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
         # Short side transactions that run while the request's own holds a connection (idempotency claims,

@@ -1,4 +1,4 @@
-"""Command line: serve, demo, worker, migrate, openapi, secret-key, rotate-secrets."""
+"""Command line: serve, demo, worker, migrate, create-roles, openapi, secret-key, rotate-secrets."""
 
 from __future__ import annotations
 
@@ -20,22 +20,41 @@ if TYPE_CHECKING:
 cli = typer.Typer(help="Sightline: OKRs with line of sight.", no_args_is_help=True, add_completion=False)
 
 
-def resolve_database_url(settings: Settings) -> str:
-    """DATABASE_URL when given; otherwise the embedded PostgreSQL in the data directory."""
+def resolve_database_urls(settings: Settings) -> tuple[str, str | None]:
+    """The app role's URL and the owner role's (for migrations; None when not given).
+
+    DATABASE_URL (and SIGHTLINE_MIGRATION_DATABASE_URL) when given; otherwise the embedded PostgreSQL in the
+    data directory, which creates both roles itself.
+    """
     if settings.database_url:
-        return settings.database_url
+        return settings.database_url, settings.migration_database_url or None
     from sightline.db.embedded import start_embedded
 
     typer.echo(f"Starting the embedded PostgreSQL in {settings.data_dir}", err=True)
     return start_embedded(settings.data_dir)
 
 
+def resolve_database_url(settings: Settings) -> str:
+    """The URL the service logs in with: the restricted app role."""
+    return resolve_database_urls(settings)[0]
+
+
 def _prepare(settings: Settings) -> str:
-    from sightline.db.migrate import upgrade
+    """Migrate as the owner role when its URL is known, insist the schema is current; the app role's URL."""
+    from sightline.db.migrate import current_revision, head_revision, upgrade
 
     configure_logging(settings.log_level, settings.log_format)
-    url = resolve_database_url(settings)
-    upgrade(url)
+    url, owner_url = resolve_database_urls(settings)
+    if owner_url:
+        upgrade(owner_url)
+    current, head = asyncio.run(current_revision(url)), head_revision()
+    if current != head:
+        typer.echo(
+            f"The database is at migration {current}, this version needs {head}: run `sightline migrate` with "
+            "SIGHTLINE_MIGRATION_DATABASE_URL (the owner role's login) set.",
+            err=True,
+        )
+        raise typer.Exit(code=2)
     return url
 
 
@@ -154,6 +173,109 @@ async def _rotate(url: str, settings: Settings) -> int:
         return await rotate_all_secrets(session_factory(engine), box=SecretBox.from_settings(settings))
     finally:
         await engine.dispose()
+
+
+@cli.command("create-roles")
+def create_roles_command(
+    admin_url: Annotated[
+        str,
+        typer.Option(
+            envvar="SIGHTLINE_ADMIN_DATABASE_URL",
+            help="A superuser's (or CREATEROLE and CREATEDB) URL on the same server; used once, never stored",
+        ),
+    ] = "",
+    print_sql: Annotated[
+        bool, typer.Option("--print-sql", help="Print the SQL for psql instead of running it")
+    ] = False,
+) -> None:
+    """Create the roles and the database that DATABASE_URL and SIGHTLINE_MIGRATION_DATABASE_URL name.
+
+    Run once per server (again after changing a password). The app's login gets no superuser, no BYPASSRLS and
+    owns nothing; the owner's login owns the database and runs the migrations.
+    """
+    from sightline.db.roles import cluster_sql, create_roles, database_sql
+
+    settings = get_settings()
+    if not (settings.database_url and settings.migration_database_url):
+        typer.echo("Set DATABASE_URL (the app's login) and SIGHTLINE_MIGRATION_DATABASE_URL (the owner's).", err=True)
+        raise typer.Exit(code=2)
+    if print_sql:
+        from sightline.db.roles import database_of
+
+        typer.echo(cluster_sql(settings.database_url, settings.migration_database_url))
+        typer.echo(f"-- then: CREATE DATABASE (if needed), and connected to {database_of(settings.database_url)}:")
+        typer.echo(database_sql(settings.migration_database_url))
+        return
+    if not admin_url:
+        typer.echo("Give --admin-url (or SIGHTLINE_ADMIN_DATABASE_URL), or use --print-sql.", err=True)
+        raise typer.Exit(code=2)
+    asyncio.run(create_roles(admin_url, settings.database_url, settings.migration_database_url))
+    typer.echo("Roles and database ready; `sightline migrate` next (or just `sightline serve`).", err=True)
+
+
+admin = typer.Typer(help="Operator's actions on accounts.", no_args_is_help=True)
+cli.add_typer(admin, name="admin")
+
+
+@admin.command("reset-password")
+def reset_password(
+    email: Annotated[str, typer.Argument(help="The member's email")],
+    organisation: Annotated[
+        str | None,
+        typer.Option("--organisation", help="The organisation's id or exact name, when the email is in several"),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the new password from standard input instead")
+    ] = False,
+) -> None:
+    """Give any active member (owners too) a new password: their sessions end, their sign-in throttle is cleared.
+
+    The way back in when an owner is locked out. A generated password is printed on stdout (alone, for scripts);
+    with --password-stdin, the first line of standard input is the password (at least 10 characters).
+    """
+    from pydantic import TypeAdapter, ValidationError
+
+    from sightline.http.inputs import Password
+    from sightline.identity.secrets import new_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        try:
+            TypeAdapter(Password).validate_python(password)
+        except ValidationError:
+            typer.echo("The password must be 10 to 256 characters long.", err=True)
+            raise typer.Exit(code=2) from None
+    else:
+        password = new_password()
+    settings = get_settings()
+    url = _prepare(settings)
+    message = asyncio.run(_reset_password(url, email.strip().lower(), organisation, password))
+    if not password_stdin:
+        typer.echo(password)
+    typer.echo(message, err=True)
+
+
+async def _reset_password(url: str, email: str, organisation: str | None, password: str) -> str:
+    from sightline.db.engine import create_engine, session_factory
+    from sightline.errors import DomainError
+    from sightline.http.deps import current_time
+    from sightline.identity.service import operator_reset_password
+
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            org, user = await operator_reset_password(
+                session, email=email, organisation=organisation, password=password, now=current_time()
+            )
+    except DomainError as exc:
+        typer.echo(exc.detail, err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        await engine.dispose()
+    return (
+        f"Password of {user.email} ({user.role}) in {org.name} ({org.org_id}) reset; "
+        "their sessions ended and their sign-in throttle was cleared."
+    )
 
 
 @cli.command()

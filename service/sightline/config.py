@@ -20,8 +20,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SIGHTLINE_", extra="ignore")
 
     env: Literal["development", "production", "test"] = "development"
-    # Empty means: start the embedded PostgreSQL in data_dir.
+    # The restricted app role's login (`sightline_app`: no superuser, no BYPASSRLS, owns nothing). Empty means:
+    # start the embedded PostgreSQL in data_dir, which creates its roles itself.
     database_url: str = Field(default="", validation_alias=AliasChoices("SIGHTLINE_DATABASE_URL", "DATABASE_URL"))
+    # The owner role's login, used only to run migrations (at `serve`, `worker` and `migrate` start). Empty with
+    # DATABASE_URL set: no migrations run, and the service refuses to start unless the schema is current.
+    migration_database_url: str = ""
     data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("sightline")))
     host: str = "127.0.0.1"
     port: int = 8000

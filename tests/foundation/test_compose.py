@@ -37,6 +37,21 @@ def test_compose_runs_a_separate_worker_and_leaves_the_jobs_to_it() -> None:
     assert services["api"]["environment"]["SIGHTLINE_WORKER_IN_PROCESS"] == "false"
 
 
+def test_compose_logs_in_as_the_app_role_and_migrates_as_the_owner() -> None:
+    """The service never logs in as the server's administrator: a one-shot `setup` creates both roles."""
+    services = _compose()["services"]
+    setup = services["setup"]
+    assert setup["command"][-2:] == ["sightline", "create-roles"]
+    assert setup["environment"]["SIGHTLINE_ADMIN_DATABASE_URL"].startswith("postgresql://postgres:")
+    for name in ("api", "worker"):
+        environment = services[name]["environment"]
+        assert environment["DATABASE_URL"].startswith("postgresql://sightline_app:")
+        assert environment["SIGHTLINE_MIGRATION_DATABASE_URL"].startswith("postgresql://sightline_owner:")
+        assert "SIGHTLINE_ADMIN_DATABASE_URL" not in environment
+        assert environment["SIGHTLINE_ENV"] == "production"
+        assert services[name]["depends_on"]["setup"]["condition"] == "service_completed_successfully"
+
+
 def test_dockerfile_builds_the_package_with_the_lockfile() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "uv sync --frozen" in dockerfile

@@ -10,7 +10,10 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from tests.support import SignUp
 
+from sightline.app import create_app
+from sightline.config import get_settings
 from sightline.db.engine import APP_ROLE
+from sightline.db.roles import UnsafeDatabaseRole
 
 GLOBAL_TABLES = {"alembic_version", "auth_throttle"}  # hold no tenant data
 
@@ -88,25 +91,37 @@ async def test_restricted_role_sees_no_rows_of_another_org(
             )
 
 
-async def test_service_runs_as_restricted_role_even_with_superuser_url(app: FastAPI) -> None:
-    async with app.state.engine.connect() as connection:
-        row = (
-            await connection.execute(
-                text(
-                    "SELECT current_user AS role, session_user AS login, r.rolsuper, r.rolbypassrls, "
-                    "(SELECT rolsuper FROM pg_roles WHERE rolname = session_user) AS login_is_super "
-                    "FROM pg_roles r WHERE r.rolname = current_user"
-                )
-            )
-        ).one()
-        assert row.role == APP_ROLE
-        assert row.rolsuper is False
-        assert row.rolbypassrls is False
-        assert row.login_is_super is True  # the test server's URL names a superuser, as the issue demands
+LOGIN_QUERY = (
+    "SELECT session_user AS login, current_user AS role, r.rolsuper, r.rolbypassrls "
+    "FROM pg_roles r WHERE r.rolname = session_user"
+)
+
+
+@pytest.mark.parametrize("engine_name", ["engine", "side_session_factory"])
+async def test_service_logs_in_as_the_restricted_role(app: FastAPI, engine_name: str) -> None:
+    """No superuser login followed by SET ROLE: RESET ROLE must find nothing more privileged underneath."""
+    state = app.state.engine if engine_name == "engine" else app.state.side_session_factory.kw["bind"]
+    async with state.connect() as connection:
+        await connection.execute(text("RESET ROLE"))
+        row = (await connection.execute(text(LOGIN_QUERY))).one()
         owns_tables = (
-            await connection.execute(text("SELECT count(*) FROM pg_tables WHERE tableowner = current_user"))
+            await connection.execute(text("SELECT count(*) FROM pg_tables WHERE tableowner = session_user"))
         ).scalar()
-        assert owns_tables == 0
+    assert (row.login, row.role) == (APP_ROLE, APP_ROLE)
+    assert row.rolsuper is False
+    assert row.rolbypassrls is False
+    assert owns_tables == 0
+
+
+@pytest.mark.parametrize("login", ["superuser", "owner"])
+async def test_service_refuses_a_login_that_bypasses_row_level_security(
+    admin_database_url: str, owner_database_url: str, login: str
+) -> None:
+    url = admin_database_url if login == "superuser" else owner_database_url
+    application = create_app(url, get_settings())
+    with pytest.raises(UnsafeDatabaseRole, match="tenants would not be isolated"):
+        async with application.router.lifespan_context(application):
+            pass
 
 
 async def test_app_session_without_tenant_returns_nothing(app: FastAPI, signup: SignUp) -> None:

@@ -1,7 +1,7 @@
-"""The async engine. Every pooled connection runs as the restricted role, whoever DATABASE_URL names.
+"""The async engine. It logs in as the restricted app role directly (see db/roles.py).
 
-Superusers and table owners with BYPASSRLS would skip row-level security, so each new connection
-switches to `sightline_app` (created by the migrations: no login, not owner, not BYPASSRLS).
+No superuser login followed by `SET ROLE`: any statement could `RESET ROLE` back to the superuser.
+`assert_restricted` refuses to serve with a login that could bypass row-level security.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ import json
 from typing import Any
 
 import orjson
-from sqlalchemy import event
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from sightline.db.ddl import APP_ROLE
+from sightline.db.roles import RESTRICTION_QUERY, check_restricted
 from sightline.db.urls import sqlalchemy_url
 
-APP_ROLE = "sightline_app"
+__all__ = ["APP_ROLE", "assert_restricted", "create_engine", "session_factory"]
 
 
 def _json_loads(document: str | bytes) -> Any:
@@ -48,12 +50,14 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> A
         json_serializer=_json_dumps,
         connect_args={"server_settings": {"application_name": "sightline"}},
     )
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _restrict(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.run_async(lambda conn: conn.execute(f"SET ROLE {APP_ROLE}"))
-
     return engine
+
+
+async def assert_restricted(engine: AsyncEngine) -> None:
+    """Raise UnsafeDatabaseRole when the engine's login is a superuser, has BYPASSRLS or owns the tables."""
+    async with engine.connect() as connection:
+        row = (await connection.execute(text(RESTRICTION_QUERY))).one()
+    check_restricted(row.rolname, row.rolsuper, row.rolbypassrls, row.owns_tables)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
