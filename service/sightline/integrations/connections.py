@@ -1,10 +1,13 @@
 """SQL connections (the PostgreSQL databases SQL sources read) and the re-encryption of stored credentials.
 
 A connection string is kept only encrypted; host, port, database and user are kept beside it to show.
+It is checked when saved as it is when a source runs (`sql_source.checked_target`: one TCP host, resolved
+now, every address allowed by the operator's URL rules), so a refused one is a 422 on `body.dsn`.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -22,10 +25,11 @@ from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.integrations.crypto import SecretBox
 from sightline.integrations.models import Integration, SqlConnection, SsoConfig
 from sightline.integrations.schemas import SqlConnectionCreate, SqlConnectionPublic, SqlConnectionUpdate
-from sightline.integrations.sql_source import check_target, parse_dsn
-from sightline.webhooks.url_guard import UrlPolicy, UrlRefused
+from sightline.integrations.sql_source import checked_target, parse_dsn
+from sightline.webhooks.url_guard import HostUnresolvable, Resolver, UrlPolicy, UrlRefused, system_resolver
 
 MAX_CONNECTIONS = 50
+RESOLVE_TIMEOUT = 5.0  # seconds
 
 
 def connection_public(connection: SqlConnection) -> SqlConnectionPublic:
@@ -48,12 +52,21 @@ async def list_connections(
     return page_of(rows, params, lambda c: (c.created_at, c.id))
 
 
-def _target(dsn: str, policy: UrlPolicy) -> dict[str, Any]:
+async def _target(dsn: str, policy: UrlPolicy, resolver: Resolver) -> dict[str, Any]:
+    """Host, port, database and user of an acceptable connection string; 422 on `body.dsn` otherwise.
+
+    A name that does not resolve now is kept (a database may be set up after its connection); its runs
+    fail as `host_not_found` until it does, and every run checks its addresses again.
+    """
     try:
         target = parse_dsn(dsn)
-        check_target(policy, target)
     except ValueError as exc:
         raise Invalid("body.dsn", str(exc)) from exc
+    try:
+        async with asyncio.timeout(RESOLVE_TIMEOUT):  # the request's transaction is open meanwhile
+            await checked_target(dsn, policy, resolver=resolver)
+    except (HostUnresolvable, TimeoutError):
+        pass
     except UrlRefused as exc:
         raise Invalid("body.dsn", exc.reason) from exc
     return {"host": target.host, "port": target.port, "database": target.database, "username": target.username}
@@ -91,9 +104,10 @@ async def create_connection(
     policy: UrlPolicy,
     box: SecretBox,
     now: datetime,
+    resolver: Resolver = system_resolver,
 ) -> SqlConnection:
     org_id = principal.org_id
-    target = _target(body.dsn, policy)
+    target = await _target(body.dsn, policy, resolver)
     if await _connection_name_taken(session, org_id, body.name, None):
         raise Conflict(f"a SQL connection named {body.name!r} exists already")
     count = (await session.execute(select(func.count()).where(col(SqlConnection.org_id) == org_id))).scalar_one()
@@ -124,6 +138,7 @@ async def update_connection(
     box: SecretBox,
     if_match: str | None,
     now: datetime,
+    resolver: Resolver = system_resolver,
 ) -> SqlConnection:
     connection = await get_connection(session, org_id=principal.org_id, connection_id=connection_id)
     check_if_match(if_match, connection.version, required=False)
@@ -137,7 +152,7 @@ async def update_connection(
     if body.description is not None:
         connection.description = body.description
     if body.dsn is not None:
-        for key, value in _target(body.dsn, policy).items():
+        for key, value in (await _target(body.dsn, policy, resolver)).items():
             setattr(connection, key, value)
         connection.dsn_encrypted = box.encrypt(body.dsn, now=now)
     connection.version += 1

@@ -3,6 +3,9 @@
 Redirects are followed by hand (at most 5), each one through the guard, and the source's secret headers go
 only to the origin (scheme, host, port) the integration names: a redirect elsewhere (a published
 spreadsheet's CDN) gets none of them. No proxy from the environment, so the guard sees the destination.
+
+What the remote sent (a body, a protocol error quoting its bytes) never appears in the failure shown to the
+organisation; it goes to the operator's log (`SourceError.detail`).
 """
 
 from __future__ import annotations
@@ -64,21 +67,25 @@ class HttpFetcher:
     async def get(self, url: str, *, accept: str, headers: Mapping[str, str]) -> bytes:
         """The body of a 2xx answer; SourceError (with the reason) for anything else."""
         try:
-            async with asyncio.timeout(2 * self.timeout):
+            async with asyncio.timeout(self.deadline):
                 fetched = await self._follow(url, accept=accept, headers=headers)
         except UrlRefused as exc:
             raise SourceError(f"refused: {exc.reason}") from exc
         except TimeoutError as exc:
-            raise SourceError(f"no complete answer within {2 * self.timeout:g} s") from exc
+            raise SourceError(f"no complete answer within {self.deadline:g} s") from exc
         except httpx.TimeoutException as exc:
             raise SourceError(f"timed out ({type(exc).__name__})") from exc
         except httpx.InvalidURL as exc:
-            raise SourceError(f"invalid URL: {exc}") from exc
+            raise SourceError("invalid URL", detail=f"invalid URL: {exc}") from exc
+        except httpx.ConnectError as exc:
+            raise SourceError("could not connect (ConnectError)", detail=f"ConnectError: {exc}"[:1000]) from exc
         except httpx.HTTPError as exc:
-            raise SourceError(f"{type(exc).__name__}: {exc}"[:500]) from exc
+            name = type(exc).__name__
+            raise SourceError(f"the request failed ({name})", detail=f"{name}: {exc}"[:1000]) from exc
         if not 200 <= fetched.status < 300:
             excerpt = fetched.body[:200].decode("utf-8", errors="replace").replace("\x00", "").strip()
-            raise SourceError(f"the source answered HTTP {fetched.status}" + (f": {excerpt}" if excerpt else ""))
+            reason = f"the source answered HTTP {fetched.status}"
+            raise SourceError(reason, detail=f"{reason}: {excerpt}" if excerpt else reason)
         return fetched.body
 
     async def _follow(self, url: str, *, accept: str, headers: Mapping[str, str]) -> Fetched:
@@ -97,6 +104,11 @@ class HttpFetcher:
                         raise SourceError(f"the answer is larger than {self.max_bytes:,} bytes")
                 return Fetched(status=response.status_code, body=body, url=str(current))
         raise SourceError(f"more than {MAX_REDIRECTS} redirects")
+
+    @property
+    def deadline(self) -> float:
+        """The longest one pull can take, in seconds."""
+        return 2 * self.timeout
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from sightline.http.deps import Admin, Clock, DbSession, Reader
+from sightline.http.deps import Admin, Clock, DbSession, Reader, SessionFactory
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.pagination import Page
@@ -170,13 +170,20 @@ async def delete_integration(
 @router.post(
     "/integrations/{integration_id}/run",
     tags=INTEGRATIONS,
-    summary="Pull now (even when disabled); the answer is the run, successful or not (admin)",
-    responses=ONE,
+    summary="Pull now (even when disabled); the answer is the run, successful or not; 409 while it runs (admin)",
+    responses=problem_responses(404, 409),
 )
 async def run_integration(
-    integration_id: UUID, principal: Admin, session: DbSession, fetchers: Sources, now: Clock
+    integration_id: UUID,
+    principal: Admin,
+    session: DbSession,
+    factory: SessionFactory,
+    fetchers: Sources,
+    now: Clock,
 ) -> IntegrationRunPublic:
-    run = await runs.run_now(session, principal=principal, integration_id=integration_id, fetchers=fetchers, now=now)
+    run = await runs.run_now(
+        session, factory, principal=principal, integration_id=integration_id, fetchers=fetchers, now=now
+    )
     return _run_public(run)
 
 
@@ -216,10 +223,11 @@ async def create_connection(
     response: Response,
     policy: Policy,
     box: Box,
+    fetchers: Sources,
     now: Clock,
 ) -> SqlConnectionPublic:
     connection = await connections.create_connection(
-        session, principal=principal, body=body, policy=policy, box=box, now=now
+        session, principal=principal, body=body, policy=policy, box=box, now=now, resolver=fetchers.sql.resolver
     )
     set_etag(response, connection.version)
     return connections.connection_public(connection)
@@ -248,6 +256,7 @@ async def update_connection(
     response: Response,
     policy: Policy,
     box: Box,
+    fetchers: Sources,
     now: Clock,
     if_match: IfMatch = None,
 ) -> SqlConnectionPublic:
@@ -260,6 +269,7 @@ async def update_connection(
         box=box,
         if_match=if_match,
         now=now,
+        resolver=fetchers.sql.resolver,
     )
     set_etag(response, connection.version)
     return connections.connection_public(connection)

@@ -10,25 +10,31 @@ check-in carries over (a source knows numbers, not confidence).
 Failures are recorded on the integration, in its run log and on the key result (`data_source_status`),
 and push the next attempt back: after n failures in a row the wait is the schedule's interval × 2^(n−1),
 at most 7 days. The worker's loop that finds due integrations is `sightline.integrations.scheduler`.
+
+One run at a time per integration, and no database connection held while a source answers: a run takes a
+lease on its integration (`run_token`, `run_lease_until`) in a short transaction, reads the source with no
+transaction open, and records its outcome (giving the lease back) in another. A second run meanwhile is a
+409 (manual) or waits for the next round (scheduled); a lease whose process died expires on its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import structlog
-from sqlalchemy import and_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from sightline.config import Settings
-from sightline.db.tenancy import scoped
-from sightline.errors import Conflict, Invalid
+from sightline.db.tenancy import scoped, set_tenant
+from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
 from sightline.http.deps import Principal
 from sightline.http.pagination import PageParams, page_of, paginate
@@ -53,6 +59,19 @@ SCHEDULER_ACTOR = "system:integrations"
 SCHEDULE_INTERVAL = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(days=7)}
 MAX_BACKOFF = timedelta(days=7)
 ERROR_LIMIT = 1000  # characters of a failure's reason kept
+LEASE_MARGIN = timedelta(seconds=60)  # beyond the longest pull, for recording its outcome
+RUNNING = "the integration is running already; wait for that run (see its run log) and try again"
+
+# The lease is free when no run holds it, or when the run holding it outlived its lease (its process died).
+_TAKE_LEASE = text("""
+    UPDATE integrations SET run_token = :token, run_lease_until = :until
+    WHERE org_id = :org AND id = :id AND (run_lease_until IS NULL OR run_lease_until <= :now)
+    RETURNING id
+""")
+_GIVE_BACK = text("""
+    UPDATE integrations SET run_token = NULL, run_lease_until = NULL
+    WHERE org_id = :org AND id = :id AND run_token = :token
+""")
 
 
 # The rules (pure) --------------------------------------------------------------------------------
@@ -103,6 +122,11 @@ class Fetchers:
             sql=SqlRunner.from_settings(settings, policy=policy),
             box=SecretBox.from_settings(settings),
         )
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a run may hold its integration: the longest pull of either kind, and a margin."""
+        return timedelta(seconds=max(self.http.deadline, self.sql.deadline)) + LEASE_MARGIN
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -216,8 +240,39 @@ async def fetch(plan: Plan, fetchers: Fetchers, *, now: datetime) -> Pulled:
             body = await fetchers.http.get(config["url"], accept="application/json", headers=plan.headers)
             value = value_from_json(body, config["json_path"])
     except SourceError as exc:
+        # The organisation sees the reason; what the source itself said is for the operator only.
+        log.warning(
+            "integration_source_failed",
+            org_id=str(plan.org_id),
+            integration_id=str(plan.integration_id),
+            kind=plan.kind,
+            error=exc.reason,
+            detail=exc.detail,
+        )
         return pulled(error=exc.reason)
     return pulled(value=value)
+
+
+# One run at a time -------------------------------------------------------------------------------
+async def take_lease(
+    session: AsyncSession, integration: Integration, *, fetchers: Fetchers, now: datetime
+) -> UUID | None:
+    """Hold the integration for one run (in the caller's transaction); None when another run holds it."""
+    token = uuid4()
+    taken = await session.execute(
+        _TAKE_LEASE,
+        {"org": integration.org_id, "id": integration.id, "token": token, "until": now + fetchers.lease, "now": now},
+    )
+    return token if taken.first() is not None else None
+
+
+async def give_back(
+    factory: async_sessionmaker[AsyncSession], *, org_id: UUID, integration_id: UUID, token: UUID
+) -> None:
+    """Free the lease of a run that ended without its record (it failed or was cancelled)."""
+    async with factory() as session, session.begin():
+        await set_tenant(session, org_id)
+        await session.execute(_GIVE_BACK, {"org": org_id, "id": integration_id, "token": token})
 
 
 # Recording a run ---------------------------------------------------------------------------------
@@ -230,8 +285,10 @@ async def record(
     actor: str,
     started_at: datetime,
     now: datetime,
+    lease: UUID | None = None,
 ) -> IntegrationRun | None:
-    """Write the run's outcome: a check-in (unless unchanged), the log row, the health fields, events."""
+    """Write the run's outcome: a check-in (unless unchanged), the log row, the health fields, events; and
+    give the run's lease back in the same transaction."""
     org_id = plan.org_id
     integration = (
         await session.execute(
@@ -243,6 +300,8 @@ async def record(
     ).scalar_one_or_none()
     if integration is None:
         return None  # deleted while its source was read
+    if lease is not None:
+        await session.execute(_GIVE_BACK, {"org": org_id, "id": integration.id, "token": lease})
     kr = (
         await session.execute(
             scoped(KeyResult, org_id)
@@ -340,16 +399,45 @@ async def _update_health(
 
 # Manual runs and the run log ---------------------------------------------------------------------
 async def run_now(
-    session: AsyncSession, *, principal: Principal, integration_id: UUID, fetchers: Fetchers, now: datetime
+    session: AsyncSession,
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    principal: Principal,
+    integration_id: UUID,
+    fetchers: Fetchers,
+    now: datetime,
 ) -> IntegrationRun:
-    """Pull now (even a disabled integration), in this request's transaction; the run is the answer."""
-    integration = await get_integration(session, org_id=principal.org_id, integration_id=integration_id, lock=True)
+    """Pull now (even a disabled integration); the run is the answer, 409 while another run holds it.
+
+    The request's transaction takes the lease and is committed before the source is read, so the request
+    holds no pooled connection while a slow source answers; the outcome is recorded in a transaction of its
+    own from `factory`.
+    """
+    integration = await get_integration(session, org_id=principal.org_id, integration_id=integration_id)
+    lease = await take_lease(session, integration, fetchers=fetchers, now=now)
+    if lease is None:
+        raise Conflict(RUNNING)
     plan = await prepare(session, integration, fetchers.box, now=now)
-    pulled = await fetch(plan, fetchers, now=now)
-    run = await record(
-        session, plan=plan, pulled=pulled, trigger="manual", actor=principal.actor, started_at=now, now=now
-    )
-    assert run is not None  # locked above: it cannot have been deleted
+    await session.commit()  # ends the request's transaction (and gives its connection back); not used again
+    try:
+        pulled = await fetch(plan, fetchers, now=now)
+        async with factory() as recording, recording.begin():
+            await set_tenant(recording, plan.org_id)
+            run = await record(
+                recording,
+                plan=plan,
+                pulled=pulled,
+                trigger="manual",
+                actor=principal.actor,
+                started_at=now,
+                now=now,
+                lease=lease,
+            )
+    except BaseException:
+        await asyncio.shield(give_back(factory, org_id=plan.org_id, integration_id=plan.integration_id, token=lease))
+        raise
+    if run is None:
+        raise NotFound("integration")  # deleted while its source was read
     return run
 
 
@@ -374,10 +462,24 @@ async def list_runs(
 async def check_connection(
     session: AsyncSession, *, org_id: UUID, connection_id: UUID, fetchers: Fetchers
 ) -> ConnectionCheck:
-    """Connect to a registered database and run `SELECT 1` read-only."""
+    """Connect to a registered database and run `SELECT 1` read-only; the error is a class of failure.
+
+    The request's transaction ends before the database is reached (no pooled connection held meanwhile).
+    """
     connection = await get_connection(session, org_id=org_id, connection_id=connection_id)
+    encrypted = connection.dsn_encrypted
+    await session.commit()  # nothing to write; not used again
     try:
-        await fetchers.sql.check_connection(fetchers.box.decrypt(connection.dsn_encrypted))
-    except (SourceError, SecretUnreadable) as exc:
-        return ConnectionCheck(ok=False, error=getattr(exc, "reason", str(exc)))
+        await fetchers.sql.check_connection(fetchers.box.decrypt(encrypted))
+    except SecretUnreadable as exc:
+        return ConnectionCheck(ok=False, error=str(exc))
+    except SourceError as exc:
+        log.warning(
+            "sql_connection_check_failed",
+            org_id=str(org_id),
+            connection_id=str(connection_id),
+            error=exc.reason,
+            detail=exc.detail,
+        )
+        return ConnectionCheck(ok=False, error=exc.reason)
     return ConnectionCheck(ok=True, error=None)

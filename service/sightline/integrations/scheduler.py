@@ -2,7 +2,9 @@
 
 `integration_claim_due` (SKIP LOCKED) leases due integrations to one worker for 10 minutes (their due time
 moves to the end of the lease, so a crashed worker's pulls come back); each source is read outside any
-transaction and its result recorded in a tenant-scoped one. Any number of workers may run this.
+transaction (no database connection held while it answers) and its result recorded in a tenant-scoped one.
+An integration another run holds (a manual one, say) is left to the next round. Any number of workers may
+run this.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sightline.db.tenancy import set_tenant
 from sightline.errors import NotFound
 from sightline.http.deps import current_time
-from sightline.integrations.runs import SCHEDULER_ACTOR, Fetchers, fetch, prepare, record
+from sightline.integrations.runs import SCHEDULER_ACTOR, Fetchers, fetch, give_back, prepare, record, take_lease
 from sightline.integrations.service import get_integration
 
 log = structlog.get_logger("sightline.integrations")
@@ -37,13 +39,27 @@ async def _run_claimed(
             integration = await get_integration(session, org_id=org_id, integration_id=integration_id)
         except NotFound:
             return False
+        lease = await take_lease(session, integration, fetchers=fetchers, now=now)
+        if lease is None:
+            return False  # another run holds it; the claim brings it back after the claim's lease
         plan = await prepare(session, integration, fetchers.box, now=now)
-    pulled = await fetch(plan, fetchers, now=now)
-    async with factory() as session, session.begin():
-        await set_tenant(session, org_id)
-        run = await record(
-            session, plan=plan, pulled=pulled, trigger="schedule", actor=SCHEDULER_ACTOR, started_at=now, now=now
-        )
+    try:
+        pulled = await fetch(plan, fetchers, now=now)
+        async with factory() as session, session.begin():
+            await set_tenant(session, org_id)
+            run = await record(
+                session,
+                plan=plan,
+                pulled=pulled,
+                trigger="schedule",
+                actor=SCHEDULER_ACTOR,
+                started_at=now,
+                now=now,
+                lease=lease,
+            )
+    except BaseException:
+        await asyncio.shield(give_back(factory, org_id=org_id, integration_id=integration_id, token=lease))
+        raise
     return run is not None
 
 

@@ -5,6 +5,10 @@ JSONPath is `jsonpath-ng`'s extended dialect (`$.data.total`, `$.rows[-1].mqls`,
 its header, in one row: a 1-based row number (negative counts from the end; the default is the last row), or
 the row whose `match_column` holds `match_value`. Numbers may be written as spreadsheets show them
 ("9,400", "€ 12,500.50", "45 %", "1.234,5").
+
+A failure's `reason` is shown to the organisation (run log, key result) and never repeats what the source
+sent (a value, a header row): with an address the operator allowed, that would read other systems back
+through error messages. The full text is `detail`, for the operator's log.
 """
 
 from __future__ import annotations
@@ -29,12 +33,17 @@ _PLAIN = re.compile(r"^\d+(\.\d+)?$|^\.\d+$")
 _DECIMAL_COMMA = re.compile(r"^\d+,\d+$")
 
 
-class SourceError(Exception):
-    """The source answered, but no usable number could be taken from it; `reason` says why."""
+NOT_A_NUMBER = "the value is not a number"
+OUT_OF_RANGE = f"the value is out of range (at most ±{MAX_ABS_VALUE:g})"
 
-    def __init__(self, reason: str) -> None:
+
+class SourceError(Exception):
+    """No usable number came from the source: `reason` for the organisation, `detail` for the operator's log."""
+
+    def __init__(self, reason: str, *, detail: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.detail = detail or reason
 
 
 def _excerpt(value: Any, limit: int = 80) -> str:
@@ -45,22 +54,22 @@ def _excerpt(value: Any, limit: int = 80) -> str:
 def parse_number(raw: Any) -> float:
     """A finite number from a JSON number or a number written as text; SourceError otherwise."""
     if isinstance(raw, bool) or raw is None:
-        raise SourceError(f"{_excerpt(raw)} is not a number")
+        raise SourceError(NOT_A_NUMBER, detail=f"{_excerpt(raw)} is not a number")
     if isinstance(raw, int | float):
         value = float(raw)
     elif isinstance(raw, str):
         value = _number_from_text(raw)
     else:
-        raise SourceError(f"{_excerpt(raw)} is not a number (a {type(raw).__name__})")
+        raise SourceError(NOT_A_NUMBER, detail=f"{_excerpt(raw)} is not a number (a {type(raw).__name__})")
     if not math.isfinite(value) or abs(value) > MAX_ABS_VALUE:
-        raise SourceError(f"{_excerpt(raw)} is out of range (at most ±{MAX_ABS_VALUE:g})")
+        raise SourceError(OUT_OF_RANGE, detail=f"{_excerpt(raw)} is out of range")
     return value
 
 
 def _number_from_text(text: str) -> float:
     affixed = _AFFIXED.match(_SPACES.sub("", text))
     if affixed is None:
-        raise SourceError(f"{_excerpt(text)} is not a number")
+        raise SourceError(NOT_A_NUMBER, detail=f"{_excerpt(text)} is not a number")
     digits = affixed["digits"]
     if _PLAIN.match(digits):
         number = digits
@@ -71,7 +80,7 @@ def _number_from_text(text: str) -> float:
     elif _DECIMAL_COMMA.match(digits):
         number = digits.replace(",", ".")
     else:
-        raise SourceError(f"{_excerpt(text)} is not a number")
+        raise SourceError(NOT_A_NUMBER, detail=f"{_excerpt(text)} is not a number")
     value = float(number)
     return -value if affixed["sign"] == "-" else value
 
@@ -89,7 +98,7 @@ def value_from_json(body: bytes, expression: str) -> float:
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise SourceError(f"the answer is not JSON ({exc})") from exc
+        raise SourceError("the answer is not JSON", detail=f"the answer is not JSON ({exc})") from exc
     matches = [match.value for match in compile_path(expression).find(document)]
     if not matches:
         raise SourceError(f"the JSONPath {expression} matched nothing in the answer")
@@ -113,7 +122,7 @@ def _column_index(header: list[str], name: str) -> int:
             if (cell.strip() == wanted) if exact else (cell.strip().casefold() == wanted.casefold()):
                 return index
     shown = ", ".join(repr(cell.strip()) for cell in header[:20])
-    raise SourceError(f"no column {wanted!r} in the header row ({shown})")
+    raise SourceError(f"no column {wanted!r} in the header row", detail=f"no column {wanted!r} in ({shown})")
 
 
 def value_from_csv(
@@ -158,4 +167,4 @@ def value_from_csv(
     try:
         return parse_number(chosen[value_index])
     except SourceError as exc:
-        raise SourceError(f"column {column!r} in {where}: {exc.reason}") from exc
+        raise SourceError(f"column {column!r} in {where}: {exc.reason}", detail=exc.detail) from exc

@@ -37,6 +37,10 @@ class UrlRefused(Exception):
         self.reason = reason
 
 
+class HostUnresolvable(UrlRefused):
+    """The host has no address now (a refusal too, told apart for those who report it as a class)."""
+
+
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     """The IPv4 address inside an IPv4-mapped, 6to4, Teredo or NAT64 IPv6 address, if any."""
     if address.ipv4_mapped is not None:
@@ -154,6 +158,11 @@ class UrlPolicy:
             raise UrlRefused("a URL fragment (#…) is never sent; remove it")
         if port == 0:
             raise UrlRefused("port 0 is not a destination")
+        self.check_host(host)
+
+    def check_host(self, host: str) -> None:
+        """Refuse a host without resolving it: names that always mean this machine, internal literal addresses."""
+        host = host.lower()
         if self.host_allowed(host):
             return
         if host.rstrip(".").endswith(_LOOPBACK_NAMES) or host.rstrip(".") in _LOOPBACK_NAMES:
@@ -168,6 +177,30 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+async def checked_addresses(
+    policy: UrlPolicy, host: str, port: int, *, resolver: Resolver = system_resolver
+) -> list[IPAddress]:
+    """Resolve `host` now and check every address; connect only to what this returns (no second lookup).
+
+    Shared by webhooks, HTTP sources and SQL sources: UrlRefused when any address is refused,
+    HostUnresolvable when there is none.
+    """
+    literal = literal_address(host)
+    if literal is not None:
+        found: list[IPAddress] = [literal]
+    else:
+        try:
+            found = [ipaddress.ip_address(a.split("%", 1)[0]) for a in await resolver(host, port)]
+        except (OSError, UnicodeError) as exc:
+            raise HostUnresolvable(f"{host} could not be resolved ({exc})") from exc
+        if not found:
+            raise HostUnresolvable(f"{host} has no address")
+    for address in found:  # any bad address refuses the host: the resolver's order is not ours to trust
+        if reason := policy.address_refusal(address, host=host):
+            raise UrlRefused(reason)
+    return found
+
+
 class GuardedTransport(httpx.AsyncBaseTransport):
     """An httpx transport that resolves, checks every address, then connects to a checked address."""
 
@@ -179,20 +212,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         self._inner = inner or httpx.AsyncHTTPTransport(retries=0)
 
     async def addresses(self, host: str, port: int) -> Sequence[IPAddress]:
-        literal = literal_address(host)
-        if literal is not None:
-            found: list[IPAddress] = [literal]
-        else:
-            try:
-                found = [ipaddress.ip_address(a.split("%", 1)[0]) for a in await self._resolve(host, port)]
-            except (OSError, UnicodeError) as exc:
-                raise UrlRefused(f"{host} could not be resolved ({exc})") from exc
-            if not found:
-                raise UrlRefused(f"{host} has no address")
-        for address in found:  # any bad address refuses the host: the resolver's order is not ours to trust
-            if reason := self.policy.address_refusal(address, host=host):
-                raise UrlRefused(reason)
-        return found
+        return await checked_addresses(self.policy, host, port, resolver=self._resolve)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
