@@ -18,6 +18,7 @@ from sqlmodel import col
 
 from sightline.errors import FieldError
 from sightline.identity.models import User
+from sightline.insights.csv_formulas import unescape
 from sightline.okrs.models import Team
 
 MAX_ROWS = 20_000
@@ -50,8 +51,11 @@ def read_sheet(text: str | None, field_name: str, required: set[str], problems: 
             if index >= MAX_ROWS:
                 problems.add(field_name, index + 2, "", f"at most {MAX_ROWS} rows per file")
                 break
+            # The export quotes formula-like text (csv_formulas): its own files read back unchanged.
             cells = {
-                (name or "").strip(): (value or "").strip() for name, value in raw.items() if isinstance(value, str)
+                (name or "").strip(): unescape((value or "").strip())
+                for name, value in raw.items()
+                if isinstance(value, str)
             }
             if any(cells.values()):  # spreadsheets leave empty rows behind; skip them
                 rows.append((index + 2, cells))

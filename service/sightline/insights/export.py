@@ -23,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sightline.db.tenancy import set_tenant
+from sightline.insights.csv_formulas import CsvFormulas, escape
 from sightline.okrs.cycles import cycle_public, get_cycle
 from sightline.okrs.models import Cycle
 
@@ -117,13 +118,15 @@ def file_name(cycle: Cycle, fmt: ExportFormat) -> str:
     return f"{slug}.{'zip' if fmt == 'csv' else 'json'}"
 
 
-def csv_cell(value: Any) -> str:
+def csv_cell(value: Any, formulas: CsvFormulas = "escaped") -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, str):  # only text can carry a formula; numbers stay numbers
+        return escape(value) if formulas == "escaped" else value
     return str(value)  # floats: repr, the shortest text that reads back to the same number
 
 
@@ -156,14 +159,14 @@ async def _batches(
         yield columns, partition
 
 
-def _csv_lines(rows: Sequence[Sequence[Any]]) -> bytes:
+def _csv_lines(rows: Sequence[Sequence[Any]], formulas: CsvFormulas = "escaped") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerows([csv_cell(v) for v in row] for row in rows)
+    writer.writerows([csv_cell(v, formulas) for v in row] for row in rows)
     return buffer.getvalue().encode()
 
 
-async def _csv_zip(session: AsyncSession, params: dict[str, Any]) -> AsyncIterator[bytes]:
+async def _csv_zip(session: AsyncSession, params: dict[str, Any], formulas: CsvFormulas) -> AsyncIterator[bytes]:
     sink = _Chunks()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
         for table in TABLES:
@@ -173,7 +176,7 @@ async def _csv_zip(session: AsyncSession, params: dict[str, Any]) -> AsyncIterat
                     if not header_written:
                         entry.write(_csv_lines([columns]))
                         header_written = True
-                    entry.write(_csv_lines(rows))
+                    entry.write(_csv_lines(rows, formulas))
                     yield sink.take()
                 if not header_written:  # no rows: the header alone, from the statement's columns
                     result = await session.execute(text(f"SELECT * FROM ({TABLES[table]}) q LIMIT 0"), params)
@@ -213,14 +216,19 @@ async def _json(session: AsyncSession, cycle: Cycle, params: dict[str, Any]) -> 
 
 
 async def stream_export(
-    factory: async_sessionmaker[AsyncSession], *, org_id: UUID, cycle: Cycle, fmt: ExportFormat
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    org_id: UUID,
+    cycle: Cycle,
+    fmt: ExportFormat,
+    formulas: CsvFormulas = "escaped",
 ) -> AsyncIterator[bytes]:
     async with factory() as session, session.begin():
         # Must be the transaction's first statement: one snapshot for every table of the export.
         await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
         await set_tenant(session, org_id)
         params = {"org": org_id, "cycle": cycle.id}
-        chunks = _csv_zip(session, params) if fmt == "csv" else _json(session, cycle, params)
+        chunks = _csv_zip(session, params, formulas) if fmt == "csv" else _json(session, cycle, params)
         async for chunk in chunks:
             if chunk:
                 yield chunk

@@ -4,7 +4,7 @@ import, team review agenda and review records.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
@@ -17,6 +17,7 @@ from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
 from sightline.insights import close, csv_import, export, health, review, scoreboard
+from sightline.insights.csv_formulas import CsvFormulas
 from sightline.insights.schemas import (
     SIGNALS_NOT_VERDICTS,
     AmbitionReport,
@@ -40,6 +41,12 @@ router = APIRouter(
 )
 ONE = problem_responses(404)
 STATEFUL = problem_responses(404, 409)
+CSV_FORMULAS_DESCRIPTION = (
+    "CSV only. escaped (the default): text cells a spreadsheet would run as a formula (starting with =, +, -, "
+    "@, a tab or a carriage return) get a leading single quote, so opening the file runs nothing; numbers, and "
+    "text that is a plain number such as -5, are left as they are. The import reads such cells back unchanged. "
+    "raw: every cell exactly as stored, for programs that read the CSV, never for a spreadsheet"
+)
 
 
 @router.get(
@@ -150,10 +157,11 @@ async def export_cycle(
     session: DbSession,
     factory: SessionFactory,
     format: Literal["csv", "json"] = "csv",
+    csv_formulas: Annotated[CsvFormulas, Query(description=CSV_FORMULAS_DESCRIPTION)] = "escaped",
 ) -> StreamingResponse:
     cycle = await export.exportable_cycle(session, org_id=principal.org_id, cycle_id=cycle_id)
     return StreamingResponse(
-        export.stream_export(factory, org_id=principal.org_id, cycle=cycle, fmt=format),
+        export.stream_export(factory, org_id=principal.org_id, cycle=cycle, fmt=format, formulas=csv_formulas),
         media_type="application/zip" if format == "csv" else "application/json",
         headers={"Content-Disposition": f'attachment; filename="{export.file_name(cycle, format)}"'},
     )
