@@ -89,6 +89,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your own password (the current one is required); your other sessions end */
+        post: operations["auth-change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/logout": {
         parameters: {
             query?: never;
@@ -170,12 +187,29 @@ export interface paths {
         get: operations["members-get_member"];
         put?: never;
         post?: never;
-        /** Remove a member: deactivated, sessions ended (admin) */
+        /** Remove a member: deactivated, sessions ended, API keys they made revoked (admin) */
         delete: operations["members-remove_member"];
         options?: never;
         head?: never;
         /** Rename or change the role of a member (admin) */
         patch: operations["members-update_member"];
+        trace?: never;
+    };
+    "/api/v1/members/{member_id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give a member a new generated password, shown once; their sessions end (admin; not an owner's) */
+        post: operations["members-reset_member_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/api-keys": {
@@ -1026,7 +1060,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pull now (even when disabled); the answer is the run, successful or not (admin) */
+        /** Pull now (even when disabled); the answer is the run, successful or not; 409 while it runs (admin) */
         post: operations["integrations-run_integration"];
         delete?: never;
         options?: never;
@@ -1217,12 +1251,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The organisation's single sign-on provider (admin) */
+        /** The organisation's single sign-on provider (admin; the client secret is never shown) */
         get: operations["organisation-get_sso"];
-        /** Configure single sign-on with an OpenID Connect provider (admin) */
+        /** Configure single sign-on with an OpenID Connect provider (owner) */
         put: operations["organisation-put_sso"];
         post?: never;
-        /** Remove single sign-on; members sign in with passwords again (admin) */
+        /** Remove single sign-on; members sign in with passwords again (owner) */
         delete: operations["organisation-delete_sso"];
         options?: never;
         head?: never;
@@ -1464,8 +1498,13 @@ export interface components {
              * @description First characters of the secret, to recognise the key
              */
             prefix: string;
-            /** Scopes */
+            /**
+             * Scopes
+             * @description Never more than its creator's role allows: capped when they are demoted
+             */
             scopes: ("read" | "write" | "admin")[];
+            /** @description The member who made it; the key works only while they are an active member */
+            created_by: components["schemas"]["MemberReference"] | null;
             /**
              * Created At
              * Format: date-time
@@ -1495,8 +1534,13 @@ export interface components {
              * @description First characters of the secret, to recognise the key
              */
             prefix: string;
-            /** Scopes */
+            /**
+             * Scopes
+             * @description Never more than its creator's role allows: capped when they are demoted
+             */
             scopes: ("read" | "write" | "admin")[];
+            /** @description The member who made it; the key works only while they are an active member */
+            created_by: components["schemas"]["MemberReference"] | null;
             /**
              * Created At
              * Format: date-time
@@ -1871,12 +1915,13 @@ export interface components {
             /**
              * Start Date
              * Format: date
+             * @description Between 1900-01-01 and 2200-12-31
              */
             start_date: string;
             /**
              * End Date
              * Format: date
-             * @description Inclusive: the cycle ends at the end of this day
+             * @description Inclusive: the cycle ends at the end of this day; at most 5 years on
              */
             end_date: string;
             /**
@@ -3445,6 +3490,16 @@ export interface components {
              */
             created_at: string;
         };
+        /** MemberReference */
+        MemberReference: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** MemberUpdate */
         MemberUpdate: {
             /** Name */
@@ -4057,6 +4112,21 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** PasswordChange */
+        PasswordChange: {
+            /** Current Password */
+            current_password: string;
+            /** New Password */
+            new_password: string;
+        };
+        /** PasswordReset */
+        PasswordReset: {
+            /**
+             * Password
+             * @description The member's new password, generated: shown only in this response
+             */
+            password: string;
+        };
         /** PersonCalibration */
         PersonCalibration: {
             /**
@@ -4624,6 +4694,12 @@ export interface components {
              */
             sso_required?: boolean;
             /**
+             * Owner Sign In
+             * @description Let owners sign in through the provider too; when off they sign in with their password only
+             * @default false
+             */
+            owner_sign_in?: boolean;
+            /**
              * Enabled
              * @default true
              */
@@ -4646,6 +4722,8 @@ export interface components {
             auto_create_members: boolean;
             /** Sso Required */
             sso_required: boolean;
+            /** Owner Sign In */
+            owner_sign_in: boolean;
             /** Enabled */
             enabled: boolean;
             /**
@@ -5288,6 +5366,16 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-login": {
@@ -5344,6 +5432,98 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth-change_password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6205,6 +6385,111 @@ export interface operations {
             };
             /** @description If-Match does not match the current ETag */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "members-reset_member_password": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordReset"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9839,6 +10124,8 @@ export interface operations {
         parameters: {
             query?: {
                 format?: "csv" | "json";
+                /** @description CSV only. escaped (the default): text cells a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) get a leading single quote, so opening the file runs nothing; numbers, and text that is a plain number such as -5, are left as they are. The import reads such cells back unchanged. raw: every cell exactly as stored, for programs that read the CSV, never for a spreadsheet */
+                csv_formulas?: "escaped" | "raw";
             };
             header?: never;
             path: {
