@@ -35,6 +35,8 @@ from sightline.identity.schemas import (
     MemberUpdate,
     OrganisationPublic,
     OrganisationUpdate,
+    PasswordChange,
+    PasswordReset,
     SignupRequest,
     api_key_public,
     member_public,
@@ -92,6 +94,7 @@ def _me(org: object, user: object | None, principal_auth: str, scopes: frozenset
     status_code=status.HTTP_201_CREATED,
     summary="Create an organisation and its owner",
     response_model=Me,
+    responses=problem_responses(429),
 )
 async def signup(
     body: SignupRequest,
@@ -101,6 +104,10 @@ async def signup(
     settings: SettingsDep,
     now: Clock,
 ) -> Me:
+    # Counted in its own transaction: a sign-up that fails later still counts.
+    await service.count_signup(
+        request.app.state.side_session_factory, settings=settings, client_address=_client_address(request), now=now
+    )
     org, owner, token = await service.signup(
         session,
         body=body,
@@ -148,6 +155,32 @@ async def logout(
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+# Not an idempotent route: its body holds passwords, and a replay key would keep a fast hash of them at rest.
+@public_router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change your own password (the current one is required); your other sessions end",
+    responses=problem_responses(401, 429),
+)
+async def change_password(
+    body: PasswordChange,
+    request: Request,
+    principal: Annotated[Principal, Depends(current_principal)],
+    session: DbSession,
+    settings: SettingsDep,
+    now: Clock,
+) -> Response:
+    await service.change_password(
+        session,
+        request.app.state.side_session_factory,
+        principal=principal,
+        body=body,
+        settings=settings,
+        now=now,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/me", tags=["auth"], summary="Who am I: organisation, member and permissions")
@@ -244,7 +277,7 @@ async def update_member(
     "/members/{member_id}",
     tags=["members"],
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Remove a member: deactivated, sessions ended (admin)",
+    summary="Remove a member: deactivated, sessions ended, API keys they made revoked (admin)",
     responses=problem_responses(404, 409),
 )
 async def remove_member(member_id: UUID, principal: Admin, session: DbSession, now: Clock) -> Response:
@@ -252,12 +285,24 @@ async def remove_member(member_id: UUID, principal: Admin, session: DbSession, n
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+@router.post(
+    "/members/{member_id}/password-reset",
+    tags=["members"],
+    summary="Give a member a new generated password, shown once; their sessions end (admin; not an owner's)",
+    responses=problem_responses(404),
+)
+@reveals_secret
+async def reset_member_password(member_id: UUID, principal: Admin, session: DbSession, now: Clock) -> PasswordReset:
+    _, password = await service.reset_password(session, principal=principal, member_id=member_id, now=now)
+    return PasswordReset(password=password)
+
+
 @router.get("/api-keys", tags=["api-keys"], summary="List API keys (admin; secrets are never shown again)")
 async def list_api_keys(
     principal: Admin, session: DbSession, params: Annotated[PageParams, Depends(page_params)]
 ) -> Page[ApiKeyPublic]:
     keys, cursor = await service.list_api_keys(session, principal=principal, params=params)
-    return Page(items=[api_key_public(k) for k in keys], next_cursor=cursor)
+    return Page(items=keys, next_cursor=cursor)
 
 
 @router.post(
@@ -270,9 +315,9 @@ async def list_api_keys(
 async def create_api_key(
     body: ApiKeyCreate, principal: Admin, session: DbSession, response: Response, now: Clock
 ) -> ApiKeyCreated:
-    key, secret = await service.create_api_key(session, principal=principal, body=body, now=now)
+    key, creator, secret = await service.create_api_key(session, principal=principal, body=body, now=now)
     set_etag(response, key.version)
-    return ApiKeyCreated(**api_key_public(key).model_dump(), secret=secret)
+    return ApiKeyCreated(**api_key_public(key, creator).model_dump(), secret=secret)
 
 
 @router.get(
@@ -284,7 +329,7 @@ async def create_api_key(
 async def get_api_key(key_id: UUID, principal: Admin, session: DbSession, response: Response) -> ApiKeyPublic:
     key = await service.get_api_key(session, principal=principal, key_id=key_id)
     set_etag(response, key.version)
-    return api_key_public(key)
+    return await service.api_key_view(session, principal=principal, key=key)
 
 
 @router.delete(

@@ -123,6 +123,15 @@ class MemberUpdate(StrictInput):
     role: Role | None = None
 
 
+class PasswordChange(StrictInput):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: Password
+
+
+class PasswordReset(BaseModel):
+    password: str = Field(description="The member's new password, generated: shown only in this response")
+
+
 class Me(BaseModel):
     organisation: OrganisationPublic
     member: MemberPublic | None = Field(description="The signed-in person; for an API key, the admin who made it")
@@ -140,11 +149,19 @@ class ApiKeyCreate(StrictInput):
         return sorted(set(value))
 
 
+class MemberReference(BaseModel):
+    id: UUID
+    name: str
+
+
 class ApiKeyPublic(BaseModel):
     id: UUID
     name: str
     prefix: str = Field(description="First characters of the secret, to recognise the key")
-    scopes: list[Scope]
+    scopes: list[Scope] = Field(description="Never more than its creator's role allows: capped when they are demoted")
+    created_by: MemberReference | None = Field(
+        description="The member who made it; the key works only while they are an active member"
+    )
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
@@ -174,12 +191,13 @@ def member_public(user: Any) -> MemberPublic:
     )
 
 
-def api_key_public(key: Any) -> ApiKeyPublic:
+def api_key_public(key: Any, creator: Any | None) -> ApiKeyPublic:
     return ApiKeyPublic(
         id=key.id,
         name=key.name,
         prefix=key.prefix,
         scopes=key.scopes,
+        created_by=MemberReference(id=creator.id, name=creator.name) if creator is not None else None,
         created_at=key.created_at,
         last_used_at=key.last_used_at,
         revoked_at=key.revoked_at,

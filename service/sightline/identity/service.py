@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -13,23 +12,30 @@ from sqlmodel import col
 from sightline.config import Settings
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from sightline.http.deps import Principal
+from sightline.events import service as events
+from sightline.http.deps import ROLE_SCOPES, Principal
 from sightline.http.etag import check_if_match
 from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.identity import throttle
 from sightline.identity.models import ApiKey, AuthSession, Org, User
 from sightline.identity.schemas import (
     ApiKeyCreate,
+    ApiKeyPublic,
     LoginRequest,
     MemberCreate,
+    MemberPublic,
     MemberUpdate,
     OrganisationSettings,
     OrganisationUpdate,
+    PasswordChange,
     SignupRequest,
+    api_key_public,
+    member_public,
 )
 from sightline.identity.secrets import (
     hash_password,
     new_api_key,
+    new_password,
     new_session_token,
     token_hash,
     verify_password,
@@ -89,6 +95,22 @@ async def start_session(
     )
 
 
+async def count_signup(
+    factory: async_sessionmaker[AsyncSession], *, settings: Settings, client_address: str, now: datetime
+) -> None:
+    """A public sign-up counts against its client address (429 past the limit), before any work is done."""
+    if not settings.signup_enabled:
+        raise Forbidden("sign-up of new organisations is turned off on this server")
+    if settings.signup_max_per_address > 0:
+        await throttle.count_attempt(
+            factory,
+            limits={throttle.signup_key(client_address): settings.signup_max_per_address},
+            window=timedelta(seconds=settings.signup_window_seconds),
+            now=now,
+            refusal="too many sign-ups from this address; wait before trying again",
+        )
+
+
 async def signup(
     session: AsyncSession,
     *,
@@ -113,7 +135,7 @@ async def signup(
         email=body.email,
         name=body.name,
         role="owner",
-        password_hash=hash_password(body.password),
+        password_hash=await hash_password(body.password),
         created_at=now,
         updated_at=now,
     )
@@ -142,7 +164,8 @@ async def login(
         throttle.account_key(body.email): settings.login_max_failures_per_account,
         throttle.address_key(client_address): settings.login_max_failures_per_address,
     }
-    await throttle.ensure_allowed(session, limits=limits, window=window, now=now)
+    # Counted before any password is checked: a burst of guesses gets the limit's worth of checks, no more.
+    await throttle.count_attempt(factory, limits=limits, window=window, now=now)
     candidates = (
         await session.execute(
             select(
@@ -153,17 +176,18 @@ async def login(
     if body.organisation_id is not None:
         candidates = [c for c in candidates if c.org_id == body.organisation_id]
     if not candidates:
-        verify_password(None, body.password)  # same work as a real check: no timing oracle on emails
-    matches = [c for c in candidates if verify_password(c.password_hash, body.password)]
+        await verify_password(None, body.password)  # same work as a real check: no timing oracle on emails
+    matches = [c for c in candidates if await verify_password(c.password_hash, body.password)]
     if not matches:
-        await throttle.record_failure(factory, keys=list(limits), window=window, now=now)
         raise Unauthorized("the email or the password is wrong")
+    await throttle.take_back(
+        factory, account=throttle.account_key(body.email), address=throttle.address_key(client_address)
+    )
     if len(matches) > 1:
         names = ", ".join(f"{m.org_name} ({m.org_id})" for m in matches)
         raise Conflict(f"this email belongs to several organisations; send organisation_id, one of: {names}")
     match = matches[0]
     await set_tenant(session, match.org_id)
-    await throttle.clear(session, key=throttle.account_key(body.email))
     user = await get_member(session, org_id=match.org_id, member_id=match.user_id)
     if await password_sign_in_refused(session, org_id=match.org_id, role=user.role):
         raise Forbidden(
@@ -241,7 +265,31 @@ async def get_member(session: AsyncSession, *, org_id: UUID, member_id: UUID, lo
 
 def _require_owner_for(principal: Principal, *roles: str | None) -> None:
     if "owner" in roles and "owner" not in principal.scopes:
-        raise Forbidden("only an owner can grant, change or remove the owner role")
+        raise Forbidden("only an owner can grant, change or remove the owner role, or change an owner")
+
+
+async def _record(
+    session: AsyncSession,
+    *,
+    principal: Principal | None,
+    actor: str | None = None,
+    type: str,
+    user: User,
+    now: datetime,
+    before: MemberPublic | None = None,
+) -> None:
+    """An event about a member: their public shape only, never a password or its hash."""
+    await events.record(
+        session,
+        org_id=user.org_id,
+        type=type,
+        actor=actor or (principal.actor if principal else "system"),
+        object_type="member",
+        object_id=user.id,
+        now=now,
+        before=before,
+        after=member_public(user) if user.deactivated_at is None else None,
+    )
 
 
 async def add_member(
@@ -252,23 +300,27 @@ async def add_member(
     now: datetime,
 ) -> tuple[User, str | None]:
     _require_owner_for(principal, body.role)
+    # Only active members hold an email: a removed member's may be added again, as a new member.
     exists = (
-        await session.execute(scoped(User, principal.org_id).where(col(User.email) == body.email))
+        await session.execute(
+            scoped(User, principal.org_id).where(col(User.email) == body.email, col(User.deactivated_at).is_(None))
+        )
     ).scalar_one_or_none()
     if exists is not None:
         raise Conflict("a member with this email already exists in the organisation")
-    generated = None if body.password else secrets.token_urlsafe(12)
+    generated = None if body.password else new_password()
     user = User(
         org_id=principal.org_id,
         email=body.email,
         name=body.name,
         role=body.role,
-        password_hash=hash_password(body.password or generated or ""),
+        password_hash=await hash_password(body.password or generated or ""),
         created_at=now,
         updated_at=now,
     )
     session.add(user)
     await session.flush()
+    await _record(session, principal=principal, type="member.created", user=user, now=now)
     return user, generated
 
 
@@ -289,6 +341,55 @@ async def _ensure_another_owner(session: AsyncSession, *, org_id: UUID, leaving:
         raise Conflict("an organisation needs at least one owner; promote someone else first")
 
 
+async def _end_sessions(session: AsyncSession, *, user: User, now: datetime, keep: UUID | None = None) -> None:
+    statement = update(AuthSession).where(
+        col(AuthSession.org_id) == user.org_id,
+        col(AuthSession.user_id) == user.id,
+        col(AuthSession.revoked_at).is_(None),
+    )
+    if keep is not None:
+        statement = statement.where(col(AuthSession.id) != keep)
+    await session.execute(statement.values(revoked_at=now))
+
+
+async def _keys_of(session: AsyncSession, user: User) -> list[ApiKey]:
+    statement = (
+        scoped(ApiKey, user.org_id)
+        .where(col(ApiKey.created_by) == user.id, col(ApiKey.revoked_at).is_(None))
+        .with_for_update()
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+async def _cap_keys(session: AsyncSession, *, principal: Principal, user: User, now: datetime) -> None:
+    """Credentials follow their person: the keys a member made keep only what their new role allows.
+
+    Capped rather than revoked, so an integration that only reads survives its maker's demotion; a key left
+    with nothing is revoked. (auth_resolve_api_key applies the same cap on every request.)
+    """
+    allowed = ROLE_SCOPES[user.role]
+    for key in await _keys_of(session, user):
+        kept = sorted(set(key.scopes) & allowed)
+        if kept == sorted(key.scopes):
+            continue
+        before = api_key_public(key, user)
+        if kept:
+            key.scopes = kept
+        else:
+            key.revoked_at = now
+        key.version += 1
+        await session.flush()
+        await _record_key(
+            session,
+            principal=principal,
+            type="api_key.updated" if kept else "api_key.revoked",
+            key=key,
+            creator=user,
+            now=now,
+            before=before,
+        )
+
+
 async def update_member(
     session: AsyncSession,
     *,
@@ -299,40 +400,164 @@ async def update_member(
     now: datetime,
 ) -> User:
     user = await get_member(session, org_id=principal.org_id, member_id=member_id, lock=True)
+    if user.deactivated_at is not None:
+        raise NotFound("member")
     check_if_match(if_match, user.version, required=False)
+    _require_owner_for(principal, user.role)  # an admin neither renames nor demotes an owner
+    before = member_public(user)
+    demoted = False
     if body.role is not None and body.role != user.role:
-        _require_owner_for(principal, body.role, user.role)
+        _require_owner_for(principal, body.role)
         if user.role == "owner":
             await _ensure_another_owner(session, org_id=principal.org_id, leaving=user.id)
+        demoted = not ROLE_SCOPES[user.role] <= ROLE_SCOPES[body.role]
         user.role = body.role
     if body.name is not None:
         user.name = body.name
     user.version += 1
     user.updated_at = now
     await session.flush()
+    if demoted:
+        await _cap_keys(session, principal=principal, user=user, now=now)
+    await _record(session, principal=principal, type="member.updated", user=user, now=now, before=before)
     return user
 
 
 async def remove_member(session: AsyncSession, *, principal: Principal, member_id: UUID, now: datetime) -> None:
-    """Deactivate (history keeps pointing at the person) and end every session of theirs."""
+    """Deactivate (history keeps pointing at the person), end every session and revoke every key of theirs."""
     user = await get_member(session, org_id=principal.org_id, member_id=member_id, lock=True)
     if user.deactivated_at is not None:
         raise NotFound("member")
     _require_owner_for(principal, user.role)
     if user.role == "owner":
         await _ensure_another_owner(session, org_id=principal.org_id, leaving=user.id)
+    before = member_public(user)
     user.deactivated_at = now
     user.version += 1
-    await session.execute(
-        update(AuthSession)
-        .where(
-            col(AuthSession.org_id) == principal.org_id,
-            col(AuthSession.user_id) == user.id,
-            col(AuthSession.revoked_at).is_(None),
+    await _end_sessions(session, user=user, now=now)
+    for key in await _keys_of(session, user):
+        key_before = api_key_public(key, user)
+        key.revoked_at = now
+        key.version += 1
+        await session.flush()
+        await _record_key(
+            session, principal=principal, type="api_key.revoked", key=key, creator=user, now=now, before=key_before
         )
-        .values(revoked_at=now)
-    )
     await session.flush()
+    await _record(session, principal=principal, type="member.removed", user=user, now=now, before=before)
+
+
+async def change_password(
+    session: AsyncSession,
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    principal: Principal,
+    body: PasswordChange,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """The signed-in person's own password: the current one is required; their other sessions end."""
+    if principal.session_id is None or principal.user_id is None:
+        raise Forbidden("an API key cannot change a password; sign in as the person instead")
+    user = await get_member(session, org_id=principal.org_id, member_id=principal.user_id, lock=True)
+    account = throttle.account_key(user.email)
+    # The current password is a sign-in secret: guesses through a stolen session count like failed sign-ins.
+    await throttle.count_attempt(
+        factory,
+        limits={account: settings.login_max_failures_per_account},
+        window=timedelta(seconds=settings.login_window_seconds),
+        now=now,
+    )
+    if not await verify_password(user.password_hash, body.current_password):
+        raise Forbidden("the current password is wrong")
+    await throttle.take_back(factory, account=account)
+    if body.new_password == body.current_password:
+        raise Invalid("body.new_password", "choose a password other than the current one")
+    await _set_password(session, user=user, password=body.new_password, now=now, keep_session=principal.session_id)
+    await _record(session, principal=principal, type="member.password_changed", user=user, now=now)
+
+
+async def _set_password(
+    session: AsyncSession, *, user: User, password: str, now: datetime, keep_session: UUID | None = None
+) -> None:
+    user.password_hash = await hash_password(password)
+    user.version += 1
+    user.updated_at = now
+    await session.flush()
+    await _end_sessions(session, user=user, now=now, keep=keep_session)
+    await throttle.clear(session, key=throttle.account_key(user.email))
+
+
+async def reset_password(
+    session: AsyncSession, *, principal: Principal, member_id: UUID, now: datetime
+) -> tuple[User, str]:
+    """An admin gives a member a new generated password (shown once); that member's sessions end."""
+    user = await get_member(session, org_id=principal.org_id, member_id=member_id, lock=True)
+    if user.deactivated_at is not None:
+        raise NotFound("member")
+    if user.role == "owner":
+        raise Forbidden(
+            "an owner's password is changed only by that owner (POST /api/v1/me/password) or by the operator "
+            "(`sightline admin reset-password`)"
+        )
+    if user.id == principal.user_id:
+        raise Forbidden("change your own password with POST /api/v1/me/password: it asks for the current one")
+    password = new_password()
+    await _set_password(session, user=user, password=password, now=now)
+    await _record(session, principal=principal, type="member.password_reset", user=user, now=now)
+    return user, password
+
+
+OPERATOR_ACTOR = "operator:cli"
+
+
+async def operator_reset_password(
+    session: AsyncSession, *, email: str, organisation: str | None, password: str, now: datetime
+) -> tuple[Org, User]:
+    """`sightline admin reset-password`: any active member, owners included; the way back in after a lock-out."""
+    candidates = (
+        await session.execute(
+            select(func.auth_login_candidates(email).table_valued("org_id", "user_id", "password_hash", "org_name"))
+        )
+    ).all()
+    if not candidates:
+        raise NotFound(f"active member with the email {email}")
+    if organisation is not None:
+        wanted = organisation.strip()
+        candidates = [c for c in candidates if str(c.org_id) == wanted.lower() or c.org_name == wanted]
+        if not candidates:
+            raise NotFound(f"member with the email {email} in the organisation {organisation!r}")
+    if len(candidates) > 1:
+        names = ", ".join(f"{c.org_name} ({c.org_id})" for c in candidates)
+        raise Conflict(f"{email} belongs to several organisations; add --organisation with one of: {names}")
+    await set_tenant(session, candidates[0].org_id)
+    user = await get_member(session, org_id=candidates[0].org_id, member_id=candidates[0].user_id, lock=True)
+    await _set_password(session, user=user, password=password, now=now)
+    await _record(session, principal=None, actor=OPERATOR_ACTOR, type="member.password_reset", user=user, now=now)
+    return await get_org(session, org_id=user.org_id), user
+
+
+async def _record_key(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    type: str,
+    key: ApiKey,
+    creator: User | None,
+    now: datetime,
+    before: ApiKeyPublic | None = None,
+) -> None:
+    await events.record(
+        session,
+        org_id=key.org_id,
+        type=type,
+        actor=principal.actor,
+        object_type="api_key",
+        object_id=key.id,
+        now=now,
+        before=before,
+        after=api_key_public(key, creator),
+    )
 
 
 async def create_api_key(
@@ -341,7 +566,15 @@ async def create_api_key(
     principal: Principal,
     body: ApiKeyCreate,
     now: datetime,
-) -> tuple[ApiKey, str]:
+) -> tuple[ApiKey, User | None, str]:
+    # A key never holds more than the credential that makes it (an API key with `admin` alone cannot mint
+    # a `write` key).
+    beyond = sorted(set(body.scopes) - principal.scopes)
+    if beyond:
+        raise Forbidden(f"this credential cannot give a key permissions it lacks: {', '.join(beyond)}")
+    if principal.user_id is None:
+        raise Forbidden("an API key belongs to a member; this credential acts for none")
+    creator = await get_member(session, org_id=principal.org_id, member_id=principal.user_id)
     secret, prefix = new_api_key()
     key = ApiKey(
         org_id=principal.org_id,
@@ -354,7 +587,17 @@ async def create_api_key(
     )
     session.add(key)
     await session.flush()
-    return key, secret
+    await _record_key(session, principal=principal, type="api_key.created", key=key, creator=creator, now=now)
+    return key, creator, secret
+
+
+async def key_creators(session: AsyncSession, *, org_id: UUID, keys: list[ApiKey]) -> dict[UUID, User]:
+    """The members who made these keys (removed ones included: the list still says who made a revoked key)."""
+    ids = {k.created_by for k in keys if k.created_by is not None}
+    if not ids:
+        return {}
+    rows = (await session.execute(scoped(User, org_id).where(col(User.id).in_(ids)))).scalars()
+    return {u.id: u for u in rows}
 
 
 async def list_api_keys(
@@ -362,7 +605,7 @@ async def list_api_keys(
     *,
     principal: Principal,
     params: PageParams,
-) -> tuple[list[ApiKey], str | None]:
+) -> tuple[list[ApiKeyPublic], str | None]:
     rows = list(
         (
             await session.execute(
@@ -370,7 +613,9 @@ async def list_api_keys(
             )
         ).scalars()
     )
-    return page_of(rows, params, lambda k: (k.created_at, k.id))
+    keys, cursor = page_of(rows, params, lambda k: (k.created_at, k.id))
+    creators = await key_creators(session, org_id=principal.org_id, keys=keys)
+    return [api_key_public(k, creators.get(k.created_by) if k.created_by else None) for k in keys], cursor
 
 
 async def get_api_key(session: AsyncSession, *, principal: Principal, key_id: UUID) -> ApiKey:
@@ -380,10 +625,27 @@ async def get_api_key(session: AsyncSession, *, principal: Principal, key_id: UU
     return key
 
 
+async def api_key_view(session: AsyncSession, *, principal: Principal, key: ApiKey) -> ApiKeyPublic:
+    creators = await key_creators(session, org_id=principal.org_id, keys=[key])
+    return api_key_public(key, creators.get(key.created_by) if key.created_by else None)
+
+
 async def revoke_api_key(session: AsyncSession, *, principal: Principal, key_id: UUID, now: datetime) -> ApiKey:
     key = await get_api_key(session, principal=principal, key_id=key_id)
     if key.revoked_at is None:
+        before = await api_key_view(session, principal=principal, key=key)
         key.revoked_at = now
         key.version += 1
         await session.flush()
+        await events.record(
+            session,
+            org_id=key.org_id,
+            type="api_key.revoked",
+            actor=principal.actor,
+            object_type="api_key",
+            object_id=key.id,
+            now=now,
+            before=before,
+            after=before.model_copy(update={"revoked_at": now}),
+        )
     return key

@@ -1,6 +1,10 @@
-"""Sign-in throttling per account and per client address, kept in PostgreSQL so replicas share it.
+"""Throttling of sign-ins (per account and per client address) and sign-ups (per client address), kept in
+PostgreSQL so replicas share it.
 
-Failures are recorded in their own short transaction: the request that failed rolls back, the count must not.
+An attempt is counted BEFORE the password is checked, in one statement that increments and returns the count:
+concurrent attempts cannot all read "under the limit" and then all check a password. A sign-in that turns out
+right takes its attempt back. Counts are written in their own short transaction: the request that fails rolls
+back, the count must not.
 """
 
 from __future__ import annotations
@@ -14,6 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sightline.errors import TooManyRequests
 
+# Keys sorted in the statement: two attempts sharing keys lock their rows in the same order (no deadlock).
+_COUNT = text("""
+    INSERT INTO auth_throttle AS t (key, window_start, failures)
+    SELECT k, :now, 1 FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k
+    ON CONFLICT (key) DO UPDATE SET
+        failures = CASE WHEN t.window_start <= :cutoff THEN 1 ELSE t.failures + 1 END,
+        window_start = CASE WHEN t.window_start <= :cutoff THEN :now ELSE t.window_start END
+    RETURNING key, window_start, failures
+""")
+
 
 def account_key(email: str) -> str:
     return "acct:" + hashlib.sha256(email.lower().encode()).hexdigest()
@@ -23,37 +37,37 @@ def address_key(address: str) -> str:
     return "addr:" + address
 
 
-async def ensure_allowed(session: AsyncSession, *, limits: dict[str, int], window: timedelta, now: datetime) -> None:
-    rows = (
-        await session.execute(
-            text("SELECT key, window_start, failures FROM auth_throttle WHERE key = ANY(:keys)"),
-            {"keys": list(limits)},
-        )
-    ).all()
-    for row in rows:
-        reopens = row.window_start + window
-        if row.failures >= limits[row.key] and reopens > now:
-            retry_after = max(1, math.ceil((reopens - now).total_seconds()))
-            raise TooManyRequests(
-                "too many failed sign-ins; wait before trying again",
-                headers={"Retry-After": str(retry_after)},
-            )
+def signup_key(address: str) -> str:
+    return "signup:" + address
 
 
-async def record_failure(
-    factory: async_sessionmaker[AsyncSession], *, keys: list[str], window: timedelta, now: datetime
+async def count_attempt(
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    limits: dict[str, int],
+    window: timedelta,
+    now: datetime,
+    refusal: str = "too many failed sign-ins; wait before trying again",
 ) -> None:
+    """Count one attempt against every key; 429 with Retry-After when any key is past its limit."""
     async with factory() as session, session.begin():
-        await session.execute(
-            text("""
-            INSERT INTO auth_throttle AS t (key, window_start, failures)
-            SELECT k, :now, 1 FROM unnest(CAST(:keys AS text[])) AS k
-            ON CONFLICT (key) DO UPDATE SET
-                failures = CASE WHEN t.window_start <= :cutoff THEN 1 ELSE t.failures + 1 END,
-                window_start = CASE WHEN t.window_start <= :cutoff THEN :now ELSE t.window_start END
-            """),
-            {"keys": keys, "now": now, "cutoff": now - window},
-        )
+        rows = (await session.execute(_COUNT, {"keys": sorted(limits), "now": now, "cutoff": now - window})).all()
+    blocked = [row for row in rows if row.failures > limits[row.key]]
+    if blocked:
+        reopens = max(row.window_start for row in blocked) + window
+        retry_after = max(1, math.ceil((reopens - now).total_seconds()))
+        raise TooManyRequests(refusal, headers={"Retry-After": str(retry_after)})
+
+
+async def take_back(factory: async_sessionmaker[AsyncSession], *, account: str, address: str | None = None) -> None:
+    """A right password: the account starts afresh (as before), the address forgets this one attempt."""
+    async with factory() as session, session.begin():
+        await clear(session, key=account)
+        if address is not None:
+            await session.execute(
+                text("UPDATE auth_throttle SET failures = greatest(failures - 1, 0) WHERE key = :key"),
+                {"key": address},
+            )
 
 
 async def clear(session: AsyncSession, *, key: str) -> None:

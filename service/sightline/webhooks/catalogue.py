@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from sightline.alignment.schemas import AlignmentCreated, AlignmentPublic
 from sightline.errors import FieldError, Invalid
-from sightline.identity.schemas import MemberPublic
+from sightline.identity.schemas import ApiKeyPublic, MemberPublic
 from sightline.initiatives.schemas import InitiativePublic, SpendEntryPublic
 from sightline.insights.schemas import KeyResultGradePublic, TeamReviewPublic
 from sightline.integrations.schemas import (
@@ -129,6 +129,24 @@ CATALOGUE: tuple[EventKind, ...] = (
     EventKind(
         "sso.member_provisioned", "A member was created at their first single sign-on (allowed domain).", MemberPublic
     ),
+    EventKind("member.created", "A member was added by an admin.", MemberPublic),
+    EventKind("member.updated", "A member was renamed or their role changed.", MemberPublic, True),
+    EventKind(
+        "member.removed",
+        "A member was removed: sessions ended, API keys they made revoked (data: as they were).",
+        MemberPublic,
+    ),
+    EventKind(
+        "member.password_changed", "A member changed their own password; their other sessions ended.", MemberPublic
+    ),
+    EventKind(
+        "member.password_reset",
+        "An admin (or the operator, actor `operator:cli`) gave a member a new password; their sessions ended.",
+        MemberPublic,
+    ),
+    EventKind("api_key.created", "An API key was created (never its secret).", ApiKeyPublic),
+    EventKind("api_key.updated", "An API key's scopes were capped to its creator's new role.", ApiKeyPublic, True),
+    EventKind("api_key.revoked", "An API key was revoked, by hand or with its creator's removal.", ApiKeyPublic, True),
 )
 BY_TYPE: dict[str, EventKind] = {kind.type: kind for kind in CATALOGUE}
 FAMILIES: frozenset[str] = frozenset(kind.type.split(".", 1)[0] for kind in CATALOGUE)
