@@ -208,7 +208,7 @@ async def test_an_email_only_in_userinfo_signs_in(
     assert answer.status_code == 303 and me is not None
     assert (me["member"]["email"], me["member"]["name"], me["member"]["role"]) == (newcomer, "Nils New", "member")
 
-    # Without the ID token's email, UserInfo is not asked when the token has one.
+    # When the ID token carries the email, UserInfo is not asked.
     local_idp.email_in_id_token = True
     asked = len(local_idp.userinfo_requests)
     answer, _ = await _sign_in(app, tenant)
