@@ -1,7 +1,9 @@
 """Sightline benchmark: a large organisation, a real load generator, every figure beside a same-run baseline.
 
 Run:  uv run python tests/perf/bench.py            (embedded PostgreSQL in a temporary directory)
-      DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres uv run python tests/perf/bench.py
+      DATABASE_URL=postgresql://postgres@127.0.0.1:5432/sightline_bench uv run python tests/perf/bench.py
+      (DATABASE_URL here is an administrator's: the bench creates the roles, serves as the app role and loads
+      its large organisation directly as the administrator)
       uv run python tests/perf/bench.py --help     (options: chosen rows only, reuse a loaded organisation, ...)
 
 Load generator: wrk (Debian package `wrk`) over loopback, pinned with taskset to a different core than the
@@ -478,18 +480,22 @@ def main() -> None:
     global CONNECTIONS, DURATION_S
     args = parse_args()
     DURATION_S, CONNECTIONS = args.seconds, args.connections
-    from sightline.db.embedded import start_embedded
+    from sightline.db.ddl import APP_ROLE
+    from sightline.db.embedded import start_embedded_server
+    from sightline.db.roles import OWNER_ROLE, as_login, create_roles
+    from sightline.db.urls import asyncpg_dsn
 
     if args.state and not os.environ.get("DATABASE_URL"):
         raise SystemExit("--state needs DATABASE_URL (the embedded database is temporary)")
     tmp = Path(tempfile.mkdtemp(prefix="sightline-bench-"))
-    url = os.environ.get("DATABASE_URL") or start_embedded(tmp / "data")
-    from sightline.db.urls import asyncpg_dsn
-
-    dsn = asyncpg_dsn(url)
+    admin_url = os.environ.get("DATABASE_URL") or start_embedded_server(tmp / "data")
+    url, owner_url = as_login(admin_url, APP_ROLE), as_login(admin_url, OWNER_ROLE)
+    asyncio.run(create_roles(admin_url, url, owner_url))
+    dsn = asyncpg_dsn(admin_url)
     env = {
         **os.environ,
         "DATABASE_URL": url,
+        "SIGHTLINE_MIGRATION_DATABASE_URL": owner_url,
         "SIGHTLINE_LOG_LEVEL": "WARNING",
         "SIGHTLINE_DB_POOL_SIZE": "20",
         "SIGHTLINE_LOGIN_MAX_FAILURES_PER_ADDRESS": "100000",

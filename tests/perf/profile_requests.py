@@ -126,7 +126,10 @@ async def main() -> None:
     settings = get_settings()
     configure_logging("WARNING", settings.log_format)
     state = json.loads(args.state.read_text())
-    app = create_app(os.environ["DATABASE_URL"], settings)
+    from sightline.db.ddl import APP_ROLE
+    from sightline.db.roles import as_login
+
+    app = create_app(as_login(os.environ["DATABASE_URL"], APP_ROLE), settings)  # the bench's administrator URL
     if not args.default_gc:
         tune_garbage_collector()  # as `sightline serve` does
     chosen = requests_for(state)

