@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     webhook_lease_seconds: float = 60.0
     webhook_poll_seconds: float = 5.0
     webhook_max_in_flight: int = 32
+    # Deliveries one organisation may have in flight at once (across dispatchers): its hanging endpoint
+    # holds at most this many of the slots, and every other organisation's deliveries go out meanwhile.
+    webhook_max_in_flight_per_org: int = Field(default=4, ge=1)
 
     # Where people reach the web app (https://okr.example.com): links in chat messages and digests, and the
     # OIDC redirect URI. Empty: http://HOST:PORT for links, the request's own address for the redirect URI.
