@@ -229,6 +229,8 @@ def _connect_failure(exc: BaseException) -> str:
         return "tls_failed"
     if isinstance(exc, ConnectionRefusedError):
         return "connection_refused"
+    if isinstance(exc, ConnectionError) and "SSL" in str(exc):  # the driver's words: the server refused TLS
+        return "tls_failed"
     return "connection_failed"
 
 

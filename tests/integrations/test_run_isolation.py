@@ -1,0 +1,122 @@
+"""Manual runs against a source that never answers: they hold no database connection, and one at a time.
+
+Found by an organisation starting 25 runs against a silent source: each held its request's transaction and
+pooled connection while waiting, so another organisation's `GET /me` waited 30 s for the pool and failed.
+Here the service has a pool of two connections, so a few waiting runs would be enough to starve it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from tests.integrations.support import http_integration, key_result, runs_of
+from tests.support import FixedClock, make_client, sign_up
+
+from sightline.app import create_app
+from sightline.config import get_settings
+from sightline.http.deps import utcnow
+
+RUNS = 4  # twice the pool
+
+
+class SilentSource:
+    """An HTTP server on 127.0.0.1 that accepts connections and answers nothing until released."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self._released = asyncio.Event()
+        self._arrived = asyncio.Condition()
+        self._server: asyncio.Server | None = None
+
+    async def _hold(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        async with self._arrived:
+            self.connections += 1
+            self._arrived.notify_all()
+        await self._released.wait()
+        writer.close()
+
+    async def wait_for(self, count: int, *, within: float) -> None:
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: self.connections >= count)
+
+    def release(self) -> None:
+        self._released.set()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+
+    async def __aenter__(self) -> SilentSource:
+        self._server = await asyncio.start_server(self._hold, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.release()
+        assert self._server is not None
+        self._server.close()
+
+
+@pytest.fixture
+async def silent() -> AsyncIterator[SilentSource]:
+    async with SilentSource() as source:
+        yield source
+
+
+async def test_runs_waiting_on_a_silent_source_starve_nobody_and_a_second_run_is_refused(
+    database_url: str, silent: SilentSource
+) -> None:
+    settings = get_settings().model_copy(
+        update={
+            "db_pool_size": 2,
+            "db_max_overflow": 0,
+            "webhook_allowed_hosts": ["127.0.0.1"],
+            "webhook_allow_http": True,
+            "integration_timeout_seconds": 3.0,  # a run gives up after twice this
+        }
+    )
+    application = create_app(database_url, settings)
+    async with (
+        application.router.lifespan_context(application),
+        make_client(application) as admin,
+        make_client(application) as bystander,
+    ):
+        await sign_up(admin, "Busy pipeline")
+        await sign_up(bystander, "Bystander")
+        clock = FixedClock(datetime(2026, 7, 1, tzinfo=ZoneInfo("Europe/Berlin")))  # inside the key results' cycle
+        application.dependency_overrides[utcnow] = lambda: clock.now
+        integrations = [
+            await http_integration(admin, await key_result(admin, title=f"KR {n}"), f"{silent.url}/report/{n}")
+            for n in range(RUNS)
+        ]
+        running = [asyncio.create_task(admin.post(f"/api/v1/integrations/{i['id']}/run")) for i in integrations]
+        try:
+            await silent.wait_for(RUNS, within=5)  # every run is waiting on the source now
+
+            started = time.monotonic()
+            async with asyncio.timeout(5):
+                me = await bystander.get("/api/v1/me")
+            assert me.status_code == 200, me.text
+            assert time.monotonic() - started < 2
+
+            again = await admin.post(f"/api/v1/integrations/{integrations[0]['id']}/run")
+            assert again.status_code == 409, again.text
+            assert again.headers["content-type"].startswith("application/problem+json")
+            assert "running already" in again.json()["detail"]
+        finally:
+            silent.release()
+            answers = await asyncio.gather(*running)
+
+        for answer in answers:
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["outcome"] == "failed"
+            assert answer.json()["error"] == "the request failed (RemoteProtocolError)"  # no remote text
+        # The lease went back with each run's record: the next run goes ahead (and fails fast now).
+        after = await admin.post(f"/api/v1/integrations/{integrations[0]['id']}/run")
+        assert after.status_code == 200, after.text
+        assert len(await runs_of(admin, integrations[0]["id"])) == 2
