@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import pytest
+from fastapi import FastAPI
+from tests.integrations.conftest import SourceServer
 from tests.integrations.support import http_integration, key_result, runs_of
-from tests.support import FixedClock, make_client, sign_up
+from tests.support import FixedClock, Tenant, make_client, sign_up
 
 from sightline.app import create_app
 from sightline.config import get_settings
 from sightline.http.deps import utcnow
+from sightline.integrations.runs import Fetchers
+from sightline.integrations.scheduler import pull_due
 
 RUNS = 4  # twice the pool
 
@@ -120,3 +126,36 @@ async def test_runs_waiting_on_a_silent_source_starve_nobody_and_a_second_run_is
         after = await admin.post(f"/api/v1/integrations/{integrations[0]['id']}/run")
         assert after.status_code == 200, after.text
         assert len(await runs_of(admin, integrations[0]["id"])) == 2
+
+
+async def test_the_scheduler_leaves_an_integration_another_run_holds_until_its_lease_ends(
+    app: FastAPI,
+    tenant: Tenant,
+    clock: FixedClock,
+    source: SourceServer,
+    fetchers: Fetchers,
+    owner_connection: asyncpg.Connection,
+) -> None:
+    source.answer_json(b'{"data": {"pipeline": 9400}}')
+    integration = await http_integration(tenant.client, await key_result(tenant.client), f"{source.base}/report")
+    held_until = clock.now + timedelta(minutes=5)
+    await owner_connection.execute(
+        "UPDATE integrations SET run_token = $1, run_lease_until = $2 WHERE id = $3",
+        uuid.uuid4(),
+        held_until,
+        uuid.UUID(integration["id"]),
+    )
+    busy = await tenant.client.post(f"/api/v1/integrations/{integration['id']}/run")
+    assert busy.status_code == 409, busy.text
+    assert await pull_due(app.state.session_factory, fetchers, now=clock.now) == 0
+    assert await runs_of(tenant.client, integration["id"]) == []
+
+    # The run holding it died: once its lease has passed, the next round runs it and frees it again.
+    later = held_until + timedelta(minutes=10)  # past the scheduler's own claim on it too
+    assert await pull_due(app.state.session_factory, fetchers, now=later) == 1
+    [run] = await runs_of(tenant.client, integration["id"])
+    assert (run["outcome"], run["value"]) == ("recorded", 9400)
+    lease = await owner_connection.fetchval(
+        "SELECT run_lease_until FROM integrations WHERE id = $1", uuid.UUID(integration["id"])
+    )
+    assert lease is None
