@@ -7,6 +7,11 @@ COPY pyproject.toml uv.lock README.md ./
 COPY service ./service
 RUN uv sync --frozen --no-dev
 COPY client/dist ./client/dist
-ENV SIGHTLINE_HOST=0.0.0.0 SIGHTLINE_PORT=8000
+# Production mode by default: no public development key, secure defaults. Without SIGHTLINE_SECRET_KEY the
+# installation's own key is made in the data directory at first start: keep it on a volume (and back it up),
+# or set SIGHTLINE_SECRET_KEY (required when several containers share one database).
+ENV SIGHTLINE_ENV=production SIGHTLINE_DATA_DIR=/var/lib/sightline SIGHTLINE_HOST=0.0.0.0 SIGHTLINE_PORT=8000
+RUN mkdir -p -m 0700 /var/lib/sightline
+VOLUME /var/lib/sightline
 EXPOSE 8000
 CMD ["uv", "run", "--no-dev", "sightline", "serve"]

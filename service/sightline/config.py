@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -12,8 +13,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: eight attempts over about 28 hours.
 DEFAULT_RETRY_SCHEDULE = [0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0]
-# Encrypts stored credentials in development and tests only: public, so refused in production.
+# The development key of earlier versions: public, so never used unless named in SIGHTLINE_SECRET_KEY (to
+# rotate credentials it encrypted, see docs/decisions/redaction-secret-key.md), and refused in production.
 DEV_SECRET_KEY = "c2lnaHRsaW5lLWRldmVsb3BtZW50LWtleS1VTlNBRkU="
+# Without SIGHTLINE_SECRET_KEY: the installation's own key, made at first start in the data directory.
+SECRET_KEY_FILE = "secret.key"
 
 
 class Settings(BaseSettings):
@@ -82,7 +86,9 @@ class Settings(BaseSettings):
     public_base_url: str = ""
     # Fernet keys (url-safe base64 of 32 bytes; `sightline secret-key` makes one), comma-separated: the first
     # encrypts, all decrypt. Rotate: put a new key first, run `sightline rotate-secrets`, then drop the old.
-    secret_key: Annotated[list[str], NoDecode] = Field(default_factory=lambda: [DEV_SECRET_KEY])
+    # Empty: the key in <data_dir>/secret.key, made (mode 0600) at first start; tests: a key per process
+    # (see encryption_keys).
+    secret_key: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Pulled key-result values (HTTP and SQL sources). The URL rules are the webhooks' (allowed hosts, http).
     integration_poll_seconds: float = 60.0
     integration_timeout_seconds: float = 20.0
@@ -109,8 +115,6 @@ class Settings(BaseSettings):
     def _keys_are_fernet_keys(cls, value: list[str]) -> list[str]:
         from cryptography.fernet import Fernet
 
-        if not value:
-            raise ValueError("give at least one key (`sightline secret-key` prints a new one)")
         for key in value:
             try:
                 Fernet(key)
@@ -129,10 +133,17 @@ class Settings(BaseSettings):
     def _no_development_key_in_production(self) -> Settings:
         if self.env == "production" and DEV_SECRET_KEY in self.secret_key:
             raise ValueError(
-                "SIGHTLINE_SECRET_KEY is unset or holds the public development key; in production set your own "
-                "(`sightline secret-key` prints a new one)"
+                "SIGHTLINE_SECRET_KEY holds the public development key; in production set your own "
+                "(`sightline secret-key` prints a new one), or leave it unset to use the installation's own"
             )
         return self
+
+    def encryption_keys(self) -> list[str]:
+        """The keys of SIGHTLINE_SECRET_KEY; unset: the installation's own (its file is made at the first call,
+        when the service starts, not when settings are merely read), or a key of this process in tests."""
+        if self.secret_key:
+            return self.secret_key
+        return [_process_key() if self.env == "test" else installation_key(self.data_dir)]
 
     @model_validator(mode="after")
     def _unlimited_signups_in_tests(self) -> Settings:
@@ -157,6 +168,47 @@ class Settings(BaseSettings):
         if not value or any(delay < 0 for delay in value):
             raise ValueError("give at least one delay, none negative")
         return value
+
+
+@lru_cache
+def _process_key() -> str:
+    """Tests: a fresh key per process, never written anywhere (and never the public development key)."""
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def installation_key(data_dir: Path) -> str:
+    """The key in <data_dir>/secret.key; made on the first call. Several processes starting together on one
+    data directory (serve and worker) end up with the same key: the first file written wins."""
+    from cryptography.fernet import Fernet
+
+    path = data_dir / SECRET_KEY_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        draft = data_dir / f".{SECRET_KEY_FILE}.{os.getpid()}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(Fernet.generate_key().decode() + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(draft, path)  # atomic, and never replaces a key another process wrote first
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    if path.stat().st_mode & 0o077:  # readable by others (copied around, restored from a backup): tighten
+        path.chmod(0o600)
+    key = path.read_text().strip()
+    try:
+        Fernet(key)
+    except ValueError as exc:
+        raise ValueError(
+            f"{path} does not hold a key (url-safe base64 of 32 bytes); restore it from a backup, or set "
+            "SIGHTLINE_SECRET_KEY"
+        ) from exc
+    return key
 
 
 @lru_cache

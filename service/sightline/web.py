@@ -27,6 +27,9 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 # index.html names the current hashed assets: always revalidate it.
 NO_CACHE = "no-cache"
 NON_APP_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics")
+# No file of the app and no deep link into it comes near these: longer is a 404 without asking the file
+# system (a name over its limit raises ENAMETOOLONG, which must not become a 500).
+MAX_NAME_CHARS, MAX_PATH_CHARS = 255, 1024
 
 
 class HashedAssets(StaticFiles):
@@ -71,8 +74,8 @@ def install_client(app: FastAPI, client_dir: Path = DEFAULT_CLIENT_DIR) -> None:
             await _not_built_page()(scope, receive, send)
             return
         response: Response
-        candidate = (dist / path.lstrip("/")).resolve()
-        if path != "/" and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
+        candidate = _file_in(dist, path)
+        if candidate is not None:
             response = FileResponse(candidate, headers={"Cache-Control": "public, max-age=3600"})
         elif path.startswith("/assets/"):
             # A hashed asset that no longer exists: a 404, never index.html served as JavaScript.
@@ -82,6 +85,20 @@ def install_client(app: FastAPI, client_dir: Path = DEFAULT_CLIENT_DIR) -> None:
         await response(scope, receive, send)
 
     app.router.default = fallback
+
+
+def _file_in(dist: Path, path: str) -> Path | None:
+    """The file of dist/ the path names, None for a deep link of the app; 404 for what can be neither."""
+    if len(path) > MAX_PATH_CHARS or any(len(name) > MAX_NAME_CHARS for name in path.split("/")):
+        raise StarletteHTTPException(status_code=404)
+    if path == "/":
+        return None
+    try:
+        candidate = (dist / path.lstrip("/")).resolve()
+        found = candidate.is_file() and candidate.is_relative_to(dist.resolve())
+    except OSError as exc:  # e.g. a name too long in bytes (non-ASCII) for the file system
+        raise StarletteHTTPException(status_code=404) from exc
+    return candidate if found else None
 
 
 def ensure_built(client_dir: Path = DEFAULT_CLIENT_DIR) -> bool:

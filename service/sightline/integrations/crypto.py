@@ -32,7 +32,7 @@ class SecretBox:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SecretBox:
-        return cls(settings.secret_key)
+        return cls(settings.encryption_keys())
 
     @staticmethod
     def new_key() -> str:

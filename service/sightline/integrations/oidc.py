@@ -34,12 +34,13 @@ from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from sightline.config import Settings
 from sightline.db.tenancy import scoped, set_tenant
-from sightline.errors import Forbidden, NotFound, ServiceUnavailable, Unauthorized
+from sightline.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from sightline.events import service as events
 from sightline.identity.models import User
 from sightline.identity.schemas import member_public
@@ -263,18 +264,24 @@ async def start(
     return url, cookie
 
 
+_ATTEMPT = TypeAdapter(Attempt)
+_NOT_OURS = "this sign-in cookie was not made by this service; start signing in again"
+
+
 def _attempt(cookie: str | None, box: SecretBox, now: datetime) -> Attempt:
-    opened = box.decrypt_fresh(cookie, ttl_seconds=ATTEMPT_SECONDS, now=now) if cookie else None
+    if not cookie:
+        raise Unauthorized("this sign-in expired or was started in another browser; start it again")
+    try:
+        box.decrypt(cookie)  # made with one of our keys at all? Forged or mangled: a bad request, not a 500
+    except SecretUnreadable as exc:
+        raise BadRequest(_NOT_OURS) from exc
+    opened = box.decrypt_fresh(cookie, ttl_seconds=ATTEMPT_SECONDS, now=now)
     if opened is None:
         raise Unauthorized("this sign-in expired or was started in another browser; start it again")
-    data = orjson.loads(opened)
-    return Attempt(
-        org_id=UUID(data["org_id"]),
-        state=data["state"],
-        nonce=data["nonce"],
-        verifier=data["verifier"],
-        return_to=data["return_to"],
-    )
+    try:
+        return _ATTEMPT.validate_json(opened)
+    except ValidationError as exc:
+        raise BadRequest(_NOT_OURS) from exc
 
 
 async def _id_token_claims(
