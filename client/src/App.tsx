@@ -10,6 +10,7 @@ import { Loading } from "./components/QueryState";
 import { RequireSignIn } from "./components/RequireSignIn";
 import { sessionEnded } from "./queries/auth";
 import { cssVariablesResolver, theme } from "./theme";
+import { AccountView } from "./views/AccountView";
 import { CrashView } from "./views/CrashView";
 import { InitiativesView } from "./views/InitiativesView";
 import { MyCheckInsView } from "./views/MyCheckInsView";
@@ -111,6 +112,7 @@ export const routes = [
               { path: "webhooks", element: <WebhooksSettings /> },
             ],
           },
+          { path: "account", element: <AccountView /> },
           { path: "*", element: <NotFoundView /> },
         ],
       },

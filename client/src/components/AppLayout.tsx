@@ -1,7 +1,7 @@
 /** The frame of every signed-in screen: header (cycle, person), navigation (a drawer on phones), main content. */
 import { AppShell, Avatar, Burger, Group, Menu, NavLink, Text, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconChecklist, IconCoin, IconHeartbeat, IconHierarchy3, IconListCheck, IconUser, IconLayoutDashboard, IconLogout, IconReportAnalytics, IconSettings } from "@tabler/icons-react";
+import { IconChecklist, IconCoin, IconUserCog, IconHeartbeat, IconHierarchy3, IconListCheck, IconUser, IconLayoutDashboard, IconLogout, IconReportAnalytics, IconSettings } from "@tabler/icons-react";
 import { Link, Outlet, useLocation, useNavigate } from "react-router";
 import { useLogout, useMe } from "../queries/auth";
 import { CycleSwitcher } from "./CycleSwitcher";
@@ -61,6 +61,9 @@ export function AppLayout() {
                 <Menu.Label>{me.data?.organisation.name}</Menu.Label>
                 <Menu.Item disabled>
                   {member?.email} · {member?.role}
+                </Menu.Item>
+                <Menu.Item component={Link} to="/account" leftSection={<IconUserCog size={16} aria-hidden />}>
+                  Your account
                 </Menu.Item>
                 <Menu.Item
                   leftSection={<IconLogout size={16} aria-hidden />}

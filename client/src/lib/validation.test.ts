@@ -8,6 +8,7 @@ import {
   validateCheckIn,
   validateCycle,
   validateKeyResult,
+  validatePasswordChange,
 } from "./validation";
 
 const draft = (change: Partial<KeyResultDraft>): KeyResultDraft => ({ ...emptyKeyResultDraft(), title: "Leads", ...change });
@@ -92,4 +93,29 @@ describe("check-in and cycle rules", () => {
     expect(validateCycle({ name: "Q1", start_date: "2026-03-31", end_date: "2026-01-01" })).toHaveProperty("end_date");
     expect(validateCycle({ name: "Q1", start_date: "2026-01-01", end_date: "2026-03-31" })).toEqual({});
   });
+});
+
+describe("password change (mirroring the API's Password rule: 10 to 256 characters)", () => {
+  const change = (new_password: string, confirmation = new_password, current_password = "old password 1") =>
+    validatePasswordChange({ current_password, new_password, confirmation });
+
+  it("accepts a long enough new password typed twice", () => expect(change("correct horse battery")).toEqual({}));
+
+  it("asks for the current password", () =>
+    expect(change("correct horse battery", undefined, "")).toEqual({ current_password: "Enter your current password" }));
+
+  it("counts characters as the API does: ten emoji are ten characters", () => {
+    expect(change("🔑".repeat(10))).toEqual({});
+    expect(change("🔑".repeat(9)).new_password).toMatch(/At least 10 characters \(9 so far\)/);
+  });
+
+  it("refuses more than 256 characters", () => expect(change("x".repeat(257)).new_password).toMatch(/At most 256/));
+
+  it("refuses the current password again", () =>
+    expect(change("old password 1").new_password).toMatch(/other than the current one/));
+
+  it("wants the confirmation to match", () =>
+    expect(change("correct horse battery", "correct horse batery")).toEqual({
+      confirmation: "Type the new password again, exactly",
+    }));
 });

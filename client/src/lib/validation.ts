@@ -185,3 +185,28 @@ export function keyResultChanges(before: KeyResultDraft, after: KeyResultDraft):
   if (changes.owner_id === null) delete changes.owner_id;
   return changes as Schemas["KeyResultUpdate"];
 }
+
+/** The API's password rule (identity/schemas.py `Password`): 10 to 256 characters. */
+export const PASSWORD_MIN = 10;
+export const PASSWORD_MAX = 256;
+
+export interface PasswordChangeDraft {
+  current_password: string;
+  new_password: string;
+  confirmation: string;
+}
+
+export function validatePasswordChange(draft: PasswordChangeDraft): Errors {
+  const errors: Errors = {};
+  // Characters as the API counts them (code points), not UTF-16 units: an emoji is one.
+  const length = [...draft.new_password].length;
+  if (!draft.current_password) errors.current_password = "Enter your current password";
+  if (!draft.new_password) errors.new_password = "Choose a new password";
+  else if (length < PASSWORD_MIN) errors.new_password = `At least ${PASSWORD_MIN} characters (${length} so far)`;
+  else if (length > PASSWORD_MAX) errors.new_password = `At most ${PASSWORD_MAX} characters`;
+  else if (draft.new_password === draft.current_password)
+    errors.new_password = "Choose a password other than the current one";
+  if (!errors.new_password && draft.confirmation !== draft.new_password)
+    errors.confirmation = "Type the new password again, exactly";
+  return errors;
+}

@@ -38,3 +38,8 @@ export function useLogout() {
   const queryClient = useQueryClient();
   return $api.useMutation("post", "/api/v1/auth/logout", { onSettled: () => sessionEnded(queryClient) });
 }
+
+/** The signed-in person's own password; the API ends their other sessions and keeps this one. */
+export function useChangePassword() {
+  return $api.useMutation("post", "/api/v1/me/password");
+}

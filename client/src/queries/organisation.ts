@@ -57,6 +57,14 @@ export function useRemoveMember() {
   });
 }
 
+/**
+ * An admin gives a member a new generated password (shown once). No Idempotency-Key: the API never replays a
+ * shown-once secret (a repeated key answers 409), and the dialog's button is disabled while the reset runs.
+ */
+export function useResetMemberPassword() {
+  return $api.useMutation("post", "/api/v1/members/{member_id}/password-reset");
+}
+
 export function useApiKeys() {
   return useQuery({
     queryKey: ["get", "/api/v1/api-keys", { params: { query: { limit: PAGE_LIMIT } } }],

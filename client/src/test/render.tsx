@@ -29,7 +29,8 @@ export function stubApi(routes: Record<string, unknown | ((body: unknown) => [nu
         : typeof route === "function"
           ? (route as (body: unknown) => [number, unknown])(body)
           : [input.method === "POST" ? 201 : 200, route];
-    return new Response(JSON.stringify(payload), {
+    // A 204 has no body at all (the Response constructor refuses one).
+    return new Response(status === 204 ? null : JSON.stringify(payload), {
       status,
       headers: { "Content-Type": status >= 400 ? "application/problem+json" : "application/json" },
     });

@@ -1,4 +1,7 @@
-/** API keys for integrations: the secret is shown once, right after creation, with a copy button. */
+/**
+ * API keys for integrations: the secret is shown once, right after creation, with a copy button; the list says who
+ * made each key (it works only while they are an active member) and when it was last used.
+ */
 import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Modal, Paper, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
@@ -6,7 +9,7 @@ import { type FormEvent, useState } from "react";
 import { idempotencyKey, type Schemas } from "../../api/client";
 import { FormProblem } from "../../components/FormProblem";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
-import { formatDate, formatRelative } from "../../lib/format";
+import { formatDate, formatDateTime, formatRelative } from "../../lib/format";
 import { isAdmin } from "../../lib/permissions";
 import { fieldErrors, problemMessage } from "../../lib/problem";
 import { useMe } from "../../queries/auth";
@@ -35,13 +38,14 @@ export function ApiKeysSettings() {
         <EmptyState title="No API keys yet">Create a key for each tool that pushes values or reads your OKRs.</EmptyState>
       ) : (
         <Paper withBorder>
-          <Table.ScrollContainer minWidth={620}>
+          <Table.ScrollContainer minWidth={760}>
             <Table verticalSpacing="xs" aria-label="API keys" data-testid="api-keys">
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Name</Table.Th>
                   <Table.Th>Key</Table.Th>
                   <Table.Th>Scopes</Table.Th>
+                  <Table.Th>Created by</Table.Th>
                   <Table.Th>Created</Table.Th>
                   <Table.Th>Last used</Table.Th>
                   <Table.Th>Actions</Table.Th>
@@ -63,8 +67,17 @@ export function ApiKeysSettings() {
                         ))}
                       </Group>
                     </Table.Td>
+                    <Table.Td data-testid="api-key-creator">{key.created_by?.name ?? "unknown"}</Table.Td>
                     <Table.Td>{formatDate(key.created_at)}</Table.Td>
-                    <Table.Td>{key.last_used_at ? formatRelative(key.last_used_at) : "never"}</Table.Td>
+                    <Table.Td>
+                      {key.last_used_at ? (
+                        <time dateTime={key.last_used_at} title={formatDateTime(key.last_used_at)}>
+                          {formatRelative(key.last_used_at)}
+                        </time>
+                      ) : (
+                        "never"
+                      )}
+                    </Table.Td>
                     <Table.Td>
                       {key.revoked_at ? (
                         <Badge size="xs" color="red.8" variant="outline">

@@ -1,4 +1,7 @@
-/** Members and roles: add (an initial password is shown once when generated), change role, remove. */
+/**
+ * Members and roles: add (an initial password is shown once when generated), change role, reset a password (the new
+ * one is shown once), remove. Role pickers offer only roles up to the signed-in person's own.
+ */
 import { Alert, Badge, Button, Code, CopyButton, Group, Modal, Paper, Select, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
@@ -7,24 +10,18 @@ import { idempotencyKey, type Schemas } from "../../api/client";
 import { FormProblem } from "../../components/FormProblem";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
 import { formatDate } from "../../lib/format";
-import { isAdmin } from "../../lib/permissions";
+import { assignableRoles, canManageMember, canResetPassword, isAdmin, type Role, ROLES } from "../../lib/permissions";
 import { fieldErrors, problemMessage } from "../../lib/problem";
 import { useMe } from "../../queries/auth";
-import { useAddMember, useMembers, useRemoveMember, useUpdateMember } from "../../queries/organisation";
+import { useAddMember, useMembers, useRemoveMember, useResetMemberPassword, useUpdateMember } from "../../queries/organisation";
 
-type Role = NonNullable<Schemas["MemberCreate"]["role"]>;
-
-const ROLES: { value: Role; label: string }[] = [
-  { value: "owner", label: "Owner" },
-  { value: "admin", label: "Admin" },
-  { value: "member", label: "Member" },
-  { value: "viewer", label: "Viewer" },
-];
+const roleLabel = (role: Role) => ROLES.find((item) => item.value === role)?.label ?? role;
 
 export function MembersSettings() {
   const members = useMembers();
   const me = useMe();
   const admin = isAdmin(me.data);
+  const roles = assignableRoles(me.data);
   const update = useUpdateMember();
   const remove = useRemoveMember();
   if (members.error) return <QueryError error={members.error} onRetry={() => void members.refetch()} />;
@@ -50,7 +47,7 @@ export function MembersSettings() {
         <EmptyState title="No members" />
       ) : (
         <Paper withBorder>
-          <Table.ScrollContainer minWidth={560}>
+          <Table.ScrollContainer minWidth={640}>
             <Table verticalSpacing="xs" aria-label="Members">
               <Table.Thead>
                 <Table.Tr>
@@ -74,10 +71,10 @@ export function MembersSettings() {
                     </Table.Td>
                     <Table.Td>{member.email}</Table.Td>
                     <Table.Td>
-                      {admin ? (
+                      {canManageMember(me.data, member) ? (
                         <Select
                           aria-label={`Role of ${member.name}`}
-                          data={ROLES}
+                          data={roles}
                           value={member.role}
                           onChange={(role) => role && role !== member.role && changeRole(member, role as Role)}
                           allowDeselect={false}
@@ -85,31 +82,34 @@ export function MembersSettings() {
                           w={120}
                         />
                       ) : (
-                        member.role
+                        roleLabel(member.role)
                       )}
                     </Table.Td>
                     <Table.Td>{formatDate(member.created_at)}</Table.Td>
                     {admin && (
                       <Table.Td>
-                        {member.id !== me.data?.member?.id && (
-                          <Button
-                            size="compact-xs"
-                            variant="subtle"
-                            color="red"
-                            onClick={() =>
-                              remove.mutate(
-                                { params: { path: { member_id: member.id } } },
-                                {
-                                  onSuccess: () => notifications.show({ message: `${member.name} removed` }),
-                                  onError: (error) =>
-                                    notifications.show({ color: "red", title: "Not removed", message: problemMessage(error) }),
-                                },
-                              )
-                            }
-                          >
-                            Remove<span className="visually-hidden-label"> {member.name}</span>
-                          </Button>
-                        )}
+                        <Group gap={4} wrap="nowrap">
+                          {canResetPassword(me.data, member) && <ResetPasswordButton member={member} />}
+                          {member.id !== me.data?.member?.id && canManageMember(me.data, member) && (
+                            <Button
+                              size="compact-xs"
+                              variant="subtle"
+                              color="red"
+                              onClick={() =>
+                                remove.mutate(
+                                  { params: { path: { member_id: member.id } } },
+                                  {
+                                    onSuccess: () => notifications.show({ message: `${member.name} removed` }),
+                                    onError: (error) =>
+                                      notifications.show({ color: "red", title: "Not removed", message: problemMessage(error) }),
+                                  },
+                                )
+                              }
+                            >
+                              Remove<span className="visually-hidden-label"> {member.name}</span>
+                            </Button>
+                          )}
+                        </Group>
                       </Table.Td>
                     )}
                   </Table.Tr>
@@ -123,7 +123,75 @@ export function MembersSettings() {
   );
 }
 
+/** Confirm, then show the generated password once: the admin passes it on; the member's sessions have ended. */
+function ResetPasswordButton({ member }: { member: Schemas["MemberPublic"] }) {
+  const [opened, { open, close }] = useDisclosure(false);
+  // The password lives only in this dialog's state: never cached, stored or shown again.
+  const [password, setPassword] = useState<string | null>(null);
+  const reset = useResetMemberPassword();
+  const done = () => {
+    close();
+    setPassword(null);
+    reset.reset();
+  };
+  const confirm = () =>
+    reset.mutate({ params: { path: { member_id: member.id } } }, { onSuccess: (answer) => setPassword(answer.password) });
+  return (
+    <>
+      <Button size="compact-xs" variant="subtle" onClick={open}>
+        Reset password<span className="visually-hidden-label"> of {member.name}</span>
+      </Button>
+      <Modal
+        opened={opened}
+        onClose={done}
+        title={password ? `New password for ${member.name}` : `Reset the password of ${member.name}?`}
+        closeOnClickOutside={!password}
+      >
+        {password ? (
+          <Stack>
+            <Alert color="yellow" title="Shown only this once" role="status">
+              Copy it now and pass it on to {member.name} over a channel you trust. Sightline keeps only a hash: once
+              this dialog is closed, the password cannot be shown again (reset it again if it is lost).
+            </Alert>
+            <Code block data-testid="reset-password" style={{ wordBreak: "break-all", whiteSpace: "pre-wrap" }}>
+              {password}
+            </Code>
+            <Group justify="space-between">
+              <CopyButton value={password}>
+                {({ copied, copy }) => (
+                  <Button variant="light" color={copied ? "teal.8" : undefined} onClick={copy}>
+                    {copied ? "Copied" : "Copy password"}
+                  </Button>
+                )}
+              </CopyButton>
+              <Button onClick={done}>I have passed it on</Button>
+            </Group>
+          </Stack>
+        ) : (
+          <Stack>
+            <FormProblem error={reset.error} title="Password not reset" />
+            <Text size="sm">
+              {member.name} gets a new generated password, shown to you once. Their current password stops working and
+              they are signed out everywhere.
+            </Text>
+            <Group justify="flex-end">
+              <Button variant="default" onClick={done}>
+                Cancel
+              </Button>
+              <Button color="red" loading={reset.isPending} onClick={confirm} data-autofocus>
+                Reset password
+              </Button>
+            </Group>
+          </Stack>
+        )}
+      </Modal>
+    </>
+  );
+}
+
 function AddMemberButton() {
+  const me = useMe();
+  const roles = assignableRoles(me.data);
   const [opened, { open, close }] = useDisclosure(false);
   const [form, setForm] = useState<{ name: string; email: string; role: Role }>({ name: "", email: "", role: "member" });
   const [created, setCreated] = useState<Schemas["MemberCreated"] | null>(null);
@@ -173,7 +241,7 @@ function AddMemberButton() {
             <Stack>
               <TextInput label="Name" required value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} error={errors.name} data-autofocus />
               <TextInput label="Email" type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} error={errors.email} />
-              <Select label="Role" data={ROLES} value={form.role} onChange={(role) => role && setForm({ ...form, role: role as Role })} allowDeselect={false} />
+              <Select label="Role" data={roles} value={form.role} onChange={(role) => role && setForm({ ...form, role: role as Role })} allowDeselect={false} />
               <Group justify="flex-end">
                 <Button variant="default" onClick={done}>
                   Cancel
