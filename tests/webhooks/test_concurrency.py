@@ -111,6 +111,7 @@ def _start_worker(database_url: str) -> subprocess.Popen[bytes]:
         SIGHTLINE_WEBHOOK_LEASE_SECONDS="4",
         SIGHTLINE_WEBHOOK_POLL_SECONDS="1",
         SIGHTLINE_WEBHOOK_MAX_IN_FLIGHT="16",
+        SIGHTLINE_WEBHOOK_MAX_IN_FLIGHT_PER_ORG="16",  # one organisation here: let it have every slot
         SIGHTLINE_RECOMPUTE_INTERVAL_SECONDS="3600",
         SIGHTLINE_LOG_LEVEL="WARNING",
     )

@@ -1,10 +1,12 @@
 """The dispatcher: claims due deliveries, sends them, records the results. Any number may run at once.
 
 A claim (`FOR UPDATE SKIP LOCKED`, through `webhook_claim_due`) leases each delivery to one dispatcher by
-moving its due time to the end of the lease; the HTTP request happens outside any transaction, and the
-result is recorded only if the lease is still ours. A crash between sending and recording leaves the
-lease to run out, and the delivery is sent again: at least once, never lost. Dispatchers wake on
-LISTEN/NOTIFY (one dedicated connection), on the next due retry, and by polling as a fallback.
+moving its due time to the end of the lease, oldest due first but never more than `max_in_flight_per_org`
+in flight for one organisation (its hanging endpoint cannot hold every slot). The HTTP request happens
+outside any transaction, and the result is recorded only if the lease is still ours. A crash between
+sending and recording leaves the lease to run out, and the delivery is sent again: at least once, never
+lost. Dispatchers wake on LISTEN/NOTIFY (one dedicated connection), on the next due retry, and by polling
+as a fallback.
 """
 
 from __future__ import annotations
@@ -36,12 +38,13 @@ from sightline.webhooks.signing import signing_secrets, webhook_headers
 
 log = structlog.get_logger("sightline.webhooks")
 RECORD_LINGER = 0.02  # seconds results may wait to be recorded together while a backlog is being sent
+UNCAPPED = 2**31 - 1  # the claim's per-organisation cap when there is none
 
 # Claims and results may be lost in a database crash without harm: the delivery is then simply sent again
 # (at least once). So their commits need not wait for the disk, which takes that wait off the latency.
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
-_CLAIM = text("SELECT org_id, delivery_id FROM webhook_claim_due(:now, :lease_until, :lease, :limit)")
-_NEXT_DUE = text("SELECT webhook_next_due()")
+_CLAIM = text("SELECT org_id, delivery_id FROM webhook_claim_due(:now, :lease_until, :lease, :limit, :per_org)")
+_NEXT_DUE = text("SELECT webhook_next_due(:now, :per_org)")
 _LOAD = text("""
     SELECT d.id, d.attempts, d.endpoint_id, w.url, w.format, w.enabled, w.secret, w.previous_secret,
            w.previous_secret_expires_at, e.id AS event_id, e.type, e.occurred_at, e.object_id, e.before, e.after
@@ -60,6 +63,13 @@ class DispatchConfig:
     max_in_flight: int
     disable_after: timedelta
     link_base_url: str = "http://localhost:8000"  # the web app, linked from chat-format messages
+    # In flight per organisation, across dispatchers: an endpoint that hangs holds this many slots at most
+    # (SIGHTLINE_WEBHOOK_MAX_IN_FLIGHT_PER_ORG). None: no cap per organisation (benchmarks, one-tenant tests).
+    max_in_flight_per_org: int | None = None
+
+    @property
+    def per_org(self) -> int:
+        return self.max_in_flight_per_org or UNCAPPED
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DispatchConfig:
@@ -70,6 +80,7 @@ class DispatchConfig:
             max_in_flight=settings.webhook_max_in_flight,
             disable_after=timedelta(days=settings.webhook_disable_after_days),
             link_base_url=settings.link_base_url(),
+            max_in_flight_per_org=settings.webhook_max_in_flight_per_org,
         )
 
 
@@ -141,7 +152,14 @@ class Dispatcher:
             await session.execute(_ASYNC_COMMIT)
             claimed = (
                 await session.execute(
-                    _CLAIM, {"now": now, "lease_until": now + self.config.lease, "lease": lease, "limit": limit}
+                    _CLAIM,
+                    {
+                        "now": now,
+                        "lease_until": now + self.config.lease,
+                        "lease": lease,
+                        "limit": limit,
+                        "per_org": self.config.per_org,
+                    },
                 )
             ).all()
             by_org: dict[UUID, list[UUID]] = defaultdict(list)
@@ -309,7 +327,9 @@ class Dispatcher:
     async def _idle_timeout(self) -> float:
         try:
             async with self.factory() as session, session.begin():
-                next_due: datetime | None = (await session.execute(_NEXT_DUE)).scalar()
+                next_due: datetime | None = (
+                    await session.execute(_NEXT_DUE, {"now": self.clock(), "per_org": self.config.per_org})
+                ).scalar()
         except Exception:
             log.exception("webhook_next_due_failed")
             return self.config.poll_seconds
