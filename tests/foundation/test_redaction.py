@@ -133,7 +133,7 @@ async def _insert_raw_event(connection: asyncpg.Connection, org_id: str, snapsho
 
 
 async def test_the_migration_redacts_the_events_stored_before(
-    tenant: Tenant, owner_connection: asyncpg.Connection, database_url: str
+    tenant: Tenant, owner_connection: asyncpg.Connection, owner_database_url: str
 ) -> None:
     object_id = await _insert_raw_event(
         owner_connection,
@@ -142,8 +142,9 @@ async def test_the_migration_redacts_the_events_stored_before(
     )
 
     def migrate_again() -> None:
-        command.downgrade(alembic_config(database_url), "0052")
-        upgrade(database_url)
+        # As `sightline migrate` runs it: the owner role (no superuser), under the events' forced RLS.
+        command.downgrade(alembic_config(owner_database_url), "0052")
+        upgrade(owner_database_url)
 
     await asyncio.to_thread(migrate_again)
     stored = json.loads(
@@ -231,3 +232,26 @@ async def test_a_replayed_key_answers_only_a_credential_allowed_to_send_the_requ
     # The first credential still gets its replay.
     again = await tenant.client.post("/api/v1/teams", json=body, headers=headers)
     assert (again.status_code, again.json(), again.headers["idempotent-replayed"]) == (201, first.json(), "true")
+
+
+async def test_shown_once_secrets_and_admin_only_settings_stay_with_admins(app: FastAPI, tenant: Tenant) -> None:
+    key = await create(tenant.client, "/api/v1/api-keys", {"name": "ci", "scopes": ["read"]})
+    member = await create(
+        tenant.client,
+        "/api/v1/members",
+        {"email": f"m-{uuid.uuid4().hex[:6]}@example.test", "name": "M", "role": "member"},
+    )
+    reader, _ = await tenant.api_key_client(app, ["read"])
+    viewer, _ = await tenant.member_client(app, "viewer")
+    shown_once = [key["secret"], *(v for k, v in member.items() if "password" in k and isinstance(v, str))]
+    for client in (reader, viewer):
+        log = (await client.get("/api/v1/events", params={"limit": 200})).json()
+        assert not [secret for secret in shown_once if secret in json.dumps(log)]
+        # Where URLs and credentials are configured, non-admins read nothing at all.
+        for path in (
+            "/api/v1/integrations",
+            "/api/v1/webhook-endpoints",
+            "/api/v1/sql-connections",
+            "/api/v1/organisation/sso",
+        ):
+            assert (await client.get(path)).status_code == 403, path
