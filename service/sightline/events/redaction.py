@@ -11,6 +11,7 @@ stays: scheme, host, port, path, parameter and header names, which is what an au
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
@@ -67,14 +68,25 @@ def redact(value: Any) -> Any:
 
 
 def _redact_field(key: str, value: Any) -> Any:
-    name = key.lower().replace("-", "_")
     if value is None or isinstance(value, bool):
         return value
-    if name in _HEADER_FIELDS and isinstance(value, dict):
-        return {header: None if item is None else REDACTED for header, item in value.items()}
-    if name in _SECRET_FIELDS or name.endswith(_SECRET_SUFFIXES):
+    kind = _field_kind(key)
+    if kind == _SECRET:
         return REDACTED
-    return redact(value)
+    if kind == _HEADERS and isinstance(value, dict):
+        return {header: None if item is None else REDACTED for header, item in value.items()}
+    return value if isinstance(value, int | float) else redact(value)
+
+
+_PLAIN, _SECRET, _HEADERS = 0, 1, 2
+
+
+@lru_cache(maxsize=4096)  # a few hundred field names in all snapshots; batches of events repeat them
+def _field_kind(key: str) -> int:
+    name = key.lower().replace("-", "_")
+    if name in _HEADER_FIELDS:
+        return _HEADERS
+    return _SECRET if name in _SECRET_FIELDS or name.endswith(_SECRET_SUFFIXES) else _PLAIN
 
 
 def redact_text(text: str) -> str:
