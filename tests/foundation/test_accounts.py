@@ -11,7 +11,17 @@ from typing import Any
 import asyncpg
 import httpx
 from fastapi import FastAPI
+from tests.integrations.oidc_provider import (
+    TestProvider,
+    configure,
+    email_at,
+    local_idp,
+    provider,
+    to_provider_and_back,
+)
 from tests.support import PASSWORD, SIGHTLINE, SignUp, Tenant, make_client
+
+__all__ = ["local_idp", "provider"]  # fixtures
 
 NEW_PASSWORD = "a fresh passphrase 42"
 
@@ -232,6 +242,22 @@ async def test_a_removed_members_email_can_be_added_again(app: FastAPI, tenant: 
     assert (await tenant.client.get(f"/api/v1/members/{first.json()['id']}")).json()["active"] is False
     assert (await _login(app, email, NEW_PASSWORD)).status_code == 200
     assert (await tenant.client.post("/api/v1/members", json=body)).status_code == 409
+
+
+async def test_single_sign_on_finds_the_returning_member_not_the_removed_one(
+    app: FastAPI, tenant: Tenant, local_idp: TestProvider
+) -> None:
+    email = email_at("ruth")
+    body = {"email": email, "name": "Ruth", "role": "member", "password": PASSWORD}
+    first = (await tenant.client.post("/api/v1/members", json=body)).json()
+    assert (await tenant.client.delete(f"/api/v1/members/{first['id']}")).status_code == 204
+    second = (await tenant.client.post("/api/v1/members", json=body)).json()
+    await configure(tenant, local_idp)
+    local_idp.user = {"sub": "idp-ruth", "email": email, "email_verified": True}
+    async with make_client(app) as browser:
+        callback, _ = await to_provider_and_back(browser, tenant.org_id)
+        assert (await browser.get(callback)).status_code == 303
+        assert (await browser.get("/api/v1/me")).json()["member"]["id"] == second["id"]
 
 
 # --- The operator's way back in ----------------------------------------------------------------------------

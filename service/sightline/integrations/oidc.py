@@ -403,7 +403,11 @@ async def _member_for(
 ) -> User:
     email, allowed = _verified_email(claims, config)
     org_id = config.org_id
-    user = (await session.execute(scoped(User, org_id).where(col(User.email) == email))).scalar_one_or_none()
+    # A removed member's email may have been given to a new member since: the active one signs in.
+    same_email = scoped(User, org_id).where(col(User.email) == email)
+    user = (
+        await session.execute(same_email.order_by(col(User.deactivated_at).is_not(None)).limit(1))
+    ).scalar_one_or_none()
     if user is not None:
         if user.deactivated_at is not None:
             raise Forbidden(f"{email} was removed from this organisation")
