@@ -43,7 +43,6 @@ def _iso_only(value: object) -> object:
     return value
 
 
-
 def _within_years(value: date) -> date:
     # Every date and time accepted lies in the rules' calendar (years 1900-2200): far enough for any plan,
     # history or import, near enough that nothing computed from it (the day after a cycle's end, a time
