@@ -17,7 +17,13 @@ from sightline.okrs.schemas import EventPublic
 router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 422))
 
 
-@router.get("/events", tags=["events"], summary="The audit log: every change, oldest first")
+@router.get(
+    "/events",
+    tags=["events"],
+    summary="The audit log: every change, oldest first",
+    description="Credentials never appear in `before`/`after`: in URLs and DSNs the user-info, query values and "
+    "fragment (and the path of capability URLs such as Slack's), header values and secret fields read `REDACTED`.",
+)
 async def list_events(
     principal: Reader,
     session: DbSession,

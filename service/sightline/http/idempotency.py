@@ -79,7 +79,8 @@ _HEADER_DOC: dict[str, Any] = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[\\x20-\\x7E]{1,200}$"},
     "description": (
         "POST only. Retrying with the same key and body within 24 h replays the first successful response "
-        f"(with `{REPLAYED_HEADER}: true`); another body → 422; the first still running → 409. "
+        f"(with `{REPLAYED_HEADER}: true`) to the credential that sent it, once the route's permission check "
+        "passed; another body or another credential → 422; the first still running → 409. "
         "A failed request (4xx/5xx) does not use the key up."
     ),
 }
