@@ -7,6 +7,7 @@ import asyncio
 import random
 import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -141,8 +142,17 @@ async def test_password_hashing_runs_off_the_event_loop(
     assert loop_thread not in argon2_calls.threads, "argon2 ran on the event loop's thread"
 
 
-async def test_sign_ups_are_throttled_per_client_address(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app.state, "settings", app.state.settings.model_copy(update={"signup_max_per_address": 3}))
+@pytest.fixture
+def three_sign_ups_an_hour(app: FastAPI) -> Iterator[None]:
+    # By hand: monkeypatch's undo deletes an attribute of starlette's State instead of restoring it.
+    saved = app.state.settings
+    app.state.settings = saved.model_copy(update={"signup_max_per_address": 3})
+    yield
+    app.state.settings = saved
+
+
+@pytest.mark.usefixtures("three_sign_ups_an_hour")
+async def test_sign_ups_are_throttled_per_client_address(app: FastAPI) -> None:
     address = _address()
 
     async def sign_up(client: httpx.AsyncClient) -> httpx.Response:
