@@ -62,9 +62,12 @@ export const theme = createTheme({
   },
 });
 
-/** Dimmed text darker than Mantine's default gray 6 (3.3:1 on white) so secondary text passes AA. */
+/**
+ * Dimmed text darker than Mantine's default gray 6 (3.3:1 on white) so secondary text passes AA; likewise field errors
+ * (message and the invalid field's text), whose default red 6 is 3.3:1.
+ */
 export const cssVariablesResolver = () => ({
   variables: {},
-  light: { "--mantine-color-dimmed": "var(--mantine-color-gray-7)" },
+  light: { "--mantine-color-dimmed": "var(--mantine-color-gray-7)", "--mantine-color-error": "var(--mantine-color-red-9)" },
   dark: {},
 });

@@ -158,7 +158,7 @@ function CreateApiKeyButton() {
             <Group justify="space-between">
               <CopyButton value={created.secret}>
                 {({ copied, copy }) => (
-                  <Button variant="light" color={copied ? "teal.8" : undefined} onClick={copy}>
+                  <Button variant="light" color={copied ? "teal" : undefined} onClick={copy}>
                     {copied ? "Copied" : "Copy key"}
                   </Button>
                 )}

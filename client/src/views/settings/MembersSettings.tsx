@@ -159,7 +159,7 @@ function ResetPasswordButton({ member }: { member: Schemas["MemberPublic"] }) {
             <Group justify="space-between">
               <CopyButton value={password}>
                 {({ copied, copy }) => (
-                  <Button variant="light" color={copied ? "teal.8" : undefined} onClick={copy}>
+                  <Button variant="light" color={copied ? "teal" : undefined} onClick={copy}>
                     {copied ? "Copied" : "Copy password"}
                   </Button>
                 )}
@@ -178,7 +178,7 @@ function ResetPasswordButton({ member }: { member: Schemas["MemberPublic"] }) {
               <Button variant="default" onClick={done}>
                 Cancel
               </Button>
-              <Button color="red" loading={reset.isPending} onClick={confirm} data-autofocus>
+              <Button color="red.9" loading={reset.isPending} onClick={confirm} data-autofocus>
                 Reset password
               </Button>
             </Group>
