@@ -831,7 +831,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit log: every change, oldest first */
+        /**
+         * The audit log: every change, oldest first
+         * @description Credentials never appear in `before`/`after`: in URLs and DSNs the user-info, query values and fragment (and the path of capability URLs such as Slack's), header values and secret fields read `REDACTED`.
+         */
         get: operations["events-list_events"];
         put?: never;
         post?: never;
@@ -5578,7 +5581,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -6021,7 +6024,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -6429,7 +6432,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -6619,7 +6622,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -6985,7 +6988,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -7523,7 +7526,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -8065,7 +8068,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -8606,7 +8609,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -9240,7 +9243,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -9347,7 +9350,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -9820,7 +9823,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -10221,7 +10224,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -10523,7 +10526,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -10720,7 +10723,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -11478,7 +11481,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -12160,7 +12163,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -12503,7 +12506,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -12924,7 +12927,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -13221,7 +13224,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -13326,7 +13329,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -13527,7 +13530,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -13719,7 +13722,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -14150,7 +14153,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -14438,7 +14441,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -14859,7 +14862,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -15050,7 +15053,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -15481,7 +15484,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`); another body → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
