@@ -18,6 +18,8 @@ from pathlib import Path
 os.environ.setdefault("SIGHTLINE_ARGON2_TIME_COST", "1")
 os.environ.setdefault("SIGHTLINE_ARGON2_MEMORY_KIB", "8192")
 os.environ.setdefault("SIGHTLINE_ENV", "test")
+# The suite signs up hundreds of organisations from one address; the sign-up throttle has its own tests.
+os.environ.setdefault("SIGHTLINE_SIGNUP_MAX_PER_ADDRESS", "0")
 os.environ.setdefault("SIGHTLINE_LOG_LEVEL", "WARNING")
 # Tests pin the clock; background jobs on the real clock would race them (they are tested directly).
 os.environ.setdefault("SIGHTLINE_WORKER_IN_PROCESS", "false")

@@ -145,12 +145,6 @@ class Settings(BaseSettings):
             return self.secret_key
         return [_process_key() if self.env == "test" else installation_key(self.data_dir)]
 
-    @model_validator(mode="after")
-    def _unlimited_signups_in_tests(self) -> Settings:
-        if self.env == "test" and "signup_max_per_address" not in self.model_fields_set:
-            self.signup_max_per_address = 0
-        return self
-
     def link_base_url(self) -> str:
         """The web app's address for links sent outside a request (chat messages, digests)."""
         return self.public_base_url or f"http://{self.host}:{self.port}"
