@@ -8,6 +8,7 @@ only), and members created at sign-in never get more than the configured default
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -228,3 +229,22 @@ async def test_userinfo_about_another_subject_is_refused(app: FastAPI, tenant: T
     local_idp.userinfo = {"email": victim, "email_verified": True}  # no subject at all
     answer, _ = await _sign_in(app, tenant)
     _problem(answer, 401)
+
+
+# Two first sign-ins of the same new person at once (two tabs) --------------------------------------------------
+async def test_two_simultaneous_first_sign_ins_make_one_member(
+    app: FastAPI, tenant: Tenant, local_idp: TestProvider, owner_connection: asyncpg.Connection
+) -> None:
+    await configure(tenant, local_idp, auto_create_members=True, default_role="member")
+    newcomer = email_at("twin")
+    local_idp.user = {"sub": "idp-twin", "email": newcomer, "email_verified": True}
+    async with make_client(app) as first, make_client(app) as second:
+        callbacks = [(await to_provider_and_back(browser, tenant.org_id))[0] for browser in (first, second)]
+        answers = await asyncio.gather(first.get(callbacks[0]), second.get(callbacks[1]))
+        assert [a.status_code for a in answers] == [303, 303]
+        members = {(await browser.get("/api/v1/me")).json()["member"]["id"] for browser in (first, second)}
+    assert len(members) == 1
+    rows = await owner_connection.fetchval(
+        "SELECT count(*) FROM users WHERE org_id = $1 AND email = $2", uuid.UUID(tenant.org_id), newcomer
+    )
+    assert rows == 1

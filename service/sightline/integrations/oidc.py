@@ -35,6 +35,7 @@ from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -424,8 +425,17 @@ async def _member_for(
         raise Forbidden(f"single sign-on does not create members with the {config.default_role} role")
     name = str(claims.get("name") or email.split("@", 1)[0])[:200]
     user = User(org_id=org_id, email=email, name=name, role=config.default_role, created_at=now, updated_at=now)
-    session.add(user)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(user)
+            await session.flush()
+    except IntegrityError:
+        # The same person's other first sign-in (a second tab) created them a moment ago: sign in as that one.
+        active = same_email.where(col(User.deactivated_at).is_(None))
+        existing = (await session.execute(active)).scalar_one_or_none()
+        if existing is None:
+            raise
+        return existing
     await events.record(
         session,
         org_id=org_id,
