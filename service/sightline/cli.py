@@ -1,4 +1,4 @@
-"""Command line: serve, demo, worker, migrate, create-roles, admin reset-password, openapi, secret-key, rotate-secrets."""
+"""Command line: serve, demo, worker, migrate, create-roles, admin, openapi, secret-key, rotate-secrets."""
 
 from __future__ import annotations
 
