@@ -2,7 +2,8 @@
 
 Found by an organisation starting 25 runs against a silent source: each held its request's transaction and
 pooled connection while waiting, so another organisation's `GET /me` waited 30 s for the pool and failed.
-Here the service has a pool of two connections, so a few waiting runs would be enough to starve it.
+Here the service has a pool of two connections, so a few waiting runs would be enough to starve it. An
+organisation may have `SIGHTLINE_INTEGRATION_CONCURRENCY` manual runs waiting at once per process.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ async def test_runs_waiting_on_a_silent_source_starve_nobody_and_a_second_run_is
             "webhook_allowed_hosts": ["127.0.0.1"],
             "webhook_allow_http": True,
             "integration_timeout_seconds": 3.0,  # a run gives up after twice this
+            "integration_concurrency": RUNS,  # manual runs one organisation may have waiting at once
         }
     )
     application = create_app(database_url, settings)
@@ -98,8 +100,9 @@ async def test_runs_waiting_on_a_silent_source_starve_nobody_and_a_second_run_is
         application.dependency_overrides[utcnow] = lambda: clock.now
         integrations = [
             await http_integration(admin, await key_result(admin, title=f"KR {n}"), f"{silent.url}/report/{n}")
-            for n in range(RUNS)
+            for n in range(RUNS + 1)
         ]
+        extra = integrations.pop()
         running = [asyncio.create_task(admin.post(f"/api/v1/integrations/{i['id']}/run")) for i in integrations]
         try:
             await silent.wait_for(RUNS, within=5)  # every run is waiting on the source now
@@ -114,6 +117,11 @@ async def test_runs_waiting_on_a_silent_source_starve_nobody_and_a_second_run_is
             assert again.status_code == 409, again.text
             assert again.headers["content-type"].startswith("application/problem+json")
             assert "running already" in again.json()["detail"]
+
+            # The organisation has as many runs waiting as it may: another integration's run is refused, not queued.
+            crowded = await admin.post(f"/api/v1/integrations/{extra['id']}/run")
+            assert crowded.status_code == 429, crowded.text
+            assert crowded.headers["retry-after"] == "5"
         finally:
             silent.release()
             answers = await asyncio.gather(*running)

@@ -20,9 +20,11 @@ transaction open, and records its outcome (giving the lease back) in another. A 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -34,7 +36,7 @@ from sqlmodel import col
 
 from sightline.config import Settings
 from sightline.db.tenancy import scoped, set_tenant
-from sightline.errors import Conflict, Invalid, NotFound
+from sightline.errors import Conflict, Invalid, NotFound, TooManyRequests
 from sightline.events import service as events
 from sightline.http.deps import Principal
 from sightline.http.pagination import PageParams, page_of, paginate
@@ -113,6 +115,10 @@ class Fetchers:
     http: HttpFetcher
     sql: SqlRunner
     box: SecretBox
+    # Manual pulls one organisation may have open in this process: its many slow sources cannot take every
+    # outgoing connection from the other organisations' pulls.
+    per_org: int = 4
+    _open: dict[UUID, int] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, policy: UrlPolicy | None = None) -> Fetchers:
@@ -121,7 +127,25 @@ class Fetchers:
             http=HttpFetcher.from_settings(settings, policy=policy),
             sql=SqlRunner.from_settings(settings, policy=policy),
             box=SecretBox.from_settings(settings),
+            per_org=settings.integration_concurrency,
         )
+
+    @contextlib.contextmanager
+    def slot(self, org_id: UUID) -> Iterator[None]:
+        """One of the organisation's manual pulls; 429 while it has `per_org` open."""
+        if self._open.get(org_id, 0) >= self.per_org:
+            raise TooManyRequests(
+                f"this organisation already has {self.per_org} manual runs waiting on their sources; "
+                "try again when one has finished",
+                headers={"Retry-After": "5"},
+            )
+        self._open[org_id] = self._open.get(org_id, 0) + 1
+        try:
+            yield
+        finally:
+            self._open[org_id] -= 1
+            if not self._open[org_id]:
+                del self._open[org_id]
 
     @property
     def lease(self) -> timedelta:
@@ -417,6 +441,21 @@ async def run_now(
     lease = await take_lease(session, integration, fetchers=fetchers, now=now)
     if lease is None:
         raise Conflict(RUNNING)
+    # A refusal here rolls the request's transaction back, and the lease with it.
+    with fetchers.slot(principal.org_id):
+        return await _run_leased(session, factory, integration, lease, principal=principal, fetchers=fetchers, now=now)
+
+
+async def _run_leased(
+    session: AsyncSession,
+    factory: async_sessionmaker[AsyncSession],
+    integration: Integration,
+    lease: UUID,
+    *,
+    principal: Principal,
+    fetchers: Fetchers,
+    now: datetime,
+) -> IntegrationRun:
     plan = await prepare(session, integration, fetchers.box, now=now)
     await session.commit()  # ends the request's transaction (and gives its connection back); not used again
     try:
