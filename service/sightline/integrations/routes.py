@@ -171,7 +171,7 @@ async def delete_integration(
     "/integrations/{integration_id}/run",
     tags=INTEGRATIONS,
     summary="Pull now (even when disabled); the answer is the run, successful or not; 409 while it runs (admin)",
-    responses=problem_responses(404, 409),
+    responses=problem_responses(404, 409, 429),
 )
 async def run_integration(
     integration_id: UUID,
