@@ -109,6 +109,7 @@ async def current_principal(request: Request, session: DbSession) -> Principal:
             session_id=row.session_id,
         )
     request.state.org_id = str(principal.org_id)
+    request.state.actor = principal.actor  # for the access log
     return principal
 
 

@@ -6,6 +6,7 @@ Pure ASGI (not BaseHTTPMiddleware) keeps the per-request overhead small on the h
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from typing import Any
@@ -20,6 +21,9 @@ from sightline.observability import LATENCY, REQUESTS
 access_log = structlog.get_logger("sightline.access")
 UNSAFE_METHODS = frozenset({b"POST", b"PUT", b"PATCH", b"DELETE"})
 JSON_TYPES = ("application/json", "application/merge-patch+json")
+# A client's X-Request-ID is kept for correlation only when it is this shape (no log injection, bounded);
+# it is never used as the server's own id, which is always generated here.
+CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 # BaseException, not Exception: FastAPI turns any Exception raised while it reads the body into a 400
@@ -44,7 +48,8 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        request_id = headers.get(b"x-request-id", b"").decode("latin-1")[:100] or uuid.uuid4().hex
+        request_id = uuid.uuid4().hex
+        client_request_id = _client_request_id(headers.get(b"x-request-id"))
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = request_id
         started = time.perf_counter()
@@ -91,10 +96,14 @@ class RequestContextMiddleware:
             status = status_holder["status"]
             REQUESTS.labels(scope["method"], template, str(status)).inc()
             LATENCY.labels(scope["method"], template).observe(elapsed)
+            client = scope.get("client")
             access_log.info(
                 "request",
                 request_id=request_id,
+                client_request_id=client_request_id,
                 org_id=state.get("org_id"),
+                actor=state.get("actor"),
+                client_address=client[0] if client else None,
                 method=scope["method"],
                 route=template,
                 path=scope["path"],
@@ -157,6 +166,13 @@ class RequestContextMiddleware:
     async def _send_problem(scope: Scope, send: Send, status: int, slug: str, title: str, detail: str) -> None:
         response = problem_response(None, status=status, slug=slug, title=title, detail=detail)
         await response(scope, _empty_receive, send)
+
+
+def _client_request_id(value: bytes | None) -> str | None:
+    if value is None:
+        return None
+    text = value.decode("latin-1")
+    return text if CLIENT_REQUEST_ID.fullmatch(text) else None
 
 
 async def _empty_receive() -> Message:
