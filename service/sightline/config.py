@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from platformdirs import user_data_dir
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: eight attempts over about 28 hours.
@@ -48,6 +48,30 @@ class Settings(BaseSettings):
     # unlimited unless set (a test run signs up hundreds of organisations from one address).
     signup_max_per_address: int = Field(10, ge=0)
     signup_window_seconds: int = Field(3600, ge=1)
+    # A new organisation's owner proves their email address before the organisation can be used (a link by
+    # mail; see docs/security/abuse.md). The demo loader, `sightline admin` and admins' new members are verified.
+    signup_verify_email: bool = True
+    # Request budgets, per process (docs/decisions/abuse-rate-limits-in-process.md); 0 turns one off.
+    # Per API key and per session, a minute:
+    rate_limit_per_minute: int = Field(600, ge=0)
+    # Per client address for API requests that carry no credential (sign-up, sign-in, the docs…), a minute:
+    rate_limit_anonymous_per_minute: int = Field(300, ge=0)
+    # Invalid API keys or session cookies from one address within the window: past `delay_after` each refusal
+    # is slowed down, past `max` the address gets 429 for credentials it has not used successfully.
+    invalid_credentials_delay_after: int = Field(10, ge=0)
+    invalid_credentials_max_per_address: int = Field(50, ge=0)
+    invalid_credentials_window_seconds: int = Field(900, ge=1)
+    # Memory bound of the budgets: at most this many credentials and addresses are tracked (least recent dropped).
+    rate_limit_max_tracked: int = Field(100_000, ge=100)
+    # Outgoing mail (sign-up verification, later notifications). smtp://user:password@host:587 (STARTTLS required;
+    # `?starttls=false` for a local relay without TLS) or smtps://…:465 (TLS from the start). Empty: messages are
+    # marked `logged` and written to the log instead (the delivery log), so an operator can still act on them.
+    smtp_url: SecretStr = SecretStr("")
+    mail_from: str = "Sightline <no-reply@localhost>"
+    mail_poll_seconds: float = Field(5.0, gt=0)
+    mail_timeout_seconds: float = Field(30.0, gt=0)
+    # Attempts per message before it is marked `failed` (backoff doubles from 30 s, at most an hour).
+    mail_max_attempts: int = Field(10, ge=1)
     trust_forwarded_for: bool = False
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
@@ -128,6 +152,14 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("give the web app's address with its scheme, e.g. https://okr.example.com")
         return value.rstrip("/")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: SecretStr) -> SecretStr:
+        url = value.get_secret_value()
+        if url and not url.startswith(("smtp://", "smtps://")):
+            raise ValueError("give an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587")
+        return value
 
     @model_validator(mode="after")
     def _no_development_key_in_production(self) -> Settings:
