@@ -20,6 +20,13 @@ os.environ.setdefault("SIGHTLINE_ARGON2_MEMORY_KIB", "8192")
 os.environ.setdefault("SIGHTLINE_ENV", "test")
 # The suite signs up hundreds of organisations from one address; the sign-up throttle has its own tests.
 os.environ.setdefault("SIGHTLINE_SIGNUP_MAX_PER_ADDRESS", "0")
+# Sign-up email verification and the request budgets have their own tests (they turn them on); the suite makes
+# thousands of requests from one address, and most tests start from a usable organisation.
+os.environ.setdefault("SIGHTLINE_SIGNUP_VERIFY_EMAIL", "false")
+os.environ.setdefault("SIGHTLINE_RATE_LIMIT_PER_MINUTE", "0")
+os.environ.setdefault("SIGHTLINE_RATE_LIMIT_ANONYMOUS_PER_MINUTE", "0")
+os.environ.setdefault("SIGHTLINE_INVALID_CREDENTIALS_DELAY_AFTER", "0")
+os.environ.setdefault("SIGHTLINE_INVALID_CREDENTIALS_MAX_PER_ADDRESS", "0")
 os.environ.setdefault("SIGHTLINE_LOG_LEVEL", "WARNING")
 # Tests pin the clock; background jobs on the real clock would race them (they are tested directly).
 os.environ.setdefault("SIGHTLINE_WORKER_IN_PROCESS", "false")
