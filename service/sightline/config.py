@@ -37,13 +37,19 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     signup_enabled: bool = True
     session_ttl_hours: int = 24 * 14
-    # "auto" marks the cookie Secure when the request arrived over HTTPS.
+    # "auto" marks cookies Secure (and names them __Host-…) when the request arrived over HTTPS, as seen through a
+    # trusted proxy; SIGHTLINE_ENV=production always does, and refuses "never".
     cookie_secure: Literal["auto", "always", "never"] = "auto"
     max_body_bytes: int = 1_048_576
     body_timeout_seconds: float = 30.0
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 30
     login_window_seconds: int = 900
+    # Past the per-address limit, sign-ins from that address are slowed, never refused (a right password for an
+    # account under its own limit still gets in): this delay, doubled for every further limit's worth of
+    # attempts in the window, at most the max. Only the per-account limit answers 429.
+    login_address_delay_seconds: float = Field(1.0, ge=0)
+    login_address_max_delay_seconds: float = Field(10.0, ge=0)
     # Sign-ups (new organisations) per client address and window; 0: unlimited. In the test environment it is
     # unlimited unless set (a test run signs up hundreds of organisations from one address).
     signup_max_per_address: int = Field(10, ge=0)
@@ -72,6 +78,10 @@ class Settings(BaseSettings):
     mail_timeout_seconds: float = Field(30.0, gt=0)
     # Attempts per message before it is marked `failed` (backoff doubles from 30 s, at most an hour).
     mail_max_attempts: int = Field(10, ge=1)
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or CIDRs, comma-separated
+    # (e.g. "10.0.0.5,172.18.0.0/16"). Empty: no forwarded header is believed. Passed to uvicorn.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Deprecated: true means SIGHTLINE_TRUSTED_PROXIES=127.0.0.1,::1 (a proxy on the same host) when that is unset.
     trust_forwarded_for: bool = False
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
@@ -126,6 +136,33 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part for part in value.replace(" ", ",").split(",") if part]
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.replace(" ", ",").split(",") if part]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:  # uvicorn would silently compare a typo as text: refuse it here
+                raise ValueError(f"{entry!r} is neither an IP address nor a CIDR such as 10.0.0.0/8") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _proxies_and_cookies(self) -> Settings:
+        if self.trust_forwarded_for and not self.trusted_proxies:
+            self.trusted_proxies = ["127.0.0.1", "::1"]  # what the old switch meant: uvicorn's default
+        if self.env == "production" and self.cookie_secure == "never":
+            raise ValueError("SIGHTLINE_COOKIE_SECURE=never is refused in production: cookies there are always Secure")
+        return self
 
     @field_validator("secret_key", mode="before")
     @classmethod
