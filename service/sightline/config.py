@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     signup_enabled: bool = True
     session_ttl_hours: int = 24 * 14
+    # A session unused for this long ends (besides the absolute session_ttl_hours); checked at every request.
+    session_idle_hours: float = Field(12, gt=0)
+    # Sensitive actions (API keys, roles, SSO, MFA...) need a sign-in or re-authentication this recent.
+    reauth_minutes: int = Field(10, ge=1)
     # "auto" marks cookies Secure (and names them __Host-…) when the request arrived over HTTPS, as seen through a
     # trusted proxy; SIGHTLINE_ENV=production always does, and refuses "never".
     cookie_secure: Literal["auto", "always", "never"] = "auto"
