@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sightline.errors import Forbidden, Unauthorized
+from sightline.http.cookies import read_cookie
 from sightline.identity.secrets import token_hash
 
 SESSION_COOKIE = "sightline_session"
@@ -90,7 +91,7 @@ async def current_principal(request: Request, session: DbSession) -> Principal:
             org_id=row.org_id, scopes=frozenset(row.scopes), user_id=row.created_by, api_key_id=row.key_id
         )
     else:
-        cookie = request.cookies.get(SESSION_COOKIE)
+        cookie = read_cookie(request, SESSION_COOKIE, settings=request.app.state.settings)
         if not cookie:
             raise Unauthorized("sign in or send an API key", headers={"WWW-Authenticate": "Bearer"})
         row = (

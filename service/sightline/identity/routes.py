@@ -18,6 +18,7 @@ from sightline.http.deps import (
     Reader,
     current_principal,
 )
+from sightline.http import cookies
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency, reveals_secret
 from sightline.http.pagination import Page, PageParams, page_params
@@ -64,19 +65,15 @@ router = APIRouter(
 
 
 def _client_address(request: Request) -> str:
+    """The client's address: the peer's, or what a trusted proxy (SIGHTLINE_TRUSTED_PROXIES) forwarded, as uvicorn
+    resolved it before the app; never a forwarded header from anyone else."""
     return request.client.host if request.client else "unknown"
 
 
 def set_session_cookie(request: Request, response: Response, token: str, settings: Settings) -> None:
-    secure = settings.cookie_secure == "always" or (settings.cookie_secure == "auto" and request.url.scheme == "https")
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=settings.session_ttl_hours * 3600,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        path="/",
+    """`__Host-sightline_session` (Secure) over HTTPS or in production, the bare name on plain HTTP."""
+    cookies.set_cookie(
+        request, response, SESSION_COOKIE, token, settings=settings, max_age=settings.session_ttl_hours * 3600
     )
 
 
@@ -149,11 +146,11 @@ async def login(
 
 @router.post("/auth/logout", tags=["auth"], status_code=status.HTTP_204_NO_CONTENT, summary="End the current session")
 async def logout(
-    principal: Annotated[Principal, Depends(current_principal)], session: DbSession, now: Clock
+    request: Request, principal: Annotated[Principal, Depends(current_principal)], session: DbSession, now: Clock
 ) -> Response:
     await service.logout(session, principal=principal, now=now)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    cookies.delete_cookie(request, response, SESSION_COOKIE, settings=request.app.state.settings)
     return response
 
 

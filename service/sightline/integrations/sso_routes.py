@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Cookie, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 from sightline.config import Settings
 from sightline.errors import Forbidden
+from sightline.http import cookies
 from sightline.http.deps import Admin, Clock, DbSession, Principal
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
@@ -69,11 +70,6 @@ async def _owner(principal: Admin) -> Principal:
 
 
 Owner = Annotated[Principal, Depends(_owner)]
-
-
-def _secure(request: Request) -> bool:
-    settings: Settings = request.app.state.settings
-    return settings.cookie_secure == "always" or (settings.cookie_secure == "auto" and request.url.scheme == "https")
 
 
 # Configuration (owner) ---------------------------------------------------------------------------
@@ -156,14 +152,10 @@ async def sso_start(
         now=now,
     )
     response = RedirectResponse(url, status_code=status.HTTP_302_FOUND)
-    response.set_cookie(
-        oidc.SSO_COOKIE,
-        attempt,
-        max_age=oidc.ATTEMPT_SECONDS,
-        httponly=True,
-        samesite="lax",  # sent on the provider's top-level redirect back, not on cross-site subrequests
-        secure=_secure(request),
-        path="/api/v1/auth/sso",
+    # SameSite=Lax: sent on the provider's top-level redirect back, not on cross-site subrequests. Path=/ as
+    # every __Host- cookie (docs/decisions/passwords-host-cookies.md).
+    cookies.set_cookie(
+        request, response, oidc.SSO_COOKIE, attempt, settings=request.app.state.settings, max_age=oidc.ATTEMPT_SECONDS
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -189,14 +181,13 @@ async def sso_callback(
     code: OPAQUE = None,
     state: OPAQUE = None,
     error: OPAQUE = None,
-    sightline_sso: Annotated[str | None, Cookie(include_in_schema=False)] = None,
 ) -> RedirectResponse:
     _, token, return_to = await oidc.finish(
         session,
         code=code,
         state=state,
         error=error,
-        cookie=sightline_sso,
+        cookie=cookies.read_cookie(request, oidc.SSO_COOKIE, settings=request.app.state.settings),
         client=client,
         box=box,
         settings=request.app.state.settings,
@@ -207,6 +198,6 @@ async def sso_callback(
     )
     response = RedirectResponse(return_to, status_code=status.HTTP_303_SEE_OTHER)
     set_session_cookie(request, response, token, request.app.state.settings)
-    response.delete_cookie(oidc.SSO_COOKIE, path="/api/v1/auth/sso")
+    cookies.delete_cookie(request, response, oidc.SSO_COOKIE, settings=request.app.state.settings)
     response.headers["Cache-Control"] = "no-store"
     return response
