@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 
 from sightline.config import Settings
+from sightline.http import cookies
 from sightline.http.deps import (
     ROLE_SCOPES,
     SESSION_COOKIE,
@@ -18,7 +19,6 @@ from sightline.http.deps import (
     Reader,
     current_principal,
 )
-from sightline.http import cookies
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency, reveals_secret
 from sightline.http.pagination import Page, PageParams, page_params
