@@ -159,13 +159,9 @@ async def login(
     user_agent: str | None,
     client_address: str,
 ) -> tuple[Org, User, str]:
-    window = timedelta(seconds=settings.login_window_seconds)
-    limits = {
-        throttle.account_key(body.email): settings.login_max_failures_per_account,
-        throttle.address_key(client_address): settings.login_max_failures_per_address,
-    }
-    # Counted before any password is checked: a burst of guesses gets the limit's worth of checks, no more.
-    await throttle.count_attempt(factory, limits=limits, window=window, now=now)
+    # Counted before any password is checked: a burst of guesses at one account gets the limit's worth of checks,
+    # no more; guesses from one address at many accounts are slowed (never refused: see throttle.py).
+    await throttle.count_sign_in(factory, email=body.email, address=client_address, settings=settings, now=now)
     candidates = (
         await session.execute(
             select(
