@@ -8,6 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 
 from sightline.config import Settings
+from sightline.errors import TooManyRequests, Unauthorized
+from sightline.events import security as security_events
 from sightline.http import cookies
 from sightline.http.deps import (
     ROLE_SCOPES,
@@ -131,14 +133,36 @@ async def login(
     settings: SettingsDep,
     now: Clock,
 ) -> Me:
-    org, user, token = await service.login(
+    try:
+        org, user, token = await service.login(
+            session,
+            request.app.state.side_session_factory,  # a failure is recorded while this transaction holds its connection
+            body=body,
+            settings=settings,
+            now=now,
+            user_agent=request.headers.get("user-agent"),
+            client_address=_client_address(request),
+        )
+    except (Unauthorized, TooManyRequests) as exc:
+        await security_events.sign_in_refused(
+            request.app.state.side_session_factory,
+            exc,
+            email=body.email,
+            organisation_id=body.organisation_id,
+            client_address=_client_address(request),
+            user_agent=request.headers.get("user-agent"),
+            now=now,
+        )
+        raise
+    await security_events.signed_in(
         session,
-        request.app.state.side_session_factory,  # a failure is recorded while this transaction holds its connection
-        body=body,
-        settings=settings,
-        now=now,
-        user_agent=request.headers.get("user-agent"),
+        org_id=org.org_id,
+        member_id=user.id,
+        email=user.email,
+        method="password",
         client_address=_client_address(request),
+        user_agent=request.headers.get("user-agent"),
+        now=now,
     )
     set_session_cookie(request, response, token, settings)
     return _me(org, user, "session", ROLE_SCOPES[user.role])
@@ -149,6 +173,13 @@ async def logout(
     request: Request, principal: Annotated[Principal, Depends(current_principal)], session: DbSession, now: Clock
 ) -> Response:
     await service.logout(session, principal=principal, now=now)
+    await security_events.signed_out(
+        session,
+        principal=principal,
+        client_address=_client_address(request),
+        user_agent=request.headers.get("user-agent"),
+        now=now,
+    )
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     cookies.delete_cookie(request, response, SESSION_COOKIE, settings=request.app.state.settings)
     return response

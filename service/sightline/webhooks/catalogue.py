@@ -15,7 +15,8 @@ from pydantic import BaseModel
 
 from sightline.alignment.schemas import AlignmentCreated, AlignmentPublic
 from sightline.errors import FieldError, Invalid
-from sightline.identity.schemas import ApiKeyPublic, MemberPublic
+from sightline.events.security import AccessEvent
+from sightline.identity.schemas import ApiKeyPublic, MemberPublic, OrganisationPublic
 from sightline.initiatives.schemas import InitiativePublic, SpendEntryPublic
 from sightline.insights.schemas import KeyResultGradePublic, TeamReviewPublic
 from sightline.integrations.schemas import (
@@ -92,6 +93,11 @@ CATALOGUE: tuple[EventKind, ...] = (
     EventKind("endpoint.created", "A webhook endpoint was created.", EndpointPublic),
     EventKind("endpoint.updated", "A webhook endpoint was edited, enabled or disabled by hand.", EndpointPublic, True),
     EventKind("endpoint.secret_rotated", "A webhook endpoint's signing secret was rotated.", EndpointPublic),
+    EventKind(
+        "endpoint.secret_revealed",
+        "An admin read a webhook endpoint's signing secret (GET …/secret); never the secret.",
+        EndpointPublic,
+    ),
     EventKind("endpoint.deleted", "A webhook endpoint was deleted (data: the endpoint as it was).", EndpointPublic),
     EventKind(
         "endpoint.disabled",
@@ -143,6 +149,22 @@ CATALOGUE: tuple[EventKind, ...] = (
         "member.password_reset",
         "An admin (or the operator, actor `operator:cli`) gave a member a new password; their sessions ended.",
         MemberPublic,
+    ),
+    EventKind(
+        "member.signed_in",
+        "A member signed in (password, single sign-on or second factor); a session started. Admins and the member "
+        "read it.",
+        AccessEvent,
+    ),
+    EventKind(
+        "member.sign_in_failed",
+        "A sign-in as this member failed (wrong password or second factor); never the password. Attempts the "
+        "throttle refused are logged by the service only. Admins and the member read it.",
+        AccessEvent,
+    ),
+    EventKind("member.signed_out", "A member ended their session. Admins and the member read it.", AccessEvent),
+    EventKind(
+        "organisation.updated", "The organisation was renamed or its settings changed.", OrganisationPublic, True
     ),
     EventKind("api_key.created", "An API key was created (never its secret).", ApiKeyPublic),
     EventKind("api_key.updated", "An API key's scopes were capped to its creator's new role.", ApiKeyPublic, True),
