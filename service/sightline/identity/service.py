@@ -31,6 +31,7 @@ from sightline.identity.schemas import (
     SignupRequest,
     api_key_public,
     member_public,
+    organisation_public,
 )
 from sightline.identity.secrets import (
     hash_password,
@@ -224,6 +225,7 @@ async def update_org(
 ) -> Org:
     org = (await session.execute(scoped(Org, principal.org_id).with_for_update())).scalar_one()
     check_if_match(if_match, org.version, required=True)
+    before = organisation_public(org)
     if body.name is not None:
         org.name = body.name
     if body.settings is not None:
@@ -235,6 +237,17 @@ async def update_org(
     org.version += 1
     org.updated_at = now
     await session.flush()
+    await events.record(
+        session,
+        org_id=org.org_id,
+        type="organisation.updated",
+        actor=principal.actor,
+        object_type="organisation",
+        object_id=org.org_id,
+        now=now,
+        before=before,
+        after=organisation_public(org),
+    )
     return org
 
 
