@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from sightline.config import Settings
 from sightline.errors import Forbidden
+from sightline.events import security as security_events
 from sightline.http import cookies
 from sightline.http.deps import Admin, Clock, DbSession, Principal
 from sightline.http.etag import set_etag
@@ -182,7 +183,7 @@ async def sso_callback(
     state: OPAQUE = None,
     error: OPAQUE = None,
 ) -> RedirectResponse:
-    _, token, return_to = await oidc.finish(
+    member, token, return_to = await oidc.finish(
         session,
         code=code,
         state=state,
@@ -195,6 +196,16 @@ async def sso_callback(
         now=now,
         user_agent=request.headers.get("user-agent"),
         client_address=request.client.host if request.client else None,
+    )
+    await security_events.signed_in(
+        session,
+        org_id=member.org_id,
+        member_id=member.id,
+        email=member.email,
+        method="sso",
+        client_address=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+        now=now,
     )
     response = RedirectResponse(return_to, status_code=status.HTTP_303_SEE_OTHER)
     set_session_cookie(request, response, token, request.app.state.settings)

@@ -154,7 +154,7 @@ async def rotate_secret(
 async def reveal_secret(
     endpoint_id: UUID, principal: Admin, session: DbSession, response: Response, now: Clock
 ) -> EndpointSecret:
-    endpoint = await service.get_endpoint(session, org_id=principal.org_id, endpoint_id=endpoint_id)
+    endpoint = await service.reveal_secret(session, principal=principal, endpoint_id=endpoint_id, now=now)
     _no_store(response)
     return service.endpoint_secret(endpoint, now=now)
 

@@ -234,6 +234,15 @@ async def rotate_secret(
     return endpoint
 
 
+async def reveal_secret(
+    session: AsyncSession, *, principal: Principal, endpoint_id: UUID, now: datetime
+) -> WebhookEndpoint:
+    """The endpoint whose secret an admin is about to read: the reading is an audit event (never the secret)."""
+    endpoint = await get_endpoint(session, org_id=principal.org_id, endpoint_id=endpoint_id)
+    await _record(session, principal, "endpoint.secret_revealed", endpoint, now=now, after=endpoint_public(endpoint))
+    return endpoint
+
+
 def endpoint_secret(endpoint: WebhookEndpoint, *, now: datetime) -> EndpointSecret:
     overlapping = endpoint.previous_secret_expires_at is not None and now < endpoint.previous_secret_expires_at
     return EndpointSecret(
