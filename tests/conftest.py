@@ -48,7 +48,7 @@ from sightline.db.roles import OWNER_ROLE, as_login, create_roles
 from sightline.db.urls import asyncpg_dsn, with_database
 from sightline.http.deps import utcnow
 from sightline.observability import configure_logging
-from tests.support import FixedClock, SignUp, Tenant, make_client, sign_up
+from tests.support import FixedClock, SignUp, Tenant, drop_database, make_client, sign_up
 
 
 @pytest.fixture(scope="session")
@@ -72,15 +72,7 @@ def admin_database_url(server_url: str) -> Iterator[str]:
     """A fresh database for this run, as the server's superuser; dropped afterwards."""
     name = f"sightline_test_{uuid.uuid4().hex[:10]}"
     yield with_database(server_url, name)
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    asyncio.run(drop_database(server_url, name))
 
 
 @pytest.fixture(scope="session")

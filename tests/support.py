@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 from fastapi import FastAPI
 
@@ -41,6 +42,17 @@ def wait_ready(port: int, process: subprocess.Popen[bytes], timeout: float = 30.
             pass
         time.sleep(0.2)
     raise AssertionError(f"not ready within {timeout} s")
+
+
+async def drop_database(server_url: str, name: str) -> None:
+    """Drop a database of the test server (its sessions too), as the server's superuser."""
+    from sightline.db.urls import asyncpg_dsn, with_database
+
+    conn = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 async def _no_server_errors(response: httpx.Response) -> None:

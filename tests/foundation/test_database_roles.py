@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import asyncpg
 import pytest
-from tests.support import SIGHTLINE
+from tests.support import SIGHTLINE, drop_database
 
 from sightline.db.ddl import APP_ROLE
 from sightline.db.migrate import upgrade
@@ -24,15 +24,7 @@ def fresh_database(server_url: str) -> Iterator[str]:
     """The administrator's URL of a database name that does not exist yet; dropped afterwards."""
     name = f"sightline_roles_{uuid.uuid4().hex[:8]}"
     yield with_database(server_url, name)
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    asyncio.run(drop_database(server_url, name))
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
+import zipfile
 from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
 from tests.support import FixedClock, Tenant, create
+
+
+def csv_tables(archive: bytes) -> dict[str, list[dict[str, str]]]:
+    """The CSV zip of a cycle export: rows by table name."""
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        return {
+            name.removesuffix(".csv"): list(csv.DictReader(io.StringIO(zipped.read(name).decode())))
+            for name in zipped.namelist()
+        }
+
+
+def to_csv(rows: list[dict[str, str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
 
 
 def real_time(clock: FixedClock) -> None:

@@ -3,33 +3,13 @@ import reads the export back unchanged."""
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
-
 import pytest
-from tests.insights.helpers import check_in_at, cycle, key_result, objective, real_time
+from tests.insights.helpers import check_in_at, csv_tables, cycle, key_result, objective, real_time, to_csv
 from tests.support import FixedClock, SignUp
 
 from sightline.insights.csv_formulas import escape, unescape
 
 HYPERLINK = '=HYPERLINK("http://evil","x")'
-
-
-def _tables(archive: bytes) -> dict[str, list[dict[str, str]]]:
-    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
-        return {
-            name.removesuffix(".csv"): list(csv.DictReader(io.StringIO(zipped.read(name).decode())))
-            for name in zipped.namelist()
-        }
-
-
-def _csv(rows: list[dict[str, str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -69,7 +49,7 @@ async def test_an_export_quotes_formulas_keeps_numbers_and_imports_back(signup: 
 
     safe = await tenant.client.get(f"/api/v1/cycles/{fy['id']}/export")
     assert safe.status_code == 200, safe.text
-    tables = _tables(safe.content)
+    tables = csv_tables(safe.content)
     [row] = tables["objectives"]
     assert (row["title"], row["description"]) == ("'" + HYPERLINK, "'@SUM(1)")
     [kr] = tables["key_results"]
@@ -80,7 +60,7 @@ async def test_an_export_quotes_formulas_keeps_numbers_and_imports_back(signup: 
 
     raw = await tenant.client.get(f"/api/v1/cycles/{fy['id']}/export", params={"csv_formulas": "raw"})
     assert raw.status_code == 200
-    assert _tables(raw.content)["objectives"][0]["title"] == HYPERLINK
+    assert csv_tables(raw.content)["objectives"][0]["title"] == HYPERLINK
     bad = await tenant.client.get(f"/api/v1/cycles/{fy['id']}/export", params={"csv_formulas": "unsafe"})
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["query", "csv_formulas"]
 
@@ -88,7 +68,7 @@ async def test_an_export_quotes_formulas_keeps_numbers_and_imports_back(signup: 
     target = await cycle(tenant, "FY copy", "2026-01-01", "2026-12-31")
     imported = await tenant.client.post(
         f"/api/v1/cycles/{target['id']}/import",
-        json={name + "_csv": _csv(tables[name]) for name in ("objectives", "key_results", "check_ins")},
+        json={name + "_csv": to_csv(tables[name]) for name in ("objectives", "key_results", "check_ins")},
     )
     assert imported.status_code == 201, imported.text
     copy = (await tenant.client.get(f"/api/v1/objectives/{imported.json()['objectives'][0]['id']}")).json()

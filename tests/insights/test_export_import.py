@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import uuid
-import zipfile
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,7 +11,7 @@ import asyncpg
 import orjson
 import pytest
 from fastapi import FastAPI
-from tests.insights.helpers import bulk_cycle, check_in_at, cycle, key_result, objective, real_time
+from tests.insights.helpers import bulk_cycle, check_in_at, csv_tables, cycle, key_result, objective, real_time, to_csv
 from tests.support import FixedClock, SignUp, Tenant, create, make_client
 
 from sightline.demo import load_demo
@@ -22,22 +19,6 @@ from sightline.insights import export
 from sightline.okrs.models import Cycle
 
 DEMO_TODAY = date(2026, 11, 23)
-
-
-def _tables(archive: bytes) -> dict[str, list[dict[str, str]]]:
-    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
-        return {
-            name.removesuffix(".csv"): list(csv.DictReader(io.StringIO(zipped.read(name).decode())))
-            for name in zipped.namelist()
-        }
-
-
-def _csv(rows: list[dict[str, str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 async def _small_cycle(tenant: Tenant, clock: FixedClock) -> dict[str, Any]:
@@ -75,7 +56,7 @@ async def test_csv_export_is_a_zip_of_one_file_per_table(signup: SignUp, clock: 
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
     assert response.headers["content-disposition"] == 'attachment; filename="FY_2026_Plan.zip"'
-    tables = _tables(response.content)
+    tables = csv_tables(response.content)
     assert list(tables) == ["objectives", "key_results", "check_ins", "initiatives", "initiative_key_results", "spend"]
     [demand] = tables["objectives"]
     assert (demand["title"], demand["team"], demand["description"], demand["owner_email"]) == (
@@ -152,7 +133,7 @@ async def test_export_carries_the_cycles_initiatives_links_and_spend(signup: Sig
     )
     url = f"/api/v1/cycles/{setup['cycle']['id']}/export"
 
-    tables = _tables((await tenant.client.get(url, params={"format": "csv"})).content)
+    tables = csv_tables((await tenant.client.get(url, params={"format": "csv"})).content)
     exported = sorted(tables["initiatives"], key=lambda i: i["title"])
     assert [(i["title"], i["team"], i["planned_budget"], i["currency"]) for i in exported] == [
         ("Brand film", "", "1200.10", "EUR"),
@@ -204,7 +185,7 @@ async def test_export_streams_in_batches(app: FastAPI, tenant: Tenant, owner_con
         assert len(chunks) >= 6, fmt  # 600 + 3,000 + 2,400 rows in batches of 1,000
         body = b"".join(chunks)
         if fmt == "csv":
-            tables = _tables(body)
+            tables = csv_tables(body)
             assert [len(tables[t]) for t in ("objectives", "key_results", "check_ins")] == [600, 3000, 2400]
         else:
             document = orjson.loads(body)
@@ -374,7 +355,7 @@ async def test_demo_cycle_exported_and_imported_into_a_fresh_organisation_gives_
         assert year["state"] == "active"
         exported = await source.get(f"/api/v1/cycles/{year['id']}/export")
         assert exported.status_code == 200
-        tables = _tables(exported.content)
+        tables = csv_tables(exported.content)
         assert len(tables["key_results"]) >= 10 and len(tables["check_ins"]) >= 50
         target = await create(
             fresh.client,
@@ -384,7 +365,7 @@ async def test_demo_cycle_exported_and_imported_into_a_fresh_organisation_gives_
         imported = await fresh.client.post(
             f"/api/v1/cycles/{target['id']}/import",
             # The import takes the OKR tables (initiatives and spend are exported for reading elsewhere).
-            json={name + "_csv": _csv(tables[name]) for name in ("objectives", "key_results", "check_ins")},
+            json={name + "_csv": to_csv(tables[name]) for name in ("objectives", "key_results", "check_ins")},
         )
         assert imported.status_code == 201, imported.text
         assert imported.json()["check_ins"] == len(tables["check_ins"])
