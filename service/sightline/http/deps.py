@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sightline.errors import Forbidden, Unauthorized
 from sightline.http.cookies import read_cookie
 from sightline.identity.secrets import token_hash
+from sightline.identity.verification import require_verified
 
 SESSION_COOKIE = "sightline_session"
 ROLE_SCOPES: dict[str, frozenset[str]] = {
@@ -109,6 +110,10 @@ async def current_principal(request: Request, session: DbSession) -> Principal:
             role=row.role,
             session_id=row.session_id,
         )
+    # Sign-up email verification: an unverified person's session reaches only a few routes (403 otherwise).
+    await require_verified(
+        request, session, org_id=principal.org_id, user_id=principal.user_id, session_id=principal.session_id
+    )
     request.state.org_id = str(principal.org_id)
     request.state.actor = principal.actor  # for the access log
     return principal
