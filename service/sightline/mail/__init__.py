@@ -1,0 +1,1 @@
+"""Outgoing mail: an outbox written in the sender's transaction, delivered by a worker job (SMTP or the log)."""

@@ -1,0 +1,36 @@
+"""Queue a message: a row in the caller's own transaction, so a message is sent if and only if the work that
+asked for it commits (and an acknowledged request never loses its message)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sightline.mail.models import MailMessage
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    kind: str,
+    to: str,
+    subject: str,
+    body: str,
+    now: datetime,
+) -> MailMessage:
+    """A plain-text message to one address, due now (the sender job delivers it within its poll interval)."""
+    message = MailMessage(
+        org_id=org_id,
+        kind=kind,
+        to_address=to,
+        subject=subject,
+        body_text=body,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    return message
