@@ -10,7 +10,8 @@ from zoneinfo import available_timezones
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from sightline.http.inputs import Email, Name, Password, StrictInput
+from sightline.http.inputs import Email, Name, StrictInput
+from sightline.identity.passwords import GivenPassword, NewPassword, personal_rule
 
 Role = Literal["owner", "admin", "member", "viewer"]
 Scope = Literal["read", "write", "admin"]
@@ -87,12 +88,15 @@ class SignupRequest(StrictInput):
     organisation_name: Name
     name: Name
     email: Email
-    password: Password
+    password: NewPassword
+
+    # Declared after the fields it compares with (pydantic validates in order).
+    _personal = field_validator("password")(personal_rule(("email", "name", "organisation_name")))
 
 
 class LoginRequest(StrictInput):
     email: Email
-    password: str = Field(min_length=1, max_length=256)
+    password: GivenPassword
     organisation_id: UUID | None = Field(
         None, description="Needed only when the email belongs to several organisations"
     )
@@ -111,7 +115,9 @@ class MemberCreate(StrictInput):
     email: Email
     name: Name
     role: Role = "member"
-    password: Password | None = Field(None, description="Initial password; generated and returned once if omitted")
+    password: NewPassword | None = Field(None, description="Initial password; generated and returned once if omitted")
+
+    _personal = field_validator("password")(personal_rule(("email", "name")))
 
 
 class MemberCreated(MemberPublic):
@@ -124,8 +130,8 @@ class MemberUpdate(StrictInput):
 
 
 class PasswordChange(StrictInput):
-    current_password: str = Field(min_length=1, max_length=256)
-    new_password: Password
+    current_password: GivenPassword
+    new_password: NewPassword
 
 
 class PasswordReset(BaseModel):
