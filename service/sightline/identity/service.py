@@ -41,6 +41,7 @@ from sightline.identity.secrets import (
     token_hash,
     verify_password,
 )
+from sightline.identity.verification import start as start_verification
 from sightline.integrations.models import SsoConfig
 
 
@@ -147,6 +148,16 @@ async def signup(
     token = await _start_session(
         session, user=owner, settings=settings, now=now, user_agent=user_agent, client_address=client_address
     )
+    if settings.signup_verify_email:  # usable once the owner follows the link sent to their address
+        await start_verification(
+            session,
+            org_id=org.org_id,
+            user_id=owner.id,
+            email=owner.email,
+            organisation_name=org.name,
+            settings=settings,
+            now=now,
+        )
     return org, owner, token
 
 
