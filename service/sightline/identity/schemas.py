@@ -143,6 +143,11 @@ class Me(BaseModel):
     member: MemberPublic | None = Field(description="The signed-in person; for an API key, the admin who made it")
     auth: Literal["session", "api_key"]
     scopes: list[str]
+    email_verification_required: bool = Field(
+        False,
+        description="The person signed up and has not yet followed the link sent to their email address: until "
+        "then other calls answer 403 `email-verification-required`",
+    )
 
 
 class ApiKeyCreate(StrictInput):
