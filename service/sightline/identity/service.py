@@ -18,6 +18,7 @@ from sightline.http.etag import check_if_match
 from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.identity import throttle
 from sightline.identity.models import ApiKey, AuthSession, Org, User
+from sightline.identity.passwords import refuse_personal
 from sightline.identity.schemas import (
     ApiKeyCreate,
     ApiKeyPublic,
@@ -328,6 +329,9 @@ async def add_member(
     ).scalar_one_or_none()
     if exists is not None:
         raise Conflict("a member with this email already exists in the organisation")
+    if body.password:  # the schema compared it with the email and name; the organisation's name is known here
+        org = await get_org(session, org_id=principal.org_id)
+        refuse_personal(body.password, field="body.password", personal=(org.name,))
     generated = None if body.password else new_password()
     user = User(
         org_id=principal.org_id,
@@ -493,6 +497,8 @@ async def change_password(
     await throttle.take_back(factory, account=account)
     if body.new_password == body.current_password:
         raise Invalid("body.new_password", "choose a password other than the current one")
+    org = await get_org(session, org_id=principal.org_id)
+    refuse_personal(body.new_password, field="body.new_password", personal=(user.email, user.name, org.name))
     await _set_password(session, user=user, password=body.new_password, now=now, keep_session=principal.session_id)
     await _record(session, principal=principal, type="member.password_changed", user=user, now=now)
 
@@ -552,6 +558,8 @@ async def operator_reset_password(
         raise Conflict(f"{email} belongs to several organisations; add --organisation with one of: {names}")
     await set_tenant(session, candidates[0].org_id)
     user = await get_member(session, org_id=candidates[0].org_id, member_id=candidates[0].user_id, lock=True)
+    org = await get_org(session, org_id=user.org_id)
+    refuse_personal(password, field="password", personal=(user.email, user.name, org.name))
     await _set_password(session, user=user, password=password, now=now)
     await _record(session, principal=None, actor=OPERATOR_ACTOR, type="member.password_reset", user=user, now=now)
     return await get_org(session, org_id=user.org_id), user
