@@ -25,7 +25,7 @@ from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency, reveals_secret
 from sightline.http.pagination import Page, PageParams, page_params
 from sightline.http.problems import problem_responses
-from sightline.identity import service
+from sightline.identity import service, verification
 from sightline.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -116,7 +116,8 @@ async def signup(
         client_address=_client_address(request),
     )
     set_session_cookie(request, response, token, settings)
-    return _me(org, owner, "session", frozenset({"read", "write", "admin", "owner"}))
+    me = _me(org, owner, "session", frozenset({"read", "write", "admin", "owner"}))
+    return me.model_copy(update={"email_verification_required": settings.signup_verify_email})
 
 
 @public_router.post(
@@ -212,14 +213,15 @@ async def change_password(
 
 
 @router.get("/me", tags=["auth"], summary="Who am I: organisation, member and permissions")
-async def me(principal: Reader, session: DbSession) -> Me:
+async def me(request: Request, principal: Reader, session: DbSession) -> Me:
     org = await service.get_org(session, org_id=principal.org_id)
     user = (
         await service.get_member(session, org_id=principal.org_id, member_id=principal.user_id)
         if principal.user_id
         else None
     )
-    return _me(org, user, "api_key" if principal.api_key_id else "session", principal.scopes)
+    me = _me(org, user, "api_key" if principal.api_key_id else "session", principal.scopes)
+    return me.model_copy(update={"email_verification_required": verification.pending(request)})
 
 
 @router.get("/organisation", tags=["organisation"], summary="The organisation and its settings")
