@@ -22,7 +22,10 @@ router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 
     tags=["events"],
     summary="The audit log: every change, oldest first",
     description="Credentials never appear in `before`/`after`: in URLs and DSNs the user-info, query values and "
-    "fragment (and the path of capability URLs such as Slack's), header values and secret fields read `REDACTED`.",
+    "fragment (and the path of capability URLs such as Slack's), header values and secret fields read `REDACTED`. "
+    "Events about admin-only configuration (webhook endpoints and digests, integrations, SQL connections, single "
+    "sign-on, API keys) are listed for admins only; a person's security events (sign-ins, failed sign-ins, "
+    "sign-outs, passwords, second factor, sessions) for admins and that person's own sessions.",
 )
 async def list_events(
     principal: Reader,
@@ -37,6 +40,18 @@ async def list_events(
     ] = None,
 ) -> Page[EventPublic]:
     rows, cursor = await service.list_events(
-        session, org_id=principal.org_id, params=paging, object_id=object_id, type=type
+        session, principal=principal, params=paging, object_id=object_id, type=type
     )
     return Page(items=[EventPublic.model_validate(e, from_attributes=True) for e in rows], next_cursor=cursor)
+
+
+@router.get(
+    "/events/{event_id}",
+    tags=["events"],
+    summary="One event of the audit log",
+    description="404 for an event this credential may not read (see GET /events), as for one that does not exist.",
+    responses=problem_responses(404),
+)
+async def get_event(event_id: UUID, principal: Reader, session: DbSession) -> EventPublic:
+    event = await service.get_event(session, principal=principal, event_id=event_id)
+    return EventPublic.model_validate(event, from_attributes=True)

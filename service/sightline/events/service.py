@@ -13,8 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from sightline.db.tenancy import scoped
+from sightline.errors import NotFound
+from sightline.events import visibility
 from sightline.events.models import Event
 from sightline.events.redaction import redact
+from sightline.http.deps import Principal
 from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.webhooks.outbox import fan_out
 
@@ -97,12 +100,12 @@ async def record_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> 
 async def list_events(
     session: AsyncSession,
     *,
-    org_id: UUID,
+    principal: Principal,
     params: PageParams,
     object_id: UUID | None,
     type: str | None,
 ) -> tuple[list[Event], str | None]:
-    statement = scoped(Event, org_id)
+    statement = scoped(Event, principal.org_id).where(visibility.readable(principal))
     if object_id is not None:
         statement = statement.where(col(Event.object_id) == object_id)
     if type is not None:
@@ -116,3 +119,17 @@ async def list_events(
         session.expunge(event)
         event.before, event.after = redact(event.before), redact(event.after)
     return page_of(rows, params, lambda e: (e.occurred_at, e.seq))
+
+
+async def get_event(session: AsyncSession, *, principal: Principal, event_id: UUID) -> Event:
+    """One event; 404 when it is not there or this credential may not read it (see `visibility`)."""
+    event = (
+        await session.execute(scoped(Event, principal.org_id).where(col(Event.id) == event_id))
+    ).scalar_one_or_none()
+    if event is None or not visibility.can_read(
+        principal, type=event.type, object_type=event.object_type, object_id=event.object_id
+    ):
+        raise NotFound("event")
+    session.expunge(event)
+    event.before, event.after = redact(event.before), redact(event.after)
+    return event
