@@ -67,14 +67,23 @@ def _run_server(settings: Settings, url: str, host: str | None, port: int | None
     app = create_app(url, settings)
     tune_garbage_collector()
     typer.echo(f"Sightline is serving on http://{host}:{port}", err=True)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        access_log=False,
-        proxy_headers=settings.trust_forwarded_for,
-        timeout_keep_alive=30,
-    )
+    uvicorn.run(app, host=host, port=port, access_log=False, timeout_keep_alive=30, **proxy_options(settings))
+
+
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's handling of X-Forwarded-For/-Proto: believed only from SIGHTLINE_TRUSTED_PROXIES, never otherwise
+    (uvicorn alone would trust 127.0.0.1). It rewrites the client address and scheme before the app sees them, so
+    throttles, rate limits, the access log and Secure cookies all see the real client."""
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    import ipaddress
+
+    # Written out as uvicorn parses them (it would take "10.0.0.1/8" for a host name, silently).
+    trusted = [
+        str(ipaddress.ip_network(entry, strict=False)) if "/" in entry else str(ipaddress.ip_address(entry))
+        for entry in settings.trusted_proxies
+    ]
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted)}
 
 
 @cli.command()
@@ -231,20 +240,18 @@ def reset_password(
     """Give any active member (owners too) a new password: their sessions end, their sign-in throttle is cleared.
 
     The way back in when an owner is locked out. A generated password is printed on stdout (alone, for scripts);
-    with --password-stdin, the first line of standard input is the password (at least 10 characters).
+    with --password-stdin, the first line of standard input is the password: it follows the rules of every new
+    password (12 to 1024 characters, not a common or breached one, not the person's email, name or organisation).
     """
-    from pydantic import TypeAdapter, ValidationError
-
-    from sightline.http.inputs import Password
+    from sightline.identity.passwords import check
     from sightline.identity.secrets import new_password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
-        try:
-            TypeAdapter(Password).validate_python(password)
-        except ValidationError:
-            typer.echo("The password must be 10 to 256 characters long.", err=True)
-            raise typer.Exit(code=2) from None
+        refusal = check(password, personal=(email,))
+        if refusal is not None:
+            typer.echo(f"Refused: {refusal}.", err=True)
+            raise typer.Exit(code=2)
     else:
         password = new_password()
     settings = get_settings()
@@ -257,7 +264,7 @@ def reset_password(
 
 async def _reset_password(url: str, email: str, organisation: str | None, password: str) -> str:
     from sightline.db.engine import create_engine, session_factory
-    from sightline.errors import DomainError
+    from sightline.errors import DomainError, Invalid
     from sightline.http.deps import current_time
     from sightline.identity.service import operator_reset_password
 
@@ -267,6 +274,9 @@ async def _reset_password(url: str, email: str, organisation: str | None, passwo
             org, user = await operator_reset_password(
                 session, email=email, organisation=organisation, password=password, now=current_time()
             )
+    except Invalid as exc:  # the password is the person's name or organisation's: known only once found
+        typer.echo(f"Refused: {exc.errors[0].message if exc.errors else exc.detail}.", err=True)
+        raise typer.Exit(code=2) from None
     except DomainError as exc:
         typer.echo(exc.detail, err=True)
         raise typer.Exit(code=1) from None
