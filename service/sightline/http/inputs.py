@@ -31,7 +31,6 @@ LongText = Annotated[str, StringConstraints(max_length=10_000, pattern=_MULTI_LI
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=_SINGLE_LINE)]
 _EMAIL = r"^[^@\s\x00-\x1F\x7F-\x9F]+@[^@\s\x00-\x1F\x7F-\x9F]+\.[^@\s\x00-\x1F\x7F-\x9F]+$"
 Email = Annotated[str, StringConstraints(min_length=3, max_length=254, pattern=_EMAIL, to_lower=True)]
-Password = Annotated[str, StringConstraints(min_length=10, max_length=256)]
 
 
 def _iso_only(value: object) -> object:
