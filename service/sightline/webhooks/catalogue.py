@@ -169,6 +169,15 @@ CATALOGUE: tuple[EventKind, ...] = (
     EventKind("api_key.created", "An API key was created (never its secret).", ApiKeyPublic),
     EventKind("api_key.updated", "An API key's scopes were capped to its creator's new role.", ApiKeyPublic, True),
     EventKind("api_key.revoked", "An API key was revoked, by hand or with its creator's removal.", ApiKeyPublic, True),
+    EventKind("mfa.enrolled", "A member turned on an authenticator app (second factor).", MemberPublic),
+    EventKind("mfa.replaced", "A member replaced their authenticator app with a new one.", MemberPublic),
+    EventKind("mfa.removed", "A member turned their authenticator app and recovery codes off.", MemberPublic),
+    EventKind(
+        "mfa.recovery_codes_renewed", "A member made new recovery codes; the old ones stopped working.", MemberPublic
+    ),
+    EventKind(
+        "session.ended", "A member ended one of their sessions from the session list (data: the member).", MemberPublic
+    ),
 )
 BY_TYPE: dict[str, EventKind] = {kind.type: kind for kind in CATALOGUE}
 FAMILIES: frozenset[str] = frozenset(kind.type.split(".", 1)[0] for kind in CATALOGUE)
