@@ -21,13 +21,18 @@ from sightline.db.engine import assert_restricted, create_engine, session_factor
 from sightline.db.migrate import head_revision
 from sightline.errors import ServiceUnavailable
 from sightline.events.routes import router as events_router
+from sightline.http.api_docs import install_docs
 from sightline.http.deps import SESSION_COOKIE
 from sightline.http.idempotency import install_idempotency
 from sightline.http.middleware import RequestContextMiddleware
 from sightline.http.problems import Problem, install_problem_handlers
+from sightline.http.ratelimit import RateLimitMiddleware
 from sightline.http.retry import RetryCollisionsMiddleware
+from sightline.http.security_headers import wrap_app
 from sightline.identity.routes import public_router as auth_public_router
 from sightline.identity.routes import router as identity_router
+from sightline.identity.verification_routes import public_router as verification_public_router
+from sightline.identity.verification_routes import router as verification_router
 from sightline.initiatives.routes import router as initiatives_router
 from sightline.insights.routes import router as insights_router
 from sightline.integrations.crypto import SecretBox
@@ -117,7 +122,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # install_docs: Swagger UI from this service, not a CDN
         redoc_url=None,
     )
     app.state.settings = settings
@@ -129,6 +134,8 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
     install_idempotency(app)
     # Added first, so it runs inside RequestContextMiddleware (body limits, request id, access log).
     app.add_middleware(RetryCollisionsMiddleware)
+    # Budgets before any route work; inside the request context, so a 429 has a request id and is logged.
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
@@ -138,6 +145,8 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
     app.include_router(_operations_router())
     app.include_router(auth_public_router)
     app.include_router(identity_router)
+    app.include_router(verification_public_router)
+    app.include_router(verification_router)
     app.include_router(okrs_router)
     app.include_router(insights_router)
     app.include_router(alignment_router)
@@ -147,8 +156,10 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
     app.include_router(integrations_router)
     app.include_router(sso_public_router)
     app.include_router(sso_router)
+    install_docs(app)
     # Last: the web app answers only what no API route matched.
     install_client(app, settings.client_dir or DEFAULT_CLIENT_DIR)
+    wrap_app(app)  # security headers outside every layer, errors of the last resort included
 
     original_openapi = app.openapi
 
@@ -181,7 +192,7 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
-PUBLIC_OPERATIONS = {"/api/v1/signup", "/api/v1/auth/login", START_PATH, CALLBACK_PATH}
+PUBLIC_OPERATIONS = {"/api/v1/signup", "/api/v1/auth/login", "/api/v1/auth/verify-email", START_PATH, CALLBACK_PATH}
 
 
 def add_security(schema: dict[str, Any]) -> None:

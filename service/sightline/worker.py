@@ -26,6 +26,7 @@ from sightline.http.deps import current_time
 from sightline.integrations import digest
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.scheduler import run_scheduler
+from sightline.mail.sender import MailSender
 from sightline.observability import JOB_FAILURES
 from sightline.okrs.recompute import recompute_org
 from sightline.okrs.reminders import remind_org
@@ -135,7 +136,8 @@ def background_jobs(
     stop: asyncio.Event,
     fetchers: Fetchers,
 ) -> list[asyncio.Task[None]]:
-    """Start the periodic jobs, the dispatcher and the integrations scheduler; they end once `stop` is set."""
+    """Start the periodic jobs, the dispatcher, the integrations scheduler and the mail sender; they end once
+    `stop` is set."""
     dispatcher = dispatcher_for(factory, sender, settings, database_url)
     return [
         asyncio.create_task(run_periodic(factory, interval_seconds=settings.recompute_interval_seconds, stop=stop)),
@@ -149,6 +151,7 @@ def background_jobs(
                 stop=stop,
             )
         ),
+        asyncio.create_task(MailSender(factory, settings).run(stop)),
     ]
 
 

@@ -131,8 +131,7 @@ async def _send_link(
     params = {"org": org_id, "user": user_id, "now": now}
     await session.execute(
         text(
-            "UPDATE email_verifications SET used_at = :now "
-            "WHERE org_id = :org AND user_id = :user AND used_at IS NULL"
+            "UPDATE email_verifications SET used_at = :now WHERE org_id = :org AND user_id = :user AND used_at IS NULL"
         ),
         params,
     )
@@ -188,24 +187,20 @@ async def verify(session: AsyncSession, *, token: str, now: datetime) -> tuple[U
         raise invalid
     await session.execute(
         text(
-            "UPDATE email_verifications SET used_at = :now "
-            "WHERE org_id = :org AND user_id = :user AND used_at IS NULL"
+            "UPDATE email_verifications SET used_at = :now WHERE org_id = :org AND user_id = :user AND used_at IS NULL"
         ),
         params,
     )
     await session.execute(
         text(
-            "UPDATE users SET email_verified_at = coalesce(email_verified_at, :now) "
-            "WHERE org_id = :org AND id = :user"
+            "UPDATE users SET email_verified_at = coalesce(email_verified_at, :now) WHERE org_id = :org AND id = :user"
         ),
         params,
     )
     return row.org_id, row.user_id
 
 
-async def resend(
-    session: AsyncSession, *, org_id: UUID, user_id: UUID, settings: Settings, now: datetime
-) -> None:
+async def resend(session: AsyncSession, *, org_id: UUID, user_id: UUID, settings: Settings, now: datetime) -> None:
     """A new link for the signed-in, unverified person: one a minute, LINKS_PER_DAY a day (429 beyond)."""
     params = {"org": org_id, "user": user_id, "since": now - timedelta(days=1)}
     # The person's row locked: two concurrent resends cannot both pass the count below.
