@@ -46,6 +46,7 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> A
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_recycle=1800,  # no pre-ping: it costs a round trip on every request
+        hide_parameters=True,  # SQL errors and echo never carry values (emails, hashes, tokens) into logs
         json_deserializer=_json_loads,
         json_serializer=_json_dumps,
         connect_args={"server_settings": {"application_name": "sightline"}},

@@ -22,7 +22,7 @@ def _run(connection: Connection) -> None:
 
 async def _main() -> None:
     url = context.config.attributes.get("database_url") or context.config.get_main_option("sqlalchemy.url")
-    engine = create_async_engine(sqlalchemy_url(str(url)))
+    engine = create_async_engine(sqlalchemy_url(str(url)), hide_parameters=True)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
