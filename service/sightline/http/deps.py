@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sightline.config import Settings
 from sightline.errors import Forbidden, Unauthorized
 from sightline.http.cookies import read_cookie
 from sightline.identity.secrets import token_hash
@@ -61,6 +62,8 @@ class Principal:
     api_key_id: UUID | None = None
     # A background job acting on its own account (e.g. "integration:<id>"), not a person or a key.
     system_actor: str | None = None
+    # Sessions: the last sign-in or re-authentication (recent sign-in for sensitive actions).
+    authenticated_at: datetime | None = None
 
     @property
     def actor(self) -> str:
@@ -95,21 +98,28 @@ async def current_principal(request: Request, session: DbSession) -> Principal:
         cookie = read_cookie(request, SESSION_COOKIE, settings=request.app.state.settings)
         if not cookie:
             raise Unauthorized("sign in or send an API key", headers={"WWW-Authenticate": "Bearer"})
+        settings: Settings = request.app.state.settings
         row = (
             await session.execute(
-                text("SELECT org_id, user_id, session_id, role FROM auth_resolve_session(:h)"),
-                {"h": token_hash(cookie)},
+                text(
+                    "SELECT org_id, user_id, session_id, role, reauthenticated_at, mfa_enrolment_due "
+                    "FROM auth_resolve_session(:h, :idle)"
+                ),
+                {"h": token_hash(cookie), "idle": round(settings.session_idle_hours * 3600)},
             )
         ).first()
         if row is None:
-            raise Unauthorized("the session has expired or was revoked; sign in again")
+            raise Unauthorized("the session has expired, was idle too long or was revoked; sign in again")
         principal = Principal(
             org_id=row.org_id,
             scopes=ROLE_SCOPES[row.role],
             user_id=row.user_id,
             role=row.role,
             session_id=row.session_id,
+            authenticated_at=row.reauthenticated_at,
         )
+        if row.mfa_enrolment_due:
+            _enrolment_gate(request)
     # Sign-up email verification: an unverified person's session reaches only a few routes (403 otherwise).
     await require_verified(
         request, session, org_id=principal.org_id, user_id=principal.user_id, session_id=principal.session_id
@@ -117,6 +127,64 @@ async def current_principal(request: Request, session: DbSession) -> Principal:
     request.state.org_id = str(principal.org_id)
     request.state.actor = principal.actor  # for the access log
     return principal
+
+
+class MfaEnrolmentRequired(Forbidden):
+    slug, title = "mfa-enrolment-required", "Multi-factor enrolment required"
+
+
+class RecentSignInRequired(Forbidden):
+    slug, title = "recent-sign-in-required", "Recent sign-in required"
+
+
+# What an admin or owner may do while their organisation requires a second factor they have not set up yet:
+# see who they are, enrol, re-authenticate for the enrolment, and leave.
+MFA_ENROLMENT_ROUTES = frozenset(
+    {
+        ("GET", "/api/v1/me"),
+        ("GET", "/api/v1/me/mfa"),
+        ("POST", "/api/v1/me/mfa/totp"),
+        ("POST", "/api/v1/me/mfa/totp/confirm"),
+        ("POST", "/api/v1/auth/logout"),
+        ("POST", "/api/v1/auth/reauthenticate"),
+        ("GET", "/api/v1/organisation"),
+    }
+)
+
+
+def _enrolment_gate(request: Request) -> None:
+    route = request.scope.get("route")
+    if (request.method, getattr(route, "path", None)) not in MFA_ENROLMENT_ROUTES:
+        raise MfaEnrolmentRequired(
+            "your organisation requires admins and owners to use a second factor: set up an authenticator app "
+            "first (POST /api/v1/me/mfa/totp)"
+        )
+
+
+def require_recent_sign_in(principal: Principal, *, now: datetime, settings: Settings) -> None:
+    """403 unless the session signed in or re-authenticated within SIGHTLINE_REAUTH_MINUTES. API keys pass: they
+    never hold owner powers and cannot re-authenticate."""
+    if principal.session_id is None:
+        return
+    fresh = principal.authenticated_at is not None and now - principal.authenticated_at <= timedelta(
+        minutes=settings.reauth_minutes
+    )
+    if not fresh:
+        raise RecentSignInRequired(
+            f"this action needs a sign-in from the last {settings.reauth_minutes} minutes: confirm your password "
+            "or code with POST /api/v1/auth/reauthenticate, then try again"
+        )
+
+
+async def recent_sign_in(
+    request: Request, principal: Annotated[Principal, Depends(current_principal)], now: Clock
+) -> Principal:
+    require_recent_sign_in(principal, now=now, settings=request.app.state.settings)
+    return principal
+
+
+# Put it after the route's role dependency (Admin, Owner...): a member lacking the role hears that first.
+RecentSignIn = Annotated[Principal, Depends(recent_sign_in)]
 
 
 def _requiring(scope: str):  # type: ignore[no-untyped-def]

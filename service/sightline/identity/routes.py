@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from sightline.config import Settings
 from sightline.errors import TooManyRequests, Unauthorized
@@ -19,13 +21,15 @@ from sightline.http.deps import (
     DbSession,
     Principal,
     Reader,
+    RecentSignIn,
     current_principal,
+    require_recent_sign_in,
 )
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency, reveals_secret
 from sightline.http.pagination import Page, PageParams, page_params
 from sightline.http.problems import problem_responses
-from sightline.identity import service, verification
+from sightline.identity import mfa, service, sessions, verification
 from sightline.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -36,15 +40,24 @@ from sightline.identity.schemas import (
     MemberCreated,
     MemberPublic,
     MemberUpdate,
+    MfaChallenge,
+    MfaSignIn,
+    MfaStatus,
     OrganisationPublic,
     OrganisationUpdate,
     PasswordChange,
     PasswordReset,
+    Reauthenticate,
+    RecoveryCodes,
+    SessionPublic,
     SignupRequest,
+    TotpConfirm,
+    TotpEnrolment,
     api_key_public,
     member_public,
     organisation_public,
 )
+from sightline.integrations.crypto import SecretBox
 
 
 async def app_settings(request: Request) -> Settings:
@@ -120,11 +133,35 @@ async def signup(
     return me.model_copy(update={"email_verification_required": settings.signup_verify_email})
 
 
+def _box(request: Request) -> SecretBox:
+    box: SecretBox = request.app.state.secret_box
+    return box
+
+
+def _no_store(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+
+
+def set_pending_sign_in(
+    request: Request, response: Response, pending: mfa.PendingSignIn, settings: Settings, now: datetime
+) -> None:
+    """The sealed 5-minute cookie that lets this browser finish a sign-in with its second factor."""
+    sealed = mfa.seal_pending(_box(request), pending, now=now)
+    cookies.set_cookie(request, response, mfa.PENDING_COOKIE, sealed, settings=settings, max_age=mfa.PENDING_SECONDS)
+    _no_store(response)
+
+
 @public_router.post(
     "/auth/login",
-    summary="Sign in with email and password (sets the session cookie)",
+    summary="Sign in with email and password (sets the session cookie); 202 when a second factor must follow",
     response_model=Me,
-    responses=problem_responses(401, 409, 429),
+    responses={
+        202: {
+            "model": MfaChallenge,
+            "description": "The password is right; finish with POST /auth/login/mfa (no session yet)",
+        },
+        **problem_responses(401, 409, 429),
+    },
 )
 async def login(
     body: LoginRequest,
@@ -133,7 +170,7 @@ async def login(
     session: DbSession,
     settings: SettingsDep,
     now: Clock,
-) -> Me:
+) -> Me | Response:
     try:
         org, user, token = await service.login(
             session,
@@ -155,6 +192,18 @@ async def login(
             now=now,
         )
         raise
+    if token is None:
+        challenge = JSONResponse(MfaChallenge().model_dump(), status_code=status.HTTP_202_ACCEPTED)
+        pending = mfa.PendingSignIn(
+            org_id=org.org_id,
+            user_id=user.id,
+            version=user.version,
+            method="password",
+            user_agent=request.headers.get("user-agent"),
+            client_address=_client_address(request),
+        )
+        set_pending_sign_in(request, challenge, pending, settings, now)
+        return challenge
     await security_events.signed_in(
         session,
         org_id=org.org_id,
@@ -166,7 +215,90 @@ async def login(
         now=now,
     )
     set_session_cookie(request, response, token, settings)
+    _no_store(response)
     return _me(org, user, "session", ROLE_SCOPES[user.role])
+
+
+@public_router.post(
+    "/auth/login/mfa",
+    summary="Finish a sign-in with a code of the authenticator app or a recovery code (sets the session cookie)",
+    response_model=Me,
+    responses=problem_responses(401, 429),
+)
+async def login_mfa(
+    body: MfaSignIn,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    settings: SettingsDep,
+    now: Clock,
+) -> Me:
+    factory = request.app.state.side_session_factory
+    try:
+        org, user, token = await mfa.finish_sign_in(
+            session,
+            factory,
+            cookie=cookies.read_cookie(request, mfa.PENDING_COOKIE, settings=settings),
+            body=body,
+            box=_box(request),
+            settings=settings,
+            now=now,
+            client_address=_client_address(request),
+        )
+    except mfa.WrongSecondFactor as exc:
+        await security_events.member_sign_in_failed(
+            factory,
+            org_id=exc.user.org_id,
+            member_id=exc.user.id,
+            email=exc.user.email,
+            method="mfa",
+            reason="wrong_code",
+            client_address=_client_address(request),
+            user_agent=request.headers.get("user-agent"),
+            now=now,
+        )
+        raise
+    await security_events.signed_in(
+        session,
+        org_id=org.org_id,
+        member_id=user.id,
+        email=user.email,
+        method="mfa",
+        client_address=_client_address(request),
+        user_agent=request.headers.get("user-agent"),
+        now=now,
+    )
+    set_session_cookie(request, response, token, settings)
+    cookies.delete_cookie(request, response, mfa.PENDING_COOKIE, settings=settings)
+    _no_store(response)
+    return _me(org, user, "session", ROLE_SCOPES[user.role])
+
+
+# Not an idempotent route: its body holds a password, and a replay key would keep a fast hash of it at rest.
+@public_router.post(
+    "/auth/reauthenticate",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Confirm your password or a code again: sensitive actions follow for SIGHTLINE_REAUTH_MINUTES",
+    responses=problem_responses(401, 429),
+)
+async def reauthenticate(
+    body: Reauthenticate,
+    request: Request,
+    principal: Annotated[Principal, Depends(current_principal)],
+    session: DbSession,
+    settings: SettingsDep,
+    now: Clock,
+) -> Response:
+    await mfa.reauthenticate(
+        session,
+        request.app.state.side_session_factory,
+        principal=principal,
+        body=body,
+        box=_box(request),
+        settings=settings,
+        now=now,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/auth/logout", tags=["auth"], status_code=status.HTTP_204_NO_CONTENT, summary="End the current session")
@@ -209,6 +341,123 @@ async def change_password(
         settings=settings,
         now=now,
     )
+    # A privilege change: this session continues under a new id (the old token is dead), the others ended.
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    set_session_cookie(
+        request, response, await sessions.rotate(session, principal=principal, settings=settings, now=now), settings
+    )
+    return response
+
+
+# The person's second factor (sessions only: an API key gets 403) -----------------------------------------
+Person = Annotated[Principal, Depends(current_principal)]
+
+
+@router.get("/me/mfa", tags=["auth"], summary="Your second factor: on or off, recovery codes left, required or not")
+async def get_mfa(principal: Person, session: DbSession) -> MfaStatus:
+    return await mfa.status(session, principal=principal)
+
+
+@router.post(
+    "/me/mfa/totp",
+    tags=["auth"],
+    summary="Start setting up an authenticator app (recent sign-in): its secret and QR code, for 15 minutes",
+)
+@reveals_secret
+async def start_totp(
+    principal: Person, _recent: RecentSignIn, request: Request, session: DbSession, response: Response, now: Clock
+) -> TotpEnrolment:
+    _no_store(response)
+    return await mfa.start_enrolment(session, principal=principal, box=_box(request), now=now)
+
+
+@router.post(
+    "/me/mfa/totp/confirm",
+    tags=["auth"],
+    summary="Turn the authenticator app on with its current code: recovery codes shown once; a new session id",
+    responses=problem_responses(409),
+)
+@reveals_secret
+async def confirm_totp(
+    body: TotpConfirm,
+    principal: Person,
+    request: Request,
+    session: DbSession,
+    response: Response,
+    settings: SettingsDep,
+    now: Clock,
+) -> RecoveryCodes:
+    codes = await mfa.confirm_enrolment(session, principal=principal, code=body.code, box=_box(request), now=now)
+    set_session_cookie(
+        request, response, await sessions.rotate(session, principal=principal, settings=settings, now=now), settings
+    )
+    _no_store(response)
+    return RecoveryCodes(recovery_codes=codes)
+
+
+@router.delete(
+    "/me/mfa/totp",
+    tags=["auth"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Turn the authenticator app off, recovery codes too (recent sign-in; refused when your role needs it)",
+)
+@reveals_secret
+async def delete_totp(
+    principal: Person, _recent: RecentSignIn, request: Request, session: DbSession, settings: SettingsDep, now: Clock
+) -> Response:
+    await mfa.disable(session, principal=principal, now=now)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    set_session_cookie(
+        request, response, await sessions.rotate(session, principal=principal, settings=settings, now=now), settings
+    )
+    return response
+
+
+@router.post(
+    "/me/mfa/recovery-codes",
+    tags=["auth"],
+    summary="A new set of recovery codes, shown once; the old ones stop working (recent sign-in)",
+    responses=problem_responses(409),
+)
+@reveals_secret
+async def renew_recovery_codes(
+    principal: Person, _recent: RecentSignIn, session: DbSession, response: Response, now: Clock
+) -> RecoveryCodes:
+    _no_store(response)
+    return RecoveryCodes(recovery_codes=await mfa.renew_recovery_codes(session, principal=principal, now=now))
+
+
+# The person's sessions ---------------------------------------------------------------------------------
+@router.get("/me/sessions", tags=["auth"], summary="Your open sessions (browsers signed in as you)")
+async def list_sessions(principal: Person, session: DbSession, settings: SettingsDep) -> list[SessionPublic]:
+    return await sessions.list_sessions(session, principal=principal, settings=settings)
+
+
+@router.delete(
+    "/me/sessions/{session_id}",
+    tags=["auth"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="End one of your sessions (the current one signs you out)",
+    responses=problem_responses(404),
+)
+async def end_session(
+    session_id: UUID, principal: Person, request: Request, session: DbSession, settings: SettingsDep, now: Clock
+) -> Response:
+    await sessions.end_session(session, principal=principal, session_id=session_id, now=now)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    if session_id == principal.session_id:
+        cookies.delete_cookie(request, response, SESSION_COOKIE, settings=settings)
+    return response
+
+
+@router.post(
+    "/me/sessions/end-others",
+    tags=["auth"],
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="End all your sessions but this one",
+)
+async def end_other_sessions(principal: Person, session: DbSession, now: Clock) -> Response:
+    await sessions.end_other_sessions(session, principal=principal, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -242,10 +491,13 @@ async def update_organisation(
     principal: Admin,
     session: DbSession,
     response: Response,
+    settings: SettingsDep,
     now: Clock,
     if_match: IfMatch = None,
 ) -> OrganisationPublic:
-    org = await service.update_org(session, principal=principal, body=body, if_match=if_match, now=now)
+    org = await service.update_org(
+        session, principal=principal, body=body, if_match=if_match, now=now, settings=settings
+    )
     set_etag(response, org.version)
     return organisation_public(org)
 
@@ -293,9 +545,12 @@ async def update_member(
     principal: Admin,
     session: DbSession,
     response: Response,
+    settings: SettingsDep,
     now: Clock,
     if_match: IfMatch = None,
 ) -> MemberPublic:
+    if body.role is not None:
+        require_recent_sign_in(principal, now=now, settings=settings)  # a role is a privilege
     user = await service.update_member(
         session, principal=principal, member_id=member_id, body=body, if_match=if_match, now=now
     )
@@ -322,7 +577,9 @@ async def remove_member(member_id: UUID, principal: Admin, session: DbSession, n
     responses=problem_responses(404),
 )
 @reveals_secret
-async def reset_member_password(member_id: UUID, principal: Admin, session: DbSession, now: Clock) -> PasswordReset:
+async def reset_member_password(
+    member_id: UUID, principal: Admin, _recent: RecentSignIn, session: DbSession, now: Clock
+) -> PasswordReset:
     _, password = await service.reset_password(session, principal=principal, member_id=member_id, now=now)
     return PasswordReset(password=password)
 
@@ -343,7 +600,7 @@ async def list_api_keys(
 )
 @reveals_secret
 async def create_api_key(
-    body: ApiKeyCreate, principal: Admin, session: DbSession, response: Response, now: Clock
+    body: ApiKeyCreate, principal: Admin, _recent: RecentSignIn, session: DbSession, response: Response, now: Clock
 ) -> ApiKeyCreated:
     key, creator, secret = await service.create_api_key(session, principal=principal, body=body, now=now)
     set_etag(response, key.version)

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from sightline.http.inputs import Email, Name, StrictInput
 from sightline.identity.passwords import GivenPassword, NewPassword, personal_rule
@@ -53,6 +53,9 @@ class OrganisationSettings(BaseModel):
     low_ambition_threshold: float = Field(
         0.0, ge=-1, le=10, description="A key result whose ambition is at or below this is flagged low_ambition"
     )
+    mfa_required_for_admins: bool = Field(
+        False, description="Admins and owners must use a second factor (changed by an owner, recently signed in)"
+    )
 
     _zone = field_validator("time_zone")(lambda cls, value: _known_zone(value))
     _currencies = field_validator("accepted_currencies")(lambda cls, value: _unique_currencies(value))
@@ -67,6 +70,7 @@ class OrganisationSettingsUpdate(StrictInput):
     accepted_currencies: list[CurrencyCode] | None = Field(None, max_length=20, description="Replaces the list")
     time_zone: str | None = None
     low_ambition_threshold: float | None = Field(None, ge=-1, le=10)
+    mfa_required_for_admins: bool | None = None
 
     _zone = field_validator("time_zone")(lambda cls, value: _known_zone(value))
     _currencies = field_validator("accepted_currencies")(lambda cls, value: _unique_currencies(value))
@@ -150,9 +154,76 @@ class Me(BaseModel):
     )
 
 
+TotpCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+RecoveryCodeInput = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class MfaStatus(BaseModel):
+    totp_enabled: bool
+    recovery_codes_left: int
+    required: bool = Field(description="The organisation requires a second factor for this person's role")
+
+
+class TotpEnrolment(BaseModel):
+    secret: str = Field(description="Base32, for typing into the app by hand; valid for 15 minutes")
+    otpauth_uri: str
+    qr_svg: str = Field(description="The otpauth URI as a QR code (SVG)")
+
+
+class TotpConfirm(StrictInput):
+    code: TotpCode
+
+
+class RecoveryCodes(BaseModel):
+    recovery_codes: list[str] = Field(description="Each works once; shown only in this response")
+
+
+SecondFactor = Literal["totp", "recovery_code"]
+SECOND_FACTORS: list[SecondFactor] = ["totp", "recovery_code"]
+
+
+class MfaChallenge(BaseModel):
+    mfa_required: Literal[True] = True
+    methods: list[SecondFactor] = Field(default_factory=lambda: list(SECOND_FACTORS))
+
+
+class MfaSignIn(StrictInput):
+    code: TotpCode | None = None
+    recovery_code: RecoveryCodeInput | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> MfaSignIn:
+        if (self.code is None) == (self.recovery_code is None):
+            raise ValueError("send either code or recovery_code")
+        return self
+
+
+class Reauthenticate(StrictInput):
+    password: str | None = Field(None, min_length=1, max_length=256)
+    code: TotpCode | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Reauthenticate:
+        if (self.password is None) == (self.code is None):
+            raise ValueError("send either password or code")
+        return self
+
+
+class SessionPublic(BaseModel):
+    id: UUID
+    current: bool = Field(description="The session this request came with")
+    created_at: datetime
+    last_seen_at: datetime | None = Field(description="To the minute")
+    user_agent: str | None
+    address: str | None = Field(description="The client address at sign-in")
+
+
 class ApiKeyCreate(StrictInput):
     name: Name
     scopes: list[Scope] = Field(min_length=1, max_length=3)
+    expires_at: AwareDatetime | None = Field(
+        None, description="When the key stops working: in the future, at most two years ahead; none: until revoked"
+    )
 
     @field_validator("scopes")
     @classmethod
@@ -176,6 +247,7 @@ class ApiKeyPublic(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(description="Refused from then on, like a revoked key; null: no expiry")
 
 
 class ApiKeyCreated(ApiKeyPublic):
@@ -212,4 +284,5 @@ def api_key_public(key: Any, creator: Any | None) -> ApiKeyPublic:
         created_at=key.created_at,
         last_used_at=key.last_used_at,
         revoked_at=key.revoked_at,
+        expires_at=key.expires_at,
     )

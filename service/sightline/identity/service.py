@@ -9,14 +9,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from sightline.config import Settings
+from sightline.config import Settings, get_settings
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from sightline.events import service as events
-from sightline.http.deps import ROLE_SCOPES, Principal
+from sightline.http.deps import ROLE_SCOPES, Principal, require_recent_sign_in
 from sightline.http.etag import check_if_match
 from sightline.http.pagination import PageParams, page_of, paginate
-from sightline.identity import throttle
+from sightline.identity import mfa, sessions, throttle
 from sightline.identity.models import ApiKey, AuthSession, Org, User
 from sightline.identity.passwords import refuse_personal
 from sightline.identity.schemas import (
@@ -38,7 +38,6 @@ from sightline.identity.secrets import (
     hash_password,
     new_api_key,
     new_password,
-    new_session_token,
     token_hash,
     verify_password,
 )
@@ -58,44 +57,8 @@ def org_settings(org: Org) -> OrganisationSettings:
     return OrganisationSettings.model_validate(org.settings)
 
 
-async def _start_session(
-    session: AsyncSession,
-    *,
-    user: User,
-    settings: Settings,
-    now: datetime,
-    user_agent: str | None,
-    client_address: str | None,
-) -> str:
-    token = new_session_token()
-    session.add(
-        AuthSession(
-            org_id=user.org_id,
-            user_id=user.id,
-            token_hash=token_hash(token),
-            created_at=now,
-            expires_at=now + timedelta(hours=settings.session_ttl_hours),
-            user_agent=(user_agent or "")[:300] or None,
-            client_address=client_address,
-        )
-    )
-    await session.flush()
-    return token
-
-
-async def start_session(
-    session: AsyncSession,
-    *,
-    user: User,
-    settings: Settings,
-    now: datetime,
-    user_agent: str | None,
-    client_address: str | None,
-) -> str:
-    """A new session for a member signed in another way (single sign-on); its token goes in the cookie."""
-    return await _start_session(
-        session, user=user, settings=settings, now=now, user_agent=user_agent, client_address=client_address
-    )
+# Sessions live in identity/sessions.py; single sign-on imports start_session from here.
+start_session = sessions.start_session
 
 
 async def count_signup(
@@ -146,7 +109,7 @@ async def signup(
     await session.flush()
     session.add(owner)
     await session.flush()
-    token = await _start_session(
+    token = await start_session(
         session, user=owner, settings=settings, now=now, user_agent=user_agent, client_address=client_address
     )
     if settings.signup_verify_email:  # usable once the owner follows the link sent to their address
@@ -171,7 +134,8 @@ async def login(
     now: datetime,
     user_agent: str | None,
     client_address: str,
-) -> tuple[Org, User, str]:
+) -> tuple[Org, User, str | None]:
+    """Check the password: the session token, or None when the person's second factor is still to come."""
     # Counted before any password is checked: a burst of guesses at one account gets the limit's worth of checks,
     # no more; guesses from one address at many accounts are slowed (never refused: see throttle.py).
     await throttle.count_sign_in(factory, email=body.email, address=client_address, settings=settings, now=now)
@@ -189,22 +153,32 @@ async def login(
     matches = [c for c in candidates if await verify_password(c.password_hash, body.password)]
     if not matches:
         raise Unauthorized("the email or the password is wrong")
-    await throttle.take_back(
-        factory, account=throttle.account_key(body.email), address=throttle.address_key(client_address)
-    )
+
+    async def take_back() -> None:
+        await throttle.take_back(
+            factory, account=throttle.account_key(body.email), address=throttle.address_key(client_address)
+        )
+
     if len(matches) > 1:
+        await take_back()
         names = ", ".join(f"{m.org_name} ({m.org_id})" for m in matches)
         raise Conflict(f"this email belongs to several organisations; send organisation_id, one of: {names}")
     match = matches[0]
     await set_tenant(session, match.org_id)
     user = await get_member(session, org_id=match.org_id, member_id=match.user_id)
     if await password_sign_in_refused(session, org_id=match.org_id, role=user.role):
+        await take_back()
         raise Forbidden(
             "this organisation signs in through single sign-on: "
             f"GET /api/v1/auth/sso/start?organisation_id={match.org_id}"
         )
     org = await get_org(session, org_id=match.org_id)
-    token = await _start_session(
+    if await mfa.has_second_factor(session, user):
+        # No session yet, and the attempt is not taken back: codes count against the same account limit, so
+        # typing the right password again never resets the count of guessed codes.
+        return org, user, None
+    await take_back()
+    token = await start_session(
         session, user=user, settings=settings, now=now, user_agent=user_agent, client_address=client_address
     )
     return org, user, token
@@ -234,6 +208,7 @@ async def update_org(
     body: OrganisationUpdate,
     if_match: str | None,
     now: datetime,
+    settings: Settings | None = None,
 ) -> Org:
     org = (await session.execute(scoped(Org, principal.org_id).with_for_update())).scalar_one()
     check_if_match(if_match, org.version, required=True)
@@ -245,6 +220,11 @@ async def update_org(
         validated = OrganisationSettings.model_validate(merged)
         if validated.on_track_gap > validated.at_risk_gap:
             raise Invalid("body.settings.on_track_gap", "must not exceed at_risk_gap")
+        if validated.mfa_required_for_admins != before.settings.mfa_required_for_admins:
+            # It binds owners too, so it is an owner's decision, like single sign-on; and a sensitive one.
+            if "owner" not in principal.scopes:
+                raise Forbidden("only an owner can change whether admins and owners must use a second factor")
+            require_recent_sign_in(principal, now=now, settings=settings or get_settings())
         org.settings = validated.model_dump()
     org.version += 1
     org.updated_at = now
@@ -366,14 +346,7 @@ async def _ensure_another_owner(session: AsyncSession, *, org_id: UUID, leaving:
 
 
 async def _end_sessions(session: AsyncSession, *, user: User, now: datetime, keep: UUID | None = None) -> None:
-    statement = update(AuthSession).where(
-        col(AuthSession.org_id) == user.org_id,
-        col(AuthSession.user_id) == user.id,
-        col(AuthSession.revoked_at).is_(None),
-    )
-    if keep is not None:
-        statement = statement.where(col(AuthSession.id) != keep)
-    await session.execute(statement.values(revoked_at=now))
+    await sessions.end_sessions(session, org_id=user.org_id, user_id=user.id, now=now, keep=keep)
 
 
 async def _keys_of(session: AsyncSession, user: User) -> list[ApiKey]:
@@ -436,6 +409,9 @@ async def update_member(
             await _ensure_another_owner(session, org_id=principal.org_id, leaving=user.id)
         demoted = not ROLE_SCOPES[user.role] <= ROLE_SCOPES[body.role]
         user.role = body.role
+        # A privilege change ends the member's sessions (the caller's own too, when it is them): the next
+        # sign-in starts a session of the new role, with a new id.
+        await _end_sessions(session, user=user, now=now)
     if body.name is not None:
         user.name = body.name
     user.version += 1
@@ -588,6 +564,9 @@ async def _record_key(
     )
 
 
+API_KEY_MAX_LIFETIME = timedelta(days=731)
+
+
 async def create_api_key(
     session: AsyncSession,
     *,
@@ -603,6 +582,11 @@ async def create_api_key(
     if principal.user_id is None:
         raise Forbidden("an API key belongs to a member; this credential acts for none")
     creator = await get_member(session, org_id=principal.org_id, member_id=principal.user_id)
+    if body.expires_at is not None:
+        if body.expires_at <= now:
+            raise Invalid("body.expires_at", "must be in the future")
+        if body.expires_at > now + API_KEY_MAX_LIFETIME:
+            raise Invalid("body.expires_at", "must be at most two years ahead")
     secret, prefix = new_api_key()
     key = ApiKey(
         org_id=principal.org_id,
@@ -612,6 +596,7 @@ async def create_api_key(
         scopes=list(body.scopes),
         created_by=principal.user_id,
         created_at=now,
+        expires_at=body.expires_at,
     )
     session.add(key)
     await session.flush()

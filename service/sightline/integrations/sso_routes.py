@@ -13,7 +13,7 @@ from sightline.config import Settings
 from sightline.errors import Forbidden
 from sightline.events import security as security_events
 from sightline.http import cookies
-from sightline.http.deps import Admin, Clock, DbSession, Principal
+from sightline.http.deps import Admin, Clock, DbSession, Principal, RecentSignIn
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.params import IfMatch
@@ -95,6 +95,7 @@ async def get_sso(
 async def put_sso(
     body: SsoConfigInput,
     principal: Owner,
+    _recent: RecentSignIn,
     session: DbSession,
     response: Response,
     policy: Policy,
@@ -117,7 +118,13 @@ async def put_sso(
     responses=problem_responses(404, 412),
 )
 async def delete_sso(
-    principal: Owner, session: DbSession, base_url: BaseUrl, box: Box, now: Clock, if_match: IfMatch = None
+    principal: Owner,
+    _recent: RecentSignIn,
+    session: DbSession,
+    base_url: BaseUrl,
+    box: Box,
+    now: Clock,
+    if_match: IfMatch = None,
 ) -> Response:
     await sso_config.delete_config(session, principal=principal, base_url=base_url, box=box, if_match=if_match, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

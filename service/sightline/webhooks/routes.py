@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from sightline.http.deps import Admin, Clock, DbSession, Reader
+from sightline.http.deps import Admin, Clock, DbSession, Reader, RecentSignIn
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency, reveals_secret
 from sightline.http.pagination import Page
@@ -138,7 +138,7 @@ async def delete_endpoint(
 )
 @reveals_secret
 async def rotate_secret(
-    endpoint_id: UUID, principal: Admin, session: DbSession, response: Response, now: Clock
+    endpoint_id: UUID, principal: Admin, _recent: RecentSignIn, session: DbSession, response: Response, now: Clock
 ) -> EndpointSecret:
     endpoint = await service.rotate_secret(session, principal=principal, endpoint_id=endpoint_id, now=now)
     set_etag(response, endpoint.version)
