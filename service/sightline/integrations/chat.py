@@ -9,6 +9,7 @@ bounded lookup per organisation and batch (`load_context`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -203,9 +204,26 @@ def slack_body(msg: Message, link: str) -> dict[str, Any]:
     return {"text": f"{_slack_escape(msg.headline)}{lines}\n<{link}|{OPEN_LABEL}>", "unfurl_links": False}
 
 
+# Adaptive Card text is Markdown (bold, italic, lists, links) and `{{DATE(…)}}` functions: a title such as
+# "[Click](https://evil.example)" or "**urgent**" must arrive as the words typed, like in Slack.
+_TEAMS_SPECIAL = re.compile(r"([\\`*_~\[\]()<>#|])")
+_TEAMS_BULLET = re.compile(r"^(\s*)([-+])(?=\s)", re.MULTILINE)  # "- x" and "+ x" would be list items
+_TEAMS_NUMBERED = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)  # "1. x" too
+
+
+def _teams_escape(value: str) -> str:
+    text = _TEAMS_SPECIAL.sub(r"\\\1", value)
+    text = _TEAMS_NUMBERED.sub(r"\1\\.", _TEAMS_BULLET.sub(r"\1\\\2", text))
+    return text.replace("{{", "{\u200b{").replace("}}", "}\u200b}")
+
+
 def teams_body(msg: Message, link: str) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = [{"type": "TextBlock", "text": msg.headline, "wrap": True, "weight": "Bolder"}]
-    blocks += [{"type": "TextBlock", "text": f"- {line}", "wrap": True, "spacing": "Small"} for line in msg.lines]
+    headline = _teams_escape(msg.headline)
+    blocks: list[dict[str, Any]] = [{"type": "TextBlock", "text": headline, "wrap": True, "weight": "Bolder"}]
+    blocks += [
+        {"type": "TextBlock", "text": f"- {_teams_escape(line)}", "wrap": True, "spacing": "Small"}
+        for line in msg.lines
+    ]
     card = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
