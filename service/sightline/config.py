@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     # separate `sightline worker` process runs them.
     worker_in_process: bool = True
     recompute_interval_seconds: float = 300.0
+    # How often expired sessions, closed throttle windows, old replay records and stale pending rows are purged.
+    purge_interval_seconds: float = Field(3600.0, gt=0)
     # The web app's folder (package.json, dist/); empty means client/ beside the service package.
     client_dir: Path | None = None
     # Build the web app at `serve` start when client/dist is missing and npm is available.
