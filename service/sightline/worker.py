@@ -23,6 +23,7 @@ from sightline.db.engine import assert_restricted, create_engine, session_factor
 from sightline.db.tenancy import set_tenant
 from sightline.db.urls import asyncpg_dsn
 from sightline.http.deps import current_time
+from sightline.identity.purge import run_purge
 from sightline.integrations import digest
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.scheduler import run_scheduler
@@ -136,8 +137,8 @@ def background_jobs(
     stop: asyncio.Event,
     fetchers: Fetchers,
 ) -> list[asyncio.Task[None]]:
-    """Start the periodic jobs, the dispatcher, the integrations scheduler and the mail sender; they end once
-    `stop` is set."""
+    """Start the periodic jobs, the dispatcher, the integrations scheduler, the mail sender and the purge of
+    expired rows; they end once `stop` is set."""
     dispatcher = dispatcher_for(factory, sender, settings, database_url)
     return [
         asyncio.create_task(run_periodic(factory, interval_seconds=settings.recompute_interval_seconds, stop=stop)),
@@ -152,6 +153,7 @@ def background_jobs(
             )
         ),
         asyncio.create_task(MailSender(factory, settings).run(stop)),
+        asyncio.create_task(run_purge(factory, settings=settings, stop=stop)),
     ]
 
 
