@@ -146,6 +146,7 @@ async def test_codes_of_the_neighbouring_step_count_and_older_ones_do_not(
     await owner_connection.execute("UPDATE mfa_totp SET last_step = NULL WHERE user_id = $1", tenant.owner_id)
     totp = pyotp.TOTP(secret)
     async with sign_in(app, tenant.email) as (browser, first):
+        assert first.status_code == 202
         too_old = await browser.post("/api/v1/auth/login/mfa", json={"code": totp.at(time.time() - 90)})
         assert too_old.status_code == 401
         previous = await browser.post("/api/v1/auth/login/mfa", json={"code": totp.at(time.time() - 30)})
@@ -164,6 +165,7 @@ async def test_a_recovery_code_works_once(app: FastAPI, tenant: Tenant) -> None:
         ok = await browser.post("/api/v1/auth/login/mfa", json={"recovery_code": codes[0].upper()})
         assert ok.status_code == 200, ok.text
     async with sign_in(app, tenant.email) as (browser, first):
+        assert first.status_code == 202
         assert (await browser.post("/api/v1/auth/login/mfa", json={"recovery_code": codes[0]})).status_code == 401
         both = await browser.post("/api/v1/auth/login/mfa", json={"recovery_code": codes[1], "code": "123456"})
         assert both.status_code == 422
