@@ -165,8 +165,8 @@ async def test_events_stored_before_the_fix_are_redacted_on_read(
     object_id = await _insert_raw_event(
         owner_connection, tenant.org_id, {"url": f"https://hooks.example.com/in?key={TOKEN}"}
     )
-    reader, _ = await tenant.api_key_client(app, ["read"])
-    events = await _events(reader, str(object_id))
+    # (An endpoint's events are read by admins only since the audit part of issue 20; they get it redacted too.)
+    events = await _events(tenant.client, str(object_id))
     assert events[0]["after"]["url"] == f"https://hooks.example.com/in?key={REDACTED}"
 
 

@@ -79,7 +79,8 @@ async def crm_database(server_url: str) -> AsyncIterator[str]:
     finally:
         await crm.close()
     async with tcp_url(direct) as url:
-        yield url
+        # The test server speaks no TLS: the connections that use it say so (allow_weak_tls).
+        yield f"{url}{'&' if '?' in url else '?'}sslmode=prefer"
     admin = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -90,7 +91,7 @@ async def crm_database(server_url: str) -> AsyncIterator[str]:
 @pytest.fixture
 async def sql_fetchers(app: FastAPI, crm_database: str) -> AsyncIterator[Fetchers]:
     """The operator allows the test server's host (a loopback address)."""
-    allowing = UrlPolicy.of([parse_dsn(crm_database).host, "127.0.0.1"], allow_http=True)
+    allowing = UrlPolicy.of([parse_dsn(crm_database, allow_weak_tls=True).host, "127.0.0.1"], allow_http=True)
     saved = app.state.webhook_policy, app.state.integration_fetchers
     fetchers = make_fetchers(app, LOCAL, sql_policy=allowing)
     app.state.webhook_policy, app.state.integration_fetchers = allowing, fetchers
@@ -126,8 +127,12 @@ async def test_a_sql_source_value_arrives_as_a_check_in_and_the_connection_strin
     sql_fetchers: Fetchers,
     owner_connection: asyncpg.Connection,
 ) -> None:
-    connection = await create(tenant.client, "/api/v1/sql-connections", {"name": "CRM replica", "dsn": crm_database})
-    target = parse_dsn(crm_database)
+    connection = await create(
+        tenant.client,
+        "/api/v1/sql-connections",
+        {"name": "CRM replica", "dsn": crm_database, "allow_weak_tls": True},
+    )
+    target = parse_dsn(crm_database, allow_weak_tls=True)
     assert (connection["host"], connection["database"], connection["username"]) == (
         target.host,
         target.database,
@@ -183,7 +188,9 @@ async def test_a_query_that_writes_or_runs_too_long_fails_cleanly_with_the_reaso
     query: str,
     reason: str,
 ) -> None:
-    connection = await create(tenant.client, "/api/v1/sql-connections", {"name": "CRM", "dsn": crm_database})
+    connection = await create(
+        tenant.client, "/api/v1/sql-connections", {"name": "CRM", "dsn": crm_database, "allow_weak_tls": True}
+    )
     kr = await key_result(tenant.client)
     integration = await _sql_integration(tenant, kr, connection["id"], query)
     started = time.monotonic()

@@ -147,7 +147,9 @@ async def test_an_allowed_host_works_and_the_driver_gets_the_checked_address(
     # address checked here (127.0.0.1, which the operator allows as a network), not the name.
     operator(UrlPolicy.of(["127.0.0.1/32"]), {"crm.example.test": ["127.0.0.1"]})
     dsn = _dsn(crm_parts, f"crm.example.test:{crm_parts['port']}", "?sslmode=prefer")
-    connection = await create(tenant.client, "/api/v1/sql-connections", {"name": "CRM", "dsn": dsn})
+    connection = await create(
+        tenant.client, "/api/v1/sql-connections", {"name": "CRM", "dsn": dsn, "allow_weak_tls": True}
+    )
     assert connection["host"] == "crm.example.test"
     check = await tenant.client.post(f"/api/v1/sql-connections/{connection['id']}/check")
     assert check.json() == {"ok": True, "error": None}
@@ -236,13 +238,17 @@ async def test_failures_are_classes_and_never_the_databases_own_words(
     port = crm_parts["port"]
     cases = {
         # The database does not exist: the server's message names it; the run says only the class.
-        _dsn({**crm_parts, "database": "no_such_db"}, f"127.0.0.1:{port}"): "connection_failed: 3D000",
-        _dsn(crm_parts, f"127.0.0.1:{free_port()}"): "connection_refused",
+        _dsn({**crm_parts, "database": "no_such_db"}, f"127.0.0.1:{port}", "?sslmode=prefer"): (
+            "connection_failed: 3D000"
+        ),
+        _dsn(crm_parts, f"127.0.0.1:{free_port()}", "?sslmode=prefer"): "connection_refused",
         _dsn(crm_parts, f"127.0.0.1:{port}", "?sslmode=require"): None,  # TLS or not, depending on the server
     }
     for dsn, expected in cases.items():
         connection = await create(
-            tenant.client, "/api/v1/sql-connections", {"name": f"c-{uuid.uuid4().hex[:6]}", "dsn": dsn}
+            tenant.client,
+            "/api/v1/sql-connections",
+            {"name": f"c-{uuid.uuid4().hex[:6]}", "dsn": dsn, "allow_weak_tls": True},
         )
         check = (await tenant.client.post(f"/api/v1/sql-connections/{connection['id']}/check")).json()
         if expected is None:
@@ -251,7 +257,9 @@ async def test_failures_are_classes_and_never_the_databases_own_words(
             assert check == {"ok": False, "error": expected}
 
     # A query reading what does not exist: the class and SQLSTATE, not the relation's name.
-    connection = await create(tenant.client, "/api/v1/sql-connections", {"name": "crm", "dsn": crm_database})
+    connection = await create(
+        tenant.client, "/api/v1/sql-connections", {"name": "crm", "dsn": crm_database, "allow_weak_tls": True}
+    )
     kr = await key_result(tenant.client)
     integration = await create(
         tenant.client,
@@ -280,7 +288,7 @@ async def test_failures_are_classes_and_never_the_databases_own_words(
     ("dsn", "host", "port", "sslmode"),
     [
         ("postgresql://ro:p%40ss@db.example.com:6543/crm?sslmode=verify-full", "db.example.com", 6543, "verify-full"),
-        ("postgres://ro@[2001:db8::1]/crm", "2001:db8::1", None, "prefer"),
+        ("postgres://ro@[2001:db8::1]/crm", "2001:db8::1", None, "verify-full"),  # verified unless told
     ],
 )
 def test_an_accepted_connection_string_is_read_as_the_driver_reads_it(

@@ -22,10 +22,10 @@ from sightline.events import service as events
 from sightline.http.deps import Principal
 from sightline.http.etag import check_if_match
 from sightline.http.pagination import PageParams, page_of, paginate
-from sightline.integrations.crypto import SecretBox
+from sightline.integrations.crypto import SecretBox, SecretUnreadable
 from sightline.integrations.models import Integration, SqlConnection, SsoConfig
 from sightline.integrations.schemas import SqlConnectionCreate, SqlConnectionPublic, SqlConnectionUpdate
-from sightline.integrations.sql_source import checked_target, parse_dsn
+from sightline.integrations.sql_source import checked_target, parse_dsn, tls_warning
 from sightline.webhooks.url_guard import HostUnresolvable, Resolver, UrlPolicy, UrlRefused, system_resolver
 
 MAX_CONNECTIONS = 50
@@ -33,7 +33,21 @@ RESOLVE_TIMEOUT = 5.0  # seconds
 
 
 def connection_public(connection: SqlConnection) -> SqlConnectionPublic:
-    return SqlConnectionPublic.model_validate(connection, from_attributes=True)
+    return SqlConnectionPublic(
+        id=connection.id,
+        name=connection.name,
+        description=connection.description,
+        host=connection.host,
+        port=connection.port,
+        database=connection.database,
+        username=connection.username,
+        sslmode=connection.sslmode,
+        allow_weak_tls=connection.allow_weak_tls,
+        tls_warning=tls_warning(connection.sslmode),
+        version=connection.version,
+        created_at=connection.created_at,
+        updated_at=connection.updated_at,
+    )
 
 
 async def get_connection(session: AsyncSession, *, org_id: UUID, connection_id: UUID) -> SqlConnection:
@@ -52,24 +66,30 @@ async def list_connections(
     return page_of(rows, params, lambda c: (c.created_at, c.id))
 
 
-async def _target(dsn: str, policy: UrlPolicy, resolver: Resolver) -> dict[str, Any]:
-    """Host, port, database and user of an acceptable connection string; 422 on `body.dsn` otherwise.
+async def _target(dsn: str, policy: UrlPolicy, resolver: Resolver, *, allow_weak_tls: bool) -> dict[str, Any]:
+    """Host, port, database, user and TLS mode of an acceptable connection string; 422 on `body.dsn` otherwise.
 
     A name that does not resolve now is kept (a database may be set up after its connection); its runs
     fail as `host_not_found` until it does, and every run checks its addresses again.
     """
     try:
-        target = parse_dsn(dsn)
+        target = parse_dsn(dsn, allow_weak_tls=allow_weak_tls)
     except ValueError as exc:
         raise Invalid("body.dsn", str(exc)) from exc
     try:
         async with asyncio.timeout(RESOLVE_TIMEOUT):  # the request's transaction is open meanwhile
-            await checked_target(dsn, policy, resolver=resolver)
+            await checked_target(dsn, policy, resolver=resolver, allow_weak_tls=allow_weak_tls)
     except (HostUnresolvable, TimeoutError):
         pass
     except UrlRefused as exc:
         raise Invalid("body.dsn", exc.reason) from exc
-    return {"host": target.host, "port": target.port, "database": target.database, "username": target.username}
+    return {
+        "host": target.host,
+        "port": target.port,
+        "database": target.database,
+        "username": target.username,
+        "sslmode": target.sslmode,
+    }
 
 
 async def _connection_event(
@@ -107,7 +127,7 @@ async def create_connection(
     resolver: Resolver = system_resolver,
 ) -> SqlConnection:
     org_id = principal.org_id
-    target = await _target(body.dsn, policy, resolver)
+    target = await _target(body.dsn, policy, resolver, allow_weak_tls=body.allow_weak_tls)
     if await _connection_name_taken(session, org_id, body.name, None):
         raise Conflict(f"a SQL connection named {body.name!r} exists already")
     count = (await session.execute(select(func.count()).where(col(SqlConnection.org_id) == org_id))).scalar_one()
@@ -118,6 +138,7 @@ async def create_connection(
         name=body.name,
         description=body.description,
         dsn_encrypted=box.encrypt(body.dsn, now=now),
+        allow_weak_tls=body.allow_weak_tls,
         created_at=now,
         updated_at=now,
         **target,
@@ -142,7 +163,7 @@ async def update_connection(
 ) -> SqlConnection:
     connection = await get_connection(session, org_id=principal.org_id, connection_id=connection_id)
     check_if_match(if_match, connection.version, required=False)
-    for name in ("name", "description", "dsn"):
+    for name in ("name", "description", "dsn", "allow_weak_tls"):
         if name in body.model_fields_set and getattr(body, name) is None:
             raise Invalid(f"body.{name}", "cannot be null")
     if body.name is not None and body.name != connection.name:
@@ -151,15 +172,32 @@ async def update_connection(
         connection.name = body.name
     if body.description is not None:
         connection.description = body.description
+    allow_weak_tls = connection.allow_weak_tls if body.allow_weak_tls is None else body.allow_weak_tls
     if body.dsn is not None:
-        for key, value in (await _target(body.dsn, policy, resolver)).items():
+        for key, value in (await _target(body.dsn, policy, resolver, allow_weak_tls=allow_weak_tls)).items():
             setattr(connection, key, value)
         connection.dsn_encrypted = box.encrypt(body.dsn, now=now)
+    elif allow_weak_tls != connection.allow_weak_tls:
+        connection.sslmode = _stored_sslmode(connection, box, allow_weak_tls=allow_weak_tls)
+    connection.allow_weak_tls = allow_weak_tls
     connection.version += 1
     connection.updated_at = now
     await session.flush()
     await _connection_event(session, principal, "sql_connection.updated", connection, now=now)
     return connection
+
+
+def _stored_sslmode(connection: SqlConnection, box: SecretBox, *, allow_weak_tls: bool) -> str | None:
+    """The stored string's TLS mode under the new flag: turning the flag off is refused while the string
+    names a weaker mode (422 on `body.allow_weak_tls`)."""
+    try:
+        return parse_dsn(box.decrypt(connection.dsn_encrypted), allow_weak_tls=allow_weak_tls).sslmode
+    except SecretUnreadable:
+        return connection.sslmode  # enter the string again; its runs say why meanwhile
+    except ValueError as exc:
+        raise Invalid(
+            "body.allow_weak_tls", f"the stored connection string is refused without it ({exc}); send a new dsn"
+        ) from exc
 
 
 async def delete_connection(

@@ -26,6 +26,8 @@ class SqlConnection(SQLModel, table=True):
     port: int | None = None
     database: str
     username: str
+    sslmode: str | None = None  # as the string says (None: saved before migration 0063)
+    allow_weak_tls: bool = False
     version: int = 1
     created_at: datetime = _ts()
     updated_at: datetime = _ts()

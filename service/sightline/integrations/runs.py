@@ -171,6 +171,7 @@ class Plan:
     cycle_end: datetime
     not_writable: str | None  # why the key result takes no check-in now (the run is skipped)
     unusable: str | None  # why the run fails before reaching the source (credentials unreadable)
+    allow_weak_tls: bool = False  # the SQL connection accepts a weaker sslmode than verify-full
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ async def prepare(session: AsyncSession, integration: Integration, box: SecretBo
     calendar = Calendar.of(org_settings(await get_org(session, org_id=org_id)), cycle)
     headers: dict[str, str] = {}
     dsn: str | None = None
+    allow_weak_tls = False
     unusable: str | None = None
     try:
         headers = decrypted_headers(integration, box)
@@ -216,6 +218,7 @@ async def prepare(session: AsyncSession, integration: Integration, box: SecretBo
                 )
             ).scalar_one()
             dsn = box.decrypt(connection.dsn_encrypted)
+            allow_weak_tls = connection.allow_weak_tls
     except SecretUnreadable as exc:
         unusable = str(exc)
     return Plan(
@@ -230,6 +233,7 @@ async def prepare(session: AsyncSession, integration: Integration, box: SecretBo
         cycle_end=calendar.end,
         not_writable=_not_writable(cycle, kr, calendar, now),
         unusable=unusable,
+        allow_weak_tls=allow_weak_tls,
     )
 
 
@@ -249,7 +253,12 @@ async def fetch(plan: Plan, fetchers: Fetchers, *, now: datetime) -> Pulled:
         if plan.kind == "sql":
             assert plan.dsn is not None
             value = await fetchers.sql.value(
-                plan.dsn, config["query"], now=now, cycle_start=plan.cycle_start, cycle_end=plan.cycle_end
+                plan.dsn,
+                config["query"],
+                now=now,
+                cycle_start=plan.cycle_start,
+                cycle_end=plan.cycle_end,
+                allow_weak_tls=plan.allow_weak_tls,
             )
         elif config.get("format") == "csv":
             body = await fetchers.http.get(config["url"], accept="text/csv, */*;q=0.5", headers=plan.headers)
@@ -506,10 +515,10 @@ async def check_connection(
     The request's transaction ends before the database is reached (no pooled connection held meanwhile).
     """
     connection = await get_connection(session, org_id=org_id, connection_id=connection_id)
-    encrypted = connection.dsn_encrypted
+    encrypted, allow_weak_tls = connection.dsn_encrypted, connection.allow_weak_tls
     await session.commit()  # nothing to write; not used again
     try:
-        await fetchers.sql.check_connection(fetchers.box.decrypt(encrypted))
+        await fetchers.sql.check_connection(fetchers.box.decrypt(encrypted), allow_weak_tls=allow_weak_tls)
     except SecretUnreadable as exc:
         return ConnectionCheck(ok=False, error=str(exc))
     except SourceError as exc:

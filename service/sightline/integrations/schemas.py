@@ -145,7 +145,13 @@ class SqlConnectionCreate(StrictInput):
     description: LongText = ""
     dsn: Dsn = Field(
         description="postgresql://user:password@host:5432/database (stored encrypted, never shown again); use a "
-        "read-only role"
+        "read-only role. TLS with the server's certificate and name verified (`sslmode=verify-full`) unless "
+        "`allow_weak_tls` is set"
+    )
+    allow_weak_tls: bool = Field(
+        False,
+        description="Accept an explicit weaker `sslmode` in the string (`disable`, `prefer`, `require`, `verify-ca`); "
+        "without it only `verify-full` (also the default) is accepted",
     )
 
 
@@ -153,6 +159,7 @@ class SqlConnectionUpdate(StrictInput):
     name: Name | None = None
     description: LongText | None = None
     dsn: Dsn | None = None
+    allow_weak_tls: bool | None = None
 
 
 class SqlConnectionPublic(BaseModel):
@@ -163,6 +170,15 @@ class SqlConnectionPublic(BaseModel):
     port: int | None
     database: str
     username: str
+    sslmode: str | None = Field(
+        description="The TLS mode in force (`verify-full` unless the string names another); null for a connection "
+        "saved before this was recorded, until its string is saved again"
+    )
+    allow_weak_tls: bool = Field(description="Whether a weaker `sslmode` than `verify-full` is accepted")
+    tls_warning: str | None = Field(
+        description="Set when the connection does not verify the server (its data and password may be read or "
+        "changed on the way)"
+    )
     version: int
     created_at: datetime
     updated_at: datetime

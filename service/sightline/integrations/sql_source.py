@@ -50,6 +50,9 @@ CONNECT_TIMEOUT = 10.0
 # The only query parameter accepted: every other one is either ignored by design or makes the driver pick
 # another host or read a local file.
 SSL_MODES = ("disable", "prefer", "require", "verify-ca", "verify-full")
+# Without `sslmode`, TLS with the certificate and the host name verified; anything weaker only when the
+# connection says so (`allow_weak_tls`), and the connection's public shape then carries a warning.
+DEFAULT_SSLMODE = "verify-full"
 _LABEL = r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?"
 _HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
 _IPV6_HOSTSPEC = re.compile(r"^\[([^\]]+)\](?::(.*))?$")
@@ -64,10 +67,21 @@ class ConnectionTarget:
     database: str
     username: str
     password: str = field(default="", repr=False)
-    sslmode: str = "prefer"
+    sslmode: str = DEFAULT_SSLMODE
 
 
-def parse_dsn(dsn: str) -> ConnectionTarget:
+def tls_warning(sslmode: str | None) -> str | None:
+    """What an admin should know about a connection's TLS mode (None when the server is verified)."""
+    if sslmode is None or sslmode == DEFAULT_SSLMODE:
+        return None
+    if sslmode == "verify-ca":
+        return "sslmode=verify-ca: the certificate is checked but not the host name it was issued for"
+    if sslmode == "disable":
+        return "sslmode=disable: the connection is not encrypted; its password and data travel in clear"
+    return f"sslmode={sslmode}: the server's certificate is not verified; anyone on the way can read the connection"
+
+
+def parse_dsn(dsn: str, *, allow_weak_tls: bool = False) -> ConnectionTarget:
     """The target of a `postgresql://user:password@host:port/database[?sslmode=...]` URL.
 
     Split exactly as asyncpg splits it (its `_parse_connect_dsn_and_args`: urlparse, user info up to the
@@ -85,6 +99,11 @@ def parse_dsn(dsn: str) -> ConnectionTarget:
     if parsed.params:
         raise ValueError("the database name may not contain ';'")
     sslmode = _sslmode(parsed.query)
+    if sslmode != DEFAULT_SSLMODE and not allow_weak_tls:
+        raise ValueError(
+            f"sslmode={sslmode} does not verify the server; use verify-full (the default), or set allow_weak_tls "
+            "on the connection to accept it"
+        )
     auth, _, hostspec = parsed.netloc.partition("@") if "@" in parsed.netloc else ("", "", parsed.netloc)
     if "@" in hostspec:
         raise ValueError("write an @ in the user or password as %40")
@@ -103,7 +122,7 @@ def parse_dsn(dsn: str) -> ConnectionTarget:
 
 def _sslmode(query: str) -> str:
     if not query:
-        return "prefer"
+        return DEFAULT_SSLMODE
     try:
         parameters = parse_qs(query, strict_parsing=True, keep_blank_values=True)
     except ValueError as exc:
@@ -115,7 +134,7 @@ def _sslmode(query: str) -> str:
             raise ValueError(f"the parameter {name!r} is not accepted; only sslmode ({', '.join(SSL_MODES)})")
         if len(values) > 1:
             raise ValueError("give sslmode once")
-    mode = parameters.get("sslmode", ["prefer"])[0]
+    mode = parameters.get("sslmode", [DEFAULT_SSLMODE])[0]
     if mode not in SSL_MODES:
         raise ValueError(f"sslmode must be one of {', '.join(SSL_MODES)}")
     return mode
@@ -157,14 +176,14 @@ def _is_host(host: str) -> bool:
 
 
 async def checked_target(
-    dsn: str, policy: UrlPolicy, *, resolver: Resolver = system_resolver
+    dsn: str, policy: UrlPolicy, *, resolver: Resolver = system_resolver, allow_weak_tls: bool = False
 ) -> tuple[ConnectionTarget, list[IPAddress]]:
     """The parsed target and its addresses, each one allowed by the policy.
 
     ValueError for a URL not accepted, UrlRefused for a refused host or address, HostUnresolvable (a
     UrlRefused) when the name has no address now.
     """
-    target = parse_dsn(dsn)
+    target = parse_dsn(dsn, allow_weak_tls=allow_weak_tls)
     policy.check_host(target.host)  # names that always mean this machine, internal literals
     addresses = await checked_addresses(policy, target.host, target.port or DEFAULT_PORT, resolver=resolver)
     return target, addresses
@@ -285,10 +304,21 @@ class SqlRunner:
         """The longest one pull can take, in seconds."""
         return CONNECT_TIMEOUT + self.timeout + 5
 
-    async def value(self, dsn: str, query: str, *, now: datetime, cycle_start: datetime, cycle_end: datetime) -> float:
+    async def value(
+        self,
+        dsn: str,
+        query: str,
+        *,
+        now: datetime,
+        cycle_start: datetime,
+        cycle_end: datetime,
+        allow_weak_tls: bool = False,
+    ) -> float:
         """The query's single numeric result; SourceError with the class of failure for anything else."""
         try:
-            target, addresses = await checked_target(dsn, self.policy, resolver=self.resolver)
+            target, addresses = await checked_target(
+                dsn, self.policy, resolver=self.resolver, allow_weak_tls=allow_weak_tls
+            )
         except ValueError as exc:
             raise SourceError("invalid_connection_string", detail=str(exc)) from exc
         except HostUnresolvable as exc:
@@ -363,7 +393,9 @@ class SqlRunner:
             raise SourceError("not_one_row", detail=f"the query returned {'no row' if not rows else 'several rows'}")
         return _number(rows[0][0])
 
-    async def check_connection(self, dsn: str) -> None:
+    async def check_connection(self, dsn: str, *, allow_weak_tls: bool = False) -> None:
         """Connect and run `SELECT 1` read-only (the connection's test button); SourceError on failure."""
         moment = datetime(2000, 1, 1, tzinfo=UTC)
-        await self.value(dsn, "SELECT 1", now=moment, cycle_start=moment, cycle_end=moment)
+        await self.value(
+            dsn, "SELECT 1", now=moment, cycle_start=moment, cycle_end=moment, allow_weak_tls=allow_weak_tls
+        )

@@ -127,4 +127,24 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("forward-only migrations")
+    # Reversible (tests step back across it): the function, its rights, the indexes and the columns go.
+    run(f"""
+    DROP FUNCTION purge_expired(timestamptz, integer, timestamptz, timestamptz, integer);
+    DROP POLICY auth_purge ON auth_sessions;
+    REVOKE DELETE ON auth_sessions FROM {AUTH_ROLE};
+    DROP POLICY auth_purge_read ON idempotency_keys;
+    DROP POLICY auth_purge ON idempotency_keys;
+    REVOKE SELECT (org_id, key, expires_at), DELETE ON idempotency_keys FROM {AUTH_ROLE};
+    REVOKE SELECT (key, window_start), DELETE ON auth_throttle FROM {AUTH_ROLE};
+    DROP POLICY auth_purge ON email_verifications;
+    REVOKE SELECT (created_at), DELETE ON email_verifications FROM {AUTH_ROLE};
+    DROP POLICY auth_purge ON mfa_totp;
+    DROP POLICY auth_purge_delete ON mfa_totp;
+    REVOKE SELECT (pending_at), UPDATE (pending_secret, pending_at), DELETE ON mfa_totp FROM {AUTH_ROLE};
+    DROP POLICY auth_purge ON mail_outbox;
+    REVOKE SELECT (sent_at, created_at), DELETE ON mail_outbox FROM {AUTH_ROLE};
+    DROP INDEX auth_sessions_expiry_idx;
+    DROP INDEX auth_throttle_window_idx;
+    DROP INDEX email_verifications_expiry_idx;
+    ALTER TABLE sql_connections DROP COLUMN sslmode, DROP COLUMN allow_weak_tls;
+    """)
