@@ -4,15 +4,19 @@ import { Notifications } from "@mantine/notifications";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { lazy, Suspense, useEffect, useState } from "react";
 import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
-import { setUnauthorizedHandler } from "./api/client";
+import { setGateHandler, setUnauthorizedHandler } from "./api/client";
 import { AppLayout } from "./components/AppLayout";
 import { Loading } from "./components/QueryState";
+import { ReauthDialog } from "./components/ReauthDialog";
 import { RequireSignIn } from "./components/RequireSignIn";
+import { reportGate } from "./lib/gates";
 import { sessionEnded } from "./queries/auth";
+import { invalidatePaths } from "./queries/shared";
 import { cssVariablesResolver, theme } from "./theme";
 import { AccountView } from "./views/AccountView";
 import { CrashView } from "./views/CrashView";
 import { InitiativesView } from "./views/InitiativesView";
+import { MfaSignInView } from "./views/MfaSignInView";
 import { MyCheckInsView } from "./views/MyCheckInsView";
 import { NotFoundView } from "./views/NotFoundView";
 import { ReviewView } from "./views/ReviewView";
@@ -26,6 +30,7 @@ import { TeamsSettings } from "./views/settings/TeamsSettings";
 import { WebhooksSettings } from "./views/settings/WebhooksSettings";
 import { SignInView } from "./views/SignInView";
 import { SignUpView } from "./views/SignUpView";
+import { VerifyEmailView } from "./views/VerifyEmailView";
 
 // The objective page carries the charting library: load it with the first objective opened.
 const ObjectiveView = lazy(() => import("./views/ObjectiveView").then((module) => ({ default: module.ObjectiveView })));
@@ -54,7 +59,9 @@ export function makeQueryClient(): QueryClient {
 
 export const routes = [
   { path: "/sign-in", element: <SignInView /> },
+  { path: "/sign-in/mfa", element: <MfaSignInView /> },
   { path: "/sign-up", element: <SignUpView /> },
+  { path: "/verify-email", element: <VerifyEmailView /> },
   {
     element: <RequireSignIn />,
     errorElement: <CrashView />,
@@ -125,12 +132,17 @@ export function App() {
   const [router] = useState(() => createBrowserRouter(routes));
   useEffect(() => {
     setUnauthorizedHandler(() => void sessionEnded(queryClient));
+    setGateHandler((slug) => {
+      reportGate(slug);
+      void invalidatePaths(queryClient, "/api/v1/me");
+    });
   }, [queryClient]);
   return (
     <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="light">
       <Notifications position="bottom-right" limit={3} autoClose={3500} />
       <QueryClientProvider client={queryClient}>
         <RouterProvider router={router} />
+        <ReauthDialog />
       </QueryClientProvider>
     </MantineProvider>
   );

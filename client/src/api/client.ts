@@ -1,6 +1,7 @@
 /** The one API client: openapi-fetch typed by the generated schema, wrapped for TanStack Query. */
 import createFetchClient, { type Middleware } from "openapi-fetch";
 import createClient from "openapi-react-query";
+import { createReauthMiddleware, problemSlug, type ReauthPrompt, sharedPrompt } from "../lib/reauth";
 import type { components, paths } from "./schema";
 
 export type Schemas = components["schemas"];
@@ -12,12 +13,36 @@ export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler;
 }
 
-const SIGN_IN_PATHS = ["/api/v1/auth/login", "/api/v1/signup", "/api/v1/me"];
+/** Called when the API refuses a call until something is done first (`mfa-enrolment-required`, …). */
+let onGate: (slug: string) => void = () => {};
+export function setGateHandler(handler: (slug: string) => void): void {
+  onGate = handler;
+}
+export const GATES = ["mfa-enrolment-required", "email-verification-required"];
+
+/** The dialog that asks for the password (or a code) when an action needs a recent sign-in. */
+let reauthPrompt: ReauthPrompt | null = null;
+export function setReauthPrompt(prompt: ReauthPrompt | null): void {
+  reauthPrompt = prompt && sharedPrompt(prompt);
+}
+
+// A 401 from these means "wrong credentials", not "your session ended".
+const SIGN_IN_PATHS = [
+  "/api/v1/auth/login",
+  "/api/v1/auth/login/mfa",
+  "/api/v1/auth/reauthenticate",
+  "/api/v1/signup",
+  "/api/v1/me",
+];
 
 const sessionMiddleware: Middleware = {
-  onResponse({ response, request }) {
+  async onResponse({ response, request }) {
     if (response.status === 401 && !SIGN_IN_PATHS.some((path) => new URL(request.url).pathname === path)) {
       onUnauthorized();
+    }
+    if (response.status === 403) {
+      const slug = problemSlug(await response.clone().json().catch(() => null));
+      if (slug && GATES.includes(slug)) onGate(slug);
     }
     return undefined;
   },
@@ -28,7 +53,8 @@ export const fetchClient = createFetchClient<paths>({
   baseUrl: typeof window === "undefined" ? "http://localhost" : window.location.origin,
   credentials: "same-origin",
 });
-fetchClient.use(sessionMiddleware);
+// Registered last, so its retry's answer passes through the session middleware as well.
+fetchClient.use(sessionMiddleware, createReauthMiddleware(() => reauthPrompt, undefined, () => idempotencyKey()));
 
 export const $api = createClient(fetchClient);
 

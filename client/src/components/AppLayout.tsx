@@ -2,8 +2,11 @@
 import { AppShell, Avatar, Burger, Group, Menu, NavLink, Text, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { IconChecklist, IconCoin, IconUserCog, IconHeartbeat, IconHierarchy3, IconListCheck, IconUser, IconLayoutDashboard, IconLogout, IconReportAnalytics, IconSettings } from "@tabler/icons-react";
-import { Link, Outlet, useLocation, useNavigate } from "react-router";
+import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router";
+import { useGates } from "../lib/gates";
+import { isAdmin } from "../lib/permissions";
 import { useLogout, useMe } from "../queries/auth";
+import { useMfaStatus } from "../queries/security";
 import { CycleSwitcher } from "./CycleSwitcher";
 
 const NAVIGATION = [
@@ -24,6 +27,12 @@ export function AppLayout() {
   const me = useMe();
   const logout = useLogout();
   const member = me.data?.member;
+  // Owners and admins of an organisation that requires two-step sign-in set it up before anything else.
+  const gates = useGates();
+  const mfa = useMfaStatus(me.data?.auth === "session" && isAdmin(me.data));
+  const mustEnrol =
+    gates.has("mfa-enrolment-required") || (mfa.data !== undefined && mfa.data.required && !mfa.data.totp_enabled);
+  if (mustEnrol && location.pathname !== "/account") return <Navigate to="/account" replace />;
 
   return (
     <AppShell

@@ -95,7 +95,7 @@ describe("check-in and cycle rules", () => {
   });
 });
 
-describe("password change (mirroring the API's Password rule: 10 to 256 characters)", () => {
+describe("password change (mirroring the API's password length: 12 to 256 characters)", () => {
   const change = (new_password: string, confirmation = new_password, current_password = "old password 1") =>
     validatePasswordChange({ current_password, new_password, confirmation });
 
@@ -104,9 +104,9 @@ describe("password change (mirroring the API's Password rule: 10 to 256 characte
   it("asks for the current password", () =>
     expect(change("correct horse battery", undefined, "")).toEqual({ current_password: "Enter your current password" }));
 
-  it("counts characters as the API does: ten emoji are ten characters", () => {
-    expect(change("🔑".repeat(10))).toEqual({});
-    expect(change("🔑".repeat(9)).new_password).toMatch(/At least 10 characters \(9 so far\)/);
+  it("counts characters as the API does: twelve emoji are twelve characters", () => {
+    expect(change("🔑".repeat(12))).toEqual({});
+    expect(change("🔑".repeat(11)).new_password).toMatch(/At least 12 characters \(11 so far\)/);
   });
 
   it("refuses more than 256 characters", () => expect(change("x".repeat(257)).new_password).toMatch(/At most 256/));

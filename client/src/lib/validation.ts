@@ -186,8 +186,8 @@ export function keyResultChanges(before: KeyResultDraft, after: KeyResultDraft):
   return changes as Schemas["KeyResultUpdate"];
 }
 
-/** The API's password rule (identity/schemas.py `Password`): 10 to 256 characters. */
-export const PASSWORD_MIN = 10;
+/** The API's password length rule (identity/passwords.py): at least 12 characters; it also refuses common ones. */
+export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 256;
 
 export interface PasswordChangeDraft {

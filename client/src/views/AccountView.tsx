@@ -1,8 +1,11 @@
-/** The signed-in person's account: who they are here, and changing their own password. */
+/** The signed-in person's account: who they are here, two-step sign-in, their password and where they are signed in. */
 import { Alert, Button, Group, Paper, PasswordInput, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { type FormEvent, useState } from "react";
 import { FormProblem } from "../components/FormProblem";
+import { PasswordStrength } from "../components/PasswordStrength";
 import { Loading, QueryError } from "../components/QueryState";
+import { SessionsSection } from "../components/SessionsSection";
+import { TwoStepSection } from "../components/TwoStepSection";
 import { ROLES } from "../lib/permissions";
 import { asProblem, fieldErrors, isProblem } from "../lib/problem";
 import { type Errors, PASSWORD_MIN, type PasswordChangeDraft, validatePasswordChange } from "../lib/validation";
@@ -26,7 +29,13 @@ export function AccountView() {
           </SimpleGrid>
         </Paper>
       )}
-      {member && me.data.auth === "session" && <PasswordChangeForm email={member.email} />}
+      {member && me.data.auth === "session" && (
+        <>
+          <TwoStepSection email={member.email} />
+          <PasswordChangeForm email={member.email} name={member.name} organisation={me.data.organisation.name} />
+          <SessionsSection />
+        </>
+      )}
     </Stack>
   );
 }
@@ -55,7 +64,7 @@ function serverErrors(error: unknown): Errors {
   return fieldErrors(error);
 }
 
-function PasswordChangeForm({ email }: { email: string }) {
+function PasswordChangeForm({ email, name, organisation }: { email: string; name: string; organisation: string }) {
   const [draft, setDraft] = useState<PasswordChangeDraft>(EMPTY);
   const [errors, setErrors] = useState<Errors>({});
   const [changed, setChanged] = useState(false);
@@ -119,6 +128,7 @@ function PasswordChangeForm({ email }: { email: string }) {
             onChange={set("new_password")}
             error={shown.new_password}
           />
+          <PasswordStrength password={draft.new_password} userInputs={[email, name, organisation]} />
           <PasswordInput
             label="Repeat the new password"
             autoComplete="new-password"

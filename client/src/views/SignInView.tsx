@@ -4,7 +4,7 @@ import { type FormEvent, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { AuthFrame } from "../components/AuthFrame";
 import { problemMessage } from "../lib/problem";
-import { useLogin } from "../queries/auth";
+import { needsSecondStep, useLogin } from "../queries/auth";
 
 /** Only same-app paths, never another site (open redirect). */
 export function safeNext(next: string | null): string {
@@ -20,7 +20,17 @@ export function SignInView() {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    login.mutate({ body: { email, password } }, { onSuccess: () => void navigate(safeNext(params.get("next"))) });
+    login.mutate(
+      { body: { email, password } },
+      {
+        onSuccess: (answer) => {
+          const next = safeNext(params.get("next"));
+          // A second step: the API holds the pending sign-in in a short-lived cookie; the password is not kept here.
+          if (needsSecondStep(answer)) void navigate(`/sign-in/mfa?next=${encodeURIComponent(next)}`);
+          else void navigate(next);
+        },
+      },
+    );
   };
 
   return (

@@ -3,7 +3,9 @@ import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from "@mantine
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { AuthFrame } from "../components/AuthFrame";
+import { PasswordStrength } from "../components/PasswordStrength";
 import { fieldErrors, problemMessage } from "../lib/problem";
+import { PASSWORD_MIN } from "../lib/validation";
 import { useSignup } from "../queries/auth";
 
 export function SignUpView() {
@@ -60,13 +62,14 @@ export function SignUpView() {
           />
           <PasswordInput
             label="Password"
-            description="At least 10 characters"
+            description={`At least ${PASSWORD_MIN} characters; a few unrelated words make a strong one`}
             required
             value={form.password}
             onChange={set("password")}
             error={errors.password}
             autoComplete="new-password"
           />
+          <PasswordStrength password={form.password} userInputs={[form.email, form.name, form.organisation_name]} />
           <Button type="submit" loading={signup.isPending} fullWidth>
             Create organisation
           </Button>

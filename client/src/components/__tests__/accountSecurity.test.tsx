@@ -45,7 +45,7 @@ describe("Your account: password change", () => {
     await typeInto(/^Current password/, "old password 1");
     await typeInto(/^New password/, "short");
     await user.click(screen.getByRole("button", { name: "Change password" }));
-    expect(await screen.findByText(/At least 10 characters \(5 so far\)/)).toBeTruthy();
+    expect(await screen.findByText(/At least 12 characters \(5 so far\)/)).toBeTruthy();
     expect(calls.filter((call) => call.method === "POST")).toHaveLength(0);
 
     await user.clear(screen.getByLabelText(/^New password/));
@@ -132,15 +132,17 @@ describe("Members: role pickers and password reset", () => {
 
 describe("API keys: creator and last use", () => {
   it("shows who made each key and when it was last used, or never", async () => {
-    const key = (id: string, name: string, creator: string | null, lastUsed: string | null) => ({
+    const key = (id: string, name: string, creator: string | null, lastUsed: string | null, expires: string | null = null) => ({
       id, name, prefix: `sl_${id}`, scopes: ["read"], created_at: "2026-01-01T00:00:00Z", last_used_at: lastUsed,
-      revoked_at: null, created_by: creator ? { id: `by-${id}`, name: creator } : null,
+      revoked_at: null, created_by: creator ? { id: `by-${id}`, name: creator } : null, expires_at: expires,
     });
     stubApi({
       "GET /api/v1/me": meAs("admin"),
       "GET /api/v1/api-keys": page([
         key("k1", "HubSpot sync", "Olivia Owner", new Date(Date.now() - 3 * 86_400_000).toISOString()),
         key("k2", "Sheet export", "Ada Admin", null),
+        key("k3", "Old sync", "Ada Admin", null, "2026-01-02T00:00:00Z"),
+        key("k4", "Next year", "Ada Admin", null, "2999-06-30T12:00:00Z"),
       ]),
     });
     renderWithProviders(<ApiKeysSettings />);
@@ -150,5 +152,9 @@ describe("API keys: creator and last use", () => {
     expect(within(rows[0]!).getByText("3 days ago")).toBeTruthy();
     expect(within(rows[1]!).getByText("Ada Admin")).toBeTruthy();
     expect(within(rows[1]!).getByText("never")).toBeTruthy();
+    // Expiry: none, passed, or the day it stops working.
+    expect(within(rows[1]!).getByTestId("api-key-expiry").textContent).toBe("no expiry");
+    expect(within(rows[2]!).getByTestId("api-key-expiry").textContent).toBe("Expired");
+    expect(within(rows[3]!).getByTestId("api-key-expiry").querySelector("time")!.getAttribute("dateTime")).toBe("2999-06-30T12:00:00Z");
   });
 });

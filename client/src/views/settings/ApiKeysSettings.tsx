@@ -1,6 +1,7 @@
 /**
  * API keys for integrations: the secret is shown once, right after creation, with a copy button; the list says who
- * made each key (it works only while they are an active member) and when it was last used.
+ * made each key (it works only while they are an active member), when it was last used and when it expires. Creating a
+ * key may ask for a recent sign-in first (the re-auth dialog, then the key is created).
  */
 import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Modal, Paper, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
@@ -48,6 +49,7 @@ export function ApiKeysSettings() {
                   <Table.Th>Created by</Table.Th>
                   <Table.Th>Created</Table.Th>
                   <Table.Th>Last used</Table.Th>
+                  <Table.Th>Expires</Table.Th>
                   <Table.Th>Actions</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -77,6 +79,9 @@ export function ApiKeysSettings() {
                       ) : (
                         "never"
                       )}
+                    </Table.Td>
+                    <Table.Td data-testid="api-key-expiry">
+                      <Expiry at={key.expires_at} />
                     </Table.Td>
                     <Table.Td>
                       {key.revoked_at ? (
@@ -113,6 +118,34 @@ export function ApiKeysSettings() {
   );
 }
 
+function Expiry({ at }: { at: string | null | undefined }) {
+  if (!at) return <>no expiry</>;
+  const past = new Date(at).getTime() <= Date.now();
+  return (
+    <time dateTime={at} title={formatDateTime(at)}>
+      {past ? (
+        <Badge size="xs" color="red.8" variant="outline">
+          Expired
+        </Badge>
+      ) : (
+        formatDate(at)
+      )}
+    </time>
+  );
+}
+
+/** A date picked in the form (local calendar day) as the end of that day, in UTC for the API. */
+export function expiryOf(day: string): string | null {
+  if (!day) return null;
+  const end = new Date(`${day}T23:59:59`);
+  return Number.isNaN(end.getTime()) ? null : end.toISOString();
+}
+
+function isoDay(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
 const SCOPES = [
   { value: "read", label: "Read", description: "Read objectives, key results, check-ins" },
   { value: "write", label: "Write", description: "Check in and edit OKRs" },
@@ -123,6 +156,7 @@ function CreateApiKeyButton() {
   const [opened, { open, close }] = useDisclosure(false);
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<string[]>(["read", "write"]);
+  const [expires, setExpires] = useState("");
   // The secret lives only in this dialog's state: it is never cached, stored or shown again.
   const [created, setCreated] = useState<Schemas["ApiKeyCreated"] | null>(null);
   const create = useCreateApiKey();
@@ -131,13 +165,14 @@ function CreateApiKeyButton() {
     close();
     setCreated(null);
     setName("");
+    setExpires("");
     create.reset();
   };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     create.mutate(
       {
-        body: { name: name.trim(), scopes: scopes as Schemas["ApiKeyCreate"]["scopes"] },
+        body: { name: name.trim(), scopes: scopes as Schemas["ApiKeyCreate"]["scopes"], expires_at: expiryOf(expires) },
         params: { header: { "Idempotency-Key": idempotencyKey() } },
       },
       { onSuccess: setCreated },
@@ -178,6 +213,16 @@ function CreateApiKeyButton() {
                   ))}
                 </Stack>
               </Checkbox.Group>
+              <TextInput
+                type="date"
+                label="Expires on"
+                description="Optional; the key stops working at the end of that day. Leave empty for a key that lasts until revoked."
+                value={expires}
+                min={isoDay(new Date(Date.now() + 86_400_000))}
+                max={isoDay(new Date(Date.now() + 2 * 365 * 86_400_000))}
+                onChange={(e) => setExpires(e.currentTarget.value)}
+                error={errors.expires_at}
+              />
               <Group justify="flex-end">
                 <Button variant="default" onClick={done}>
                   Cancel

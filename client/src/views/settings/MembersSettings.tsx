@@ -2,16 +2,18 @@
  * Members and roles: add (an initial password is shown once when generated), change role, reset a password (the new
  * one is shown once), remove. Role pickers offer only roles up to the signed-in person's own.
  */
-import { Alert, Badge, Button, Code, CopyButton, Group, Modal, Paper, Select, Stack, Table, Text, TextInput } from "@mantine/core";
+import { Alert, Badge, Button, Code, CopyButton, Group, Modal, Paper, PasswordInput, Select, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useState } from "react";
 import { idempotencyKey, type Schemas } from "../../api/client";
 import { FormProblem } from "../../components/FormProblem";
+import { PasswordStrength } from "../../components/PasswordStrength";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
 import { formatDate } from "../../lib/format";
 import { assignableRoles, canManageMember, canResetPassword, isAdmin, type Role, ROLES } from "../../lib/permissions";
 import { fieldErrors, problemMessage } from "../../lib/problem";
+import { PASSWORD_MIN } from "../../lib/validation";
 import { useMe } from "../../queries/auth";
 import { useAddMember, useMembers, useRemoveMember, useResetMemberPassword, useUpdateMember } from "../../queries/organisation";
 
@@ -193,20 +195,29 @@ function AddMemberButton() {
   const me = useMe();
   const roles = assignableRoles(me.data);
   const [opened, { open, close }] = useDisclosure(false);
-  const [form, setForm] = useState<{ name: string; email: string; role: Role }>({ name: "", email: "", role: "member" });
+  const [form, setForm] = useState<{ name: string; email: string; role: Role; password: string }>({
+    name: "",
+    email: "",
+    role: "member",
+    password: "",
+  });
   const [created, setCreated] = useState<Schemas["MemberCreated"] | null>(null);
   const add = useAddMember();
   const errors = fieldErrors(add.error);
   const done = () => {
     close();
     setCreated(null);
-    setForm({ name: "", email: "", role: "member" });
+    setForm({ name: "", email: "", role: "member", password: "" });
     add.reset();
   };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     add.mutate(
-      { body: { ...form, name: form.name.trim(), email: form.email.trim() }, params: { header: { "Idempotency-Key": idempotencyKey() } } },
+      {
+        // No password typed: the API generates one and shows it once.
+        body: { name: form.name.trim(), email: form.email.trim(), role: form.role, ...(form.password ? { password: form.password } : {}) },
+        params: { header: { "Idempotency-Key": idempotencyKey() } },
+      },
       { onSuccess: setCreated },
     );
   };
@@ -242,6 +253,15 @@ function AddMemberButton() {
               <TextInput label="Name" required value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} error={errors.name} data-autofocus />
               <TextInput label="Email" type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} error={errors.email} />
               <Select label="Role" data={roles} value={form.role} onChange={(role) => role && setForm({ ...form, role: role as Role })} allowDeselect={false} />
+              <PasswordInput
+                label="Initial password"
+                description={`Optional: at least ${PASSWORD_MIN} characters. Leave empty and Sightline generates one, shown once.`}
+                autoComplete="new-password"
+                value={form.password}
+                onChange={(e) => setForm({ ...form, password: e.currentTarget.value })}
+                error={errors.password}
+              />
+              <PasswordStrength password={form.password} userInputs={[form.name, form.email]} />
               <Group justify="flex-end">
                 <Button variant="default" onClick={done}>
                   Cancel

@@ -1,5 +1,8 @@
-/** Organisation name and settings: status thresholds, default cadence, currency, time zone (If-Match guarded). */
-import { Button, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
+/**
+ * Organisation name and settings: status thresholds, default cadence, currency, time zone, and whether owners and
+ * admins must use two-step sign-in (If-Match guarded).
+ */
+import { Button, Group, NumberInput, Paper, Select, SimpleGrid, Stack, Switch, Text, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useState } from "react";
 import type { Schemas } from "../../api/client";
@@ -22,6 +25,7 @@ export function OrganisationSettings() {
       organisation={organisation.data.organisation}
       etag={organisation.data.etag}
       editable={isAdmin(me.data)}
+      owner={me.data?.member?.role === "owner"}
     />
   );
 }
@@ -30,10 +34,12 @@ function OrganisationForm({
   organisation,
   etag,
   editable,
+  owner,
 }: {
   organisation: Schemas["OrganisationPublic"];
   etag: string;
   editable: boolean;
+  owner: boolean;
 }) {
   const settings = organisation.settings;
   const [name, setName] = useState(organisation.name);
@@ -44,13 +50,27 @@ function OrganisationForm({
     default_cadence: settings.default_cadence ?? "weekly",
     currency: settings.currency ?? "EUR",
     time_zone: settings.time_zone ?? "UTC",
+    mfa_required_for_admins: settings.mfa_required_for_admins ?? false,
   });
   const update = useUpdateOrganisation();
   const errors = fieldErrors(update.error);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     update.mutate(
-      { params: { header: { "if-match": etag } }, body: { name: name.trim(), settings: draft } },
+      {
+        params: { header: { "if-match": etag } },
+        // The MFA requirement is an owner's (recently signed-in) change: sent only when it changed.
+        body: {
+          name: name.trim(),
+          settings: {
+            ...draft,
+            mfa_required_for_admins:
+              draft.mfa_required_for_admins === (settings.mfa_required_for_admins ?? false)
+                ? undefined
+                : draft.mfa_required_for_admins,
+          },
+        },
+      },
       { onSuccess: () => notifications.show({ color: "teal", message: "Settings saved" }) },
     );
   };
@@ -129,6 +149,21 @@ function OrganisationForm({
               disabled={!editable}
             />
           </SimpleGrid>
+          <Title order={2} size="h5">
+            Sign-in
+          </Title>
+          <Switch
+            label="Owners and admins must use two-step sign-in"
+            description={
+              owner
+                ? "They sign in with a code from an authenticator app as well. Until they set it up, Sightline shows them only the page to do so."
+                : "They sign in with a code from an authenticator app as well. Only an owner changes this."
+            }
+            checked={draft.mfa_required_for_admins}
+            onChange={(event) => setDraft({ ...draft, mfa_required_for_admins: event.currentTarget.checked })}
+            error={errors["settings.mfa_required_for_admins"]}
+            disabled={!owner}
+          />
           {editable ? (
             <Group justify="flex-end">
               <Button type="submit" loading={update.isPending}>
