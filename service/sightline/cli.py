@@ -6,7 +6,7 @@ import asyncio
 import json
 import sys
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypedDict
 from zoneinfo import ZoneInfo
 
 import typer
@@ -70,7 +70,12 @@ def _run_server(settings: Settings, url: str, host: str | None, port: int | None
     uvicorn.run(app, host=host, port=port, access_log=False, timeout_keep_alive=30, **proxy_options(settings))
 
 
-def proxy_options(settings: Settings) -> dict[str, object]:
+class ProxyOptions(TypedDict, total=False):
+    proxy_headers: bool
+    forwarded_allow_ips: str
+
+
+def proxy_options(settings: Settings) -> ProxyOptions:
     """uvicorn's handling of X-Forwarded-For/-Proto: believed only from SIGHTLINE_TRUSTED_PROXIES, never otherwise
     (uvicorn alone would trust 127.0.0.1). It rewrites the client address and scheme before the app sees them, so
     throttles, rate limits, the access log and Secure cookies all see the real client."""
