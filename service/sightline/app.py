@@ -203,7 +203,8 @@ def add_security(schema: dict[str, Any]) -> None:
             "type": "apiKey",
             "in": "cookie",
             "name": SESSION_COOKIE,
-            "description": "The cookie set by sign-up and sign-in",
+            "description": "The cookie set by sign-up and sign-in; `__Host-sightline_session` (Secure) over HTTPS and "
+            "in production, this bare name only on plain HTTP in development",
         },
     }
     for path, item in schema["paths"].items():

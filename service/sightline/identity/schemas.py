@@ -199,7 +199,7 @@ class MfaSignIn(StrictInput):
 
 
 class Reauthenticate(StrictInput):
-    password: str | None = Field(None, min_length=1, max_length=256)
+    password: GivenPassword | None = None
     code: TotpCode | None = None
 
     @model_validator(mode="after")
