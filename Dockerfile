@@ -10,8 +10,16 @@ COPY client/dist ./client/dist
 # Production mode by default: no public development key, secure defaults. Without SIGHTLINE_SECRET_KEY the
 # installation's own key is made in the data directory at first start: keep it on a volume (and back it up),
 # or set SIGHTLINE_SECRET_KEY (required when several containers share one database).
-ENV SIGHTLINE_ENV=production SIGHTLINE_DATA_DIR=/var/lib/sightline SIGHTLINE_HOST=0.0.0.0 SIGHTLINE_PORT=8000
-RUN mkdir -p -m 0700 /var/lib/sightline
+ENV SIGHTLINE_ENV=production SIGHTLINE_DATA_DIR=/var/lib/sightline SIGHTLINE_HOST=0.0.0.0 SIGHTLINE_PORT=8000 \
+    PATH="/app/.venv/bin:$PATH"
+# The service runs as an unprivileged user that owns only its data directory: the code in /app stays root's
+# and read-only to it. Commands run the environment's `sightline` directly (no `uv run`: nothing to sync).
+RUN groupadd --system --gid 10001 sightline \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/sightline --no-create-home \
+        --shell /usr/sbin/nologin sightline \
+    && mkdir -p -m 0700 /var/lib/sightline \
+    && chown sightline:sightline /var/lib/sightline
+USER 10001:10001
 VOLUME /var/lib/sightline
 EXPOSE 8000
-CMD ["uv", "run", "--no-dev", "sightline", "serve"]
+CMD ["sightline", "serve"]
