@@ -244,3 +244,18 @@ async def test_the_access_log_names_actor_organisation_and_address_and_the_reque
     # A problem carries the server's id too.
     missing = await tenant.client.get(f"/api/v1/events/{uuid.uuid4()}", headers={"X-Request-ID": "mine"})
     assert missing.json()["request_id"] == missing.headers["x-request-id"] != "mine"
+
+
+async def test_a_person_reads_the_sessions_they_ended_and_others_do_not(app: FastAPI, tenant: Tenant) -> None:
+    email, member_id = await _add_member(tenant)
+    async with make_client(app) as laptop, make_client(app) as phone:
+        for browser in (laptop, phone):
+            assert (await browser.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})).is_success
+        ended = await laptop.post("/api/v1/me/sessions/end-others")
+        assert ended.status_code == 204, ended.text
+        [own] = await _events(laptop, type="session.ended")
+        assert own["actor"] == f"user:{member_id}"
+        viewer, _ = await tenant.member_client(app, "viewer")
+        assert await _events(viewer, type="session.ended") == []
+        assert (await viewer.get(f"/api/v1/events/{own['id']}")).status_code == 404
+        assert (await tenant.client.get(f"/api/v1/events/{own['id']}")).status_code == 200

@@ -127,7 +127,7 @@ async def get_event(session: AsyncSession, *, principal: Principal, event_id: UU
         await session.execute(scoped(Event, principal.org_id).where(col(Event.id) == event_id))
     ).scalar_one_or_none()
     if event is None or not visibility.can_read(
-        principal, type=event.type, object_type=event.object_type, object_id=event.object_id
+        principal, type=event.type, object_type=event.object_type, object_id=event.object_id, actor=event.actor
     ):
         raise NotFound("event")
     session.expunge(event)

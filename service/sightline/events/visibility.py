@@ -44,15 +44,20 @@ def _self(principal: Principal) -> UUID | None:
     return principal.user_id if principal.session_id is not None and principal.api_key_id is None else None
 
 
-def can_read(principal: Principal, *, type: str, object_type: str, object_id: UUID) -> bool:
+def can_read(principal: Principal, *, type: str, object_type: str, object_id: UUID, actor: str) -> bool:
     if "admin" in principal.scopes:
         return True
     if is_admin_only(type):
         return False
     if is_personal(type):
         me = _self(principal)
-        return me is not None and object_type == "member" and object_id == me
+        return me is not None and _own(object_type, object_id, actor, me)
     return True
+
+
+def _own(object_type: str, object_id: UUID, actor: str, me: UUID) -> bool:
+    # A member event about me, or one of my sessions that I ended (`session.ended`: object is the session).
+    return (object_type == "member" and object_id == me) or (object_type == "session" and actor == f"user:{me}")
 
 
 def readable(principal: Principal) -> Any:
@@ -65,5 +70,12 @@ def readable(principal: Principal) -> Any:
         event_family.in_(sorted(PERSONAL_FAMILIES)),
     )
     me = _self(principal)
-    own = false() if me is None else and_(col(Event.object_type) == "member", col(Event.object_id) == me)
+    own = (
+        false()
+        if me is None
+        else or_(
+            and_(col(Event.object_type) == "member", col(Event.object_id) == me),
+            and_(col(Event.object_type) == "session", col(Event.actor) == f"user:{me}"),
+        )
+    )
     return and_(event_family.not_in(sorted(ADMIN_FAMILIES)), or_(~personal, own))
