@@ -148,4 +148,71 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("forward-only migrations")
+    # Back to 0053 (tests migrate down and up again): the resolvers of 0001 and 0050, no second factors.
+    run(f"""
+    DROP FUNCTION auth_resolve_session(bytea, integer);
+    CREATE FUNCTION auth_resolve_session(p_token_hash bytea)
+        RETURNS TABLE (org_id uuid, user_id uuid, session_id uuid, role text)
+        LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+        AS $$
+        #variable_conflict use_column
+        DECLARE
+            hit record;
+        BEGIN
+            SELECT s.org_id, s.user_id, s.id AS session_id, u.role INTO hit
+            FROM auth_sessions s JOIN users u ON u.org_id = s.org_id AND u.id = s.user_id
+            WHERE s.token_hash = p_token_hash AND s.revoked_at IS NULL AND s.expires_at > now()
+              AND u.deactivated_at IS NULL;
+            IF NOT FOUND THEN
+                RETURN;
+            END IF;
+            PERFORM set_config('app.org_id', hit.org_id::text, true);
+            RETURN QUERY SELECT hit.org_id, hit.user_id, hit.session_id, hit.role;
+        END
+        $$;
+    ALTER FUNCTION auth_resolve_session(bytea) OWNER TO {AUTH_ROLE};
+    REVOKE ALL ON FUNCTION auth_resolve_session(bytea) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION auth_resolve_session(bytea) TO {APP_ROLE};
+
+    CREATE OR REPLACE FUNCTION auth_resolve_api_key(p_key_hash bytea)
+        RETURNS TABLE (org_id uuid, key_id uuid, scopes text[], created_by uuid)
+        LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+        AS $$
+        #variable_conflict use_column
+        DECLARE
+            hit record;
+            allowed text[];
+        BEGIN
+            SELECT k.org_id, k.id, k.scopes, k.created_by, k.last_used_at, u.role INTO hit
+            FROM api_keys k JOIN users u ON u.org_id = k.org_id AND u.id = k.created_by
+            WHERE k.key_hash = p_key_hash AND k.revoked_at IS NULL AND u.deactivated_at IS NULL;
+            IF NOT FOUND THEN
+                RETURN;
+            END IF;
+            allowed := ARRAY(
+                SELECT s FROM unnest(hit.scopes) AS s
+                WHERE s = ANY (CASE hit.role
+                    WHEN 'viewer' THEN ARRAY['read']
+                    WHEN 'member' THEN ARRAY['read', 'write']
+                    ELSE ARRAY['read', 'write', 'admin'] END)
+                ORDER BY s);
+            IF cardinality(allowed) = 0 THEN
+                RETURN;
+            END IF;
+            IF hit.last_used_at IS NULL OR hit.last_used_at < now() - interval '1 minute' THEN
+                UPDATE api_keys SET last_used_at = now()
+                WHERE api_keys.org_id = hit.org_id AND api_keys.id = hit.id;
+            END IF;
+            PERFORM set_config('app.org_id', hit.org_id::text, true);
+            RETURN QUERY SELECT hit.org_id, hit.id, allowed, hit.created_by;
+        END
+        $$;
+
+    DROP POLICY auth_touch ON auth_sessions;
+    REVOKE UPDATE (last_seen_at) ON auth_sessions FROM {AUTH_ROLE};
+    DROP TABLE mfa_recovery_codes;
+    DROP TABLE mfa_totp;
+    DROP INDEX auth_sessions_user_idx;
+    ALTER TABLE auth_sessions DROP COLUMN last_seen_at, DROP COLUMN reauthenticated_at;
+    ALTER TABLE api_keys DROP COLUMN expires_at;
+    """)
