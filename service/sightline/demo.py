@@ -613,8 +613,9 @@ async def load_demo(factory: async_sessionmaker[AsyncSession], *, today: date) -
     calendar = _calendar(today.year if today.month >= 4 else today.year - 1)
     setup = _at(calendar["year"][1] - timedelta(days=21), 9)
     async with factory() as session, session.begin():
-        # The demo is an operator's action, not a public sign-up: it works where sign-up is turned off.
-        settings = get_settings().model_copy(update={"signup_enabled": True})
+        # The demo is an operator's action, not a public sign-up: it works where sign-up is turned off, and its
+        # owner needs no email verification.
+        settings = get_settings().model_copy(update={"signup_enabled": True, "signup_verify_email": False})
         body = SignupRequest(organisation_name=ORG_NAME, name="Olivia Owner", email=DEMO_EMAIL, password=DEMO_PASSWORD)
         org, owner, _ = await identity.signup(
             session, body=body, settings=settings, now=setup, user_agent="sightline demo", client_address=None
