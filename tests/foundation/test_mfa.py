@@ -13,10 +13,13 @@ import asyncpg
 import httpx
 import pyotp
 from fastapi import FastAPI
+from tests.integrations.oidc_provider import TestProvider, configure, local_idp, provider, to_provider_and_back
 from tests.support import PASSWORD, FixedClock, Tenant, _no_server_errors
 
 from sightline.http.deps import SESSION_COOKIE
 from sightline.identity import mfa
+
+__all__ = ["local_idp", "provider"]  # fixtures
 
 
 def client_from(app: FastAPI, **kwargs: object) -> httpx.AsyncClient:
@@ -263,3 +266,23 @@ async def test_an_organisation_can_require_a_second_factor_of_admins_and_owners(
     # The owner is still held at the door, until they enrol too.
     assert (await tenant.client.get("/api/v1/members")).status_code == 403
     assert (await tenant.client.post("/api/v1/auth/logout")).status_code == 204
+
+
+async def test_single_sign_on_also_asks_for_the_second_factor(
+    app: FastAPI, tenant: Tenant, local_idp: TestProvider
+) -> None:
+    person, _ = await tenant.member_client(app, "member")
+    email = (await person.get("/api/v1/me")).json()["member"]["email"]
+    secret, _ = await enrol(person)
+    await configure(tenant, local_idp, allowed_domains=["example.test"])
+    local_idp.user = {"sub": "idp-mfa", "email": email, "email_verified": True, "name": "A member"}
+    async with client_from(app) as browser:
+        callback, _ = await to_provider_and_back(browser, tenant.org_id)
+        answered = await browser.get(callback)
+        assert answered.status_code == 303, answered.text
+        assert answered.headers["location"] == "/sign-in/mfa?return_to=%2Fscoreboard"
+        assert SESSION_COOKIE not in browser.cookies and mfa.PENDING_COOKIE in browser.cookies
+        assert (await browser.get("/api/v1/me")).status_code == 401
+        done = await browser.post("/api/v1/auth/login/mfa", json={"code": pyotp.TOTP(secret).now()})
+        assert done.status_code == 200, done.text
+        assert (await browser.get("/api/v1/me")).json()["member"]["email"] == email

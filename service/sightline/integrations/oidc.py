@@ -43,6 +43,7 @@ from sightline.config import Settings
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from sightline.events import service as events
+from sightline.identity.mfa import has_second_factor
 from sightline.identity.models import User
 from sightline.identity.schemas import member_public
 from sightline.identity.service import start_session
@@ -330,8 +331,9 @@ async def finish(
     now: datetime,
     user_agent: str | None,
     client_address: str | None,
-) -> tuple[User, str, str]:
-    """Complete a sign-in: the member, the new session token, and where to send the browser."""
+) -> tuple[User, str | None, str]:
+    """Complete a sign-in: the member, the new session token (None while their second factor is to come), and
+    where to send the browser."""
     attempt = _attempt(cookie, box, now)
     if error:
         raise Unauthorized(f"the identity provider refused the sign-in: {error}")
@@ -356,6 +358,8 @@ async def finish(
     claims = await _id_token_claims(client, config, discovery, token, attempt.nonce, now)
     identity = await _identity_claims(client, discovery, claims, token)
     user = await _member_for(session, config, sealed, identity, now=now)
+    if await has_second_factor(session, user):
+        return user, None, attempt.return_to  # the provider vouched for the first factor only
     session_token = await start_session(
         session, user=user, settings=settings, now=now, user_agent=user_agent, client_address=client_address
     )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -18,7 +19,8 @@ from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.params import IfMatch
 from sightline.http.problems import problem_responses
-from sightline.identity.routes import set_session_cookie
+from sightline.identity import mfa
+from sightline.identity.routes import set_pending_sign_in, set_session_cookie
 from sightline.integrations import oidc, sso_config
 from sightline.integrations.crypto import SecretBox
 from sightline.integrations.schemas import SsoConfigInput, SsoConfigPublic
@@ -33,6 +35,7 @@ router = APIRouter(
     route_class=IdempotentRoute,
     dependencies=[Depends(idempotency)],
 )
+MFA_PAGE = "/sign-in/mfa"  # the web app's page for the second step
 OPAQUE = Annotated[str | None, Query(max_length=2048, pattern=r"^[\x21-\x7e]*$")]
 
 
@@ -175,7 +178,10 @@ async def sso_start(
     status_code=status.HTTP_303_SEE_OTHER,
     response_class=RedirectResponse,
     responses={
-        303: {"description": "Signed in (session cookie set); on to the web app"},
+        303: {
+            "description": "Signed in (session cookie set); on to the web app. A person with an authenticator app "
+            "goes to /sign-in/mfa instead, with a pending sign-in for POST /api/v1/auth/login/mfa (no session yet)"
+        },
         **problem_responses(401, 403, 404),
     },
 )
@@ -204,6 +210,22 @@ async def sso_callback(
         user_agent=request.headers.get("user-agent"),
         client_address=request.client.host if request.client else None,
     )
+    if token is None:
+        # A person with an authenticator app: the same second step as after a password, in the web app.
+        response = RedirectResponse(
+            f"{MFA_PAGE}?{urlencode({'return_to': return_to})}", status_code=status.HTTP_303_SEE_OTHER
+        )
+        pending = mfa.PendingSignIn(
+            org_id=member.org_id,
+            user_id=member.id,
+            version=member.version,
+            method="sso",
+            user_agent=request.headers.get("user-agent"),
+            client_address=request.client.host if request.client else None,
+        )
+        set_pending_sign_in(request, response, pending, request.app.state.settings, now)
+        cookies.delete_cookie(request, response, oidc.SSO_COOKIE, settings=request.app.state.settings)
+        return response
     await security_events.signed_in(
         session,
         org_id=member.org_id,
