@@ -280,7 +280,7 @@ async def test_single_sign_on_also_asks_for_the_second_factor(
         callback, _ = await to_provider_and_back(browser, tenant.org_id)
         answered = await browser.get(callback)
         assert answered.status_code == 303, answered.text
-        assert answered.headers["location"] == "/sign-in/mfa?return_to=%2Fscoreboard"
+        assert answered.headers["location"] == "/sign-in/mfa?next=%2Fscoreboard"
         assert SESSION_COOKIE not in browser.cookies and mfa.PENDING_COOKIE in browser.cookies
         assert (await browser.get("/api/v1/me")).status_code == 401
         done = await browser.post("/api/v1/auth/login/mfa", json={"code": pyotp.TOTP(secret).now()})

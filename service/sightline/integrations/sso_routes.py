@@ -213,7 +213,7 @@ async def sso_callback(
     if token is None:
         # A person with an authenticator app: the same second step as after a password, in the web app.
         response = RedirectResponse(
-            f"{MFA_PAGE}?{urlencode({'return_to': return_to})}", status_code=status.HTTP_303_SEE_OTHER
+            f"{MFA_PAGE}?{urlencode({'next': return_to})}", status_code=status.HTTP_303_SEE_OTHER
         )
         pending = mfa.PendingSignIn(
             org_id=member.org_id,
