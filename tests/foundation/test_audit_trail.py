@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from tests.support import PASSWORD, SignUp, Tenant, create, make_client
 
 from sightline.events import security
 from sightline.http import middleware
-from tests.support import PASSWORD, SignUp, Tenant, create, make_client
 
 
 class Recorder:
