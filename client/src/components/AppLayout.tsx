@@ -52,7 +52,8 @@ export function AppLayout() {
             </Text>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            <CycleSwitcher hideLabel />
+            {/* Refused while enrolment is due: no call that can only fail. */}
+            {!mustEnrol && <CycleSwitcher hideLabel />}
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
                 <UnstyledButton aria-label={`Account: ${member?.name ?? "signed in"}`}>

@@ -26,13 +26,14 @@ export function PasswordStrength({ password, userInputs = [] }: { password: stri
   const advice = [strength.warning, ...strength.suggestions].filter(Boolean).join(" ");
   return (
     <Stack gap={4} data-testid="password-strength" data-score={strength.score}>
-      <Progress
-        value={(strength.score + 1) * 20}
-        color={COLORS[strength.score]}
-        size="sm"
-        aria-label="Password strength"
-        aria-valuetext={label}
-      />
+      <Progress.Root size="sm">
+        <Progress.Section
+          value={(strength.score + 1) * 20}
+          color={COLORS[strength.score]}
+          aria-label="Password strength"
+          aria-valuetext={label}
+        />
+      </Progress.Root>
       <Text size="xs" c="dimmed" aria-live="polite">
         <Text span size="xs" fw={600} c="var(--mantine-color-text)">
           Strength: {label}.

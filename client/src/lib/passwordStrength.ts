@@ -40,7 +40,9 @@ export function loadStrengthChecker(): Promise<Check> {
 /** The estimate of `password`; `userInputs` (name, email, organisation) count as known words. */
 export async function estimateStrength(password: string, userInputs: string[] = []): Promise<Strength> {
   const check = await loadStrengthChecker();
-  const words = userInputs.flatMap((input) => input.toLowerCase().split(/[^\p{L}\p{N}]+/u)).filter((w) => w.length > 2);
+  // Whole inputs ("acme marketing") and their words ("acme", the email's "olivia"): either reused is guessable.
+  const lowered = userInputs.map((input) => input.trim().toLowerCase()).filter(Boolean);
+  const words = [...lowered, ...lowered.flatMap((input) => input.split(/[^\p{L}\p{N}]+/u))].filter((w) => w.length > 2);
   const result = check(password, words);
   return { score: result.score, warning: result.feedback.warning, suggestions: result.feedback.suggestions };
 }
