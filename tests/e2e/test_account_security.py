@@ -61,7 +61,7 @@ def test_change_own_password_then_sign_in_with_it(open_page: OpenPage, api_org: 
     field(page, "Current password").fill(PASSWORD)
     field(page, "New password").fill("too short")
     page.get_by_role("button", name="Change password").click()
-    expect(page.get_by_text("At least 10 characters (9 so far)")).to_be_visible()
+    expect(page.get_by_text("At least 12 characters (9 so far)")).to_be_visible()
     field(page, "New password").fill(NEW_PASSWORD)
     field(page, "Repeat the new password").fill(NEW_PASSWORD + "!")
     page.get_by_role("button", name="Change password").click()
