@@ -249,7 +249,7 @@ def test_creating_an_api_key_after_the_recent_sign_in_window_asks_to_confirm(
 
     confirm = page.get_by_role("dialog", name="Confirm it's you")
     expect(confirm).to_contain_text("needs a recent sign-in")
-    check_accessibility(page, "re-authentication dialog", within="form[aria-label=\"Confirm it's you\"]")
+    check_accessibility(page, "re-authentication dialog", within='form[aria-label="Confirm it\'s you"]')
     field(confirm, "Your password").fill("not my password at all")  # type: ignore[arg-type]
     confirm.get_by_role("button", name="Confirm").click()
     expect(confirm.get_by_role("alert")).to_contain_text("Not confirmed")
