@@ -10,6 +10,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,16 +72,18 @@ def test_npm_findings_block_high_and_critical_unless_accepted() -> None:
             "minor": {"severity": "moderate", "via": [{**advisory, "severity": "moderate", "source": 2}]},
         }
     }
-    [problem] = audit.npm_findings(report, {})
+    [problem], unaudited = audit.npm_findings(report, {})
     assert problem.startswith("lib (high): Prototype pollution")
-    assert audit.npm_findings(report, {"GHSA-2C2F-3W8R-PQ4V": "reason"}) == []
-    assert audit.npm_findings(report, {"1099999": "reason"}) == []
-    # An audit that could not run is a failure, never a pass.
-    [broken] = audit.npm_findings({"message": "405 Method Not Allowed"}, {})
+    assert unaudited == []
+    assert audit.npm_findings(report, {"GHSA-2C2F-3W8R-PQ4V": "reason"}) == ([], [])
+    assert audit.npm_findings(report, {"1099999": "reason"}) == ([], [])
+    # An audit that could not run is never a pass: it is reported as such (and fails under strict).
+    found, [broken] = audit.npm_findings({"message": "405 Method Not Allowed"}, {})
+    assert found == []
     assert "could not run" in broken
 
 
-def test_python_findings_fail_on_vulnerabilities_and_on_packages_not_audited() -> None:
+def test_python_findings_fail_on_vulnerabilities_and_report_packages_not_audited() -> None:
     audit = _audit()
     report = {
         "dependencies": [
@@ -93,12 +96,21 @@ def test_python_findings_fail_on_vulnerabilities_and_on_packages_not_audited() -
             {"name": "private", "skip_reason": "Dependency not found on PyPI and could not be audited"},
         ]
     }
-    problems = audit.python_findings(report, {})
-    assert problems == [
-        "jinja2 2.4.1: PYSEC-2019-217 (fixed in: 2.10.1)",
-        "private: not audited (Dependency not found on PyPI and could not be audited)",
-    ]
-    assert len(audit.python_findings(report, {"GHSA-462W-V97R-4M45": "by alias"})) == 1
+    problems, unaudited = audit.python_findings(report, {})
+    assert problems == ["jinja2 2.4.1: PYSEC-2019-217 (fixed in: 2.10.1)"]
+    assert unaudited == ["private: not audited (Dependency not found on PyPI and could not be audited)"]
+    assert audit.python_findings(report, {"GHSA-462W-V97R-4M45": "by alias"}) == ([], unaudited)
+
+
+def test_only_known_vulnerabilities_fail_unless_strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unreachable vulnerability data warns (this build machine reaches only the registries); strict fails."""
+    audit = _audit()
+    monkeypatch.setattr(audit, "audit_python", lambda accepted: ([], ["x: not audited (lookup failed)"]))
+    monkeypatch.setattr(audit, "audit_npm", lambda accepted: ([], ["npm audit could not run: 405"]))
+    assert audit.main([]) == 0
+    assert audit.main([], strict=True) == 1
+    monkeypatch.setattr(audit, "audit_npm", lambda accepted: (["lib (high): Prototype pollution"], []))
+    assert audit.main([]) == 1
 
 
 # The container -------------------------------------------------------------------------------------------------
