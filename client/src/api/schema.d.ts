@@ -4905,9 +4905,15 @@ export interface components {
             description?: string;
             /**
              * Dsn
-             * @description postgresql://user:password@host:5432/database (stored encrypted, never shown again); use a read-only role
+             * @description postgresql://user:password@host:5432/database (stored encrypted, never shown again); use a read-only role. TLS with the server's certificate and name verified (`sslmode=verify-full`) unless `allow_weak_tls` is set
              */
             dsn: string;
+            /**
+             * Allow Weak Tls
+             * @description Accept an explicit weaker `sslmode` in the string (`disable`, `prefer`, `require`, `verify-ca`); without it only `verify-full` (also the default) is accepted
+             * @default false
+             */
+            allow_weak_tls?: boolean;
         };
         /** SqlConnectionPublic */
         SqlConnectionPublic: {
@@ -4928,6 +4934,21 @@ export interface components {
             database: string;
             /** Username */
             username: string;
+            /**
+             * Sslmode
+             * @description The TLS mode in force (`verify-full` unless the string names another); null for a connection saved before this was recorded, until its string is saved again
+             */
+            sslmode: string | null;
+            /**
+             * Allow Weak Tls
+             * @description Whether a weaker `sslmode` than `verify-full` is accepted
+             */
+            allow_weak_tls: boolean;
+            /**
+             * Tls Warning
+             * @description Set when the connection does not verify the server (its data and password may be read or changed on the way)
+             */
+            tls_warning: string | null;
             /** Version */
             version: number;
             /**
@@ -4949,6 +4970,8 @@ export interface components {
             description?: string | null;
             /** Dsn */
             dsn?: string | null;
+            /** Allow Weak Tls */
+            allow_weak_tls?: boolean | null;
         };
         /** SqlSourceInput */
         SqlSourceInput: {
@@ -17252,7 +17275,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Signed in (session cookie set); on to the web app */
+            /** @description Signed in (session cookie set); on to the web app. A person with an authenticator app goes to /sign-in/mfa instead, with a pending sign-in for POST /api/v1/auth/login/mfa (no session yet) */
             303: {
                 headers: {
                     [name: string]: unknown;

@@ -46,7 +46,7 @@ describe("re-authentication dialog", () => {
     );
     const user = userEvent.setup();
     await user.click(await screen.findByRole("button", { name: "Create API key" }));
-    await user.type(screen.getByLabelText(/^Name/), "CRM");
+    await user.type(await screen.findByLabelText(/^Name/), "CRM");
     await user.click(screen.getByRole("button", { name: "Create key" }));
 
     const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
@@ -86,7 +86,7 @@ describe("re-authentication dialog", () => {
     );
     const user = userEvent.setup();
     await user.click(await screen.findByRole("button", { name: "Create API key" }));
-    await user.type(screen.getByLabelText(/^Name/), "CRM");
+    await user.type(await screen.findByLabelText(/^Name/), "CRM");
     await user.click(screen.getByRole("button", { name: "Create key" }));
     const dialog = await screen.findByRole("dialog", { name: "Confirm it's you" });
     await user.click(within(dialog).getByRole("button", { name: "Cancel" }));
