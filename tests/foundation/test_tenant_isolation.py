@@ -95,6 +95,7 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "connection_id": connection["id"],
         "digest_id": digest["id"],
         "session_id": (await a.client.get("/api/v1/me/sessions")).json()[0]["id"],
+        "event_id": (await a.client.get("/api/v1/events", params={"limit": 1})).json()["items"][0]["id"],
     }
     secrets_of_a = [
         a.org_id,
