@@ -58,23 +58,14 @@ export function TwoStepSection({ email }: { email: string }) {
 
 function Enrol({ required, onCodes }: { required: boolean; onCodes: (codes: string[]) => void }) {
   const start = useStartTotp();
-  const confirm = useConfirmTotp();
+  const confirm = useConfirmTotp(onCodes);
   const [enrolment, setEnrolment] = useState<Schemas["TotpEnrolment"] | null>(null);
   const [code, setCode] = useState("");
   const errors = fieldErrors(confirm.error);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    confirm.mutate(
-      { body: { code: code.replace(/\s/g, "") } },
-      {
-        onSuccess: (answer) => {
-          setEnrolment(null);
-          setCode("");
-          onCodes(answer.recovery_codes);
-          notifications.show({ color: "teal", message: "Two-step sign-in is on" });
-        },
-      },
-    );
+    // On success the section shows the recovery codes in this form's place (useConfirmTotp hands them over).
+    confirm.mutate({ body: { code: code.replace(/\s/g, "") } });
   };
   if (!enrolment) {
     return (
@@ -149,7 +140,7 @@ function Enrol({ required, onCodes }: { required: boolean; onCodes: (codes: stri
 }
 
 function Enabled({ status, onCodes }: { status: Schemas["MfaStatus"]; onCodes: (codes: string[]) => void }) {
-  const renew = useNewRecoveryCodes();
+  const renew = useNewRecoveryCodes(onCodes);
   const disable = useDisableTotp();
   const [confirming, { open, close }] = useDisclosure(false);
   const left = status.recovery_codes_left;
@@ -171,7 +162,7 @@ function Enabled({ status, onCodes }: { status: Schemas["MfaStatus"]; onCodes: (
         <Button
           variant="light"
           loading={renew.isPending}
-          onClick={() => renew.mutate({}, { onSuccess: (answer) => onCodes(answer.recovery_codes) })}
+          onClick={() => renew.mutate({})}
         >
           New recovery codes
         </Button>

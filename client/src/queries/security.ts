@@ -13,13 +13,18 @@ export function useStartTotp() {
   return $api.useMutation("post", "/api/v1/me/mfa/totp");
 }
 
-/** The first code proves the app holds the secret; the answer carries the recovery codes, once. */
-export function useConfirmTotp() {
+/**
+ * The first code proves the app holds the secret; the answer carries the recovery codes, once. They go to `onCodes`
+ * here, in the mutation's own callback, before the status is read again: the status turning "on" replaces the
+ * enrolment form, and callbacks given to `mutate` are dropped once their component has gone.
+ */
+export function useConfirmTotp(onCodes: (codes: string[]) => void) {
   const queryClient = useQueryClient();
   return $api.useMutation("post", "/api/v1/me/mfa/totp/confirm", {
-    onSuccess: () => {
+    onSuccess: (answer) => {
+      onCodes(answer.recovery_codes);
       clearGate("mfa-enrolment-required");
-      return invalidatePaths(queryClient, "/api/v1/me");
+      void invalidatePaths(queryClient, "/api/v1/me");
     },
   });
 }
@@ -31,10 +36,13 @@ export function useDisableTotp() {
   });
 }
 
-export function useNewRecoveryCodes() {
+export function useNewRecoveryCodes(onCodes: (codes: string[]) => void) {
   const queryClient = useQueryClient();
   return $api.useMutation("post", "/api/v1/me/mfa/recovery-codes", {
-    onSuccess: () => invalidatePaths(queryClient, "/api/v1/me/mfa"),
+    onSuccess: (answer) => {
+      onCodes(answer.recovery_codes);
+      void invalidatePaths(queryClient, "/api/v1/me/mfa");
+    },
   });
 }
 
