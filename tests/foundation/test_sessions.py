@@ -131,6 +131,10 @@ async def test_sensitive_actions_need_a_recent_sign_in(app: FastAPI, tenant: Ten
     clock.now = datetime.now(UTC)
     member, member_id = await tenant.member_client(app, "member")
     key, _ = await tenant.api_key_client(app, ["read", "write", "admin"])  # fresh sign-in: allowed
+    laptop = await browser(app, tenant.email)
+    tenant.extra_clients.append(laptop)
+    sessions = (await tenant.client.get("/api/v1/me/sessions")).json()
+    other_session = next(s["id"] for s in sessions if not s["current"])
     clock.now += timedelta(minutes=11)
     client = tenant.client
     for method, path, body in [
@@ -140,6 +144,8 @@ async def test_sensitive_actions_need_a_recent_sign_in(app: FastAPI, tenant: Ten
         ("POST", "/api/v1/me/mfa/totp", None),
         ("PUT", "/api/v1/organisation/sso", {}),
         ("DELETE", "/api/v1/organisation/sso", None),
+        ("POST", "/api/v1/me/sessions/end-others", None),
+        ("DELETE", f"/api/v1/me/sessions/{other_session}", None),
     ]:
         refused = await client.request(method, path, json=body)
         assert refused.status_code == 403 and refused.json()["type"] == RECENT, (path, refused.text)
@@ -157,8 +163,13 @@ async def test_sensitive_actions_need_a_recent_sign_in(app: FastAPI, tenant: Ten
     assert (await client.post("/api/v1/auth/reauthenticate", json={"password": PASSWORD})).status_code == 204
     created = await client.post("/api/v1/api-keys", json={"name": "now", "scopes": ["read"]})
     assert created.status_code == 201, created.text
+    assert (await client.delete(f"/api/v1/me/sessions/{other_session}")).status_code == 204
+    assert (await laptop.get("/api/v1/me")).status_code == 401
     clock.now += timedelta(minutes=11)
     assert (await client.post("/api/v1/api-keys", json={"name": "late", "scopes": ["read"]})).status_code == 403
+    # Signing oneself out never needs the password again.
+    own = next(s["id"] for s in (await client.get("/api/v1/me/sessions")).json() if s["current"])
+    assert (await client.delete(f"/api/v1/me/sessions/{own}")).status_code == 204
 
 
 async def test_reauthentication_with_a_code(app: FastAPI, tenant: Tenant, clock: FixedClock) -> None:

@@ -253,7 +253,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** End one of your sessions (the current one signs you out) */
+        /** End one of your sessions (the current one signs you out; another one needs a recent sign-in) */
         delete: operations["auth-end_session"];
         options?: never;
         head?: never;
@@ -269,7 +269,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End all your sessions but this one */
+        /** End all your sessions but this one (needs a recent sign-in) */
         post: operations["auth-end_other_sessions"];
         delete?: never;
         options?: never;

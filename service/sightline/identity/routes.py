@@ -437,12 +437,14 @@ async def list_sessions(principal: Person, session: DbSession, settings: Setting
     "/me/sessions/{session_id}",
     tags=["auth"],
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="End one of your sessions (the current one signs you out)",
-    responses=problem_responses(404),
+    summary="End one of your sessions (the current one signs you out; another one needs a recent sign-in)",
+    responses=problem_responses(403, 404),
 )
 async def end_session(
     session_id: UUID, principal: Person, request: Request, session: DbSession, settings: SettingsDep, now: Clock
 ) -> Response:
+    if session_id != principal.session_id:  # signing oneself out never needs the password again
+        require_recent_sign_in(principal, now=now, settings=settings)
     await sessions.end_session(session, principal=principal, session_id=session_id, now=now)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     if session_id == principal.session_id:
@@ -454,9 +456,11 @@ async def end_session(
     "/me/sessions/end-others",
     tags=["auth"],
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="End all your sessions but this one",
+    summary="End all your sessions but this one (needs a recent sign-in)",
+    responses=problem_responses(403),
 )
-async def end_other_sessions(principal: Person, session: DbSession, now: Clock) -> Response:
+async def end_other_sessions(principal: Person, session: DbSession, settings: SettingsDep, now: Clock) -> Response:
+    require_recent_sign_in(principal, now=now, settings=settings)
     await sessions.end_other_sessions(session, principal=principal, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
