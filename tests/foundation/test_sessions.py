@@ -62,6 +62,12 @@ async def test_people_list_their_sessions_and_end_one_or_all_others(app: FastAPI
         await safari.aclose()
 
 
+async def test_the_end_others_path_is_not_a_session_id(tenant: Tenant) -> None:
+    """DELETE /me/sessions/end-others is a method the path does not have (405), not a malformed id (422)."""
+    assert (await tenant.client.delete("/api/v1/me/sessions/end-others")).status_code == 405
+    assert (await tenant.client.delete("/api/v1/me/sessions/not-a-session")).status_code == 404
+
+
 async def test_nobody_ends_another_persons_session(app: FastAPI, tenant: Tenant) -> None:
     member, _ = await tenant.member_client(app, "member")
     theirs = (await member.get("/api/v1/me/sessions")).json()[0]["id"]

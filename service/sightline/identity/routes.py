@@ -434,7 +434,7 @@ async def list_sessions(principal: Person, session: DbSession, settings: Setting
 
 
 @router.delete(
-    "/me/sessions/{session_id}",
+    "/me/sessions/{session_id:uuid}",  # not /me/sessions/end-others: another method there answers 405
     tags=["auth"],
     status_code=status.HTTP_204_NO_CONTENT,
     summary="End one of your sessions (the current one signs you out; another one needs a recent sign-in)",
