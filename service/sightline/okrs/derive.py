@@ -98,6 +98,18 @@ def derive(
     return Derived(progress=progress, score=score, status=status)
 
 
+def derive_stored(kr: KeyResult, *, calendar: Calendar, now: datetime) -> Derived:
+    """The derived fields from the row's own current value and confidence (time passed, no new check-in)."""
+    return derive(
+        kr,
+        current_value=kr.current_value,
+        latest_confidence=kr.latest_confidence,
+        has_check_in=kr.last_check_in_at is not None,
+        calendar=calendar,
+        now=now,
+    )
+
+
 def expected(kr: Planned, *, calendar: Calendar, now: datetime, elapsed: float | None = None) -> tuple[float, float]:
     """(expected value, expected progress) now. `elapsed`: the calendar's elapsed share at `now`, when the
     caller computed it once for many key results."""

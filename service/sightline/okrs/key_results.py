@@ -18,7 +18,7 @@ from sightline.http.deps import Principal
 from sightline.http.etag import check_if_match
 from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.okrs.cycles import load_calendars
-from sightline.okrs.derive import Calendar, derive, key_result_public
+from sightline.okrs.derive import Calendar, derive_stored, key_result_public
 from sightline.okrs.models import KeyResult, Objective
 from sightline.okrs.schemas import KeyResultCreate, KeyResultPublic, KeyResultUpdate
 from sightline.okrs.teams import ensure_users
@@ -103,14 +103,7 @@ def _refresh(kr: KeyResult, calendar: Calendar, now: datetime) -> None:
         kr.current_value = kr.start_value
     if calendar.cycle.state == "closed":
         return  # closed cycles are frozen
-    derived = derive(
-        kr,
-        current_value=kr.current_value,
-        latest_confidence=kr.latest_confidence,
-        has_check_in=kr.last_check_in_at is not None,
-        calendar=calendar,
-        now=now,
-    )
+    derived = derive_stored(kr, calendar=calendar, now=now)
     kr.progress, kr.score, kr.status = derived.progress, derived.score, derived.status
 
 

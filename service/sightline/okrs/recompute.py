@@ -14,7 +14,7 @@ from sightline.events import service as events
 from sightline.events.models import Event
 from sightline.identity.service import get_org, org_settings
 from sightline.observability import skip_row
-from sightline.okrs.derive import Calendar, derive, key_result_public
+from sightline.okrs.derive import Calendar, derive_stored, key_result_public
 from sightline.okrs.models import Cycle, KeyResult, Objective
 
 SCHEDULER_ACTOR = "system:scheduler"
@@ -46,14 +46,7 @@ async def recompute_org(session: AsyncSession, *, org_id: UUID, now: datetime) -
     for kr, cycle in rows:
         try:
             calendar = Calendar.of(settings, cycle)
-            derived = derive(
-                kr,
-                current_value=kr.current_value,
-                latest_confidence=kr.latest_confidence,
-                has_check_in=kr.last_check_in_at is not None,
-                calendar=calendar,
-                now=now,
-            )
+            derived = derive_stored(kr, calendar=calendar, now=now)
             before = key_result_public(kr, calendar=calendar, now=now)
         except Exception:  # a stored row the rules cannot read: skip it, the others are still recomputed
             skip_row("recompute", org_id=org_id, key_result_id=kr.id)
