@@ -136,16 +136,10 @@ class Settings(BaseSettings):
     integration_sql_timeout_seconds: float = 10.0
     integration_concurrency: int = 4
 
-    @field_validator("webhook_allowed_hosts", mode="before")
+    @field_validator("webhook_allowed_hosts", "trusted_proxies", "secret_key", mode="before")
     @classmethod
-    def _split_hosts(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part for part in value.replace(" ", ",").split(",") if part]
-        return value
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _split_proxies(cls, value: object) -> object:
+    def _split_lists(cls, value: object) -> object:
+        """Comma- or space-separated lists from the environment."""
         if isinstance(value, str):
             return [part for part in value.replace(" ", ",").split(",") if part]
         return value
@@ -169,13 +163,6 @@ class Settings(BaseSettings):
         if self.env == "production" and self.cookie_secure == "never":
             raise ValueError("SIGHTLINE_COOKIE_SECURE=never is refused in production: cookies there are always Secure")
         return self
-
-    @field_validator("secret_key", mode="before")
-    @classmethod
-    def _split_keys(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part for part in value.replace(" ", ",").split(",") if part]
-        return value
 
     @field_validator("secret_key")
     @classmethod

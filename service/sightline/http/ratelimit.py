@@ -26,10 +26,10 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sightline.config import Settings
+from sightline.http.client import client_address
 from sightline.http.cookies import read_cookie
 from sightline.http.deps import SESSION_COOKIE
 from sightline.http.problems import problem_response
-from sightline.identity.routes import _client_address as client_address
 
 WINDOW_SECONDS = 60
 CREDENTIAL_POLICY, ANONYMOUS_POLICY = "default", "anonymous"

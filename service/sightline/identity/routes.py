@@ -13,6 +13,7 @@ from sightline.config import Settings
 from sightline.errors import TooManyRequests, Unauthorized
 from sightline.events import security as security_events
 from sightline.http import cookies
+from sightline.http.client import client_address
 from sightline.http.deps import (
     ROLE_SCOPES,
     SESSION_COOKIE,
@@ -79,12 +80,6 @@ router = APIRouter(
 )
 
 
-def _client_address(request: Request) -> str:
-    """The client's address: the peer's, or what a trusted proxy (SIGHTLINE_TRUSTED_PROXIES) forwarded, as uvicorn
-    resolved it before the app; never a forwarded header from anyone else."""
-    return request.client.host if request.client else "unknown"
-
-
 def set_session_cookie(request: Request, response: Response, token: str, settings: Settings) -> None:
     """`__Host-sightline_session` (Secure) over HTTPS or in production, the bare name on plain HTTP."""
     cookies.set_cookie(
@@ -118,7 +113,7 @@ async def signup(
 ) -> Me:
     # Counted in its own transaction: a sign-up that fails later still counts.
     await service.count_signup(
-        request.app.state.side_session_factory, settings=settings, client_address=_client_address(request), now=now
+        request.app.state.side_session_factory, settings=settings, client_address=client_address(request), now=now
     )
     org, owner, token = await service.signup(
         session,
@@ -126,7 +121,7 @@ async def signup(
         settings=settings,
         now=now,
         user_agent=request.headers.get("user-agent"),
-        client_address=_client_address(request),
+        client_address=client_address(request),
     )
     set_session_cookie(request, response, token, settings)
     me = _me(org, owner, "session", frozenset({"read", "write", "admin", "owner"}))
@@ -179,7 +174,7 @@ async def login(
             settings=settings,
             now=now,
             user_agent=request.headers.get("user-agent"),
-            client_address=_client_address(request),
+            client_address=client_address(request),
         )
     except (Unauthorized, TooManyRequests) as exc:
         await security_events.sign_in_refused(
@@ -187,7 +182,7 @@ async def login(
             exc,
             email=body.email,
             organisation_id=body.organisation_id,
-            client_address=_client_address(request),
+            client_address=client_address(request),
             user_agent=request.headers.get("user-agent"),
             now=now,
         )
@@ -200,7 +195,7 @@ async def login(
             version=user.version,
             method="password",
             user_agent=request.headers.get("user-agent"),
-            client_address=_client_address(request),
+            client_address=client_address(request),
         )
         set_pending_sign_in(request, challenge, pending, settings, now)
         return challenge
@@ -210,7 +205,7 @@ async def login(
         member_id=user.id,
         email=user.email,
         method="password",
-        client_address=_client_address(request),
+        client_address=client_address(request),
         user_agent=request.headers.get("user-agent"),
         now=now,
     )
@@ -243,7 +238,7 @@ async def login_mfa(
             box=_box(request),
             settings=settings,
             now=now,
-            client_address=_client_address(request),
+            client_address=client_address(request),
         )
     except mfa.WrongSecondFactor as exc:
         await security_events.member_sign_in_failed(
@@ -253,7 +248,7 @@ async def login_mfa(
             email=exc.user.email,
             method="mfa",
             reason="wrong_code",
-            client_address=_client_address(request),
+            client_address=client_address(request),
             user_agent=request.headers.get("user-agent"),
             now=now,
         )
@@ -264,7 +259,7 @@ async def login_mfa(
         member_id=user.id,
         email=user.email,
         method="mfa",
-        client_address=_client_address(request),
+        client_address=client_address(request),
         user_agent=request.headers.get("user-agent"),
         now=now,
     )
@@ -309,7 +304,7 @@ async def logout(
     await security_events.signed_out(
         session,
         principal=principal,
-        client_address=_client_address(request),
+        client_address=client_address(request),
         user_agent=request.headers.get("user-agent"),
         now=now,
     )

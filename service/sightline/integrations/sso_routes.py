@@ -14,6 +14,7 @@ from sightline.config import Settings
 from sightline.errors import Forbidden
 from sightline.events import security as security_events
 from sightline.http import cookies
+from sightline.http.client import client_address
 from sightline.http.deps import Admin, Clock, DbSession, Principal, RecentSignIn
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
@@ -208,7 +209,7 @@ async def sso_callback(
         base_url=base_url,
         now=now,
         user_agent=request.headers.get("user-agent"),
-        client_address=request.client.host if request.client else None,
+        client_address=client_address(request),
     )
     if token is None:
         # A person with an authenticator app: the same second step as after a password, in the web app.
@@ -221,7 +222,7 @@ async def sso_callback(
             version=member.version,
             method="sso",
             user_agent=request.headers.get("user-agent"),
-            client_address=request.client.host if request.client else None,
+            client_address=client_address(request),
         )
         set_pending_sign_in(request, response, pending, request.app.state.settings, now)
         cookies.delete_cookie(request, response, oidc.SSO_COOKIE, settings=request.app.state.settings)
@@ -232,7 +233,7 @@ async def sso_callback(
         member_id=member.id,
         email=member.email,
         method="sso",
-        client_address=request.client.host if request.client else None,
+        client_address=client_address(request),
         user_agent=request.headers.get("user-agent"),
         now=now,
     )
