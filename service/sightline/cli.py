@@ -268,9 +268,9 @@ def reset_password(
 
 
 async def _reset_password(url: str, email: str, organisation: str | None, password: str) -> str:
+    from sightline.clock import current_time
     from sightline.db.engine import create_engine, session_factory
     from sightline.errors import DomainError, Invalid
-    from sightline.http.deps import current_time
     from sightline.identity.service import operator_reset_password
 
     engine = create_engine(url, pool_size=1, max_overflow=0)

@@ -25,9 +25,9 @@ from sqlmodel import col
 from sightline import scoring
 from sightline.alignment import links as alignment_links
 from sightline.alignment.schemas import AlignmentCreate
+from sightline.auth import ROLE_SCOPES, Principal
 from sightline.config import get_settings
 from sightline.db.tenancy import scoped, set_tenant
-from sightline.http.deps import ROLE_SCOPES, Principal
 from sightline.http.etag import etag
 from sightline.identity import service as identity
 from sightline.identity.schemas import MemberCreate, OrganisationSettingsUpdate, OrganisationUpdate, Role, SignupRequest

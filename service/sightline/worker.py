@@ -18,11 +18,11 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sightline.clock import current_time
 from sightline.config import Settings
 from sightline.db.engine import assert_restricted, create_engine, session_factory
 from sightline.db.tenancy import set_tenant
 from sightline.db.urls import asyncpg_dsn
-from sightline.http.deps import current_time
 from sightline.identity.purge import run_purge
 from sightline.integrations import digest
 from sightline.integrations.runs import Fetchers

@@ -16,11 +16,11 @@ from sqlmodel import col
 from sightline.alignment.graph import link_public
 from sightline.alignment.models import Alignment
 from sightline.alignment.schemas import AlignmentCreate, AlignmentCreated
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.deps import Principal
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.okrs.cycles import get_cycle
 from sightline.okrs.key_results import get_key_result
 from sightline.okrs.models import Objective

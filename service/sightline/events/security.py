@@ -24,10 +24,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from sightline.auth import Principal
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import TooManyRequests
 from sightline.events import service as events
-from sightline.http.deps import Principal
 from sightline.identity.models import User
 
 log = structlog.get_logger("sightline.security")

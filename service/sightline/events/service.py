@@ -12,13 +12,13 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import NotFound
 from sightline.events import visibility
 from sightline.events.models import Event
 from sightline.events.redaction import redact
-from sightline.http.deps import Principal
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.webhooks.outbox import fan_out
 
 

@@ -16,8 +16,8 @@ from uuid import UUID
 from sqlalchemy import and_, false, func, or_, true
 from sqlmodel import col
 
+from sightline.auth import Principal
 from sightline.events.models import Event
-from sightline.http.deps import Principal
 
 ADMIN_FAMILIES = frozenset({"endpoint", "webhook", "team_digest", "integration", "sql_connection", "sso", "api_key"})
 # Member events everyone reads: the member list is open to every role.

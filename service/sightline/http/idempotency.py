@@ -30,10 +30,13 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sightline.auth import Principal
+from sightline.clock import current_time
 from sightline.db.tenancy import set_tenant
 from sightline.errors import Conflict, Invalid
-from sightline.http.deps import DbSession, Principal, current_principal, current_time
+from sightline.http.deps import DbSession
 from sightline.http.problems import problem_responses
+from sightline.identity.credentials import current_principal
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

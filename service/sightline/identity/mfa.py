@@ -29,11 +29,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from sightline.auth import Principal
 from sightline.config import Settings
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, Forbidden, Invalid, Unauthorized
 from sightline.events import service as events
-from sightline.http.deps import Principal
 from sightline.identity import sessions, throttle
 from sightline.identity.models import MfaTotp, Org, RecoveryCode, User
 from sightline.identity.schemas import (

@@ -18,8 +18,8 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sightline.clock import current_time
 from sightline.config import Settings
-from sightline.http.deps import current_time
 
 log = structlog.get_logger("sightline.worker")
 

@@ -9,28 +9,20 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 
+from sightline.auth import ROLE_SCOPES, Principal, require_recent_sign_in
 from sightline.config import Settings
+from sightline.db.keyset import PageParams
 from sightline.errors import TooManyRequests, Unauthorized
 from sightline.events import security as security_events
 from sightline.http import cookies
 from sightline.http.client import client_address
-from sightline.http.deps import (
-    ROLE_SCOPES,
-    SESSION_COOKIE,
-    Admin,
-    Clock,
-    DbSession,
-    Principal,
-    Reader,
-    RecentSignIn,
-    current_principal,
-    require_recent_sign_in,
-)
+from sightline.http.deps import SESSION_COOKIE, Clock, DbSession
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency, reveals_secret
-from sightline.http.pagination import Page, PageParams, page_params
+from sightline.http.pagination import Page, page_params
 from sightline.http.problems import problem_responses
 from sightline.identity import mfa, service, sessions, verification
+from sightline.identity.credentials import Admin, Reader, RecentSignIn, current_principal
 from sightline.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,

@@ -9,13 +9,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from sightline.auth import ROLE_SCOPES, Principal, require_recent_sign_in
 from sightline.config import Settings, get_settings
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from sightline.events import service as events
-from sightline.http.deps import ROLE_SCOPES, Principal, require_recent_sign_in
-from sightline.http.etag import check_if_match
-from sightline.http.pagination import PageParams, page_of, paginate
+from sightline.http.etag import check_if_match, if_match_after
 from sightline.identity import mfa, sessions, throttle
 from sightline.identity.models import ApiKey, AuthSession, Org, User
 from sightline.identity.passwords import refuse_personal
@@ -211,21 +211,21 @@ async def update_org(
     settings: Settings | None = None,
 ) -> Org:
     org = (await session.execute(scoped(Org, principal.org_id).with_for_update())).scalar_one()
-    check_if_match(if_match, org.version, required=True)
-    before = organisation_public(org)
-    if body.name is not None:
-        org.name = body.name
-    if body.settings is not None:
-        merged = {**org.settings, **body.settings.model_dump(exclude_unset=True)}
-        validated = OrganisationSettings.model_validate(merged)
-        if validated.on_track_gap > validated.at_risk_gap:
-            raise Invalid("body.settings.on_track_gap", "must not exceed at_risk_gap")
-        if validated.mfa_required_for_admins != before.settings.mfa_required_for_admins:
-            # It binds owners too, so it is an owner's decision, like single sign-on; and a sensitive one.
-            if "owner" not in principal.scopes:
-                raise Forbidden("only an owner can change whether admins and owners must use a second factor")
-            require_recent_sign_in(principal, now=now, settings=settings or get_settings())
-        org.settings = validated.model_dump()
+    with if_match_after(if_match, org.version, required=True):  # a bad body is a 422 even when stale
+        before = organisation_public(org)
+        if body.name is not None:
+            org.name = body.name
+        if body.settings is not None:
+            merged = {**org.settings, **body.settings.model_dump(exclude_unset=True)}
+            validated = OrganisationSettings.model_validate(merged)
+            if validated.on_track_gap > validated.at_risk_gap:
+                raise Invalid("body.settings.on_track_gap", "must not exceed at_risk_gap")
+            if validated.mfa_required_for_admins != before.settings.mfa_required_for_admins:
+                # It binds owners too, so it is an owner's decision, like single sign-on; and a sensitive one.
+                if "owner" not in principal.scopes:
+                    raise Forbidden("only an owner can change whether admins and owners must use a second factor")
+                require_recent_sign_in(principal, now=now, settings=settings or get_settings())
+            org.settings = validated.model_dump()
     org.version += 1
     org.updated_at = now
     await session.flush()

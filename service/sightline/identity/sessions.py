@@ -15,11 +15,11 @@ from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.auth import Principal
 from sightline.config import Settings
 from sightline.db.tenancy import scoped
 from sightline.errors import Forbidden, NotFound
 from sightline.events import service as events
-from sightline.http.deps import Principal
 from sightline.identity.models import AuthSession, User
 from sightline.identity.schemas import SessionPublic, member_public
 from sightline.identity.secrets import new_session_token, token_hash

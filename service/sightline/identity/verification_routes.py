@@ -7,13 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import Field
 
+from sightline.auth import Principal
 from sightline.config import Settings
 from sightline.errors import Forbidden
-from sightline.http.deps import Clock, DbSession, Principal, current_principal
+from sightline.http.deps import Clock, DbSession
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.inputs import StrictInput
 from sightline.http.problems import problem_responses
 from sightline.identity import verification
+from sightline.identity.credentials import current_principal
 
 
 class VerifyEmail(StrictInput):

@@ -12,12 +12,12 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.deps import Principal
-from sightline.http.etag import check_if_match
-from sightline.http.pagination import PageParams, page_of, paginate
+from sightline.http.etag import check_if_match, if_match_after
 from sightline.identity.service import get_org, org_settings
 from sightline.initiatives.allocation import Link, effective_shares, split, unallocated_share
 from sightline.initiatives.links import checked_links, write_links
@@ -293,20 +293,22 @@ async def update_initiative(
 ) -> InitiativePublic:
     org_id = principal.org_id
     initiative = await get_initiative(session, org_id=org_id, initiative_id=initiative_id, lock=True)
-    check_if_match(if_match, initiative.version, required=True)
-    before = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
-    fields = body.model_fields_set
-    for field in EDITABLE:
-        if field in fields:
-            value = getattr(body, field)
-            if value is None and field not in NULLABLE:
-                raise Invalid(f"body.{field}", "cannot be null")
-            setattr(initiative, field, value)
-    if "currency" in fields and initiative.currency != before.currency:
-        await _check_currency(session, org_id, initiative.currency)
-        if await _has_spend(session, org_id, initiative.id):
-            raise Conflict(f"the initiative has spend recorded in {before.currency}; its currency cannot change")
-    await _validate(session, org_id, initiative, owner_changed="owner_id" in fields, team_changed="team_id" in fields)
+    with if_match_after(if_match, initiative.version, required=True):  # a bad body is a 422 even when stale
+        before = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
+        fields = body.model_fields_set
+        for field in EDITABLE:
+            if field in fields:
+                value = getattr(body, field)
+                if value is None and field not in NULLABLE:
+                    raise Invalid(f"body.{field}", "cannot be null")
+                setattr(initiative, field, value)
+        if "currency" in fields and initiative.currency != before.currency:
+            await _check_currency(session, org_id, initiative.currency)
+            if await _has_spend(session, org_id, initiative.id):
+                raise Conflict(f"the initiative has spend recorded in {before.currency}; its currency cannot change")
+        await _validate(
+            session, org_id, initiative, owner_changed="owner_id" in fields, team_changed="team_id" in fields
+        )
     return await _changed(session, principal, initiative, "initiative.updated", before=before, now=now)
 
 
@@ -350,8 +352,8 @@ async def replace_key_results(
     """Replace the whole set of links. An identical set changes nothing (no new version, no event)."""
     org_id = principal.org_id
     initiative = await get_initiative(session, org_id=org_id, initiative_id=initiative_id, lock=True)
-    check_if_match(if_match, initiative.version, required=True)
-    links = await checked_links(session, org_id, links)
+    with if_match_after(if_match, initiative.version, required=True):  # a bad body is a 422 even when stale
+        links = await checked_links(session, org_id, links)
     before = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
     current = {(link.key_result_id, link.share) for link in before.key_results}
     if current == {(link.key_result_id, link.share) for link in links} and len(current) == len(links):

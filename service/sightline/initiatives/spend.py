@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Invalid
 from sightline.events import service as events
-from sightline.http.deps import Principal
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.identity.service import get_org, org_settings
 from sightline.initiatives.models import SpendEntry
 from sightline.initiatives.schemas import SpendCreate, SpendEntryPublic, money_text

@@ -19,12 +19,12 @@ from sqlmodel import col
 
 from sightline import scoring
 from sightline.alignment.coverage import coverage, summarise
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, NotFound
 from sightline.events import service as events
 from sightline.events.models import Event
-from sightline.http.deps import Principal
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.insights import ambition, grades, reports
 from sightline.insights.facts import CycleFacts, load_cycle_facts
 from sightline.insights.models import KeyResultGrade, Retrospective

@@ -17,10 +17,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.auth import Principal
 from sightline.errors import Conflict, Invalid
 from sightline.events import service as events
 from sightline.events.models import Event
-from sightline.http.deps import Principal
 from sightline.insights.csv_plan import Plan, plan_check_ins, plan_key_results, plan_objectives
 from sightline.insights.csv_sheets import Problems, directory, read_sheet
 from sightline.insights.facts import load_calendar

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 import orjson
 
 from sightline import scoring
-from sightline.http.deps import Principal
+from sightline.auth import Principal
 from sightline.insights.csv_sheets import Directory, Problems, Sheet, flag, optional, parse_moment, validated
 from sightline.insights.history import CSV_IMPORT_SOURCE
 from sightline.okrs.check_ins import BACKDATED_AFTER, CLOCK_SKEW

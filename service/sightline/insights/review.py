@@ -19,11 +19,11 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from sightline import scoring
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Invalid
 from sightline.events import service as events
-from sightline.http.deps import Principal
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.initiatives.reporting import unaligned_initiatives
 from sightline.insights.facts import load_names
 from sightline.insights.models import TeamReview

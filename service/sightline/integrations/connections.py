@@ -16,12 +16,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.deps import Principal
 from sightline.http.etag import check_if_match
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.integrations.crypto import SecretBox, SecretUnreadable
 from sightline.integrations.models import Integration, SqlConnection, SsoConfig
 from sightline.integrations.schemas import SqlConnectionCreate, SqlConnectionPublic, SqlConnectionUpdate

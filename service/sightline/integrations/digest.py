@@ -18,13 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from sightline import scoring
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
 from sightline.events.models import Event
-from sightline.http.deps import Principal
 from sightline.http.etag import check_if_match
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.identity.models import User
 from sightline.identity.service import get_org, org_settings
 from sightline.integrations.models import TeamDigest

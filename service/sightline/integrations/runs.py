@@ -34,12 +34,12 @@ from sqlalchemy import and_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from sightline.auth import Principal
 from sightline.config import Settings
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, Invalid, NotFound, TooManyRequests
 from sightline.events import service as events
-from sightline.http.deps import Principal
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.identity.service import get_org, org_settings
 from sightline.integrations.connections import get_connection
 from sightline.integrations.crypto import SecretBox, SecretUnreadable

@@ -19,9 +19,9 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sightline.clock import current_time
 from sightline.db.tenancy import set_tenant
 from sightline.errors import NotFound
-from sightline.http.deps import current_time
 from sightline.integrations.runs import SCHEDULER_ACTOR, Fetchers, fetch, give_back, prepare, record, take_lease
 from sightline.integrations.service import get_integration
 

@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.deps import Principal
 from sightline.http.etag import check_if_match
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.integrations.crypto import SecretBox
 from sightline.integrations.models import Integration, SqlConnection
 from sightline.integrations.schemas import (

@@ -17,10 +17,10 @@ from uuid import UUID
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sightline.auth import Principal
 from sightline.db.tenancy import scoped
 from sightline.errors import Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.deps import Principal
 from sightline.http.etag import check_if_match
 from sightline.integrations.crypto import SecretBox, SecretUnreadable
 from sightline.integrations.models import SsoConfig

@@ -10,17 +10,19 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
+from sightline.auth import Principal
 from sightline.config import Settings
 from sightline.errors import Forbidden
 from sightline.events import security as security_events
 from sightline.http import cookies
 from sightline.http.client import client_address
-from sightline.http.deps import Admin, Clock, DbSession, Principal, RecentSignIn
+from sightline.http.deps import Clock, DbSession
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.params import IfMatch
 from sightline.http.problems import problem_responses
 from sightline.identity import mfa
+from sightline.identity.credentials import Admin, RecentSignIn
 from sightline.identity.routes import set_pending_sign_in, set_session_cookie
 from sightline.integrations import oidc, sso_config
 from sightline.integrations.crypto import SecretBox

@@ -23,9 +23,9 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sightline.clock import current_time
 from sightline.config import Settings
 from sightline.db.tenancy import scoped, set_tenant
-from sightline.http.deps import current_time
 from sightline.mail.models import MailMessage
 
 log = structlog.get_logger("sightline.mail")

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.errors import Conflict, FieldError, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.deps import Principal
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.identity.models import Org
 from sightline.identity.schemas import OrganisationSettings
 from sightline.okrs.derive import Calendar, derive, key_result_public

@@ -12,13 +12,13 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.auth import Principal
 from sightline.db.arrays import in_uuids
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.deps import Principal
 from sightline.http.etag import check_if_match
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.identity.models import Org
 from sightline.identity.schemas import OrganisationSettings
 from sightline.okrs.derive import Calendar

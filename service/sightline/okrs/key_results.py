@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from sightline import scoring
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, FieldError, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.deps import Principal
-from sightline.http.etag import check_if_match
-from sightline.http.pagination import PageParams, page_of, paginate
+from sightline.http.etag import check_if_match, if_match_after
 from sightline.okrs.cycles import load_calendars
 from sightline.okrs.derive import Calendar, derive_stored, key_result_public
 from sightline.okrs.models import KeyResult, Objective
@@ -187,25 +187,25 @@ async def update_key_result(
 ) -> KeyResultPublic:
     org_id = principal.org_id
     kr = await get_key_result(session, org_id=org_id, key_result_id=key_result_id, lock=True)
-    check_if_match(if_match, kr.version, required=True)
-    _, calendar = await _objective_and_calendar(session, org_id, kr.objective_id)
-    if calendar.cycle.state == "closed":
-        raise Conflict("the cycle is closed; its key results are frozen")
-    before = key_result_public(kr, calendar=calendar, now=now)
-    for field in EDITABLE:
-        if field not in body.model_fields_set:
-            continue
-        value: Any = getattr(body, field)
-        if value is None and field not in ("stretch_value", "previous_value", "external_key"):
-            raise Invalid(f"body.{field}", "cannot be null")
-        if field == "milestone_plan":
-            value = [p.model_dump(mode="json") for p in body.milestone_plan or []]
-        setattr(kr, field, value)
-    with session.no_autoflush:  # validate before the changed row may be flushed
-        if body.owner_id is not None:
-            await ensure_users(session, org_id, {body.owner_id}, "body.owner_id")
-        _validate(kr, calendar)
-        await _external_key_free(session, org_id, kr.external_key, kr.id)
+    with if_match_after(if_match, kr.version, required=True):  # a bad body is a 422 even when stale
+        _, calendar = await _objective_and_calendar(session, org_id, kr.objective_id)
+        if calendar.cycle.state == "closed":
+            raise Conflict("the cycle is closed; its key results are frozen")
+        before = key_result_public(kr, calendar=calendar, now=now)
+        for field in EDITABLE:
+            if field not in body.model_fields_set:
+                continue
+            value: Any = getattr(body, field)
+            if value is None and field not in ("stretch_value", "previous_value", "external_key"):
+                raise Invalid(f"body.{field}", "cannot be null")
+            if field == "milestone_plan":
+                value = [p.model_dump(mode="json") for p in body.milestone_plan or []]
+            setattr(kr, field, value)
+        with session.no_autoflush:  # validate before the changed row may be flushed
+            if body.owner_id is not None:
+                await ensure_users(session, org_id, {body.owner_id}, "body.owner_id")
+            _validate(kr, calendar)
+            await _external_key_free(session, org_id, kr.external_key, kr.id)
     _refresh(kr, calendar, now)
     kr.version += 1
     kr.updated_at = now

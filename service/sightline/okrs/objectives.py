@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from sightline.alignment.graph import load_subgraph
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.deps import Principal
-from sightline.http.etag import check_if_match
-from sightline.http.pagination import PageParams, page_of, paginate
+from sightline.http.etag import check_if_match, if_match_after
 from sightline.okrs.cycles import get_cycle
 from sightline.okrs.derive import Rollup, key_result_public
 from sightline.okrs.models import Objective
@@ -183,19 +183,19 @@ async def update_objective(
 ) -> ObjectivePublic:
     org_id = principal.org_id
     objective = await get_objective(session, org_id=org_id, objective_id=objective_id, lock=True)
-    check_if_match(if_match, objective.version, required=True)
-    cycle = await get_cycle(session, org_id=org_id, cycle_id=objective.cycle_id)
-    if cycle.state == "closed":
-        raise Conflict("the cycle is closed; its objectives are frozen")
-    before = (await publics(session, org_id=org_id, objectives=[objective], now=now))[0]
-    for field in EDITABLE:
-        if field in body.model_fields_set:
-            value = getattr(body, field)
-            if value is None and field != "team_id":
-                raise Invalid(f"body.{field}", "cannot be null")
-            setattr(objective, field, value)
-    with session.no_autoflush:  # validate before the changed row may be flushed
-        await _validate(session, org_id, objective)
+    with if_match_after(if_match, objective.version, required=True):  # a bad body is a 422 even when stale
+        cycle = await get_cycle(session, org_id=org_id, cycle_id=objective.cycle_id)
+        if cycle.state == "closed":
+            raise Conflict("the cycle is closed; its objectives are frozen")
+        before = (await publics(session, org_id=org_id, objectives=[objective], now=now))[0]
+        for field in EDITABLE:
+            if field in body.model_fields_set:
+                value = getattr(body, field)
+                if value is None and field != "team_id":
+                    raise Invalid(f"body.{field}", "cannot be null")
+                setattr(objective, field, value)
+        with session.no_autoflush:  # validate before the changed row may be flushed
+            await _validate(session, org_id, objective)
     objective.version += 1
     objective.updated_at = now
     await session.flush()

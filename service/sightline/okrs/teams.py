@@ -9,12 +9,12 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.deps import Principal
 from sightline.http.etag import check_if_match
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.identity.models import User
 from sightline.okrs.models import Team, TeamMember
 from sightline.okrs.schemas import TeamCreate, TeamPublic, TeamUpdate

@@ -26,9 +26,9 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sightline.clock import current_time
 from sightline.config import Settings
 from sightline.db.tenancy import set_tenant
-from sightline.http.deps import current_time
 from sightline.integrations import chat
 from sightline.webhooks import payload
 from sightline.webhooks.outbox import CHANNEL

@@ -9,13 +9,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.auth import Principal
+from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
 from sightline.events.models import Event
-from sightline.http.deps import Principal
 from sightline.http.etag import check_if_match
-from sightline.http.pagination import PageParams, page_of, paginate
 from sightline.integrations import chat
 from sightline.webhooks import catalogue, outbox, payload
 from sightline.webhooks.models import WebhookDelivery, WebhookEndpoint
