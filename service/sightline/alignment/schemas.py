@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
 
 from sightline.http.inputs import StrictInput
+from sightline.http.timestamps import UtcDateTime
 from sightline.initiatives.schemas import MoneyText
 from sightline.okrs.schemas import Kind, Level, NotBool, ObjectiveState, ProgressFrom
 from sightline.scoring import Status
@@ -35,7 +35,7 @@ class AlignmentPublic(BaseModel):
     parent_node_id: UUID = Field(description="The parent objective, or the objective of the parent key result")
     kind: LinkKind
     weight: float
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class AlignmentCreated(AlignmentPublic):

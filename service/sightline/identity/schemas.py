@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -11,6 +10,7 @@ from zoneinfo import available_timezones
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from sightline.http.inputs import Email, Name, StrictInput
+from sightline.http.timestamps import UtcDateTime
 from sightline.identity.passwords import GivenPassword, NewPassword, personal_rule
 
 Role = Literal["owner", "admin", "member", "viewer"]
@@ -80,7 +80,7 @@ class OrganisationPublic(BaseModel):
     id: UUID
     name: str
     settings: OrganisationSettings
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class OrganisationUpdate(StrictInput):
@@ -112,7 +112,7 @@ class MemberPublic(BaseModel):
     name: str
     role: Role
     active: bool
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class MemberCreate(StrictInput):
@@ -212,8 +212,8 @@ class Reauthenticate(StrictInput):
 class SessionPublic(BaseModel):
     id: UUID
     current: bool = Field(description="The session this request came with")
-    created_at: datetime
-    last_seen_at: datetime | None = Field(description="To the minute")
+    created_at: UtcDateTime
+    last_seen_at: UtcDateTime | None = Field(description="To the minute")
     user_agent: str | None
     address: str | None = Field(description="The client address at sign-in")
 
@@ -244,10 +244,10 @@ class ApiKeyPublic(BaseModel):
     created_by: MemberReference | None = Field(
         description="The member who made it; the key works only while they are an active member"
     )
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
-    expires_at: datetime | None = Field(description="Refused from then on, like a revoked key; null: no expiry")
+    created_at: UtcDateTime
+    last_used_at: UtcDateTime | None
+    revoked_at: UtcDateTime | None
+    expires_at: UtcDateTime | None = Field(description="Refused from then on, like a revoked key; null: no expiry")
 
 
 class ApiKeyCreated(ApiKeyPublic):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
 from sightline.http.inputs import IsoDate, LongText, Name, Reason, StrictInput
+from sightline.http.timestamps import UtcDateTime
 
 CENT = Decimal("0.01")
 SHARE_QUANTUM = Decimal("0.0001")
@@ -121,8 +122,8 @@ class InitiativePublic(BaseModel):
     unallocated_share: ShareText = Field(description="Part of the money linked to no key result")
     unallocated_spend: MoneyText
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class SpendCreate(StrictInput):
@@ -147,4 +148,4 @@ class SpendEntryPublic(BaseModel):
     reason: str | None
     author_id: UUID | None
     actor: str
-    created_at: datetime
+    created_at: UtcDateTime

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -10,6 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from sightline.alignment.coverage import CoverageSummary
 from sightline.http.inputs import IsoDateTime, LongText, StrictInput
+from sightline.http.timestamps import UtcDateTime
 from sightline.initiatives.schemas import MoneyText
 from sightline.insights.ambition import AmbitionFlag
 from sightline.insights.calibration import Tendency
@@ -48,7 +48,7 @@ class ScoreboardObjective(BaseModel):
     status: Status
     latest_confidence: int | None = Field(description="Confidence of the most recent check-in on any key result")
     lowest_confidence: int | None = Field(description="The lowest latest confidence among its key results")
-    last_check_in_at: datetime | None
+    last_check_in_at: UtcDateTime | None
     key_result_count: int
     key_results_by_status: StatusCounts
 
@@ -78,7 +78,7 @@ class PersonCompliance(ComplianceFigures):
 
 
 class CompliancePublic(BaseModel):
-    as_of: datetime = Field(description="Now, or the cycle's end once it is over")
+    as_of: UtcDateTime = Field(description="Now, or the cycle's end once it is over")
     overall: ComplianceFigures
     teams: list[TeamCompliance]
     people: list[PersonCompliance]
@@ -93,7 +93,7 @@ class ScoreboardPublic(BaseModel):
     cycle_id: UUID
     cycle_name: str
     cycle_state: str
-    as_of: datetime
+    as_of: UtcDateTime
     teams: list[ScoreboardTeam]
     totals: ScoreboardTotals
     compliance: CompliancePublic
@@ -128,7 +128,7 @@ class KeyResultAmbition(BaseModel):
     stretch_value: float | None
     ambition: float | None = Field(description="(target − start)/(previous − start) − 1; null without a baseline")
     stretch_ambition: float | None
-    hit_at: datetime | None = Field(description="When reported values first reached the target")
+    hit_at: UtcDateTime | None = Field(description="When reported values first reached the target")
     flags: list[AmbitionFlag]
 
 
@@ -166,7 +166,7 @@ class SignalPublic(BaseModel):
     owner_id: UUID
     team_id: UUID | None
     check_in_id: UUID | None
-    at: datetime | None
+    at: UtcDateTime | None
     size: float | None = Field(description="Share of the target range, where a size means something")
     reason: str | None = Field(description="The reason given with a correction")
     detail: str
@@ -210,7 +210,7 @@ class CalibrationView(BaseModel):
 class CalibrationReport(BaseModel):
     every_check_in: CalibrationView
     mid_cycle: CalibrationView = Field(description="Only the latest confidence given by mid-cycle, per key result")
-    mid_cycle_at: datetime
+    mid_cycle_at: UtcDateTime
 
 
 # Grades ------------------------------------------------------------------------------------------
@@ -241,11 +241,11 @@ class KeyResultGradePublic(BaseModel):
     progress: float
     score: float
     hit: bool
-    hit_at: datetime | None
+    hit_at: UtcDateTime | None
     final_confidence: int | None
     ambition: float | None
     stretch_ambition: float | None
-    graded_at: datetime
+    graded_at: UtcDateTime
 
 
 class ObjectiveGrade(BaseModel):
@@ -265,7 +265,7 @@ class RetrospectivePublic(BaseModel):
     cycle_name: str
     start_date: str
     end_date: str
-    closed_at: datetime
+    closed_at: UtcDateTime
     closed_by: str
     key_results: int
     hit: int
@@ -285,7 +285,7 @@ class HealthPublic(BaseModel):
     cycle_id: UUID
     cycle_name: str
     cycle_state: str
-    as_of: datetime
+    as_of: UtcDateTime
     note: str = SIGNALS_NOT_VERDICTS
     ambition: AmbitionReport = Field(description="Summaries and the key results with an ambition flag")
     honesty: HonestyReport
@@ -314,7 +314,7 @@ class AgendaItem(BaseModel):
     latest_confidence: int | None
     confidence_at_since: int | None = Field(description="The latest confidence known at `since`")
     confidence_drop: int | None = Field(description="Points lost since `since` (positive = dropped)")
-    last_check_in_at: datetime | None
+    last_check_in_at: UtcDateTime | None
     reasons: list[ReviewReason]
     severity: float = Field(description="Higher first; see the review rules in the insights documentation")
 
@@ -322,13 +322,13 @@ class AgendaItem(BaseModel):
 class TeamReviewPublic(BaseModel):
     id: UUID
     team_id: UUID
-    held_at: datetime
-    since: datetime
+    held_at: UtcDateTime
+    since: UtcDateTime
     notes: str
     decisions: list[str]
     author_id: UUID | None
     actor: str
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class NewUnalignedInitiative(BaseModel):
@@ -339,7 +339,7 @@ class NewUnalignedInitiative(BaseModel):
     owner_id: UUID
     owner_name: str
     team_id: UUID | None
-    created_at: datetime
+    created_at: UtcDateTime
     currency: str
     planned_budget: MoneyText
     actual_spend: MoneyText
@@ -349,9 +349,9 @@ class ReviewAgenda(BaseModel):
     team_id: UUID
     team_name: str
     include_sub_teams: bool
-    since: datetime
+    since: UtcDateTime
     since_from: Literal["query", "previous_review", "default"]
-    as_of: datetime
+    as_of: UtcDateTime
     key_results_reviewed: int
     items: list[AgendaItem]
     new_unaligned_initiatives: list[NewUnalignedInitiative] = Field(

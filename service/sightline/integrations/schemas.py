@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from sightline.http.inputs import LongText, Name, StrictInput
+from sightline.http.timestamps import UtcDateTime
 from sightline.okrs.schemas import SourceLabel
 from sightline.scoring import Status
 
@@ -108,16 +109,16 @@ class IntegrationPublic(BaseModel):
     enabled: bool
     source: SourcePublic
     status: IntegrationStatus = Field(description="pending (never ran), ok, failing (see last_error), disabled")
-    next_run_at: datetime | None = Field(description="When the worker pulls next (later while backing off)")
-    last_run_at: datetime | None
-    last_success_at: datetime | None
+    next_run_at: UtcDateTime | None = Field(description="When the worker pulls next (later while backing off)")
+    last_run_at: UtcDateTime | None
+    last_success_at: UtcDateTime | None
     last_value: float | None
     last_error: str | None
-    failing_since: datetime | None
+    failing_since: UtcDateTime | None
     consecutive_failures: int
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class IntegrationRunPublic(BaseModel):
@@ -125,7 +126,7 @@ class IntegrationRunPublic(BaseModel):
     integration_id: UUID
     trigger: Literal["schedule", "manual"]
     triggered_by: str
-    started_at: datetime
+    started_at: UtcDateTime
     duration_ms: int
     outcome: RunOutcome = Field(
         description="recorded (a check-in was written), unchanged (same value already recorded this period), "
@@ -180,8 +181,8 @@ class SqlConnectionPublic(BaseModel):
         "changed on the way)"
     )
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class ConnectionCheck(BaseModel):
@@ -208,10 +209,10 @@ class TeamDigestPublic(BaseModel):
     endpoint_id: UUID
     weekday: int
     hour: int
-    last_sent_at: datetime | None
+    last_sent_at: UtcDateTime | None
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class DigestKeyResult(BaseModel):
@@ -232,7 +233,7 @@ class DigestStatusChange(BaseModel):
     title: str
     from_status: Status
     to_status: Status
-    changed_at: datetime
+    changed_at: UtcDateTime
 
 
 class DigestDueCheckIn(BaseModel):
@@ -240,7 +241,7 @@ class DigestDueCheckIn(BaseModel):
     title: str
     owner_id: UUID
     owner_name: str
-    due_at: datetime = Field(description="Last check-in (or cycle start) plus the cadence period and 2 days")
+    due_at: UtcDateTime = Field(description="Last check-in (or cycle start) plus the cadence period and 2 days")
     overdue: bool
 
 
@@ -248,7 +249,7 @@ class TeamDigestContent(BaseModel):
     team_id: UUID
     team_name: str
     week_start: date = Field(description="Monday of the week the digest covers the past of")
-    since: datetime = Field(description="Status changes since then (7 days before the digest)")
+    since: UtcDateTime = Field(description="Status changes since then (7 days before the digest)")
     at_risk: list[DigestKeyResult] = Field(description="At risk or off track now")
     status_changes: list[DigestStatusChange]
     due_check_ins: list[DigestDueCheckIn] = Field(description="Overdue, or due within the next 7 days")
@@ -299,5 +300,5 @@ class SsoConfigPublic(BaseModel):
     redirect_uri: str = Field(description="Register this redirect URI with the provider")
     sign_in_url: str = Field(description="Where people start signing in (link it from your intranet)")
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime

@@ -21,6 +21,7 @@ from sightline import scoring
 from sightline.db.tenancy import try_org_lock
 from sightline.events import service as events
 from sightline.events.models import Event
+from sightline.http.timestamps import UtcDateTime
 from sightline.identity.service import get_org, org_settings
 from sightline.observability import skip_row
 from sightline.okrs.derive import Calendar, key_result_public
@@ -31,7 +32,9 @@ from sightline.scoring import Cadence
 
 
 class CheckInOverdue(KeyResultPublic):
-    overdue_since: datetime = Field(description="The deadline missed: last check-in (or cycle start) + cadence + 2 d")
+    overdue_since: UtcDateTime = Field(
+        description="The deadline missed: last check-in (or cycle start) + cadence + 2 d"
+    )
     overdue_periods: int = Field(description="1 when the check-in first became overdue, one more per further period")
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from sightline.http.inputs import IsoDate, IsoDateTime, Label, LongText, Name, Reason, StrictInput
+from sightline.http.timestamps import UtcDateTime
 from sightline.scoring import Cadence, Direction, Metric, Status
 
 
@@ -54,8 +55,8 @@ class TeamPublic(BaseModel):
     member_ids: list[UUID]
     archived: bool
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 # Cycles ------------------------------------------------------------------------------------------
@@ -84,10 +85,10 @@ class CyclePublic(BaseModel):
     end_date: date
     parent_id: UUID | None
     state: CycleState
-    closed_at: datetime | None
+    closed_at: UtcDateTime | None
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 # Key results -------------------------------------------------------------------------------------
@@ -151,7 +152,7 @@ class KeyResultPublic(BaseModel):
         None, description="With an integration: pending (not run yet), ok, or failing (see data_source_error)"
     )
     data_source_error: str | None = Field(None, description="Why the integration's last run failed")
-    data_source_checked_at: datetime | None = Field(None, description="When the integration last ran")
+    data_source_checked_at: UtcDateTime | None = Field(None, description="When the integration last ran")
     external_key: str | None
     archived: bool
     current_value: float
@@ -159,13 +160,13 @@ class KeyResultPublic(BaseModel):
     score: float = Field(description="0.0–1.0 grade; with a stretch, the target scores 0.7")
     status: Status
     latest_confidence: int | None
-    last_check_in_at: datetime | None
+    last_check_in_at: UtcDateTime | None
     expected_value: float = Field(description="Where the plan says the value should be now")
     expected_progress: float
     stale: bool = Field(description="No check-in within the cadence period plus 2 days of grace")
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 # Objectives --------------------------------------------------------------------------------------
@@ -209,8 +210,8 @@ class ObjectivePublic(BaseModel):
     status: Status
     key_results: list[KeyResultPublic]
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 # Check-ins ---------------------------------------------------------------------------------------
@@ -250,8 +251,8 @@ class CheckInPublic(BaseModel):
     author_id: UUID | None
     actor: str
     source: str
-    checked_in_at: datetime
-    created_at: datetime
+    checked_in_at: UtcDateTime
+    created_at: UtcDateTime
     backdated: bool = Field(description="Recorded more than an hour after the time it reports")
     corrects: UUID | None
     reason: str | None
@@ -268,6 +269,6 @@ class EventPublic(BaseModel):
     actor: str
     object_type: str
     object_id: UUID
-    occurred_at: datetime
+    occurred_at: UtcDateTime
     before: dict[str, object] | None
     after: dict[str, object] | None

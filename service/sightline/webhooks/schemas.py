@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from sightline.http.inputs import IsoDateTime, LongText, StrictInput
+from sightline.http.timestamps import UtcDateTime
 
 DeliveryStatus = Literal["pending", "paused", "succeeded", "failed"]
 EndpointFormat = Literal["standard", "slack", "teams"]
@@ -52,16 +52,16 @@ class EndpointPublic(BaseModel):
     event_types: list[str] | None = Field(description="null: every event type")
     enabled: bool
     disabled_reason: str | None
-    disabled_at: datetime | None
-    failing_since: datetime | None = Field(description="Start of the current run of failed attempts")
-    last_success_at: datetime | None
-    last_failure_at: datetime | None
-    previous_secret_expires_at: datetime | None = Field(
+    disabled_at: UtcDateTime | None
+    failing_since: UtcDateTime | None = Field(description="Start of the current run of failed attempts")
+    last_success_at: UtcDateTime | None
+    last_failure_at: UtcDateTime | None
+    previous_secret_expires_at: UtcDateTime | None = Field(
         description="Until then the secret replaced by the last rotation still signs alongside the new one"
     )
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
 
 
 class EndpointCreated(EndpointPublic):
@@ -71,7 +71,7 @@ class EndpointCreated(EndpointPublic):
 class EndpointSecret(BaseModel):
     secret: str
     previous_secret: str | None = Field(description="Still signing until `previous_secret_expires_at`")
-    previous_secret_expires_at: datetime | None
+    previous_secret_expires_at: UtcDateTime | None
 
 
 class DeliveryPublic(BaseModel):
@@ -83,15 +83,15 @@ class DeliveryPublic(BaseModel):
         description="pending (waiting for an attempt), paused (endpoint disabled), succeeded, failed (gave up)"
     )
     attempts: int
-    next_attempt_at: datetime | None
-    last_attempt_at: datetime | None
+    next_attempt_at: UtcDateTime | None
+    last_attempt_at: UtcDateTime | None
     latency_ms: int | None
     response_status: int | None
     response_excerpt: str | None = Field(description="At most the first 1 KiB of the response body")
     error: str | None = Field(description="Why the last attempt failed without an HTTP answer (or was refused)")
-    delivered_at: datetime | None
+    delivered_at: UtcDateTime | None
     version: int
-    created_at: datetime
+    created_at: UtcDateTime
 
 
 class RecoverRequest(StrictInput):
