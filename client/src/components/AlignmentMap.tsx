@@ -62,7 +62,7 @@ function ObjectiveNode({ data }: NodeProps<ObjectiveFlowNode>) {
           </Text>
           <Group gap={6} wrap="nowrap">
             <Badge size="xs" variant="outline" color="gray.8">
-              {LEVEL_LABEL[objective.level as keyof typeof LEVEL_LABEL] ?? objective.level}
+              {LEVEL_LABEL[objective.level] ?? objective.level}
             </Badge>
             <Text size="xs" c="dimmed" truncate>
               {team} · {formatProgress(objective.progress)}
@@ -98,14 +98,15 @@ export function AlignmentMap({
   currency: string;
 }) {
   const navigate = useNavigate();
-  const [positions, setPositions] = useState<Map<string, { x: number; y: number }> | null>(null);
+  // The layout of the graph it was computed for: a new graph shows no positions until its own layout is done.
+  const [layout, setLayout] = useState<{ of: Graph; positions: Map<string, { x: number; y: number }> } | null>(null);
+  const positions = layout?.of === graph ? layout.positions : null;
   const [layoutError, setLayoutError] = useState<string | null>(null);
 
   useEffect(() => {
     let current = true;
-    setPositions(null);
     layoutGraph(graph, elk).then(
-      (result) => current && setPositions(result),
+      (result) => current && setLayout({ of: graph, positions: result }),
       (error: unknown) => current && setLayoutError(String(error)),
     );
     return () => {

@@ -1,7 +1,7 @@
 /** Pick the cycle every screen shows; the choice is remembered in this browser. */
 import { Select } from "@mantine/core";
 import { formatDate } from "../lib/format";
-import { useCycleChoice } from "../lib/cycleChoice";
+import { useCycleChoice } from "../queries/cycleChoice";
 
 export function CycleSwitcher({ hideLabel = false }: { hideLabel?: boolean }) {
   const { cycles, cycle, choose } = useCycleChoice();

@@ -122,7 +122,7 @@ export function InitiativeEditor({
               label="Kind"
               data={INITIATIVE_KINDS}
               value={draft.kind}
-              onChange={(value) => value && set("kind", value as Initiative["kind"])}
+              onChange={(value) => value && set("kind", value)}
               allowDeselect={false}
               miw={140}
             />

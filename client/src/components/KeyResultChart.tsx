@@ -45,7 +45,7 @@ export function KeyResultChart({
       <div role="img" aria-label={summary}>
         <LineChart
           h={220}
-          data={data as unknown as Record<string, number>[]}
+          data={data}
           dataKey="t"
           series={[
             { name: "pace", label: "Pace", color: "gray.6", strokeDasharray: "6 4" },

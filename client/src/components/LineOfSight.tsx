@@ -178,7 +178,7 @@ function AlignDialog({ objective, onClose }: { objective: Schemas["ObjectivePubl
               <SegmentedControl
                 aria-labelledby="align-kind-label"
                 value={kind}
-                onChange={(value) => setKind(value as "cascade" | "contributes")}
+                onChange={(value) => setKind(value)}
                 data={[
                   { value: "cascade", label: "Cascade (same line)" },
                   { value: "contributes", label: "Contributes (cross-functional)" },

@@ -3,7 +3,7 @@ import { Button, Modal } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { idempotencyKey } from "../api/client";
-import { rememberCycle } from "../lib/cycleChoice";
+import { rememberCycle } from "../queries/cycleChoice";
 import { fieldErrors } from "../lib/problem";
 import { useCreateCycle, useCycles } from "../queries/okrs";
 import { FormProblem } from "./FormProblem";

@@ -9,10 +9,8 @@ export function PasswordStrength({ password, userInputs = [] }: { password: stri
   const [strength, setStrength] = useState<Strength | null>(null);
   const inputs = userInputs.join("\n");
   useEffect(() => {
-    if (!password) {
-      setStrength(null);
-      return;
-    }
+    // No password: nothing is shown (below), so there is nothing to estimate.
+    if (!password) return;
     let current = true;
     estimateStrength(password, inputs.split("\n"))
       .then((result) => current && setStrength(result))

@@ -7,7 +7,7 @@ import { Navigate, Outlet, useLocation } from "react-router";
 import { useGates } from "../lib/gates";
 import { isProblem } from "../lib/problem";
 import { emailVerificationPending, useMe } from "../queries/auth";
-import { CheckEmailView } from "../views/CheckEmailView";
+import { CheckEmail } from "./CheckEmail";
 import { Loading, QueryError } from "./QueryState";
 
 export function RequireSignIn() {
@@ -27,6 +27,6 @@ export function RequireSignIn() {
   }
   if (me.isPending) return <Loading label="Opening Sightline" />;
   // Until the address is verified the API refuses almost everything: say so instead of a screen of errors.
-  if (emailVerificationPending(me.data) || gates.has("email-verification-required")) return <CheckEmailView />;
+  if (emailVerificationPending(me.data) || gates.has("email-verification-required")) return <CheckEmail />;
   return <Outlet />;
 }

@@ -33,7 +33,7 @@ function clientWith(answers: (() => Response)[], prompt: (() => Promise<boolean>
 
 describe("recent sign-in: ask, then send the same request again", () => {
   it("retries the refused request with the same body after the person confirms", async () => {
-    const prompt = vi.fn(async () => true);
+    const prompt = vi.fn(() => Promise.resolve(true));
     const { client, seen } = clientWith([recentSignIn, () => created({ id: "k1" })], prompt);
     const { data, error } = await client.POST("/api/v1/api-keys" as never, {
       body: { name: "CRM", scopes: ["read"] },
@@ -51,7 +51,7 @@ describe("recent sign-in: ask, then send the same request again", () => {
   });
 
   it("hands the 403 to the screen when the person cancels", async () => {
-    const prompt = vi.fn(async () => false);
+    const prompt = vi.fn(() => Promise.resolve(false));
     const { client, seen } = clientWith([recentSignIn], prompt);
     const { error, response } = await client.POST("/api/v1/api-keys" as never, { body: { name: "CRM" } } as never);
     expect(prompt).toHaveBeenCalledTimes(1);
@@ -61,7 +61,7 @@ describe("recent sign-in: ask, then send the same request again", () => {
   });
 
   it("asks once only: a second refusal after confirming reaches the screen", async () => {
-    const prompt = vi.fn(async () => true);
+    const prompt = vi.fn(() => Promise.resolve(true));
     const { client, seen } = clientWith([recentSignIn, recentSignIn], prompt);
     const { response } = await client.POST("/api/v1/api-keys" as never, { body: {} } as never);
     expect(response.status).toBe(403);
@@ -70,7 +70,7 @@ describe("recent sign-in: ask, then send the same request again", () => {
   });
 
   it("leaves other refusals and reads alone", async () => {
-    const prompt = vi.fn(async () => true);
+    const prompt = vi.fn(() => Promise.resolve(true));
     const forbidden = () =>
       new Response(JSON.stringify({ type: "/problems/forbidden", title: "Not allowed", status: 403, detail: "no" }), {
         status: 403,

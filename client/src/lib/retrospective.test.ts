@@ -56,7 +56,7 @@ describe("gradeHistogram", () => {
   });
 
   it("leaves out a kind without key results", () => {
-    const { rows, kinds } = gradeHistogram([{ ...distribution[0]!, key_results: 0, bins: bins(Array(10).fill(0)) }, distribution[1]!]);
+    const { rows, kinds } = gradeHistogram([{ ...distribution[0]!, key_results: 0, bins: bins(new Array<number>(10).fill(0)) }, distribution[1]!]);
     expect(kinds).toEqual(["committed"]);
     expect(Object.keys(rows[0]!)).toEqual(["bin", "committed"]);
   });

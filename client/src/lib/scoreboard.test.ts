@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Schemas } from "../api/client";
-import { pickCycle } from "./cycleChoice";
+import { pickCycle } from "../queries/cycleChoice";
 import { actualPoints, chartData, pacePoints } from "./chart";
 import { fieldErrors, asProblem } from "./problem";
 import { NO_FILTERS, scoreboardGroups, scoreboardQuery, totalObjectives } from "./scoreboard";

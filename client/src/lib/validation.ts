@@ -183,7 +183,7 @@ export function keyResultChanges(before: KeyResultDraft, after: KeyResultDraft):
   }
   // owner_id null means "unchanged" for an update; the API has no "no owner".
   if (changes.owner_id === null) delete changes.owner_id;
-  return changes as Schemas["KeyResultUpdate"];
+  return changes;
 }
 
 /** The API's password length rule (identity/passwords.py): at least 12 characters; it also refuses common ones. */

@@ -15,12 +15,15 @@ export interface Recorded {
 }
 
 /** Stub fetch: `routes["GET /api/v1/members"] = body`; unknown routes answer a 404 problem. Returns the calls. */
-export function stubApi(routes: Record<string, unknown | ((body: unknown) => [number, unknown])>): Recorded[] {
+/** A canned answer: the body for a 200 (201 for a POST), or a function of the request body giving status and body. */
+type Route = ((body: unknown) => [number, unknown]) | object | string | number | boolean | null;
+
+export function stubApi(routes: Record<string, Route>): Recorded[] {
   const calls: Recorded[] = [];
   setFetchHandler(async (input: Request) => {
     const url = new URL(input.url);
     const text = input.method === "GET" ? "" : await input.text();
-    const body = text ? JSON.parse(text) : undefined;
+    const body: unknown = text ? JSON.parse(text) : undefined;
     calls.push({ method: input.method, path: url.pathname, body, headers: input.headers });
     const route = routes[`${input.method} ${url.pathname}`];
     const [status, payload] =

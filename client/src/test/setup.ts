@@ -23,13 +23,13 @@ class ResizeObserverStub {
   unobserve() {}
   disconnect() {}
 }
-window.ResizeObserver = ResizeObserverStub as unknown as typeof ResizeObserver;
+window.ResizeObserver = ResizeObserverStub;
 window.HTMLElement.prototype.scrollIntoView = () => {};
 
 // openapi-fetch keeps the `fetch` it finds when the client is created, so tests swap the handler behind this one.
 type FetchHandler = (request: Request) => Promise<Response>;
-let fetchHandler: FetchHandler = async () => {
-  throw new TypeError("no API stub in this test");
+let fetchHandler: FetchHandler = () => {
+  return Promise.reject(new TypeError("no API stub in this test"));
 };
 export function setFetchHandler(handler: FetchHandler): void {
   fetchHandler = handler;

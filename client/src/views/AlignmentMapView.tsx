@@ -3,7 +3,7 @@ import { Group, Stack, Text, Title } from "@mantine/core";
 import { useMemo } from "react";
 import { AlignmentMap } from "../components/AlignmentMap";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
-import { useCycleChoice } from "../lib/cycleChoice";
+import { useCycleChoice } from "../queries/cycleChoice";
 import { graphOf } from "../lib/alignmentGraph";
 import { useAlignmentMap } from "../queries/alignment";
 import { useDirectory } from "../queries/directory";

@@ -9,7 +9,7 @@ import type { Schemas } from "../api/client";
 import { Link } from "react-router";
 import { AmbitionSummary, Figure, HonestySummary, Panel } from "../components/InsightParts";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
-import { useCycleChoice } from "../lib/cycleChoice";
+import { useCycleChoice } from "../queries/cycleChoice";
 import { formatCompact } from "../lib/format";
 import { money } from "../lib/money";
 import { percent } from "../lib/retrospective";

@@ -3,9 +3,9 @@ import { Alert, Anchor, Button, Stack, Text, TextInput } from "@mantine/core";
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { AuthFrame } from "../components/AuthFrame";
+import { safeNext } from "../lib/navigation";
 import { isProblem, problemMessage } from "../lib/problem";
 import { useLoginMfa } from "../queries/auth";
-import { safeNext } from "./SignInView";
 
 export function MfaSignInView() {
   const [method, setMethod] = useState<"code" | "recovery_code">("code");

@@ -9,7 +9,7 @@ import { Link } from "react-router";
 import { idempotencyKey, type Schemas } from "../api/client";
 import { StatusBadge } from "../components/Indicators";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
-import { useCycleChoice } from "../lib/cycleChoice";
+import { useCycleChoice } from "../queries/cycleChoice";
 import { formatRelative, formatValue } from "../lib/format";
 import { fieldErrors, problemMessage } from "../lib/problem";
 import { STATUS_SEVERITY } from "../lib/status";

@@ -21,7 +21,7 @@ import { KeyResultCard } from "../components/KeyResultCard";
 import { LineOfSight } from "../components/LineOfSight";
 import { ObjectiveInitiatives } from "../components/ObjectiveInitiatives";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
-import { rememberCycle } from "../lib/cycleChoice";
+import { rememberCycle } from "../queries/cycleChoice";
 import { formatProgress } from "../lib/format";
 import { canWrite as mayWrite } from "../lib/permissions";
 import { fieldErrors, isConflict, isProblem } from "../lib/problem";

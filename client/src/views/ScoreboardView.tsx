@@ -6,7 +6,7 @@ import { Confidence, ProgressBar, ScoreText, StatusBadge } from "../components/I
 import { NewCycleButton } from "../components/NewCycleButton";
 import { NewObjectiveButton } from "../components/NewObjectiveButton";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
-import { useCycleChoice } from "../lib/cycleChoice";
+import { useCycleChoice } from "../queries/cycleChoice";
 import { formatDate, formatProgress, formatRelative } from "../lib/format";
 import {
   NO_FILTERS,

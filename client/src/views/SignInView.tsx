@@ -3,13 +3,9 @@ import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from "@mantine
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { AuthFrame } from "../components/AuthFrame";
+import { safeNext } from "../lib/navigation";
 import { problemMessage } from "../lib/problem";
 import { needsSecondStep, useLogin } from "../queries/auth";
-
-/** Only same-app paths, never another site (open redirect). */
-export function safeNext(next: string | null): string {
-  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/scoreboard";
-}
 
 export function SignInView() {
   const [email, setEmail] = useState("");

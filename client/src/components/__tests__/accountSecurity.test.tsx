@@ -57,7 +57,7 @@ describe("Your account: password change", () => {
     expect(posts).toHaveLength(1);
     expect(posts[0]!.path).toBe("/api/v1/me/password");
     expect(posts[0]!.body).toEqual({ current_password: "old password 1", new_password: "correct horse battery" });
-    expect((screen.getByLabelText(/^Current password/) as HTMLInputElement).value).toBe("");
+    expect(screen.getByLabelText<HTMLInputElement>(/^Current password/).value).toBe("");
   });
 
   it("puts the API's problems on their fields: a wrong current password, a refused new one", async () => {

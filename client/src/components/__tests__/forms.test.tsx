@@ -56,7 +56,7 @@ describe("KeyResultForm", () => {
     expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ title: "Leads", target_value: "10000", stretch_value: "12,000" }));
   });
 
-  it("hides start, target and stretch for a milestone", async () => {
+  it("hides start, target and stretch for a milestone", () => {
     stubApi({ "GET /api/v1/members": page([]), "GET /api/v1/teams": page([]) });
     renderWithProviders(
       <KeyResultForm initial={{ ...emptyKeyResultDraft(), metric: "milestone" }} submitting={false} submitLabel="Save" onSubmit={() => {}} />,

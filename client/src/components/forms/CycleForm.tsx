@@ -87,7 +87,7 @@ export function CycleForm({
               { value: "planning", label: "Planning" },
             ]}
             value={draft.state}
-            onChange={(value) => value && setDraft({ ...draft, state: value as "planning" | "active" })}
+            onChange={(value) => value && setDraft({ ...draft, state: value })}
             allowDeselect={false}
           />
         </Group>

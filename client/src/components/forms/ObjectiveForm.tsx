@@ -149,7 +149,7 @@ export function ObjectiveForm({
                   ]
             }
             value={draft.state}
-            onChange={(value) => value && set("state", value as ObjectiveDraft["state"])}
+            onChange={(value) => value && set("state", value)}
             allowDeselect={false}
             error={shown.state}
             miw={160}
@@ -162,7 +162,7 @@ export function ObjectiveForm({
               { value: "both", label: "Both" },
             ]}
             value={draft.progress_from}
-            onChange={(value) => value && set("progress_from", value as ObjectiveDraft["progress_from"])}
+            onChange={(value) => value && set("progress_from", value)}
             allowDeselect={false}
             miw={180}
           />

@@ -119,8 +119,10 @@ export function ApiKeysSettings() {
 }
 
 function Expiry({ at }: { at: string | null | undefined }) {
+  // "Now" is when the list was shown; the list is read again after every change.
+  const [now] = useState(() => Date.now());
   if (!at) return <>no expiry</>;
-  const past = new Date(at).getTime() <= Date.now();
+  const past = new Date(at).getTime() <= now;
   return (
     <time dateTime={at} title={formatDateTime(at)}>
       {past ? (
@@ -157,6 +159,8 @@ function CreateApiKeyButton() {
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<string[]>(["read", "write"]);
   const [expires, setExpires] = useState("");
+  // The date picker's bounds count from when the button was shown (tomorrow to two years on).
+  const [now] = useState(() => Date.now());
   // The secret lives only in this dialog's state: it is never cached, stored or shown again.
   const [created, setCreated] = useState<Schemas["ApiKeyCreated"] | null>(null);
   const create = useCreateApiKey();
@@ -218,8 +222,8 @@ function CreateApiKeyButton() {
                 label="Expires on"
                 description="Optional; the key stops working at the end of that day. Leave empty for a key that lasts until revoked."
                 value={expires}
-                min={isoDay(new Date(Date.now() + 86_400_000))}
-                max={isoDay(new Date(Date.now() + 2 * 365 * 86_400_000))}
+                min={isoDay(new Date(now + 86_400_000))}
+                max={isoDay(new Date(now + 2 * 365 * 86_400_000))}
                 onChange={(e) => setExpires(e.currentTarget.value)}
                 error={errors.expires_at}
               />

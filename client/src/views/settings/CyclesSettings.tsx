@@ -6,7 +6,7 @@ import { etagOf, type Schemas } from "../../api/client";
 import { CycleExportMenu, CycleImportButton } from "../../components/CycleData";
 import { NewCycleButton } from "../../components/NewCycleButton";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
-import { rememberCycle } from "../../lib/cycleChoice";
+import { rememberCycle } from "../../queries/cycleChoice";
 import { formatDate } from "../../lib/format";
 import { canWrite } from "../../lib/permissions";
 import { problemMessage } from "../../lib/problem";

@@ -78,7 +78,7 @@ export function MembersSettings() {
                           aria-label={`Role of ${member.name}`}
                           data={roles}
                           value={member.role}
-                          onChange={(role) => role && role !== member.role && changeRole(member, role as Role)}
+                          onChange={(role) => role && role !== member.role && changeRole(member, role)}
                           allowDeselect={false}
                           size="xs"
                           w={120}
@@ -252,7 +252,7 @@ function AddMemberButton() {
             <Stack>
               <TextInput label="Name" required value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} error={errors.name} data-autofocus />
               <TextInput label="Email" type="email" required value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} error={errors.email} />
-              <Select label="Role" data={roles} value={form.role} onChange={(role) => role && setForm({ ...form, role: role as Role })} allowDeselect={false} />
+              <Select label="Role" data={roles} value={form.role} onChange={(role) => role && setForm({ ...form, role: role })} allowDeselect={false} />
               <PasswordInput
                 label="Initial password"
                 description={`Optional: at least ${PASSWORD_MIN} characters. Leave empty and Sightline generates one, shown once.`}

@@ -1,7 +1,7 @@
 /** The cycle every screen shows: the one the person picked last (remembered in this browser), else a sensible one. */
 import { useCallback, useSyncExternalStore } from "react";
 import type { Schemas } from "../api/client";
-import { useCycles } from "../queries/okrs";
+import { useCycles } from "./okrs";
 
 type Cycle = Schemas["CyclePublic"];
 const STORAGE_KEY = "sightline.cycle";

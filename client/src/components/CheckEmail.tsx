@@ -1,11 +1,14 @@
-/** After sign-up, until the address is verified: the API refuses almost everything, so say where the link went. */
+/**
+ * Shown after sign-up until the address is verified (RequireSignIn puts it in place of every page): the API refuses
+ * almost everything, so say where the link went.
+ */
 import { Alert, Button, Group, Stack, Text } from "@mantine/core";
 import { useNavigate } from "react-router";
-import { AuthFrame } from "../components/AuthFrame";
 import { problemMessage } from "../lib/problem";
 import { useLogout, useMe, useResendVerification } from "../queries/auth";
+import { AuthFrame } from "./AuthFrame";
 
-export function CheckEmailView() {
+export function CheckEmail() {
   const me = useMe();
   const resend = useResendVerification();
   const logout = useLogout();
