@@ -22,7 +22,7 @@ from sightline.db.migrate import head_revision
 from sightline.errors import ServiceUnavailable
 from sightline.events.routes import router as events_router
 from sightline.http.api_docs import install_docs
-from sightline.http.deps import SESSION_COOKIE
+from sightline.http.contract import LocationMiddleware, finish_contract, located_collections
 from sightline.http.idempotency import install_idempotency
 from sightline.http.middleware import RequestContextMiddleware
 from sightline.http.problems import Problem, install_problem_handlers
@@ -39,7 +39,6 @@ from sightline.integrations.crypto import SecretBox
 from sightline.integrations.oidc import OidcClient
 from sightline.integrations.routes import router as integrations_router
 from sightline.integrations.runs import Fetchers
-from sightline.integrations.sso_config import CALLBACK_PATH, START_PATH
 from sightline.integrations.sso_routes import public_router as sso_public_router
 from sightline.integrations.sso_routes import router as sso_router
 from sightline.okrs.routes import router as okrs_router
@@ -136,6 +135,8 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RetryCollisionsMiddleware)
     # Budgets before any route work; inside the request context, so a 429 has a request id and is logged.
     app.add_middleware(RateLimitMiddleware)
+    # Innermost: `Location` on the 201 of a create (a replayed one too), from the collection path and the new id.
+    app.add_middleware(LocationMiddleware, collections=lambda: located_collections(app))
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
@@ -167,8 +168,6 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
         if app.openapi_schema:
             return app.openapi_schema
         schema = original_openapi()
-        add_links(schema)
-        add_security(schema)
         schema["components"]["schemas"].setdefault(
             "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         )
@@ -176,6 +175,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+        finish_contract(app, schema)
 
 
 def tune_garbage_collector() -> None:
@@ -190,50 +190,6 @@ def tune_garbage_collector() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
-
-
-PUBLIC_OPERATIONS = {"/api/v1/signup", "/api/v1/auth/login", "/api/v1/auth/verify-email", START_PATH, CALLBACK_PATH}
-
-
-def add_security(schema: dict[str, Any]) -> None:
-    """Declare how each operation authenticates: an API key as a bearer token, or the session cookie."""
-    schema["components"]["securitySchemes"] = {
-        "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key: `Authorization: Bearer sl_…`"},
-        "session": {
-            "type": "apiKey",
-            "in": "cookie",
-            "name": SESSION_COOKIE,
-            "description": "The cookie set by sign-up and sign-in; `__Host-sightline_session` (Secure) over HTTPS and "
-            "in production, this bare name only on plain HTTP in development",
-        },
-    }
-    for path, item in schema["paths"].items():
-        if path.startswith("/api/v1") and path not in PUBLIC_OPERATIONS:
-            for operation in item.values():
-                operation["security"] = [{"apiKey": []}, {"session": []}]
-
-
-def add_links(schema: dict[str, Any]) -> None:
-    """OpenAPI links from each create to the operations on what it created (`{id}` of the 201 body),
-    so clients and stateful fuzzing know how responses feed later requests."""
-    paths = schema["paths"]
-    for path, item in paths.items():
-        created = item.get("post", {}).get("responses", {}).get("201")
-        if created is None:
-            continue
-        links = {}
-        for target, target_item in paths.items():
-            rest = target.removeprefix(path + "/{")
-            if rest == target or "}" not in rest or "{" in rest:
-                continue
-            param = rest.split("}", 1)[0]
-            for operation in target_item.values():
-                links[operation["operationId"]] = {
-                    "operationId": operation["operationId"],
-                    "parameters": {param: "$response.body#/id"},
-                }
-        if links:
-            created["links"] = links
 
 
 def _operations_router() -> APIRouter:

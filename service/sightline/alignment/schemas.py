@@ -15,7 +15,7 @@ from sightline.scoring import Status
 
 LinkKind = Literal["cascade", "contributes"]
 Weight = Annotated[
-    float, NotBool, Field(gt=0, le=1, allow_inf_nan=False, description="Share of the parent claimed, (0, 1]")
+    float, Field(gt=0, le=1, allow_inf_nan=False, description="Share of the parent claimed, (0, 1]"), NotBool
 ]
 
 

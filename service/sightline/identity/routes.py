@@ -20,6 +20,7 @@ from sightline.http.deps import SESSION_COOKIE, Clock, DbSession
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency, reveals_secret
 from sightline.http.pagination import Page, page_params
+from sightline.http.params import IfMatchRequired
 from sightline.http.problems import problem_responses
 from sightline.identity import mfa, service, sessions, verification
 from sightline.identity.credentials import Admin, Reader, RecentSignIn, current_principal
@@ -484,7 +485,7 @@ async def update_organisation(
     response: Response,
     settings: SettingsDep,
     now: Clock,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> OrganisationPublic:
     org = await service.update_org(
         session, principal=principal, body=body, if_match=if_match, now=now, settings=settings

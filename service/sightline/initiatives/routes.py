@@ -12,7 +12,7 @@ from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.inputs import IsoDate
 from sightline.http.pagination import Page
-from sightline.http.params import IfMatch, Paging
+from sightline.http.params import IfMatchRequired, Paging
 from sightline.http.problems import problem_responses
 from sightline.identity.credentials import Reader, Writer
 from sightline.initiatives import service, spend
@@ -108,7 +108,7 @@ async def update_initiative(
     session: DbSession,
     response: Response,
     now: Clock,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> InitiativePublic:
     initiative = await service.update_initiative(
         session, principal=principal, initiative_id=initiative_id, body=body, if_match=if_match, now=now
@@ -124,7 +124,7 @@ async def update_initiative(
     responses=WRITE_ONE,
 )
 async def delete_initiative(
-    initiative_id: UUID, principal: Writer, session: DbSession, now: Clock, if_match: IfMatch = None
+    initiative_id: UUID, principal: Writer, session: DbSession, now: Clock, if_match: IfMatchRequired = None
 ) -> Response:
     await service.delete_initiative(
         session, principal=principal, initiative_id=initiative_id, if_match=if_match, now=now
@@ -144,7 +144,7 @@ async def replace_key_results(
     session: DbSession,
     response: Response,
     now: Clock,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> InitiativePublic:
     initiative = await service.replace_key_results(
         session, principal=principal, initiative_id=initiative_id, links=body.key_results, if_match=if_match, now=now

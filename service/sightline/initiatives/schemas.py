@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
 from sightline.http.inputs import IsoDate, LongText, Name, Reason, StrictInput
 from sightline.http.timestamps import UtcDateTime
@@ -30,26 +31,73 @@ def share_text(value: Decimal) -> str:
     return f"{value.quantize(SHARE_QUANTUM):f}"
 
 
-# Input: a JSON number (1250.5) or string ("1250.50"); at most two decimals and 12 digits before the point.
+# Input: a JSON number (1250.5) or a decimal string ("1250.50"); at most two decimals and 12 digits before the
+# point. The contract states both forms exactly (a pattern for the string, bounds for the number), and a string
+# outside the pattern ("1e3", " 5", "+5") is refused like any other value the contract calls invalid.
+MONEY_PATTERN = r"^-?\d{1,12}(\.\d{1,2})?$"
+BUDGET_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
+SHARE_PATTERN = r"^(0(\.\d{1,4})?|1(\.0{1,4})?)$"
+MONEY_BOUND = 999_999_999_999.99
+
+
+def _decimal_string(pattern: str, example: str) -> BeforeValidator:
+    compiled = re.compile(pattern)
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and not compiled.fullmatch(value):
+            raise ValueError(f"a decimal string like {example!r} (plain digits, a point, no exponent)")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _number_or_string(number: dict[str, object], pattern: str, example: str) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", **number},
+                {"type": "string", "format": "decimal", "pattern": pattern},
+            ],
+            "examples": [example],
+        },
+        mode="validation",
+    )
+
+
 Money = Annotated[
     Decimal,
-    Field(max_digits=14, decimal_places=2, allow_inf_nan=False, examples=["1250.00"]),
+    Field(max_digits=14, decimal_places=2, allow_inf_nan=False),
+    _decimal_string(MONEY_PATTERN, "1250.00"),
+    _number_or_string({"minimum": -MONEY_BOUND, "maximum": MONEY_BOUND}, MONEY_PATTERN, "1250.00"),
 ]
-Budget = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False, examples=["5000.00"])]
+Budget = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=14, decimal_places=2, allow_inf_nan=False),
+    _decimal_string(BUDGET_PATTERN, "5000.00"),
+    _number_or_string({"minimum": 0, "maximum": MONEY_BOUND}, BUDGET_PATTERN, "5000.00"),
+]
 Share = Annotated[
     Decimal,
-    Field(gt=0, le=1, max_digits=5, decimal_places=4, allow_inf_nan=False, examples=["0.25"]),
+    Field(gt=0, le=1, max_digits=5, decimal_places=4, allow_inf_nan=False),
+    _decimal_string(SHARE_PATTERN, "0.25"),
+    _number_or_string({"exclusiveMinimum": 0, "maximum": 1}, SHARE_PATTERN, "0.25"),
 ]
 # Output: always a string with a fixed number of decimals, so no client ever parses money into a float.
 MoneyText = Annotated[
     Decimal,
     PlainSerializer(money_text, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1250.00"]}, mode="serialization"),
+    WithJsonSchema(
+        {"type": "string", "format": "decimal", "pattern": r"^-?\d+\.\d{2}$", "examples": ["1250.00"]},
+        mode="serialization",
+    ),
 ]
 ShareText = Annotated[
     Decimal,
     PlainSerializer(share_text, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^[01]\.\d{4}$", "examples": ["0.2500"]}, mode="serialization"),
+    WithJsonSchema(
+        {"type": "string", "format": "decimal", "pattern": r"^[01]\.\d{4}$", "examples": ["0.2500"]},
+        mode="serialization",
+    ),
 ]
 
 

@@ -135,19 +135,23 @@ async def list_grades(
     items, cursor = await close.list_grades(session, org_id=principal.org_id, cycle_id=cycle_id, params=paging)
     return Page(items=items, next_cursor=cursor)
 
+BINARY = {"type": "string", "format": "binary"}
+JSON_EXPORT = {"type": "object", "description": "The cycle, its objectives, key results and check-ins"}
+
+
 
 @router.get(
     "/cycles/{cycle_id}/export",
     tags=["insights"],
+    description="Deprecated: use `GET /cycles/{cycle_id}/export/csv` or `/export/json`, each with one media type. "
+    "Here `format=csv` (the default) answers `application/zip`, `format=json` answers `application/json`.",
+    deprecated=True,
     summary="Export objectives, key results and check-ins: CSV (a zip, one file per table) or JSON, streamed",
     response_class=StreamingResponse,
     responses={
         200: {
-            "description": "The export",
-            "content": {
-                "application/zip": {"schema": {"type": "string", "format": "binary"}},
-                "application/json": {"schema": {"type": "object"}},
-            },
+            "description": "`application/zip` for format=csv, `application/json` for format=json",
+            "content": {"application/zip": {"schema": BINARY}, "application/json": {"schema": JSON_EXPORT}},
         },
         **ONE,
     },
@@ -166,6 +170,38 @@ async def export_cycle(
         media_type="application/zip" if format == "csv" else "application/json",
         headers={"Content-Disposition": f'attachment; filename="{export.file_name(cycle, format)}"'},
     )
+
+@router.get(
+    "/cycles/{cycle_id}/export/csv",
+    tags=["insights"],
+    summary="Export objectives, key results and check-ins as CSV: a zip with one file per table, streamed",
+    response_class=StreamingResponse,
+    responses={200: {"description": "A zip of CSV files", "content": {"application/zip": {"schema": BINARY}}}, **ONE},
+)
+async def export_cycle_csv(
+    cycle_id: UUID,
+    principal: Reader,
+    session: DbSession,
+    factory: SessionFactory,
+    csv_formulas: Annotated[CsvFormulas, Query(description=CSV_FORMULAS_DESCRIPTION)] = "escaped",
+) -> StreamingResponse:
+    """The CSV export on its own URL, so its one media type is declared (docs/decisions/contract-export-formats.md)."""
+    return await export_cycle(cycle_id, principal, session, factory, format="csv", csv_formulas=csv_formulas)
+
+
+@router.get(
+    "/cycles/{cycle_id}/export/json",
+    tags=["insights"],
+    summary="Export objectives, key results and check-ins as one JSON document, streamed",
+    response_class=StreamingResponse,
+    responses={200: {"description": "The export", "content": {"application/json": {"schema": JSON_EXPORT}}}, **ONE},
+)
+async def export_cycle_json(
+    cycle_id: UUID, principal: Reader, session: DbSession, factory: SessionFactory
+) -> StreamingResponse:
+    """The JSON export on its own URL, so its one media type is declared (docs/decisions/contract-export-formats.md)."""
+    return await export_cycle(cycle_id, principal, session, factory, format="json", csv_formulas="escaped")
+
 
 
 @router.post(

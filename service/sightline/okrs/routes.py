@@ -11,7 +11,7 @@ from sightline.http.deps import Clock, DbSession
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.pagination import Page
-from sightline.http.params import IfMatch, Paging
+from sightline.http.params import IfMatch, IfMatchRequired, Paging
 from sightline.http.problems import problem_responses
 from sightline.identity.credentials import Reader, Writer
 from sightline.okrs import check_ins, cycles, key_results, objectives, teams
@@ -235,7 +235,7 @@ async def update_objective(
     session: DbSession,
     response: Response,
     now: Clock,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> ObjectivePublic:
     objective = await objectives.update_objective(
         session, principal=principal, objective_id=objective_id, body=body, if_match=if_match, now=now
@@ -252,7 +252,7 @@ async def update_objective(
     responses=WRITE_ONE,
 )
 async def archive_objective(
-    objective_id: UUID, principal: Writer, session: DbSession, now: Clock, if_match: IfMatch = None
+    objective_id: UUID, principal: Writer, session: DbSession, now: Clock, if_match: IfMatchRequired = None
 ) -> Response:
     await objectives.archive_objective(
         session, principal=principal, objective_id=objective_id, if_match=if_match, now=now
@@ -324,7 +324,7 @@ async def update_key_result(
     session: DbSession,
     response: Response,
     now: Clock,
-    if_match: IfMatch = None,
+    if_match: IfMatchRequired = None,
 ) -> KeyResultPublic:
     kr = await key_results.update_key_result(
         session, principal=principal, key_result_id=key_result_id, body=body, if_match=if_match, now=now
@@ -341,7 +341,7 @@ async def update_key_result(
     responses=WRITE_ONE,
 )
 async def archive_key_result(
-    key_result_id: UUID, principal: Writer, session: DbSession, now: Clock, if_match: IfMatch = None
+    key_result_id: UUID, principal: Writer, session: DbSession, now: Clock, if_match: IfMatchRequired = None
 ) -> Response:
     await key_results.archive_key_result(
         session, principal=principal, key_result_id=key_result_id, if_match=if_match, now=now

@@ -21,8 +21,8 @@ def _not_a_boolean(value: object) -> object:
 
 
 NotBool = BeforeValidator(_not_a_boolean)
-Value = Annotated[float, NotBool, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
-Confidence = Annotated[int, NotBool, Field(ge=0, le=10, description="0–10: how likely the target is hit by cycle end")]
+Value = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15), NotBool]
+Confidence = Annotated[int, Field(ge=0, le=10, description="0–10: how likely the target is hit by cycle end"), NotBool]
 Level = Literal["company", "team", "individual"]
 Kind = Literal["committed", "aspirational"]
 ObjectiveState = Literal["draft", "active", "closed", "archived"]
@@ -30,6 +30,9 @@ ProgressFrom = Literal["key_results", "children", "both"]
 CycleState = Literal["planning", "active", "closed"]
 ExternalKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 SourceLabel = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.:-]*$")]
+# Put it AFTER the Field in an Annotated: it still runs first (a before-validator wraps what precedes it), and the
+# Field's limits stay JSON Schema keywords (minimum, maximum…). Before the Field, pydantic applies the limits as a
+# separate check and leaks them into the schema as `ge`/`le`/`gt`, which no client understands.
 
 
 # Teams -------------------------------------------------------------------------------------------
@@ -108,7 +111,7 @@ class KeyResultCreate(StrictInput):
     target_value: Value
     stretch_value: Value | None = None
     previous_value: Value | None = Field(None, description="What the previous comparable period achieved")
-    weight: Annotated[float, NotBool, Field(gt=0, le=100, allow_inf_nan=False)] = 1.0
+    weight: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False), NotBool] = 1.0
     cadence: Cadence | None = Field(None, description="Defaults to the organisation's default cadence")
     milestone_plan: list[MilestonePoint] = Field(default_factory=list, max_length=366)
     data_source: SourceLabel = "manual"
@@ -125,7 +128,7 @@ class KeyResultUpdate(StrictInput):
     target_value: Value | None = None
     stretch_value: Value | None = None
     previous_value: Value | None = None
-    weight: Annotated[float, NotBool, Field(gt=0, le=100, allow_inf_nan=False)] | None = None
+    weight: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False), NotBool] | None = None
     cadence: Cadence | None = None
     milestone_plan: list[MilestonePoint] | None = Field(None, max_length=366)
     data_source: SourceLabel | None = None

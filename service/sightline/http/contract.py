@@ -1,0 +1,409 @@
+"""The OpenAPI document's finishing pass: what FastAPI cannot infer, derived from the routes themselves.
+
+- `servers`, top-level `tags` with descriptions, the security schemes (session cookie, bearer API key);
+  each operation's `security` from its dependencies: an operation that resolves no principal is public
+  (`security: []`).
+- `If-Match`: required (and 428 documented) exactly where the route declares `IfMatchRequired`; optional
+  elsewhere, and then no 428 is documented (the service sends 428 only for a required, missing If-Match).
+- Response headers: `ETag` where the endpoint sets one, `Idempotent-Replayed` on the success of every POST that
+  honours `Idempotency-Key` (not those revealing a shown-once secret: they answer 409 instead of a replay),
+  `Location` on the 201 of a create whose resource has its own URL (the service sets it: `LocationMiddleware`),
+  `Retry-After` (and the rate-limit fields) on 429 and 503, which every API operation can answer.
+- A description on every operation: its docstring, then who may call it and the headers it honours.
+- OpenAPI links from each create to what uses the created id (path, query or body), with the ETag as
+  If-Match, so generated clients and the stateful fuzzer chain objective → key result → check-in.
+
+docs/decisions/contract-derived-from-routes.md says why this is a pass over the routes.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sightline.http.params import IF_MATCH_REQUIRED
+
+SESSION_COOKIE_NAME = "sightline_session"
+MFA_PENDING_COOKIE_NAME = "sightline_mfa"
+API_PREFIX = "/api/v1"
+PROBLEM = "application/problem+json"
+
+SERVERS = [{"url": "/", "description": "The Sightline service that serves this document (paths start at its root)"}]
+
+TAGS: dict[str, str] = {
+    "operations": "Liveness, readiness and metrics probes for the platform that runs Sightline (no tenant data)",
+    "auth": "Sign-up, sign-in (password, second factor, single sign-on), sign-out, your own sessions and factors",
+    "organisation": "Your organisation: name, settings (status thresholds, time zone) and single sign-on",
+    "members": "People of the organisation, their roles and password resets",
+    "api-keys": "API keys for integrations: scoped, shown once, revocable",
+    "teams": "Teams, their hierarchy, lead and members; a team's weekly digest as of now",
+    "cycles": "Planning periods (quarters, years): dates, state, closing",
+    "objectives": "Objectives with their key results and progress",
+    "key-results": "Measurable results of an objective: metric, start, target, plan, weight",
+    "check-ins": "Values and confidence recorded against key results, corrections included; batches",
+    "insights": "Scoreboard, health, ambition, retrospective, grades, export and import of a cycle",
+    "reviews": "A team's review agenda and the record of held reviews",
+    "alignment": "Alignment links between objectives and key results; trees, line of sight, map, coverage",
+    "initiatives": "Work and money (budget, spend) linked to the key results it serves",
+    "events": "The organisation's event log (what changed, who changed it)",
+    "webhooks": "Webhook endpoints, the event types they subscribe to, deliveries and their log",
+    "integrations": "Key-result values pulled on a schedule from HTTP or SQL sources",
+    "sql-connections": "PostgreSQL databases SQL sources read from (connection strings stored encrypted)",
+    "team-digests": "A team's weekly digest sent to a webhook endpoint",
+}
+
+SECURITY_SCHEMES: dict[str, Any] = {
+    "apiKey": {"type": "http", "scheme": "bearer", "description": "An API key: `Authorization: Bearer sl_…`"},
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE_NAME,
+        "description": "The cookie set by sign-up and sign-in; `__Host-sightline_session` (Secure) over HTTPS and "
+        "in production, this bare name only on plain HTTP in development",
+    },
+    "mfaPending": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": MFA_PENDING_COOKIE_NAME,
+        "description": "Set by a sign-in whose password was right when a second factor must follow (202); "
+        "only `POST /api/v1/auth/login/mfa` reads it",
+    },
+}
+# Operations that take a credential other than a principal's (the password step's short-lived cookie).
+OTHER_CREDENTIALS = {("post", f"{API_PREFIX}/auth/login/mfa"): [{"mfaPending": []}]}
+
+HEADERS: dict[str, Any] = {
+    "ETag": {
+        "description": "The resource's version, quoted; send it back as `If-Match` to edit or delete it",
+        "schema": {"type": "string", "pattern": '^"[0-9]+"$', "examples": ['"3"']},
+    },
+    "Location": {
+        "description": "The URL of the resource just created",
+        "schema": {"type": "string", "format": "uri-reference"},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the same "
+        "`Idempotency-Key` (nothing was done again); absent on a first answer",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "RateLimit-Policy": {
+        "description": 'The budget that applies (draft-ietf-httpapi-ratelimit-headers), e.g. `"default";q=600;w=60`',
+        "schema": {"type": "string"},
+    },
+    "RateLimit": {
+        "description": 'What is left of the budget and when it resets, e.g. `"default";r=599;t=60`',
+        "schema": {"type": "string"},
+    },
+}
+_ETAG = {"$ref": "#/components/headers/ETag"}
+_RETRY_AFTER = {"$ref": "#/components/headers/Retry-After"}
+
+
+def _problem(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if headers:
+        answer["headers"] = headers
+    return answer
+
+
+def finish_contract(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Complete `schema` (FastAPI's document of `app`) in place."""
+    routes = _routes(app)
+    schema["servers"] = SERVERS
+    components = schema.setdefault("components", {})
+    components["securitySchemes"] = SECURITY_SCHEMES
+    components["headers"] = HEADERS
+    used_tags: set[str] = set()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            route = routes.get((method, path))
+            used_tags.update(operation.get("tags", []))
+            if route is None:
+                continue
+            principal = _principal_dependency(route.dependant)
+            _security(operation, method, path, principal is not None)
+            _if_match(operation)
+            _response_headers(operation, method, path, route, schema["paths"])
+            _describe(operation, route, principal)
+    unknown = used_tags - TAGS.keys()
+    if unknown:
+        raise RuntimeError(f"describe these tags in sightline.http.contract.TAGS: {sorted(unknown)}")
+    schema["tags"] = [{"name": name, "description": text} for name, text in TAGS.items() if name in used_tags]
+    add_links(schema)
+
+
+def _api_routes(app: FastAPI) -> Iterator[Any]:
+    """Every API route as it is served (an included router's prefix, tags and dependencies applied)."""
+    for context in iter_route_contexts(app.routes):
+        if isinstance(context.original_route, APIRoute):
+            yield context
+
+
+def _routes(app: FastAPI) -> dict[tuple[str, str], Any]:
+    found = {}
+    for route in _api_routes(app):
+        if route.include_in_schema:
+            for method in route.methods:
+                found[(method.lower(), route.path_format)] = route
+    return found
+
+
+def _dependencies(dependant: Dependant) -> Iterator[Dependant]:
+    for sub in dependant.dependencies:
+        yield sub
+        yield from _dependencies(sub)
+
+
+def _principal_dependency(dependant: Dependant) -> Callable[..., Any] | None:
+    """The outermost dependency that resolves the caller (a permission check or the principal itself)."""
+    calls = [sub.call for sub in _dependencies(dependant) if sub.call is not None]
+    if not any(getattr(call, "__name__", "") == "current_principal" for call in calls):
+        return None
+    for call in calls:
+        if _scope_of(call) is not None or getattr(call, "__name__", "") == "recent_sign_in":
+            return call
+    return next(call for call in calls if getattr(call, "__name__", "") == "current_principal")
+
+
+def _scope_of(call: Callable[..., Any]) -> str | None:
+    try:
+        scope = inspect.getclosurevars(call).nonlocals.get("scope")
+    except TypeError:
+        return None
+    return scope if isinstance(scope, str) else None
+
+
+def _security(operation: dict[str, Any], method: str, path: str, authenticated: bool) -> None:
+    if (method, path) in OTHER_CREDENTIALS:
+        operation["security"] = OTHER_CREDENTIALS[(method, path)]
+    elif authenticated:
+        operation["security"] = [{"apiKey": []}, {"session": []}]
+    else:
+        operation["security"] = []
+
+
+def _if_match(operation: dict[str, Any]) -> None:
+    responses = operation["responses"]
+    required = False
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] != "header" or parameter["name"].lower() != "if-match":
+            continue
+        required = bool(parameter["schema"].pop(IF_MATCH_REQUIRED, False)) if "schema" in parameter else False
+        parameter["name"] = "If-Match"
+        parameter["required"] = required
+        parameter["schema"] = {"type": "string", "minLength": 1}
+        parameter["description"] = (
+            "The ETag of your last read (`*`: any version). "
+            + ("Required: without it 428. " if required else "Optional: without it the change is not guarded. ")
+            + "A stale one answers 412."
+        )
+    if required:
+        responses["428"] = _problem("If-Match required: send the ETag of your last read")
+    else:
+        responses.pop("428", None)
+
+
+def _sets_etag(endpoint: Callable[..., Any]) -> bool:
+    while True:
+        code = getattr(endpoint, "__code__", None)
+        if code is not None and "set_etag" in code.co_names:
+            return True
+        wrapped = getattr(endpoint, "__wrapped__", None)
+        if wrapped is None:
+            return False
+        endpoint = wrapped
+
+
+def _idempotent(operation: dict[str, Any]) -> bool:
+    return any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+
+
+def item_path(collection: str, paths: dict[str, Any]) -> str | None:
+    """The URL template of one member of `collection` (`/objectives` → `/objectives/{objective_id}`)."""
+    for candidate, item in paths.items():
+        rest = candidate.removeprefix(collection + "/")
+        if rest != candidate and re.fullmatch(r"\{[a-z_]+\}", rest) and "get" in item:
+            return candidate
+    return None
+
+
+def _response_headers(operation: dict[str, Any], method: str, path: str, route: Any, paths: dict[str, Any]) -> None:
+    responses = operation["responses"]
+    successes = [code for code in responses if code.startswith("2")]
+    replays = _idempotent(operation) and not getattr(route.endpoint, "_reveals_secret", False)
+    for code in successes:
+        headers = responses[code].setdefault("headers", {})
+        if _sets_etag(route.endpoint):
+            headers["ETag"] = _ETAG
+        if replays:
+            headers["Idempotent-Replayed"] = {"$ref": "#/components/headers/Idempotent-Replayed"}
+        if code == "201" and method == "post" and item_path(path, paths):
+            headers["Location"] = {"$ref": "#/components/headers/Location"}
+        if not headers:
+            del responses[code]["headers"]
+    if path.startswith(API_PREFIX):
+        limit = {
+            "Retry-After": _RETRY_AFTER,
+            "RateLimit-Policy": {"$ref": "#/components/headers/RateLimit-Policy"},
+            "RateLimit": {"$ref": "#/components/headers/RateLimit"},
+        }
+        responses["429"] = _problem("Too many requests: wait for Retry-After", limit)
+        responses["503"] = _problem(
+            "Please retry after Retry-After (a collision with concurrent writes, or the service is busy)",
+            {"Retry-After": _RETRY_AFTER},
+        )
+    elif "503" in responses:
+        responses["503"].setdefault("headers", {})["Retry-After"] = _RETRY_AFTER
+
+
+def _describe(operation: dict[str, Any], route: Any, principal: Callable[..., Any] | None) -> None:
+    parts = [operation["description"].strip()] if operation.get("description") else [operation["summary"] + "."]
+    security = operation.get("security")
+    if security == []:
+        parts.append("**Access:** public, no credential.")
+    elif principal is None:
+        parts.append("**Access:** the cookie of the password step (`mfaPending`).")
+    else:
+        scope = _scope_of(principal)
+        if scope is not None:
+            who = f"a member or API key with the `{scope}` permission"
+        elif getattr(principal, "__name__", "") == "recent_sign_in":
+            who = "a signed-in member who confirmed their password or second factor recently"
+        else:
+            who = "any signed-in member or API key"
+        parts.append(f"**Access:** {who}.")
+    parameters = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "header"}
+    if "If-Match" in parameters:
+        if parameters["If-Match"]["required"]:
+            parts.append("**If-Match** is required: the ETag of your last read (428 without it, 412 when stale).")
+        else:
+            parts.append("**If-Match** (optional) guards the change: a stale ETag answers 412.")
+    if "Idempotency-Key" in parameters:
+        if getattr(route.endpoint, "_reveals_secret", False):
+            parts.append(
+                "**Idempotency-Key** is honoured, but the answer holds a secret shown once: a retry with the same "
+                "key answers 409 instead of replaying it."
+            )
+        else:
+            parts.append("**Idempotency-Key** makes a retry safe: the same key replays the first answer.")
+    operation["description"] = "\n\n".join(parts)
+
+
+def add_links(schema: dict[str, Any]) -> None:
+    """OpenAPI links from each create to the operations that take the created id: in their path, their query or
+    their request body (`cycle_id`, `objective_id`, `key_result_id`, …), and the ETag as If-Match."""
+    paths = schema["paths"]
+    bodies = schema["components"]["schemas"]
+    for path, item in paths.items():
+        created = item.get("post", {}).get("responses", {}).get("201")
+        member = item_path(path, paths)
+        if created is None or member is None:
+            continue
+        name = member.rsplit("{", 1)[1].rstrip("}")
+        etag = "ETag" in created.get("headers", {})
+        links: dict[str, Any] = {}
+        for target, target_item in paths.items():
+            for method, operation in target_item.items():
+                link = _link(name, target, method, operation, bodies, etag)
+                if link is not None:
+                    links[operation["operationId"]] = {"operationId": operation["operationId"], **link}
+        if links:
+            created["links"] = links
+
+
+def _link(
+    name: str, target: str, method: str, operation: dict[str, Any], bodies: dict[str, Any], etag: bool
+) -> dict[str, Any] | None:
+    parameters = {(p["in"], p["name"]): p for p in operation.get("parameters", [])}
+    if ("path", name) in parameters:
+        link: dict[str, Any] = {"parameters": {name: "$response.body#/id"}}
+        if etag and ("header", "If-Match") in parameters and target.endswith("}") and method in ("patch", "delete"):
+            link["parameters"]["header.If-Match"] = "$response.header.ETag"
+        return link
+    if ("query", name) in parameters:
+        return {"parameters": {f"query.{name}": "$response.body#/id"}}
+    if method == "post":
+        content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        reference = content.get("schema", {}).get("$ref", "")
+        body = bodies.get(reference.rsplit("/", 1)[-1], {})
+        if name in body.get("required", []):
+            return {"requestBody": {name: "$response.body#/id"}}
+    return None
+
+
+class LocationMiddleware:
+    """`Location` on the 201 of a create whose resource has its own URL: the collection's path plus the new id."""
+
+    def __init__(self, app: ASGIApp, *, collections: Callable[[], list[re.Pattern[str]]]) -> None:
+        self.app = app
+        self._collections = collections
+        self._patterns: list[re.Pattern[str]] | None = None
+
+    def _creates_located(self, path: str) -> bool:
+        if self._patterns is None:
+            self._patterns = self._collections()
+        return any(pattern.fullmatch(path) for pattern in self._patterns)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not self._creates_located(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        held: list[Message] = []  # a 201's start and body, until the body is complete
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 201:
+                held.append(message)
+                return
+            if not held:
+                await send(message)
+                return
+            held.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                start, chunks = held[0], held[1:]
+                body = b"".join(chunk.get("body", b"") for chunk in chunks)
+                location = _location(scope, body)
+                if location is not None:
+                    start = {**start, "headers": [*start["headers"], (b"location", location.encode())]}
+                await send(start)
+                await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def _location(scope: Scope, body: bytes) -> str | None:
+    try:
+        created = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(created, dict) or not isinstance(created.get("id"), str):
+        return None
+    return f"{scope.get('root_path', '')}{scope['path']}/{created['id']}"
+
+
+def located_collections(app: FastAPI) -> list[re.Pattern[str]]:
+    """Paths (as patterns) of the POST operations whose 201 creates a resource with its own URL."""
+    paths: dict[str, dict[str, Any]] = {}
+    for route in _api_routes(app):
+        for method in route.methods:
+            paths.setdefault(route.path_format, {})[method.lower()] = route
+    patterns = []
+    for path, item in paths.items():
+        create = item.get("post")
+        if create is not None and create.status_code == 201 and item_path(path, paths):
+            patterns.append(re.compile("[^/]+".join(re.escape(part) for part in re.split(r"\{[a-z_]+\}", path))))
+    return patterns
