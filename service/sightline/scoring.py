@@ -124,10 +124,29 @@ def _distance_progress(direction: Direction, start: float, target: float, value:
     return _clamp((value - start) / (target - start), -RATIO_LIMIT, RATIO_LIMIT)
 
 
+def milestone_value_problem(value: float, target: float) -> str | None:
+    """Why `value` is not a value of a milestone whose last step is `target`, or None when it is one.
+
+    A milestone counts steps done, from 0 (none) to its target (the last step, when it is done): 0/1 is
+    the one-step milestone, a target of 4 a milestone of four steps. Nothing else is a milestone's value:
+    not 7 on a 0/1 milestone, not 2.5 steps. Only the last step makes it done (progress 1); every other
+    value is progress 0 — a stored value that is no step (written before this rule) counts as not done.
+    """
+    if float(value).is_integer() and 0 <= value <= target:
+        return None
+    if target == 1:
+        return "a milestone's value is 1 when done, 0 when not"
+    return f"a milestone's value is a whole number of steps done, from 0 to {target:g} (done)"
+
+
+def _milestone_done(current: float, target: float) -> bool:
+    return float(target).is_integer() and target >= 1 and current == target
+
+
 def progress(*, metric: Metric, direction: Direction, start: float, target: float, current: float) -> float:
     """Unclamped for increase/decrease (below 0 when going backwards, above 1 past the target)."""
     if metric is Metric.milestone:
-        return 1.0 if current >= target else 0.0
+        return 1.0 if _milestone_done(current, target) else 0.0
     if direction is Direction.at_least:
         return 1.0 if current >= target else 0.0
     if direction is Direction.at_most:
@@ -334,9 +353,21 @@ def validate_key_result(
     cycle_start_date: date,
     cycle_end_date: date,
     plan_dates: Sequence[date],
+    plan_values: Sequence[float] = (),
+    previous: float | None = None,
+    current: float | None = None,
 ) -> list[tuple[str, str]]:
-    """Every broken rule as a (field, message) pair, so a form can show them all at once."""
+    """Every broken rule as a (field, message) pair, so a form can show them all at once.
+
+    `current`: the value checked in so far, when there is one (a key result being edited into a milestone
+    must not be left holding a value that is no step of it).
+    """
     problems: list[tuple[str, str]] = []
+    if metric is Metric.milestone:
+        problems += _milestone_problems(
+            direction=direction, start=start, target=target, plan_values=plan_values, previous=previous, current=current
+        )
+        direction = Direction.increase  # reported above; the rules below would only repeat it
     if direction is Direction.increase and not target > start:
         problems.append(("target_value", "must be greater than the start value for an increase"))
     if direction is Direction.decrease and not target < start:
@@ -356,4 +387,34 @@ def validate_key_result(
                     f"must lie within the cycle ({cycle_start_date} to {cycle_end_date})",
                 )
             )
+    return problems
+
+
+def _milestone_problems(
+    *,
+    direction: Direction,
+    start: float,
+    target: float,
+    plan_values: Sequence[float],
+    previous: float | None,
+    current: float | None,
+) -> list[tuple[str, str]]:
+    """A milestone counts steps up from 0 to its target, the last step (see `milestone_value_problem`)."""
+    problems: list[tuple[str, str]] = []
+    if direction is not Direction.increase:
+        problems.append(("direction", "must be increase for a milestone (it counts steps done)"))
+    if start != 0:
+        problems.append(("start_value", "must be 0 for a milestone (no step done yet)"))
+    if not (float(target).is_integer() and target >= 1):
+        problems.append(("target_value", "must be a whole number of steps for a milestone: 1 for done or not"))
+        return problems  # the values below are measured against the target
+    for index, value in enumerate(plan_values):
+        if problem := milestone_value_problem(value, target):
+            problems.append((f"milestone_plan.{index}.value", problem))
+    if previous is not None and not (float(previous).is_integer() and previous >= 0):
+        problems.append(("previous_value", "must be a whole number of steps for a milestone"))
+    if current is not None and milestone_value_problem(current, target):
+        problems.append(
+            ("target_value", f"the current value {current:g} is no step of this milestone (0 to {target:g})")
+        )
     return problems

@@ -14,9 +14,11 @@ from sightline.alignment.graph import NO_DATA, ROLLUP_COLUMNS, link_public, load
 from sightline.alignment.models import Alignment
 from sightline.alignment.schemas import (
     AlignmentMap,
+    ChainStop,
     Hop,
     LineOfSight,
     LineOfSightPath,
+    ObjectiveRef,
     Tree,
     TreeNode,
 )
@@ -24,7 +26,7 @@ from sightline.db.arrays import in_uuids
 from sightline.db.tenancy import scoped
 from sightline.initiatives.reporting import ZERO, allocations_by_key_result
 from sightline.okrs.cycles import get_cycle
-from sightline.okrs.models import Cycle, Objective
+from sightline.okrs.models import Cycle, KeyResult, Objective
 from sightline.okrs.objectives import get_objective
 
 MAX_PATHS = 500  # a DAG can hold many paths; beyond this many the answer says so by truncating
@@ -96,6 +98,9 @@ async def line_of_sight(session: AsyncSession, *, org_id: UUID, objective_id: UU
     on_paths = nodes_on_paths | {link.child_objective_id for link in links.values()}
     nodes = {i: node(graph.objectives[i], rollups.get(i, NO_DATA)) for i in on_paths if i in graph.objectives}
     paths = []
+    archived_key_results = await _archived_key_results(
+        session, org_id, {link.parent_key_result_id for link in links.values() if link.parent_key_result_id}
+    )
     for row in complete[:MAX_PATHS]:
         hops, contribution = [], 1.0
         for link_id in row.links:
@@ -111,8 +116,62 @@ async def line_of_sight(session: AsyncSession, *, org_id: UUID, objective_id: UU
                     weight=link.weight,
                 )
             )
-        paths.append(LineOfSightPath(hops=hops, contribution=contribution, reaches_company=row.level == "company"))
-    return LineOfSight(objective=nodes[start.id], paths=paths)
+        stop = _stop([links[link_id] for link_id in row.links], objectives, archived_key_results)
+        paths.append(
+            LineOfSightPath(
+                hops=hops,
+                contribution=contribution,
+                reaches_company=stop is None,
+                stops_at=stop.stops_at if stop else None,
+                stop_reason=stop.reason if stop else None,
+            )
+        )
+    stops: dict[tuple[UUID, str], ChainStop] = {}
+    if start.level != "company" and not rows:  # aligned to nothing: the chain stops where it starts
+        stops[(start.id, "not_aligned")] = ChainStop(stops_at=_ref(start), reason="not_aligned")
+    for path in paths:
+        if path.stops_at is not None and path.stop_reason is not None:
+            key = (path.stops_at.id, path.stop_reason)
+            stops.setdefault(key, ChainStop(stops_at=path.stops_at, reason=path.stop_reason))
+    return LineOfSight(
+        objective=nodes[start.id],
+        paths=paths,
+        reaches_company=start.level == "company" or any(path.reaches_company for path in paths),
+        stops=list(stops.values()),
+    )
+
+
+def _ref(objective: Objective) -> ObjectiveRef:
+    return ObjectiveRef(id=objective.id, title=objective.title, level=objective.level)  # type: ignore[arg-type]
+
+
+def _stop(
+    chain: list[Alignment], objectives: dict[UUID, Objective], archived_key_results: set[UUID]
+) -> ChainStop | None:
+    """Where a chain (its links from the bottom up) stops short of a live company objective, or None.
+
+    It stops below the first archived parent (objective or key result): nothing above an archived link
+    counts. Otherwise it stops at its top when that is not company-level: the top is aligned to nothing.
+    """
+    for link in chain:
+        child = objectives[link.child_objective_id]
+        if objectives[link.parent_node_id].state == "archived":
+            return ChainStop(stops_at=_ref(child), reason="aligned_to_archived_objective")
+        if link.parent_key_result_id in archived_key_results:
+            return ChainStop(stops_at=_ref(child), reason="aligned_to_archived_key_result")
+    top = objectives[chain[-1].parent_node_id]
+    return None if top.level == "company" else ChainStop(stops_at=_ref(top), reason="not_aligned")
+
+
+async def _archived_key_results(session: AsyncSession, org_id: UUID, ids: set[UUID | None]) -> set[UUID]:
+    if not ids:
+        return set()
+    rows = await session.execute(
+        scoped(KeyResult, org_id)
+        .with_only_columns(col(KeyResult.id))
+        .where(col(KeyResult.id).in_(ids), col(KeyResult.archived_at).is_not(None))
+    )
+    return set(rows.scalars())
 
 
 async def alignment_map(session: AsyncSession, *, org_id: UUID, cycle_id: UUID, now: datetime) -> AlignmentMap:

@@ -102,11 +102,22 @@ class MapKeyResult(BaseModel):
     score: float
     status: Status
     current_value: float
+    stops_at: ObjectiveRef | None = Field(
+        None, description="Where the chain stops short of the company (null when it reaches it)"
+    )
+    stop_reason: StopReason | None = Field(None, description="Why it stops there (null when it reaches the company)")
     target_value: float
     unit: str
     spend: MoneyText = Field(description="Spend to date allocated to it by initiatives")
 
 
+    reaches_company: bool = Field(
+        description="True when the objective is company-level or at least one path reaches a live company objective"
+    )
+    stops: list[ChainStop] = Field(
+        description="Every place a chain from the objective stops short of the company, once each; for an "
+        "objective aligned to nothing, the objective itself with reason not_aligned (and no paths)"
+    )
 class MapEdge(BaseModel):
     id: UUID
     source: UUID = Field(description="The child objective")

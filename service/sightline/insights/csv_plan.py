@@ -179,6 +179,8 @@ def plan_key_results(
             cycle_start_date=calendar.cycle.start_date,
             cycle_end_date=calendar.cycle.end_date,
             plan_dates=[p.date for p in body.milestone_plan],
+            plan_values=[p.value for p in body.milestone_plan],
+            previous=body.previous_value,
         ):
             problems.add(sheet.field, row, rule_field.split(".")[0], message)
         if body.external_key is not None:
@@ -292,6 +294,11 @@ def plan_check_ins(
                     f"lies outside the cycle ({calendar.cycle.start_date} to {calendar.cycle.end_date})",
                 )
             moment = parsed if isinstance(parsed, datetime) else None
+        if target is not None and body is not None and target.metric == Metric.milestone:
+            problem = scoring.milestone_value_problem(body.value, target.target_value)  # a step of the milestone
+            if problem is not None:
+                problems.add(sheet.field, row, "value", problem)
+                continue
         if target is None or body is None or moment is None:
             continue
         check_in = CheckIn(

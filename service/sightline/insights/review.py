@@ -1,9 +1,9 @@
 """A team's 15-minute review: what needs talking about, worst first; and the record that a review happened.
 
 The agenda covers the team's active objectives in active cycles. An item is a key result with at least
-one reason — off track, at risk, a confidence drop since `since`, a missing check-in — ranked by
-`severity` (rules below, documented in the README's insights section). After the items: the team's
-initiatives created since `since` that move no key result.
+one reason — off track, at risk, a confidence drop since `since`, a missing check-in (never for a key
+result already done) — ranked by `severity` (rules below, documented in the README's insights section).
+After the items: the team's initiatives created since `since` that move no key result.
 """
 
 from __future__ import annotations
@@ -185,7 +185,8 @@ async def agenda(
         status = Status(kr.status)
         then = before.get(kr.id)
         drop = then - kr.latest_confidence if then is not None and kr.latest_confidence is not None else None
-        missing = scoring.is_stale(
+        # A key result already done needs no further check-in: it is never listed as missing one.
+        missing = status is not Status.done and scoring.is_stale(
             last_check_in_at=kr.last_check_in_at, cycle_start=calendar.start, cadence=Cadence(kr.cadence), now=now
         )
         reasons = reasons_for(status=status, confidence_drop=drop, missing_check_in=missing)

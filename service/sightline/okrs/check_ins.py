@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
+from sightline import scoring
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.errors import Conflict, FieldError, Invalid, NotFound
@@ -26,6 +27,7 @@ from sightline.identity.schemas import OrganisationSettings
 from sightline.okrs.derive import Calendar, derive, key_result_public
 from sightline.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from sightline.okrs.schemas import CheckInBatch, CheckInCreate, CheckInPublic
+from sightline.scoring import Metric
 
 BACKDATED_AFTER = timedelta(hours=1)  # recorded this long after the moment it reports → flagged
 CLOCK_SKEW = timedelta(minutes=1)  # a client clock slightly ahead is not "the future"
@@ -83,6 +85,14 @@ def _writable(target: Target) -> str | None:
         return "the cycle is still in planning; activate it before checking in"
     if target.key_result.archived_at is not None:
         return "the key result is archived"
+    return None
+
+
+def _value_problem(target: Target, value: float) -> str | None:
+    """Why this value cannot be checked in on this key result (a milestone takes its steps only), or None."""
+    kr = target.key_result
+    if kr.metric == Metric.milestone:
+        return scoring.milestone_value_problem(value, kr.target_value)
     return None
 
 
@@ -216,6 +226,8 @@ async def create_check_in(
     target = targets[0]
     if reason := _writable(target):
         raise Conflict(reason)
+    if problem := _value_problem(target, body.value):
+        raise Invalid("body.value", problem)
     corrected: CheckIn | None = None
     if body.corrects is not None:
         corrected = await _corrected(session, org_id, body)
@@ -293,17 +305,23 @@ async def create_batch(
     body: CheckInBatch,
     now: datetime,
 ) -> list[CheckInPublic]:
-    """All-or-nothing: every item is checked first; a bad one fails the batch naming each index."""
+    """All-or-nothing: every item is checked first, on its own; any bad one fails the batch.
+
+    The one 422 names every bad item by its index (`["body", "items", <index>, <field>]`): items whose own
+    fields are malformed (set aside by the schema) and items that break a rule (unknown key result, closed
+    cycle, a time outside the cycle, a value no milestone takes), however many there are and however mixed.
+    """
     org_id = principal.org_id
-    errors: list[FieldError] = []
-    ids = {item.key_result_id for item in body.items if item.key_result_id}
-    keys = {item.external_key for item in body.items if item.external_key}
+    errors: list[FieldError] = list(body.malformed)
+    indexed = body.indexed_items()
+    ids = {item.key_result_id for _, item in indexed if item.key_result_id}
+    keys = {item.external_key for _, item in indexed if item.external_key}
     condition = or_(col(KeyResult.id).in_(ids), col(KeyResult.external_key).in_(keys))
     targets = await _targets(session, org_id, condition) if ids or keys else []
     by_id = {t.key_result.id: t for t in targets}
     by_key = {t.key_result.external_key: t for t in targets if t.key_result.external_key}
     planned: list[tuple[Target, datetime]] = []
-    for index, item in enumerate(body.items):
+    for index, item in indexed:
         where = ("body", "items", index)
         if (item.key_result_id is None) == (item.external_key is None):
             errors.append(FieldError((*where, "key_result_id"), "give exactly one of key_result_id and external_key"))
@@ -316,15 +334,21 @@ async def create_batch(
         if reason := _writable(target):
             errors.append(FieldError((*where, field), reason))
             continue
+        item_errors = []
+        if problem := _value_problem(target, item.value):
+            item_errors.append(FieldError((*where, "value"), problem))
         moment, problem = _moment(target, item.checked_in_at, now)
         if problem or moment is None:
-            errors.append(FieldError((*where, "checked_in_at"), problem or "invalid"))
+            item_errors.append(FieldError((*where, "checked_in_at"), problem or "invalid"))
+        if item_errors or moment is None:
+            errors += item_errors
             continue
         planned.append((target, moment))
     if errors:
-        raise Invalid(
-            errors=errors, detail=f"{len(errors)} of {len(body.items)} items are invalid; nothing was written"
-        )
+        errors.sort(key=lambda error: int(error.loc[2]))  # stable: each item's errors in the order found
+        bad = len({error.loc[2] for error in errors})
+        raise Invalid(errors=errors, detail=f"{bad} of {body.count} items are invalid; nothing was written")
+    items = [item for _, item in indexed]
 
     source = body.source or ("api" if principal.api_key_id else "import")
     author_id = principal.user_id if principal.api_key_id is None else None
@@ -347,12 +371,12 @@ async def create_batch(
             "corrects": None,
             "reason": None,
         }
-        for item, (target, moment) in zip(body.items, planned, strict=True)
+        for item, (target, moment) in zip(items, planned, strict=True)
     ]
     await session.execute(insert(CheckIn.__table__), rows)  # type: ignore[attr-defined]
     newest: dict[UUID, BatchCheckIn] = {}
     # Later items win ties, like later check-ins do.
-    for item, (target, moment) in zip(body.items, planned, strict=True):
+    for item, (target, moment) in zip(items, planned, strict=True):
         best = newest.get(target.key_result.id)
         if best is None or moment >= best.checked_in_at:
             newest[target.key_result.id] = BatchCheckIn(item.value, item.confidence, moment)

@@ -73,6 +73,9 @@ def _validate(kr: KeyResult, calendar: Calendar) -> None:
         cycle_start_date=calendar.cycle.start_date,
         cycle_end_date=calendar.cycle.end_date,
         plan_dates=[datetime.fromisoformat(str(d)).date() for d in plan_dates],
+        plan_values=[float(p["value"]) for p in kr.milestone_plan],
+        previous=kr.previous_value,
+        current=kr.current_value if kr.last_check_in_at is not None else None,
     )
     if problems:
         raise Invalid(

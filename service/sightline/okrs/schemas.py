@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
+from sightline.errors import FieldError
 from sightline.http.inputs import IsoDate, IsoDateTime, Label, LongText, Name, Reason, StrictInput
 from sightline.http.timestamps import UtcDateTime
 from sightline.scoring import Cadence, Direction, Metric, Status
@@ -30,9 +40,6 @@ ProgressFrom = Literal["key_results", "children", "both"]
 CycleState = Literal["planning", "active", "closed"]
 ExternalKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 SourceLabel = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.:-]*$")]
-# Put it AFTER the Field in an Annotated: it still runs first (a before-validator wraps what precedes it), and the
-# Field's limits stay JSON Schema keywords (minimum, maximum…). Before the Field, pydantic applies the limits as a
-# separate check and leaks them into the schema as `ge`/`le`/`gt`, which no client understands.
 
 
 # Teams -------------------------------------------------------------------------------------------
