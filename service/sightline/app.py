@@ -131,12 +131,12 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
     app.state.head_revision = head_revision()
     install_problem_handlers(app)
     install_idempotency(app)
+    # Innermost: `Location` on the 201 of a create (a replayed one too), from the collection path and the new id.
+    app.add_middleware(LocationMiddleware, collections=lambda: located_collections(app))
     # Added first, so it runs inside RequestContextMiddleware (body limits, request id, access log).
     app.add_middleware(RetryCollisionsMiddleware)
     # Budgets before any route work; inside the request context, so a 429 has a request id and is logged.
     app.add_middleware(RateLimitMiddleware)
-    # Innermost: `Location` on the 201 of a create (a replayed one too), from the collection path and the new id.
-    app.add_middleware(LocationMiddleware, collections=lambda: located_collections(app))
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
@@ -171,11 +171,11 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
         schema["components"]["schemas"].setdefault(
             "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         )
+        finish_contract(app, schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
-        finish_contract(app, schema)
 
 
 def tune_garbage_collector() -> None:
