@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -26,6 +26,7 @@ from sightline.http.contract import LocationMiddleware, finish_contract, located
 from sightline.http.idempotency import install_idempotency
 from sightline.http.middleware import RequestContextMiddleware
 from sightline.http.problems import Problem, install_problem_handlers
+from sightline.http.query import reject_unknown_query_parameters
 from sightline.http.ratelimit import RateLimitMiddleware
 from sightline.http.retry import RetryCollisionsMiddleware
 from sightline.http.security_headers import wrap_app
@@ -123,6 +124,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # install_docs: Swagger UI from this service, not a CDN
         redoc_url=None,
+        dependencies=[Depends(reject_unknown_query_parameters)],  # a misspelt filter is a 422, not ignored
     )
     app.state.settings = settings
     app.state.webhook_policy = UrlPolicy.from_settings(settings)

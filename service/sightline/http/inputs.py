@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 from sightline.scoring import EARLIEST_DAY, LATEST_DAY
 
@@ -54,3 +54,5 @@ def _within_years(value: date) -> date:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_only), AfterValidator(_within_years)]
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_within_years)]
+# With its offset (a moment, not a wall-clock time): an API key's expiry.
+IsoAwareDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(_within_years)]

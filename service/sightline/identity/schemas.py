@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 from zoneinfo import available_timezones
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from sightline.http.inputs import Email, Name, StrictInput
+from sightline.http.inputs import Email, IsoAwareDateTime, Name, StrictInput
 from sightline.http.timestamps import UtcDateTime
 from sightline.identity.passwords import GivenPassword, NewPassword, personal_rule
 
@@ -221,7 +221,7 @@ class SessionPublic(BaseModel):
 class ApiKeyCreate(StrictInput):
     name: Name
     scopes: list[Scope] = Field(min_length=1, max_length=3)
-    expires_at: AwareDatetime | None = Field(
+    expires_at: IsoAwareDateTime | None = Field(
         None, description="When the key stops working: in the future, at most two years ahead; none: until revoked"
     )
 

@@ -21,6 +21,7 @@ from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.params import IfMatch
 from sightline.http.problems import problem_responses
+from sightline.http.query import open_query
 from sightline.identity import mfa
 from sightline.identity.credentials import Admin, RecentSignIn
 from sightline.identity.routes import set_pending_sign_in, set_session_cookie
@@ -188,6 +189,7 @@ async def sso_start(
         **problem_responses(401, 403, 404),
     },
 )
+@open_query  # providers add their own parameters (iss, session_state, error_description…)
 async def sso_callback(
     request: Request,
     session: DbSession,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from sightline.alignment.graph import load_subgraph
 from sightline.auth import Principal
-from sightline.db.keyset import PageParams, page_of, paginate
+from sightline.db.keyset import PageParams, encode_cursor, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
@@ -21,6 +22,7 @@ from sightline.okrs.models import Objective
 from sightline.okrs.schemas import KeyResultPublic, ObjectiveCreate, ObjectivePublic, ObjectiveUpdate
 from sightline.okrs.teams import ensure_users, get_team
 
+STATUS_SCAN_BATCH = 200  # objectives rolled up per statement batch while filtering by status
 EDITABLE = ("title", "description", "level", "team_id", "owner_id", "kind", "state", "progress_from")
 
 
@@ -96,6 +98,7 @@ async def list_objectives(
     state: str | None,
     level: str | None,
     kind: str | None,
+    status: str | None = None,
 ) -> tuple[list[ObjectivePublic], str | None]:
     statement = scoped(Objective, org_id)
     for column, value in (
@@ -110,11 +113,46 @@ async def list_objectives(
             statement = statement.where(col(column) == value)
     if state is None:
         statement = statement.where(col(Objective.state) != "archived")
+    if status is not None:
+        return await _with_status(session, org_id=org_id, statement=statement, params=params, now=now, status=status)
     rows = list(
         (await session.execute(paginate(statement, Objective.created_at, Objective.id, params=params))).scalars()
     )
     page, cursor = page_of(rows, params, lambda o: (o.created_at, o.id))
     return await publics(session, org_id=org_id, objectives=page, now=now), cursor
+
+
+async def _with_status(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    statement: Select[Objective],
+    params: PageParams,
+    now: datetime,
+    status: str,
+) -> tuple[list[ObjectivePublic], str | None]:
+    """A page of the objectives whose rolled-up status (computed on read, never stored) is `status`.
+
+    Candidates are read in keyset order, a batch at a time, until the page is full or none are left; the
+    cursor is the last objective returned, so the next page carries on from there with the same filter.
+    """
+    found: list[ObjectivePublic] = []
+    cursor = params.cursor
+    batch = max(params.limit, STATUS_SCAN_BATCH)
+    while True:
+        scan = PageParams(limit=batch, cursor=cursor)
+        rows = list(
+            (await session.execute(paginate(statement, Objective.created_at, Objective.id, params=scan))).scalars()
+        )
+        candidates, cursor = page_of(rows, scan, lambda o: (o.created_at, o.id))
+        for public in await publics(session, org_id=org_id, objectives=candidates, now=now):
+            if public.status == status:
+                found.append(public)
+                if len(found) > params.limit:
+                    last = found[params.limit - 1]
+                    return found[: params.limit], encode_cursor(last.created_at, last.id)
+        if cursor is None:
+            return found, None
 
 
 async def _validate(session: AsyncSession, org_id: UUID, objective: Objective) -> None:

@@ -182,6 +182,7 @@ async def list_objectives(
     state: ObjectiveState | None = None,
     level: Level | None = None,
     kind: Kind | None = None,
+    status: Annotated[Status | None, Query(description="Only objectives whose rolled-up status is this")] = None,
 ) -> Page[ObjectivePublic]:
     items, cursor = await objectives.list_objectives(
         session,
@@ -194,6 +195,7 @@ async def list_objectives(
         state=state,
         level=level,
         kind=kind,
+        status=status,
     )
     return Page(items=items, next_cursor=cursor)
 
