@@ -97,10 +97,10 @@ async def line_of_sight(session: AsyncSession, *, org_id: UUID, objective_id: UU
     rollups = graph.rollups(now)
     on_paths = nodes_on_paths | {link.child_objective_id for link in links.values()}
     nodes = {i: node(graph.objectives[i], rollups.get(i, NO_DATA)) for i in on_paths if i in graph.objectives}
-    paths = []
     archived_key_results = await _archived_key_results(
         session, org_id, {link.parent_key_result_id for link in links.values() if link.parent_key_result_id}
     )
+    paths = []
     for row in complete[:MAX_PATHS]:
         hops, contribution = [], 1.0
         for link_id in row.links:

@@ -79,15 +79,45 @@ class Hop(BaseModel):
     weight: float
 
 
+StopReason = Literal["not_aligned", "aligned_to_archived_objective", "aligned_to_archived_key_result"]
+
+
+class ObjectiveRef(BaseModel):
+    id: UUID
+    title: str
+    level: Level
+
+
+class ChainStop(BaseModel):
+    """Where a chain of alignment stops short of the company, and why."""
+
+    stops_at: ObjectiveRef = Field(description="The last live objective of the chain")
+    reason: StopReason = Field(
+        description="not_aligned: it has no parent; aligned_to_archived_objective / aligned_to_archived_key_result: "
+        "its parent (the objective, or the key result it serves) is archived, so the chain counts for nothing above"
+    )
+
+
 class LineOfSightPath(BaseModel):
     hops: list[Hop] = Field(description="From the objective upwards")
     contribution: float = Field(description="Product of the hop weights: the share of the top it accounts for")
     reaches_company: bool = Field(description="False where the chain breaks below company level")
+    stops_at: ObjectiveRef | None = Field(
+        None, description="Where the chain stops short of the company (null when it reaches it)"
+    )
+    stop_reason: StopReason | None = Field(None, description="Why it stops there (null when it reaches the company)")
 
 
 class LineOfSight(BaseModel):
     objective: ObjectiveNode
     paths: list[LineOfSightPath]
+    reaches_company: bool = Field(
+        description="True when the objective is company-level or at least one path reaches a live company objective"
+    )
+    stops: list[ChainStop] = Field(
+        description="Every place a chain from the objective stops short of the company, once each; for an "
+        "objective aligned to nothing, the objective itself with reason not_aligned (and no paths)"
+    )
 
 
 class MapObjective(ObjectiveNode):
@@ -102,22 +132,11 @@ class MapKeyResult(BaseModel):
     score: float
     status: Status
     current_value: float
-    stops_at: ObjectiveRef | None = Field(
-        None, description="Where the chain stops short of the company (null when it reaches it)"
-    )
-    stop_reason: StopReason | None = Field(None, description="Why it stops there (null when it reaches the company)")
     target_value: float
     unit: str
     spend: MoneyText = Field(description="Spend to date allocated to it by initiatives")
 
 
-    reaches_company: bool = Field(
-        description="True when the objective is company-level or at least one path reaches a live company objective"
-    )
-    stops: list[ChainStop] = Field(
-        description="Every place a chain from the objective stops short of the company, once each; for an "
-        "objective aligned to nothing, the objective itself with reason not_aligned (and no paths)"
-    )
 class MapEdge(BaseModel):
     id: UUID
     source: UUID = Field(description="The child objective")

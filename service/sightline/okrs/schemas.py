@@ -39,7 +39,11 @@ ObjectiveState = Literal["draft", "active", "closed", "archived"]
 ProgressFrom = Literal["key_results", "children", "both"]
 CycleState = Literal["planning", "active", "closed"]
 ExternalKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
+BATCH_LIMIT = 1000  # items in one batch of check-ins
 SourceLabel = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.:-]*$")]
+# Put it AFTER the Field in an Annotated: it still runs first (a before-validator wraps what precedes it), and the
+# Field's limits stay JSON Schema keywords (minimum, maximum…). Before the Field, pydantic applies the limits as a
+# separate check and leaks them into the schema as `ge`/`le`/`gt`, which no client understands.
 
 
 # Teams -------------------------------------------------------------------------------------------
@@ -248,8 +252,57 @@ class CheckInBatchItem(StrictInput):
 
 
 class CheckInBatch(StrictInput):
-    items: list[CheckInBatchItem] = Field(min_length=1, max_length=1000)
+    items: list[CheckInBatchItem] = Field(min_length=1, max_length=BATCH_LIMIT)
     source: SourceLabel | None = None
+    # Each item is validated on its own (PRODUCT.md section 5, decision api-batch-errors): an item whose own
+    # fields are malformed is set aside with its errors, so the service can still check the rules of the
+    # others and answer one 422 naming every bad item. `items` holds the well-formed ones, `_positions` their
+    # index in the request, `_malformed` the errors of the others (locations start with "body").
+    _positions: list[int] = PrivateAttr(default_factory=list)
+    _malformed: list[FieldError] = PrivateAttr(default_factory=list)
+    _count: int = PrivateAttr(default=0)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _each_item_on_its_own(cls, data: Any, handler: ModelWrapValidatorHandler[CheckInBatch]) -> CheckInBatch:
+        raw = data.get("items") if isinstance(data, dict) else None
+        if not isinstance(raw, list) or not 1 <= len(raw) <= BATCH_LIMIT:
+            return handler(data)  # the envelope itself is wrong: pydantic's own errors say how
+        good: list[CheckInBatchItem] = []
+        positions: list[int] = []
+        malformed: list[FieldError] = []
+        for index, item in enumerate(raw):
+            try:
+                good.append(item if isinstance(item, CheckInBatchItem) else CheckInBatchItem.model_validate(item))
+            except ValidationError as error:
+                malformed += [
+                    FieldError(("body", "items", index, *e["loc"]), e["msg"], e["type"]) for e in error.errors()
+                ]
+            else:
+                positions.append(index)
+        if not good:
+            return handler(data)  # nothing well-formed: pydantic names every item's errors itself
+        try:
+            batch = handler({**data, "items": good})
+        except ValidationError:
+            return handler(data)  # the envelope is wrong too: every error pydantic finds, items included
+        batch._positions, batch._malformed, batch._count = positions, malformed, len(raw)
+        return batch
+
+    def indexed_items(self) -> list[tuple[int, CheckInBatchItem]]:
+        """The well-formed items with their index in the request."""
+        positions = self._positions or list(range(len(self.items)))
+        return list(zip(positions, self.items, strict=True))
+
+    @property
+    def malformed(self) -> list[FieldError]:
+        """Errors of the items set aside as malformed (empty when every item was well-formed)."""
+        return self._malformed
+
+    @property
+    def count(self) -> int:
+        """How many items the request held, malformed ones included."""
+        return self._count or len(self.items)
 
 
 class CheckInPublic(BaseModel):
