@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from sightline.alignment.routes import router as alignment_router
 from sightline.config import Settings, get_settings
+from sightline.crypto import SecretBox
 from sightline.db.engine import assert_restricted, create_engine, session_factory
 from sightline.db.migrate import head_revision
 from sightline.errors import ServiceUnavailable
@@ -30,23 +31,23 @@ from sightline.http.query import reject_unknown_query_parameters
 from sightline.http.ratelimit import RateLimitMiddleware
 from sightline.http.retry import RetryCollisionsMiddleware
 from sightline.http.security_headers import wrap_app
+from sightline.identity.credentials import authenticate
 from sightline.identity.routes import public_router as auth_public_router
 from sightline.identity.routes import router as identity_router
 from sightline.identity.verification_routes import public_router as verification_public_router
 from sightline.identity.verification_routes import router as verification_router
 from sightline.initiatives.routes import router as initiatives_router
 from sightline.insights.routes import router as insights_router
-from sightline.integrations.crypto import SecretBox
 from sightline.integrations.oidc import OidcClient
 from sightline.integrations.routes import router as integrations_router
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.sso_routes import public_router as sso_public_router
 from sightline.integrations.sso_routes import router as sso_router
 from sightline.okrs.routes import router as okrs_router
+from sightline.url_guard import UrlPolicy
 from sightline.web import DEFAULT_CLIENT_DIR, install_client
 from sightline.webhooks.routes import router as webhooks_router
 from sightline.webhooks.sender import WebhookSender
-from sightline.webhooks.url_guard import UrlPolicy
 from sightline.worker import background_jobs
 
 API_DESCRIPTION = """
@@ -127,6 +128,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(reject_unknown_query_parameters)],  # a misspelt filter is a 422, not ignored
     )
     app.state.settings = settings
+    app.state.authenticate = authenticate  # who is asking: the session cookie or API key (http.deps)
     app.state.webhook_policy = UrlPolicy.from_settings(settings)
     app.state.secret_box = SecretBox.from_settings(settings)
     app.state.oidc_client = OidcClient(app.state.webhook_policy)

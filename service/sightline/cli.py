@@ -160,7 +160,7 @@ def worker() -> None:
 @cli.command("secret-key")
 def secret_key() -> None:
     """Print a new key for SIGHTLINE_SECRET_KEY (encrypts stored credentials: source headers, SQL, SSO)."""
-    from sightline.integrations.crypto import SecretBox
+    from sightline.crypto import SecretBox
 
     typer.echo(SecretBox.new_key())
 
@@ -178,9 +178,9 @@ def rotate_secrets() -> None:
 
 
 async def _rotate(url: str, settings: Settings) -> int:
+    from sightline.crypto import SecretBox
     from sightline.db.engine import create_engine, session_factory
     from sightline.integrations.connections import rotate_all_secrets
-    from sightline.integrations.crypto import SecretBox
 
     engine = create_engine(url, pool_size=2, max_overflow=0)
     try:

@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 from tests.support import PASSWORD, SignUp, Tenant, create, make_client
 
-from sightline.events import security
 from sightline.http import middleware
+from sightline.identity import security_events as security
 
 
 class Recorder:

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from tests.support import FixedClock, SignUp, Tenant, create, okr_setup
 
-from sightline.webhooks.url_guard import UrlPolicy
+from sightline.url_guard import UrlPolicy
 from sightline.worker import digest_all, recompute_all, remind_all
 
 # A Monday, after the digests' default slot (09:00), three months after the check-ins below.

@@ -14,7 +14,7 @@ from tests.support import make_client
 
 from sightline.app import create_app
 from sightline.config import DEV_SECRET_KEY, SECRET_KEY_FILE, Settings, get_settings
-from sightline.integrations.crypto import SecretBox
+from sightline.crypto import SecretBox
 from sightline.integrations.oidc import SSO_COOKIE
 from sightline.integrations.sso_config import CALLBACK_PATH
 

@@ -18,10 +18,10 @@ from tests.support import FixedClock
 from sightline.integrations.http_source import HttpFetcher
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.sql_source import SqlRunner
+from sightline.url_guard import UrlPolicy
 from sightline.webhooks.bench import LocalReceiver, Received, Reply
 from sightline.webhooks.dispatcher import DispatchConfig, Dispatcher
 from sightline.webhooks.sender import WebhookSender
-from sightline.webhooks.url_guard import UrlPolicy
 
 LOCAL = UrlPolicy.of(["127.0.0.1"], allow_http=True)
 SQL_TIMEOUT = 1.0

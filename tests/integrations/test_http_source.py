@@ -14,8 +14,8 @@ from tests.support import FixedClock, StatementCounter, Tenant, create
 
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.scheduler import pull_due
+from sightline.url_guard import UrlPolicy
 from sightline.webhooks.bench import LocalReceiver, Reply
-from sightline.webhooks.url_guard import UrlPolicy
 
 
 async def test_the_worker_pulls_a_json_value_on_schedule_into_an_ordinary_check_in(

@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from tests.support import Tenant, create
 
 from sightline.config import DEV_SECRET_KEY, Settings
+from sightline.crypto import SecretBox, SecretUnreadable
 from sightline.integrations.connections import rotate_all_secrets
-from sightline.integrations.crypto import SecretBox, SecretUnreadable
 from sightline.integrations.digest import slot_passed, week_start
 from sightline.integrations.runs import already_recorded, next_run_at, period_index
 from sightline.integrations.sources import SourceError, parse_number, value_from_csv, value_from_json

@@ -25,7 +25,7 @@ from sightline.db.urls import asyncpg_dsn, with_database
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.scheduler import pull_due
 from sightline.integrations.sql_source import parse_dsn
-from sightline.webhooks.url_guard import UrlPolicy
+from sightline.url_guard import UrlPolicy
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -24,7 +24,7 @@ from tests.support import FixedClock, Tenant, create, free_port
 from sightline.integrations.http_source import HttpFetcher
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.sql_source import SqlRunner, parse_dsn
-from sightline.webhooks.url_guard import Resolver, UrlPolicy
+from sightline.url_guard import Resolver, UrlPolicy
 
 NOBODY = UrlPolicy()  # the default: no internal host allowed
 LOCAL = UrlPolicy.of(["127.0.0.1"])  # an operator who allows this machine's 127.0.0.1 on purpose

@@ -16,10 +16,10 @@ from fastapi import FastAPI
 from tests.support import FixedClock
 
 from sightline.config import DEFAULT_RETRY_SCHEDULE
+from sightline.url_guard import UrlPolicy
 from sightline.webhooks.bench import LocalReceiver, Reply, Responder
 from sightline.webhooks.dispatcher import DispatchConfig, Dispatcher
 from sightline.webhooks.sender import WebhookSender
-from sightline.webhooks.url_guard import UrlPolicy
 
 LOCAL = UrlPolicy.of(["127.0.0.1"], allow_http=True)
 CONFIG = DispatchConfig(

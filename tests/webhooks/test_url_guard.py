@@ -19,10 +19,10 @@ from tests.support import FixedClock, Tenant
 from tests.webhooks.conftest import CONFIG
 from tests.webhooks.support import check_in, deliveries, endpoint_at, key_result
 
+from sightline.url_guard import UrlPolicy, UrlRefused
 from sightline.webhooks.bench import LocalReceiver
 from sightline.webhooks.dispatcher import Dispatcher
 from sightline.webhooks.sender import WebhookSender
-from sightline.webhooks.url_guard import UrlPolicy, UrlRefused
 
 # The list: each with what the refusal must say.
 INTERNAL = [

@@ -18,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from sightline.alignment.graph import load_subgraph
 from sightline.alignment.models import Alignment
 from sightline.db.tenancy import scoped
 from sightline.initiatives.reporting import allocations_by_key_result, unaligned_initiatives
 from sightline.initiatives.schemas import MoneyText
 from sightline.okrs.cycles import get_cycle
 from sightline.okrs.models import Objective, Team
+from sightline.okrs.subgraph import load_subgraph
 
 ZERO = Decimal("0.00")
 

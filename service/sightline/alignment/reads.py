@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from sightline.alignment.graph import NO_DATA, ROLLUP_COLUMNS, link_public, load_subgraph, node, node_fields
+from sightline.alignment.graph import link_public, node, node_fields
 from sightline.alignment.models import Alignment
 from sightline.alignment.schemas import (
     AlignmentMap,
@@ -28,6 +28,7 @@ from sightline.initiatives.reporting import ZERO, allocations_by_key_result
 from sightline.okrs.cycles import get_cycle
 from sightline.okrs.models import Cycle, KeyResult, Objective
 from sightline.okrs.objectives import get_objective
+from sightline.okrs.subgraph import NO_DATA, ROLLUP_COLUMNS, load_subgraph
 
 MAX_PATHS = 500  # a DAG can hold many paths; beyond this many the answer says so by truncating
 

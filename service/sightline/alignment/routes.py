@@ -17,13 +17,12 @@ from sightline.alignment.schemas import (
     LineOfSight,
     Tree,
 )
-from sightline.http.deps import Clock, DbSession
+from sightline.http.deps import Clock, DbSession, Reader, Writer
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.inputs import IsoDate
 from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
-from sightline.identity.credentials import Reader, Writer
 
 router = APIRouter(
     prefix="/api/v1",

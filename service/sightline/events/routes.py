@@ -8,11 +8,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from sightline.events import service
-from sightline.http.deps import DbSession
+from sightline.http.deps import DbSession, Reader
 from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
-from sightline.identity.credentials import Reader
 from sightline.okrs.schemas import EventPublic
 
 router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 422))

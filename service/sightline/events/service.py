@@ -18,8 +18,8 @@ from sightline.db.tenancy import scoped
 from sightline.errors import NotFound
 from sightline.events import visibility
 from sightline.events.models import Event
+from sightline.events.outbox import fan_out
 from sightline.events.redaction import redact
-from sightline.webhooks.outbox import fan_out
 
 
 def snapshot(model: BaseModel | None) -> dict[str, Any] | None:

@@ -1,17 +1,20 @@
-"""Request dependencies: the one transaction per request, the request's clock, the session factory.
+"""Request dependencies: the one transaction per request, the request's clock, who is asking.
 
-Who is asking (the credential and the permission dependencies) is `sightline.identity.credentials`.
+`current_principal` is the edge's port for authentication: it asks the authenticator the application was
+built with (`app.state.authenticate`; identity's `sightline.identity.credentials.authenticate`), so the HTTP
+edge needs no domain module and every domain's routes declare `Reader`, `Writer`, `Admin` from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from sightline.auth import Principal, require_recent_sign_in
 from sightline.clock import current_time
 
 SESSION_COOKIE = "sightline_session"
@@ -42,3 +45,40 @@ def get_session_factory(request: Request) -> async_sessionmaker[AsyncSession]:
 
 
 SessionFactory = Annotated[async_sessionmaker[AsyncSession], Depends(get_session_factory)]
+
+
+# (request, the request's transaction) → the principal, or Unauthorized/Forbidden. Set by `create_app`.
+Authenticate = Callable[[Request, AsyncSession], Awaitable[Principal]]
+
+
+async def current_principal(request: Request, session: DbSession) -> Principal:
+    """The request's principal (resolved once per request); 401 without a valid credential."""
+    authenticate: Authenticate = request.app.state.authenticate
+    principal = await authenticate(request, session)
+    request.state.principal = principal  # for the edge's own dependencies (the idempotency key's owner)
+    return principal
+
+
+Authenticated = Annotated[Principal, Depends(current_principal)]
+
+
+async def recent_sign_in(request: Request, principal: Authenticated, now: Clock) -> Principal:
+    require_recent_sign_in(principal, now=now, settings=request.app.state.settings)
+    return principal
+
+
+# Put it after the route's role dependency (Admin, Owner...): a member lacking the role hears that first.
+RecentSignIn = Annotated[Principal, Depends(recent_sign_in)]
+
+
+def _requiring(scope: str):  # type: ignore[no-untyped-def]
+    async def dependency(principal: Authenticated) -> Principal:
+        principal.require(scope)
+        return principal
+
+    return dependency
+
+
+Reader = Annotated[Principal, Depends(_requiring("read"))]
+Writer = Annotated[Principal, Depends(_requiring("write"))]
+Admin = Annotated[Principal, Depends(_requiring("admin"))]

@@ -34,9 +34,8 @@ from sightline.auth import Principal
 from sightline.clock import current_time
 from sightline.db.tenancy import set_tenant
 from sightline.errors import Conflict, Invalid
-from sightline.http.deps import DbSession
+from sightline.http.deps import DbSession, current_principal
 from sightline.http.problems import problem_responses
-from sightline.identity.credentials import current_principal
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

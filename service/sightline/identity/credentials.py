@@ -1,27 +1,26 @@
-"""The request's credential: the session cookie or bearer API key resolved into a `Principal`, and the
-permission dependencies routes declare (`Reader`, `Writer`, `Admin`, `RecentSignIn`).
+"""The request's credential: the session cookie or bearer API key resolved into a `Principal`.
 
-This is identity's edge: it reads the request and the identity tables. Services receive the `Principal`
-(`sightline.auth`) and never import this module.
+`create_app` installs `authenticate` as the application's authenticator; routes reach it through
+`sightline.http.deps.current_principal` (and `Reader`, `Writer`, `Admin`), so the HTTP edge imports no domain.
+Services receive the `Principal` (`sightline.auth`) and never import this module.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from sightline.auth import ROLE_SCOPES, Principal, require_recent_sign_in
+from sightline.auth import ROLE_SCOPES, Principal
 from sightline.config import Settings
 from sightline.errors import Forbidden, Unauthorized
 from sightline.http.cookies import read_cookie
-from sightline.http.deps import SESSION_COOKIE, Clock, DbSession
+from sightline.http.deps import SESSION_COOKIE
 from sightline.identity.secrets import token_hash
 from sightline.identity.verification import require_verified
 
 
-async def current_principal(request: Request, session: DbSession) -> Principal:
+async def authenticate(request: Request, session: AsyncSession) -> Principal:
     """Resolve the session cookie or bearer API key; the lookup also scopes the transaction (RLS)."""
     authorization = request.headers.get("authorization")
     if authorization is not None:
@@ -71,7 +70,6 @@ async def current_principal(request: Request, session: DbSession) -> Principal:
     )
     request.state.org_id = str(principal.org_id)
     request.state.actor = principal.actor  # for the access log
-    request.state.principal = principal  # for the edge's own dependencies (the idempotency key's owner)
     return principal
 
 
@@ -101,27 +99,3 @@ def _enrolment_gate(request: Request) -> None:
             "your organisation requires admins and owners to use a second factor: set up an authenticator app "
             "first (POST /api/v1/me/mfa/totp)"
         )
-
-
-async def recent_sign_in(
-    request: Request, principal: Annotated[Principal, Depends(current_principal)], now: Clock
-) -> Principal:
-    require_recent_sign_in(principal, now=now, settings=request.app.state.settings)
-    return principal
-
-
-# Put it after the route's role dependency (Admin, Owner...): a member lacking the role hears that first.
-RecentSignIn = Annotated[Principal, Depends(recent_sign_in)]
-
-
-def _requiring(scope: str):  # type: ignore[no-untyped-def]
-    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        principal.require(scope)
-        return principal
-
-    return dependency
-
-
-Reader = Annotated[Principal, Depends(_requiring("read"))]
-Writer = Annotated[Principal, Depends(_requiring("write"))]
-Admin = Annotated[Principal, Depends(_requiring("admin"))]

@@ -31,6 +31,7 @@ from sqlmodel import col
 
 from sightline.auth import Principal
 from sightline.config import Settings
+from sightline.crypto import SecretBox, SecretUnreadable
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, Forbidden, Invalid, Unauthorized
 from sightline.events import service as events
@@ -45,7 +46,6 @@ from sightline.identity.schemas import (
     member_public,
 )
 from sightline.identity.secrets import verify_password
-from sightline.integrations.crypto import SecretBox, SecretUnreadable
 
 ISSUER = "Sightline"
 STEP_SECONDS = 30

@@ -11,19 +11,18 @@ from fastapi.responses import JSONResponse
 
 from sightline.auth import ROLE_SCOPES, Principal, require_recent_sign_in
 from sightline.config import Settings
+from sightline.crypto import SecretBox
 from sightline.db.keyset import PageParams
 from sightline.errors import TooManyRequests, Unauthorized
-from sightline.events import security as security_events
 from sightline.http import cookies
 from sightline.http.client import client_address
-from sightline.http.deps import SESSION_COOKIE, Clock, DbSession
+from sightline.http.deps import SESSION_COOKIE, Admin, Clock, DbSession, Reader, RecentSignIn, current_principal
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency, reveals_secret
 from sightline.http.pagination import Page, page_params
 from sightline.http.params import IfMatchRequired
 from sightline.http.problems import problem_responses
-from sightline.identity import mfa, service, sessions, verification
-from sightline.identity.credentials import Admin, Reader, RecentSignIn, current_principal
+from sightline.identity import mfa, security_events, service, sessions, verification
 from sightline.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -51,7 +50,6 @@ from sightline.identity.schemas import (
     member_public,
     organisation_public,
 )
-from sightline.integrations.crypto import SecretBox
 
 
 async def app_settings(request: Request) -> Settings:
@@ -496,9 +494,14 @@ async def update_organisation(
 
 @router.get("/members", tags=["members"], summary="List active members")
 async def list_members(
-    principal: Reader, session: DbSession, params: Annotated[PageParams, Depends(page_params)]
+    principal: Reader,
+    session: DbSession,
+    params: Annotated[PageParams, Depends(page_params)],
+    include_removed: Annotated[bool, Query(description="Removed members too (their `deactivated` is set)")] = False,
 ) -> Page[MemberPublic]:
-    users, cursor = await service.list_members(session, principal=principal, params=params)
+    users, cursor = await service.list_members(
+        session, principal=principal, params=params, include_removed=include_removed
+    )
     return Page(items=[member_public(u) for u in users], next_cursor=cursor)
 
 
@@ -519,8 +522,16 @@ async def add_member(
 
 
 @router.get("/members/{member_id}", tags=["members"], summary="Get a member", responses=problem_responses(404))
-async def get_member(member_id: UUID, principal: Reader, session: DbSession, response: Response) -> MemberPublic:
+async def get_member(
+    member_id: UUID,
+    principal: Reader,
+    session: DbSession,
+    response: Response,
+    include_removed: Annotated[bool, Query(description="Answer for a removed member too (404 otherwise)")] = False,
+) -> MemberPublic:
     user = await service.get_member(session, org_id=principal.org_id, member_id=member_id)
+    if user.deactivated_at is not None and not include_removed:
+        raise NotFound("member")
     set_etag(response, user.version)
     return member_public(user)
 
@@ -578,9 +589,14 @@ async def reset_member_password(
 
 @router.get("/api-keys", tags=["api-keys"], summary="List API keys (admin; secrets are never shown again)")
 async def list_api_keys(
-    principal: Admin, session: DbSession, params: Annotated[PageParams, Depends(page_params)]
+    principal: Admin,
+    session: DbSession,
+    params: Annotated[PageParams, Depends(page_params)],
+    include_revoked: Annotated[bool, Query(description="Revoked keys too (their `revoked_at` is set)")] = False,
 ) -> Page[ApiKeyPublic]:
-    keys, cursor = await service.list_api_keys(session, principal=principal, params=params)
+    keys, cursor = await service.list_api_keys(
+        session, principal=principal, params=params, include_revoked=include_revoked
+    )
     return Page(items=keys, next_cursor=cursor)
 
 
@@ -605,8 +621,16 @@ async def create_api_key(
     summary="Get an API key (admin)",
     responses=problem_responses(404),
 )
-async def get_api_key(key_id: UUID, principal: Admin, session: DbSession, response: Response) -> ApiKeyPublic:
+async def get_api_key(
+    key_id: UUID,
+    principal: Admin,
+    session: DbSession,
+    response: Response,
+    include_revoked: Annotated[bool, Query(description="Answer for a revoked key too (404 otherwise)")] = False,
+) -> ApiKeyPublic:
     key = await service.get_api_key(session, principal=principal, key_id=key_id)
+    if key.revoked_at is not None and not include_revoked:
+        raise NotFound("API key")
     set_etag(response, key.version)
     return await service.api_key_view(session, principal=principal, key=key)
 

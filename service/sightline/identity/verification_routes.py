@@ -10,12 +10,11 @@ from pydantic import Field
 from sightline.auth import Principal
 from sightline.config import Settings
 from sightline.errors import Forbidden
-from sightline.http.deps import Clock, DbSession
+from sightline.http.deps import Clock, DbSession, current_principal
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.inputs import StrictInput
 from sightline.http.problems import problem_responses
 from sightline.identity import verification
-from sightline.identity.credentials import current_principal
 
 
 class VerifyEmail(StrictInput):

@@ -7,14 +7,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from sightline.http.deps import Clock, DbSession
+from sightline.http.deps import Clock, DbSession, Reader, Writer
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.inputs import IsoDate
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatchRequired, Paging
 from sightline.http.problems import problem_responses
-from sightline.identity.credentials import Reader, Writer
 from sightline.initiatives import service, spend
 from sightline.initiatives.schemas import (
     InitiativeCreate,

@@ -23,9 +23,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from sightline import scoring
-
-# The alignment module's own walk below objectives that roll up from children: one definition of it.
-from sightline.alignment.graph import _LINKS_BELOW, Subgraph
 from sightline.insights.facts import COMPANY, Names, load_calendar, load_names
 from sightline.insights.schemas import (
     ComplianceFigures,
@@ -39,6 +36,9 @@ from sightline.insights.schemas import (
 from sightline.okrs.cycles import get_cycle, load_calendars
 from sightline.okrs.derive import Calendar, Rollup, expected
 from sightline.okrs.models import KeyResult, Objective
+
+# The alignment module's own walk below objectives that roll up from children: one definition of it.
+from sightline.okrs.subgraph import LINKS_BELOW, Subgraph
 from sightline.okrs.teams import get_team
 from sightline.scoring import CADENCE_PERIOD, STALE_GRACE, Cadence, Direction, Metric, Status
 
@@ -310,7 +310,7 @@ async def _through_children(
     if not rolling:
         return own
     core = await session.connection()
-    links = (await core.execute(text(_LINKS_BELOW), {"org": org_id, "roots": rolling, "full": False})).all()
+    links = (await core.execute(text(LINKS_BELOW), {"org": org_id, "roots": rolling, "full": False})).all()
     objectives: dict[UUID, Any] = {row.id: row for row in rows}
     below = list({link.child_objective_id for link in links} - set(objectives))
     if below:  # descendants outside the board (another cycle, another team): their own numbers too

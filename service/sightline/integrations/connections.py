@@ -17,16 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from sightline.auth import Principal
+from sightline.crypto import SecretBox, SecretUnreadable
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
 from sightline.http.etag import check_if_match
-from sightline.integrations.crypto import SecretBox, SecretUnreadable
 from sightline.integrations.models import Integration, SqlConnection, SsoConfig
 from sightline.integrations.schemas import SqlConnectionCreate, SqlConnectionPublic, SqlConnectionUpdate
 from sightline.integrations.sql_source import checked_target, parse_dsn, tls_warning
-from sightline.webhooks.url_guard import HostUnresolvable, Resolver, UrlPolicy, UrlRefused, system_resolver
+from sightline.url_guard import HostUnresolvable, Resolver, UrlPolicy, UrlRefused, system_resolver
 
 MAX_CONNECTIONS = 50
 RESOLVE_TIMEOUT = 5.0  # seconds

@@ -22,6 +22,7 @@ from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
+from sightline.events import outbox
 from sightline.events import service as events
 from sightline.events.models import Event
 from sightline.http.etag import check_if_match
@@ -43,8 +44,6 @@ from sightline.okrs.derive import Calendar
 from sightline.okrs.models import Cycle, KeyResult, Objective
 from sightline.okrs.teams import get_team
 from sightline.scoring import Cadence, Status
-from sightline.webhooks import outbox
-from sightline.webhooks.service import get_endpoint
 
 DIGEST_ACTOR = "system:digests"
 LOOK_BACK = timedelta(days=7)
@@ -218,7 +217,7 @@ async def create_digest(
     team = await get_team(session, org_id=org_id, team_id=body.team_id)
     if team.archived_at is not None:
         raise Invalid("body.team_id", "the team is archived")
-    await get_endpoint(session, org_id=org_id, endpoint_id=body.endpoint_id)
+    await outbox.require_endpoint(session, org_id=org_id, endpoint_id=body.endpoint_id)
     taken = (
         await session.execute(
             scoped(TeamDigest, org_id).where(

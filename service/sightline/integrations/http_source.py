@@ -18,7 +18,7 @@ import httpx
 
 from sightline.config import Settings
 from sightline.integrations.sources import SourceError
-from sightline.webhooks.url_guard import GuardedTransport, Resolver, UrlPolicy, UrlRefused, system_resolver
+from sightline.url_guard import GuardedTransport, Resolver, UrlPolicy, UrlRefused, system_resolver
 
 USER_AGENT = "Sightline-Integrations/1.0"
 MAX_REDIRECTS = 5

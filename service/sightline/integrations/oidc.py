@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from sightline.config import Settings
+from sightline.crypto import SecretBox, SecretUnreadable
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized
 from sightline.events import service as events
@@ -47,10 +48,9 @@ from sightline.identity.mfa import has_second_factor
 from sightline.identity.models import User
 from sightline.identity.schemas import member_public
 from sightline.identity.service import start_session
-from sightline.integrations.crypto import SecretBox, SecretUnreadable
 from sightline.integrations.models import SsoConfig
 from sightline.integrations.sso_config import Sealed, redirect_uri, unseal
-from sightline.webhooks.url_guard import GuardedTransport, UrlPolicy, UrlRefused
+from sightline.url_guard import GuardedTransport, UrlPolicy, UrlRefused
 
 SSO_COOKIE = "sightline_sso"
 ATTEMPT_SECONDS = 600  # a sign-in must come back from the provider within 10 minutes

@@ -8,15 +8,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from sightline.http.deps import Clock, DbSession, SessionFactory
+from sightline.crypto import SecretBox
+from sightline.http.deps import Admin, Clock, DbSession, Reader, SessionFactory
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatch, Paging
 from sightline.http.problems import problem_responses
-from sightline.identity.credentials import Admin, Reader
 from sightline.integrations import connections, digest, runs, service
-from sightline.integrations.crypto import SecretBox
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.schemas import (
     ConnectionCheck,
@@ -35,7 +34,7 @@ from sightline.integrations.schemas import (
     TeamDigestPublic,
     TeamDigestUpdate,
 )
-from sightline.webhooks.url_guard import UrlPolicy
+from sightline.url_guard import UrlPolicy
 
 router = APIRouter(
     prefix="/api/v1",

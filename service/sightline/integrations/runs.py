@@ -36,13 +36,13 @@ from sqlmodel import col
 
 from sightline.auth import Principal
 from sightline.config import Settings
+from sightline.crypto import SecretBox, SecretUnreadable
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, Invalid, NotFound, TooManyRequests
 from sightline.events import service as events
 from sightline.identity.service import get_org, org_settings
 from sightline.integrations.connections import get_connection
-from sightline.integrations.crypto import SecretBox, SecretUnreadable
 from sightline.integrations.http_source import HttpFetcher
 from sightline.integrations.models import Integration, IntegrationRun, SqlConnection
 from sightline.integrations.schemas import ConnectionCheck
@@ -54,7 +54,7 @@ from sightline.okrs.derive import Calendar
 from sightline.okrs.models import Cycle, KeyResult, Objective
 from sightline.okrs.schemas import CheckInCreate
 from sightline.scoring import CADENCE_PERIOD, Cadence
-from sightline.webhooks.url_guard import UrlPolicy
+from sightline.url_guard import UrlPolicy
 
 log = structlog.get_logger("sightline.integrations")
 SCHEDULER_ACTOR = "system:integrations"

@@ -35,7 +35,7 @@ import asyncpg
 
 from sightline.config import Settings
 from sightline.integrations.sources import OUT_OF_RANGE, SourceError, parse_number
-from sightline.webhooks.url_guard import (
+from sightline.url_guard import (
     HostUnresolvable,
     IPAddress,
     Resolver,

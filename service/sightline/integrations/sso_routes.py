@@ -12,23 +12,21 @@ from fastapi.responses import RedirectResponse
 
 from sightline.auth import Principal
 from sightline.config import Settings
+from sightline.crypto import SecretBox
 from sightline.errors import Forbidden
-from sightline.events import security as security_events
 from sightline.http import cookies
 from sightline.http.client import client_address
-from sightline.http.deps import Clock, DbSession
+from sightline.http.deps import Admin, Clock, DbSession, RecentSignIn
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.params import IfMatch
 from sightline.http.problems import problem_responses
 from sightline.http.query import open_query
-from sightline.identity import mfa
-from sightline.identity.credentials import Admin, RecentSignIn
+from sightline.identity import mfa, security_events
 from sightline.identity.routes import set_pending_sign_in, set_session_cookie
 from sightline.integrations import oidc, sso_config
-from sightline.integrations.crypto import SecretBox
 from sightline.integrations.schemas import SsoConfigInput, SsoConfigPublic
-from sightline.webhooks.url_guard import UrlPolicy
+from sightline.url_guard import UrlPolicy
 
 # Public: a sign-in starts and comes back before there is a credential.
 public_router = APIRouter(prefix="/api/v1", tags=["auth"], responses=problem_responses(400, 422))

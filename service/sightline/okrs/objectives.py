@@ -9,7 +9,6 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from sightline.alignment.graph import load_subgraph
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, encode_cursor, page_of, paginate
 from sightline.db.tenancy import scoped
@@ -20,6 +19,7 @@ from sightline.okrs.cycles import get_cycle
 from sightline.okrs.derive import Rollup, key_result_public
 from sightline.okrs.models import Objective
 from sightline.okrs.schemas import KeyResultPublic, ObjectiveCreate, ObjectivePublic, ObjectiveUpdate
+from sightline.okrs.subgraph import load_subgraph
 from sightline.okrs.teams import ensure_users, get_team
 
 STATUS_SCAN_BATCH = 200  # objectives rolled up per statement batch while filtering by status

@@ -31,11 +31,11 @@ from sightline.events import service as events
 from sightline.events.models import Event
 from sightline.identity.models import Org
 from sightline.identity.schemas import OrganisationSettings
+from sightline.url_guard import UrlPolicy
 from sightline.webhooks.dispatcher import DispatchConfig, Dispatcher
 from sightline.webhooks.models import WebhookEndpoint
 from sightline.webhooks.sender import WebhookSender
 from sightline.webhooks.signing import new_secret
-from sightline.webhooks.url_guard import UrlPolicy
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from sightline.alignment.schemas import AlignmentCreated, AlignmentPublic
 from sightline.errors import FieldError, Invalid
-from sightline.events.security import AccessEvent
 from sightline.identity.schemas import ApiKeyPublic, MemberPublic, OrganisationPublic
+from sightline.identity.security_events import AccessEvent
 from sightline.initiatives.schemas import InitiativePublic, SpendEntryPublic
 from sightline.insights.schemas import KeyResultGradePublic, TeamReviewPublic
 from sightline.integrations.schemas import (

@@ -29,11 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sightline.clock import current_time
 from sightline.config import Settings
 from sightline.db.tenancy import set_tenant
+from sightline.events.outbox import CHANNEL
 from sightline.integrations import chat
 from sightline.webhooks import payload
-from sightline.webhooks.outbox import CHANNEL
+from sightline.webhooks.jobs import Job, Outcome
 from sightline.webhooks.results import record_outcomes
-from sightline.webhooks.sender import AttemptResult, WebhookSender
+from sightline.webhooks.sender import WebhookSender
 from sightline.webhooks.signing import signing_secrets, webhook_headers
 
 log = structlog.get_logger("sightline.webhooks")
@@ -82,31 +83,6 @@ class DispatchConfig:
             link_base_url=settings.link_base_url(),
             max_in_flight_per_org=settings.webhook_max_in_flight_per_org,
         )
-
-
-@dataclass(frozen=True)
-class Job:
-    """A claimed delivery with everything needed to send it."""
-
-    org_id: UUID
-    delivery_id: UUID
-    lease: UUID
-    endpoint_id: UUID
-    url: str
-    enabled: bool
-    attempts: int
-    event_id: UUID
-    body: bytes
-    secret: str
-    previous_secret: str | None
-    previous_secret_expires_at: datetime | None
-
-
-@dataclass(frozen=True)
-class Outcome:
-    job: Job
-    attempted_at: datetime
-    result: AttemptResult | None  # None: not sent, the endpoint was disabled in the meantime
 
 
 async def _first(*waitables: Awaitable[Any], within: float | None = None) -> None:

@@ -6,7 +6,7 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 import structlog
@@ -17,12 +17,10 @@ from sqlmodel import col
 from sightline.db.tenancy import scoped
 from sightline.events import service as events
 from sightline.events.models import Event
+from sightline.webhooks.jobs import Outcome
 from sightline.webhooks.models import WebhookEndpoint
 from sightline.webhooks.schedule import GONE, HONOURS_RETRY_AFTER, failing_too_long, next_attempt, parse_retry_after
 from sightline.webhooks.service import endpoint_public
-
-if TYPE_CHECKING:
-    from sightline.webhooks.dispatcher import Outcome
 
 log = structlog.get_logger("sightline.webhooks")
 ACTOR = "system:webhooks"

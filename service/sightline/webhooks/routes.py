@@ -7,13 +7,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from sightline.http.deps import Clock, DbSession
+from sightline.http.deps import Admin, Clock, DbSession, Reader, RecentSignIn
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency, reveals_secret
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatch, Paging
 from sightline.http.problems import problem_responses
-from sightline.identity.credentials import Admin, Reader, RecentSignIn
+from sightline.url_guard import UrlPolicy
 from sightline.webhooks import catalogue, service
 from sightline.webhooks.schemas import (
     EVENT_TYPE_PATTERN,
@@ -29,7 +29,6 @@ from sightline.webhooks.schemas import (
     RecoverResult,
 )
 from sightline.webhooks.sender import WebhookSender
-from sightline.webhooks.url_guard import UrlPolicy
 
 router = APIRouter(
     prefix="/api/v1",

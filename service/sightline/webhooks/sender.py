@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 
 from sightline.config import Settings
-from sightline.webhooks.url_guard import GuardedTransport, Resolver, UrlPolicy, UrlRefused, system_resolver
+from sightline.url_guard import GuardedTransport, Resolver, UrlPolicy, UrlRefused, system_resolver
 
 EXCERPT_BYTES = 1024
 USER_AGENT = "Sightline-Webhooks/1.0"

@@ -13,11 +13,13 @@ from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
+from sightline.events import outbox
 from sightline.events import service as events
 from sightline.events.models import Event
 from sightline.http.etag import check_if_match
 from sightline.integrations import chat
-from sightline.webhooks import catalogue, outbox, payload
+from sightline.url_guard import UrlPolicy, UrlRefused
+from sightline.webhooks import catalogue, payload
 from sightline.webhooks.models import WebhookDelivery, WebhookEndpoint
 from sightline.webhooks.schemas import (
     DeliveryPublic,
@@ -30,7 +32,6 @@ from sightline.webhooks.schemas import (
 )
 from sightline.webhooks.sender import WebhookSender
 from sightline.webhooks.signing import ROTATION_OVERLAP, new_secret, signing_secrets, webhook_headers
-from sightline.webhooks.url_guard import UrlPolicy, UrlRefused
 
 MAX_ENDPOINTS = 50  # per organisation: bounds the fan-out of every event
 OBJECT_TYPE = "webhook_endpoint"

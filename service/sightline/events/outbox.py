@@ -15,6 +15,8 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from sightline.errors import NotFound
+
 if TYPE_CHECKING:
     from sightline.events.models import Event
 
@@ -91,3 +93,13 @@ async def queue_to(session: AsyncSession, *, event: Event, endpoint_id: UUID) ->
 async def notify(session: AsyncSession) -> None:
     """Wake the dispatchers when this transaction commits (after a redelivery or a resume)."""
     await session.execute(_NOTIFY)
+
+
+_ENDPOINT_EXISTS = text("SELECT 1 FROM webhook_endpoints WHERE org_id = :org_id AND id = :endpoint_id")
+
+
+async def require_endpoint(session: AsyncSession, *, org_id: UUID, endpoint_id: UUID) -> None:
+    """404 unless the organisation has this endpoint: the destination a targeted event (`queue_to`) is sent to."""
+    found = (await session.execute(_ENDPOINT_EXISTS, {"org_id": org_id, "endpoint_id": endpoint_id})).first()
+    if found is None:
+        raise NotFound("webhook endpoint")

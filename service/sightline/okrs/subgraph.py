@@ -1,0 +1,188 @@
+"""Load a part of the alignment graph (objectives aligned below objectives) in a fixed number of statements
+and roll progress up through it.
+
+Progress of an objective in `children` mode is the link-weighted mean of its children's effective
+progress (children linked to it directly or to one of its key results); `both` counts its own key
+results and its children equally. A change anywhere below is visible above on the next read, because
+the roll-up is computed from the stored key-result rows at read time: one recursive query finds the
+subgraph, whatever its depth or width.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from sightline import scoring
+from sightline.db.arrays import in_uuids
+from sightline.okrs.cycles import load_calendars
+from sightline.okrs.derive import Calendar, Part, Rollup, combine, key_result_part, rollup
+from sightline.okrs.models import KeyResult, Objective
+from sightline.scoring import Status, Thresholds
+
+# Every link below the roots (`full`), or only as deep as roll-up needs: below objectives that take
+# their progress from children. One statement either way.
+LINKS_BELOW = """
+    WITH RECURSIVE down(node) AS (
+        SELECT o.id FROM objectives o
+        WHERE o.org_id = :org AND o.id = ANY(CAST(:roots AS uuid[])) AND (:full OR o.progress_from <> 'key_results')
+        UNION
+        SELECT a.child_objective_id FROM alignments a
+        JOIN down ON a.org_id = :org AND a.parent_node_id = down.node
+        JOIN objectives c ON c.org_id = :org AND c.id = a.child_objective_id
+        WHERE :full OR c.progress_from <> 'key_results'
+    )
+    SELECT a.* FROM alignments a JOIN down ON a.org_id = :org AND a.parent_node_id = down.node
+"""
+# What the roll-up reads of a key result (key_result_part and derive.expected).
+ROLLUP_COLUMNS = (
+    "objective_id",
+    "metric",
+    "direction",
+    "start_value",
+    "target_value",
+    "milestone_plan",
+    "progress",
+    "score",
+    "status",
+    "weight",
+)
+# Alignment rows (Core rows with the model's attribute names): links are read-only here.
+LinkRow = Any
+
+
+@dataclass
+class Subgraph:
+    """Objectives, their live key results and the links between them, with calendars for the clock."""
+
+    objectives: dict[UUID, Any]  # Objective models or rows with the same attributes
+    key_results: dict[UUID, list[Any]]  # KeyResult rows
+    links: list[LinkRow]
+    calendars: dict[UUID, Calendar]
+    thresholds: Thresholds
+    _rollups: dict[UUID, Rollup] = field(default_factory=dict)
+    _elapsed: dict[UUID, float] = field(default_factory=dict)  # per cycle, at the `now` of `rollups`
+    # Each objective's roll-up of its own key results when already known (the scoreboard aggregates them
+    # in SQL); otherwise computed here from `key_results`.
+    own: dict[UUID, Rollup] | None = None
+
+    def children_of(self) -> dict[UUID, list[LinkRow]]:
+        below: dict[UUID, list[LinkRow]] = defaultdict(list)
+        for link in self.links:
+            below[link.parent_node_id].append(link)
+        return below
+
+    def rollups(self, now: datetime) -> dict[UUID, Rollup]:
+        """Effective roll-up of every objective, children before parents (iterative: no depth limit)."""
+        if self._rollups:
+            return self._rollups
+        below = self.children_of()
+        done = self._rollups
+        visiting: set[UUID] = set()  # the database refuses loops; this only keeps a bad row from hanging us
+        for root in self.objectives:
+            stack: list[tuple[UUID, bool]] = [(root, False)]
+            while stack:
+                node, expanded = stack.pop()
+                if node in done or node not in self.objectives or (not expanded and node in visiting):
+                    continue
+                if not expanded:
+                    visiting.add(node)
+                    stack.append((node, True))
+                    stack.extend(
+                        (link.child_objective_id, False)
+                        for link in below.get(node, ())
+                        if link.child_objective_id not in done
+                    )
+                    continue
+                done[node] = self._rollup_of(node, below, now)
+        return done
+
+    def _rollup_of(self, node: UUID, below: dict[UUID, list[LinkRow]], now: datetime) -> Rollup:
+        objective = self.objectives[node]
+        if self.own is not None:
+            own = self.own.get(node, NO_DATA)
+        else:
+            calendar = self.calendars[objective.cycle_id]
+            elapsed = self._elapsed.get(objective.cycle_id)
+            if elapsed is None:
+                elapsed = self._elapsed[objective.cycle_id] = scoring.elapsed_fraction(
+                    cycle_start=calendar.start, cycle_end=calendar.end, now=now
+                )
+            own = rollup(
+                [
+                    key_result_part(kr, calendar=calendar, now=now, elapsed=elapsed)
+                    for kr in self.key_results.get(node, ())
+                ],
+                self.thresholds,
+            )
+        if objective.progress_from == "key_results":
+            return own
+        child_parts = []
+        for link in below.get(node, ()):
+            child = self.objectives.get(link.child_objective_id)
+            if child is None or child.state == "archived":
+                continue
+            r = self._rollups.get(child.id, NO_DATA)
+            child_parts.append(Part(r.progress, r.expected_progress, r.score, r.status, link.weight))
+        children = rollup(child_parts, self.thresholds)
+        return children if objective.progress_from == "children" else combine(own, children, self.thresholds)
+
+
+async def load_subgraph(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    roots: Iterable[Any],
+    full: bool = False,
+    thresholds: Thresholds | None = None,
+    key_result_columns: Sequence[str] | None = None,
+) -> Subgraph:
+    """The given objectives and what is aligned below them (all of it when `full`, else what roll-up
+    needs): at most five statements for any graph, fewer when nothing rolls up from children.
+    `key_result_columns`: load only these columns of the key results (roll-up needs ROLLUP_COLUMNS)."""
+    objectives: dict[UUID, Any] = {o.id: o for o in roots}
+    links: list[LinkRow] = []
+    # Links, descendants and key results come back as plain rows (same attribute names as the models): on
+    # big graphs building ORM objects costs more than the queries themselves.
+    if full or any(o.progress_from != "key_results" for o in objectives.values()):
+        links = list(
+            (await session.execute(text(LINKS_BELOW), {"org": org_id, "roots": list(objectives), "full": full})).all()
+        )
+    missing = {link.child_objective_id for link in links} - set(objectives)
+    if missing:
+        objective_table = Objective.__table__  # type: ignore[attr-defined]
+        for row in await session.execute(
+            select(objective_table).where(objective_table.c.org_id == org_id, in_uuids(objective_table.c.id, missing))
+        ):
+            objectives[row.id] = row
+    key_results: dict[UUID, list[Any]] = defaultdict(list)
+    if objectives:
+        kr_table = KeyResult.__table__  # type: ignore[attr-defined]
+        # Only the columns a caller reads, when it says so (the map reads 14 of 30 for 5,000 key results).
+        columns = list(kr_table.c) if key_result_columns is None else [kr_table.c[c] for c in key_result_columns]
+        for kr in await session.execute(
+            select(*columns)
+            .where(
+                kr_table.c.org_id == org_id,
+                in_uuids(kr_table.c.objective_id, objectives),
+                kr_table.c.archived_at.is_(None),
+            )
+            .order_by(kr_table.c.created_at, kr_table.c.id)
+        ):
+            key_results[kr.objective_id].append(kr)
+    calendars = await load_calendars(session, org_id=org_id, cycle_ids={o.cycle_id for o in objectives.values()})
+    if thresholds is None:
+        thresholds = next(iter(calendars.values())).thresholds if calendars else Thresholds()
+    return Subgraph(
+        objectives=objectives, key_results=key_results, links=links, calendars=calendars, thresholds=thresholds
+    )
+
+
+NO_DATA = Rollup(progress=None, expected_progress=None, score=None, status=Status.no_data)
