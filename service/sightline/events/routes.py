@@ -8,11 +8,11 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from sightline.events import service
+from sightline.events.schemas import EventPublic
 from sightline.http.deps import DbSession, Reader
 from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
-from sightline.okrs.schemas import EventPublic
 
 router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 422))
 

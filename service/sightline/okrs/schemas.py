@@ -324,14 +324,3 @@ class CheckInPublic(BaseModel):
 
 class CheckInBatchResult(BaseModel):
     items: list[CheckInPublic]
-
-
-class EventPublic(BaseModel):
-    id: UUID
-    type: str
-    actor: str
-    object_type: str
-    object_id: UUID
-    occurred_at: UtcDateTime
-    before: dict[str, object] | None
-    after: dict[str, object] | None
