@@ -13,6 +13,13 @@ import { FormProblem } from "./FormProblem";
 import { StatusBadge } from "./Indicators";
 import { Loading, QueryError } from "./QueryState";
 
+/** Why a chain stops short of the company, as the API's `stop_reason` says. */
+const STOP_REASONS: Record<NonNullable<Schemas["LineOfSightPath"]["stop_reason"]>, string> = {
+  not_aligned: "aligned to nothing above it",
+  aligned_to_archived_objective: "aligned to an archived objective",
+  aligned_to_archived_key_result: "aligned to an archived key result",
+};
+
 export function LineOfSight({ objective, writable }: { objective: Schemas["ObjectivePublic"]; writable: boolean }) {
   const sight = useLineOfSight(objective.id);
   const links = useParentLinks(objective.id);
@@ -61,7 +68,9 @@ export function LineOfSight({ objective, writable }: { objective: Schemas["Objec
               <Text size="xs" c={path.reaches_company ? "dimmed" : "red.9"}>
                 {path.reaches_company
                   ? `· ${Math.round(path.contribution * 100)} % of the company objective`
-                  : "· breaks below company level"}
+                  : `· stops below company level${path.stops_at ? ` at “${path.stops_at.title}”` : ""}${
+                      path.stop_reason ? `: ${STOP_REASONS[path.stop_reason]}` : ""
+                    }`}
               </Text>
             </Group>
           ))}
