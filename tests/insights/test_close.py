@@ -188,6 +188,17 @@ async def test_two_concurrent_closes_emit_cycle_closed_once_and_reclose_is_idemp
     assert events_after == events_before
 
 
+# The sessions waiting on a lock held by this session, or held by a session that itself waits on this one.
+BEHIND_THIS_TRANSACTION = """
+WITH RECURSIVE behind(pid) AS (
+    SELECT pid FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))
+    UNION
+    SELECT a.pid FROM pg_stat_activity a JOIN behind b ON b.pid = ANY(pg_blocking_pids(a.pid))
+)
+SELECT count(*) FROM behind
+"""
+
+
 async def test_a_check_in_racing_the_close_is_refused_not_lost(
     app: FastAPI, tenant: Tenant, owner_connection: asyncpg.Connection
 ) -> None:
@@ -198,13 +209,12 @@ async def test_a_check_in_racing_the_close_is_refused_not_lost(
     )
 
     async def waiting_on_locks(count: int) -> None:
+        """Until `count` sessions wait behind this transaction (directly, or behind one that waits on it): only
+        this test's requests, whatever other tests, workers or runs hold or wait for on the same server."""
         for _ in range(500):
             # Activity statistics are a snapshot per transaction, and this one holds the lock: refresh it.
             await owner_connection.execute("SELECT pg_stat_clear_snapshot()")
-            waiting = await owner_connection.fetchval(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE application_name = 'sightline' AND wait_event_type = 'Lock'"
-            )
+            waiting = await owner_connection.fetchval(BEHIND_THIS_TRANSACTION)
             if waiting >= count:
                 return
             await asyncio.sleep(0.02)

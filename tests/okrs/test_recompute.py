@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from tests.support import FixedClock, Tenant, create, okr_setup
 
-from sightline.worker import recompute_all
+from sightline.db.tenancy import set_tenant
+from sightline.okrs.recompute import recompute_org
 
 BERLIN = ZoneInfo("Europe/Berlin")
+
+
+async def recompute(app: FastAPI, tenant: Tenant, now: datetime) -> int:
+    """The scheduler's recompute for this test's organisation: what `worker.recompute_all` runs for each
+    organisation, in its own tenant-scoped transaction (the pass over every organisation, one failing, is
+    tests/foundation/test_job_isolation.py's); the database's other organisations are other tests'."""
+    org_id = uuid.UUID(tenant.org_id)
+    async with app.state.session_factory() as session, session.begin():
+        await set_tenant(session, org_id)
+        return await recompute_org(session, org_id=org_id, now=now)
 
 
 async def test_status_moves_with_time_and_emits_status_changed(app: FastAPI, tenant: Tenant, clock: FixedClock) -> None:
@@ -26,12 +38,12 @@ async def test_status_moves_with_time_and_emits_status_changed(app: FastAPI, ten
     assert (await tenant.client.get(f"/api/v1/key-results/{kr['id']}")).json()["status"] == "on_track"
 
     # Nobody checks in; by 1 May expected is 12,000 → gap 0.16 → at risk; by 1 July 18,100 → off track.
-    assert await recompute_all(app.state.session_factory, now=datetime(2026, 5, 1, tzinfo=BERLIN)) >= 1
+    assert await recompute(app, tenant, datetime(2026, 5, 1, tzinfo=BERLIN)) == 1
     assert (await tenant.client.get(f"/api/v1/key-results/{kr['id']}")).json()["status"] == "at_risk"
-    await recompute_all(app.state.session_factory, now=datetime(2026, 7, 1, tzinfo=BERLIN))
+    await recompute(app, tenant, datetime(2026, 7, 1, tzinfo=BERLIN))
     assert (await tenant.client.get(f"/api/v1/key-results/{kr['id']}")).json()["status"] == "off_track"
     # A second pass at the same moment changes nothing and emits nothing.
-    await recompute_all(app.state.session_factory, now=datetime(2026, 7, 1, tzinfo=BERLIN))
+    assert await recompute(app, tenant, datetime(2026, 7, 1, tzinfo=BERLIN)) == 0
     log = (
         await tenant.client.get("/api/v1/events", params={"object_id": kr["id"], "type": "key_result.status_changed"})
     ).json()["items"]
@@ -51,5 +63,5 @@ async def test_no_data_arrives_with_time(app: FastAPI, tenant: Tenant, clock: Fi
         {"objective_id": okr.objective["id"], "title": "Weekly", "target_value": 10, "cadence": "weekly"},
     )
     assert kr["status"] == "on_track"
-    await recompute_all(app.state.session_factory, now=datetime(2026, 1, 9, 1, tzinfo=BERLIN))
+    assert await recompute(app, tenant, datetime(2026, 1, 9, 1, tzinfo=BERLIN)) == 1
     assert (await tenant.client.get(f"/api/v1/key-results/{kr['id']}")).json()["status"] == "no_data"
