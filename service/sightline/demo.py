@@ -102,7 +102,8 @@ class KR:
 class Obj:
     """An objective and its key results."""
 
-    cycle: str  # "year", "quarter" (the one containing today) or "previous" (the quarter before it)
+    cycle: str  # "year", "quarter" (the one containing today), "previous" (the quarter before it) or "first"
+    # (the year's first quarter, once it has ended: a closed quarter with its objectives, check-ins and retrospective)
     level: schemas.Level
     team: str | None
     owner: str
@@ -183,6 +184,11 @@ OBJECTIVES = (
         KR("Summit registrations", "number", "increase", 0, 1_500, "weekly", 1.1, "registrations", 2_000, 900,
            key="events:summit_registrations", source="eventbrite"),
         KR("Summit-sourced pipeline", "currency", "increase", 0, 900_000, "weekly", 0.7, "EUR", owner="leo"),
+    )),
+    Obj("first", "team", "content", "clara", "committed", "Relaunch the blog for the new fiscal year", (
+        KR("Relaunch posts published", "number", "increase", 0, 20, "weekly", 0.9, "posts", owner="noah"),
+        KR("Blog newsletter sign-ups", "number", "increase", 0, 600, "weekly", 0.75, "sign-ups"),
+        KR("New blog design live", "milestone", "increase", 0, 1, "monthly", 0.5),
     )),
     Obj("previous", "team", "marketing", "marcus", "committed", "Launch Route Planner 2.0 with a bang", (
         KR("Launch webinar attendees", "number", "increase", 0, 800, "weekly", 1.05, "attendees", owner="jonas"),
@@ -536,6 +542,7 @@ class _Demo:
         chosen = {"year": self.cycles["year"], "quarter": quarters[current]}
         if current > 0:
             chosen["previous"] = quarters[current - 1]
+            chosen["first"] = quarters[0]  # ended: closed after its check-ins, graded, with its retrospective
         readings: list[Reading] = []
         created_at: dict[str, datetime] = {}
         for index, spec in enumerate(OBJECTIVES):
