@@ -113,7 +113,9 @@ async def test_removing_a_member_ends_their_sessions_and_keys_at_once(app: FastA
     assert (await tenant.client.delete(f"/api/v1/members/{admin_id}")).status_code == 204
     assert (await key.get("/api/v1/me")).status_code == 401
     assert (await admin.get("/api/v1/me")).status_code == 401
-    listed = {k["id"]: k for k in (await tenant.client.get("/api/v1/api-keys")).json()["items"]}
+    assert made.json()["id"] not in {k["id"] for k in (await tenant.client.get("/api/v1/api-keys")).json()["items"]}
+    revoked = (await tenant.client.get("/api/v1/api-keys", params={"include_revoked": "true"})).json()["items"]
+    listed = {k["id"]: k for k in revoked}
     assert listed[made.json()["id"]]["revoked_at"] is not None
     assert listed[made.json()["id"]]["created_by"] == {"id": admin_id, "name": "A admin"}
     assert [e["object_id"] for e in await _events(tenant, "member.removed")] == [admin_id]
@@ -239,7 +241,9 @@ async def test_a_removed_members_email_can_be_added_again(app: FastAPI, tenant: 
     second = await tenant.client.post("/api/v1/members", json={**body, "password": NEW_PASSWORD})
     assert second.status_code == 201, second.text
     assert second.json()["id"] != first.json()["id"]
-    assert (await tenant.client.get(f"/api/v1/members/{first.json()['id']}")).json()["active"] is False
+    assert (await tenant.client.get(f"/api/v1/members/{first.json()['id']}")).status_code == 404
+    removed = await tenant.client.get(f"/api/v1/members/{first.json()['id']}", params={"include_removed": "true"})
+    assert removed.json()["active"] is False
     assert (await _login(app, email, NEW_PASSWORD)).status_code == 200
     assert (await tenant.client.post("/api/v1/members", json=body)).status_code == 409
 

@@ -6,14 +6,14 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from sightline.auth import ROLE_SCOPES, Principal, require_recent_sign_in
 from sightline.config import Settings
 from sightline.crypto import SecretBox
 from sightline.db.keyset import PageParams
-from sightline.errors import TooManyRequests, Unauthorized
+from sightline.errors import NotFound, TooManyRequests, Unauthorized
 from sightline.http import cookies
 from sightline.http.client import client_address
 from sightline.http.deps import SESSION_COOKIE, Admin, Clock, DbSession, Reader, RecentSignIn, current_principal
