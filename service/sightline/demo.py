@@ -28,7 +28,6 @@ from sightline.alignment.schemas import AlignmentCreate
 from sightline.auth import ROLE_SCOPES, Principal
 from sightline.config import get_settings
 from sightline.db.tenancy import scoped, set_tenant
-from sightline.http.etag import etag
 from sightline.identity import service as identity
 from sightline.identity.schemas import MemberCreate, OrganisationSettingsUpdate, OrganisationUpdate, Role, SignupRequest
 from sightline.initiatives import service as initiatives
@@ -39,6 +38,7 @@ from sightline.okrs import check_ins, cycles, key_results, objectives, schemas, 
 from sightline.okrs.models import Cycle, KeyResult
 from sightline.okrs.recompute import recompute_org
 from sightline.scoring import Cadence, Direction, Metric
+from sightline.versions import etag
 
 DEMO_EMAIL = "demo@sightline.example"
 DEMO_PASSWORD = "sightline-demo"  # printed by `sightline demo`; every demo member shares it

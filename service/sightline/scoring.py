@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 # Floats that land on a threshold (0.4 - 0.3 == 0.10000000000000003) must not change the answer.
 EPSILON = 1e-9
 
-# The calendar the rules compute in; every date the API accepts lies in it (sightline.http.inputs). A stored
+# The calendar the rules compute in; every date the API accepts lies in it (sightline.inputs). A stored
 # date outside it, written before input was bounded, counts as the nearest end: a cycle ending 9999-12-31
 # is computed as ending 2200-12-31 instead of overflowing at "the day after its end".
 EARLIEST_DAY = date(1900, 1, 1)

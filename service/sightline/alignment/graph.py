@@ -39,4 +39,3 @@ def node(objective: Objective, r: Rollup) -> ObjectiveNode:
 
 def link_public(link: LinkRow) -> AlignmentPublic:
     return AlignmentPublic.model_validate(link, from_attributes=True)
-

@@ -19,10 +19,10 @@ from sightline.alignment.schemas import (
 )
 from sightline.http.deps import Clock, DbSession, Reader, Writer
 from sightline.http.idempotency import IdempotentRoute, idempotency
-from sightline.http.inputs import IsoDate
 from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
+from sightline.inputs import IsoDate
 
 router = APIRouter(
     prefix="/api/v1",

@@ -7,11 +7,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from sightline.http.inputs import StrictInput
-from sightline.http.timestamps import UtcDateTime
 from sightline.initiatives.schemas import MoneyText
+from sightline.inputs import StrictInput
 from sightline.okrs.schemas import Kind, Level, NotBool, ObjectiveState, ProgressFrom
 from sightline.scoring import Status
+from sightline.timestamps import UtcDateTime
 
 LinkKind = Literal["cascade", "contributes"]
 Weight = Annotated[

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from sightline.http.timestamps import UtcDateTime
+from sightline.timestamps import UtcDateTime
 
 
 class EventPublic(BaseModel):

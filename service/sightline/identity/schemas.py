@@ -9,9 +9,9 @@ from zoneinfo import available_timezones
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from sightline.http.inputs import Email, IsoAwareDateTime, Name, StrictInput
-from sightline.http.timestamps import UtcDateTime
 from sightline.identity.passwords import GivenPassword, NewPassword, personal_rule
+from sightline.inputs import Email, IsoAwareDateTime, Name, StrictInput
+from sightline.timestamps import UtcDateTime
 
 Role = Literal["owner", "admin", "member", "viewer"]
 Scope = Literal["read", "write", "admin"]

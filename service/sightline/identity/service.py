@@ -15,7 +15,6 @@ from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from sightline.events import service as events
-from sightline.http.etag import check_if_match, if_match_after
 from sightline.identity import mfa, sessions, throttle
 from sightline.identity.models import ApiKey, AuthSession, Org, User
 from sightline.identity.passwords import refuse_personal
@@ -42,6 +41,7 @@ from sightline.identity.secrets import (
     verify_password,
 )
 from sightline.identity.verification import start as start_verification
+from sightline.versions import check_if_match, if_match_after
 
 
 async def password_sign_in_refused(session: AsyncSession, *, org_id: UUID, role: str) -> bool:

@@ -12,9 +12,9 @@ from sightline.config import Settings
 from sightline.errors import Forbidden
 from sightline.http.deps import Clock, DbSession, current_principal
 from sightline.http.idempotency import IdempotentRoute, idempotency
-from sightline.http.inputs import StrictInput
 from sightline.http.problems import problem_responses
 from sightline.identity import verification
+from sightline.inputs import StrictInput
 
 
 class VerifyEmail(StrictInput):

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from sightline.http.deps import Clock, DbSession, Reader, Writer
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import IdempotentRoute, idempotency
-from sightline.http.inputs import IsoDate
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatchRequired, Paging
 from sightline.http.problems import problem_responses
@@ -25,6 +24,7 @@ from sightline.initiatives.schemas import (
     SpendCreate,
     SpendEntryPublic,
 )
+from sightline.inputs import IsoDate
 
 router = APIRouter(
     prefix="/api/v1",

@@ -10,8 +10,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
-from sightline.http.inputs import IsoDate, LongText, Name, Reason, StrictInput
-from sightline.http.timestamps import UtcDateTime
+from sightline.inputs import IsoDate, LongText, Name, Reason, StrictInput
+from sightline.timestamps import UtcDateTime
 
 CENT = Decimal("0.01")
 SHARE_QUANTUM = Decimal("0.0001")

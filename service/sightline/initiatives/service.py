@@ -17,7 +17,6 @@ from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.etag import check_if_match, if_match_after
 from sightline.identity.service import get_org, org_settings
 from sightline.initiatives.allocation import Link, effective_shares, split, unallocated_share
 from sightline.initiatives.links import checked_links, write_links
@@ -31,6 +30,7 @@ from sightline.initiatives.schemas import (
 )
 from sightline.okrs.models import KeyResult, Objective
 from sightline.okrs.teams import ensure_users, get_team
+from sightline.versions import check_if_match, if_match_after
 
 EDITABLE = (
     "title",

@@ -12,10 +12,10 @@ from fastapi.responses import StreamingResponse
 
 from sightline.http.deps import Clock, DbSession, Reader, SessionFactory, Writer
 from sightline.http.idempotency import IdempotentRoute, idempotency
-from sightline.http.inputs import IsoDateTime
 from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
+from sightline.inputs import IsoDateTime
 from sightline.insights import close, csv_import, export, health, review, scoreboard
 from sightline.insights.csv_formulas import CsvFormulas
 from sightline.insights.schemas import (

@@ -8,15 +8,15 @@ from uuid import UUID
 from pydantic import BaseModel, Field, StringConstraints
 
 from sightline.alignment.coverage import CoverageSummary
-from sightline.http.inputs import IsoDateTime, LongText, StrictInput
-from sightline.http.timestamps import UtcDateTime
 from sightline.initiatives.schemas import MoneyText
+from sightline.inputs import IsoDateTime, LongText, StrictInput
 from sightline.insights.ambition import AmbitionFlag
 from sightline.insights.calibration import Tendency
 from sightline.insights.grades import GradeFlag
 from sightline.insights.honesty import SignalKind
 from sightline.okrs.schemas import Kind, Level, ObjectiveState
 from sightline.scoring import Status
+from sightline.timestamps import UtcDateTime
 
 SIGNALS_NOT_VERDICTS = (
     "These are signals for a conversation, never verdicts: each pattern has innocent explanations "

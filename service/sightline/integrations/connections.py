@@ -22,11 +22,11 @@ from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.etag import check_if_match
 from sightline.integrations.models import Integration, SqlConnection, SsoConfig
 from sightline.integrations.schemas import SqlConnectionCreate, SqlConnectionPublic, SqlConnectionUpdate
 from sightline.integrations.sql_source import checked_target, parse_dsn, tls_warning
 from sightline.url_guard import HostUnresolvable, Resolver, UrlPolicy, UrlRefused, system_resolver
+from sightline.versions import check_if_match
 
 MAX_CONNECTIONS = 50
 RESOLVE_TIMEOUT = 5.0  # seconds

@@ -25,7 +25,6 @@ from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import outbox
 from sightline.events import service as events
 from sightline.events.models import Event
-from sightline.http.etag import check_if_match
 from sightline.identity.models import User
 from sightline.identity.service import get_org, org_settings
 from sightline.integrations.models import TeamDigest
@@ -44,6 +43,7 @@ from sightline.okrs.derive import Calendar
 from sightline.okrs.models import Cycle, KeyResult, Objective
 from sightline.okrs.teams import get_team
 from sightline.scoring import Cadence, Status
+from sightline.versions import check_if_match
 
 DIGEST_ACTOR = "system:digests"
 LOOK_BACK = timedelta(days=7)

@@ -8,10 +8,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from sightline.http.inputs import LongText, Name, StrictInput
-from sightline.http.timestamps import UtcDateTime
+from sightline.inputs import LongText, Name, StrictInput
 from sightline.okrs.schemas import SourceLabel
 from sightline.scoring import Status
+from sightline.timestamps import UtcDateTime
 
 Schedule = Literal["hourly", "daily", "weekly"]
 IntegrationStatus = Literal["pending", "ok", "failing", "disabled"]

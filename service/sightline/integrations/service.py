@@ -21,7 +21,6 @@ from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.etag import check_if_match
 from sightline.integrations.models import Integration, SqlConnection
 from sightline.integrations.schemas import (
     HttpSourceInput,
@@ -39,6 +38,7 @@ from sightline.okrs.derive import key_result_public
 from sightline.okrs.key_results import get_key_result
 from sightline.okrs.models import KeyResult, Objective
 from sightline.url_guard import UrlPolicy, UrlRefused
+from sightline.versions import check_if_match
 
 MAX_INTEGRATIONS = 500  # per organisation: bounds the scheduler's work
 

@@ -22,10 +22,10 @@ from sightline.crypto import SecretBox, SecretUnreadable
 from sightline.db.tenancy import scoped
 from sightline.errors import Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.etag import check_if_match
 from sightline.integrations.models import SsoConfig
 from sightline.integrations.schemas import SsoConfigInput, SsoConfigPublic
 from sightline.url_guard import UrlPolicy, UrlRefused
+from sightline.versions import check_if_match
 
 CALLBACK_PATH = "/api/v1/auth/sso/callback"
 START_PATH = "/api/v1/auth/sso/start"

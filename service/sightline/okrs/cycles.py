@@ -18,12 +18,12 @@ from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.etag import check_if_match
 from sightline.identity.models import Org
 from sightline.identity.schemas import OrganisationSettings
 from sightline.okrs.derive import Calendar
 from sightline.okrs.models import Cycle, Objective
 from sightline.okrs.schemas import CycleCreate, CyclePublic, CycleUpdate
+from sightline.versions import check_if_match
 
 STATE_ORDER = {"planning": 0, "active": 1, "closed": 2}
 

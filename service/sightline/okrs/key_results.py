@@ -16,13 +16,13 @@ from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, FieldError, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.etag import check_if_match, if_match_after
 from sightline.okrs.cycles import load_calendars
 from sightline.okrs.derive import Calendar, derive_stored, key_result_public
 from sightline.okrs.models import KeyResult, Objective
 from sightline.okrs.schemas import KeyResultCreate, KeyResultPublic, KeyResultUpdate
 from sightline.okrs.teams import ensure_users
 from sightline.scoring import Direction, Metric
+from sightline.versions import check_if_match, if_match_after
 
 EDITABLE = (
     "title",

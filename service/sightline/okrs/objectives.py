@@ -14,13 +14,13 @@ from sightline.db.keyset import PageParams, encode_cursor, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.etag import check_if_match, if_match_after
 from sightline.okrs.cycles import get_cycle
 from sightline.okrs.derive import Rollup, key_result_public
 from sightline.okrs.models import Objective
 from sightline.okrs.schemas import KeyResultPublic, ObjectiveCreate, ObjectivePublic, ObjectiveUpdate
 from sightline.okrs.subgraph import load_subgraph
 from sightline.okrs.teams import ensure_users, get_team
+from sightline.versions import check_if_match, if_match_after
 
 STATUS_SCAN_BATCH = 200  # objectives rolled up per statement batch while filtering by status
 EDITABLE = ("title", "description", "level", "team_id", "owner_id", "kind", "state", "progress_from")

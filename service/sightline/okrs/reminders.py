@@ -21,7 +21,6 @@ from sightline import scoring
 from sightline.db.tenancy import try_org_lock
 from sightline.events import service as events
 from sightline.events.models import Event
-from sightline.http.timestamps import UtcDateTime
 from sightline.identity.service import get_org, org_settings
 from sightline.observability import skip_row
 from sightline.okrs.derive import Calendar, key_result_public
@@ -29,6 +28,7 @@ from sightline.okrs.models import KeyResult, Objective
 from sightline.okrs.recompute import SCHEDULER_ACTOR, live_key_results
 from sightline.okrs.schemas import KeyResultPublic
 from sightline.scoring import Cadence
+from sightline.timestamps import UtcDateTime
 
 
 class CheckInOverdue(KeyResultPublic):

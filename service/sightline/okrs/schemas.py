@@ -18,9 +18,9 @@ from pydantic import (
 )
 
 from sightline.errors import FieldError
-from sightline.http.inputs import IsoDate, IsoDateTime, Label, LongText, Name, Reason, StrictInput
-from sightline.http.timestamps import UtcDateTime
+from sightline.inputs import IsoDate, IsoDateTime, Label, LongText, Name, Reason, StrictInput
 from sightline.scoring import Cadence, Direction, Metric, Status
+from sightline.timestamps import UtcDateTime
 
 
 def _not_a_boolean(value: object) -> object:

@@ -14,10 +14,10 @@ from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Invalid, NotFound
 from sightline.events import service as events
-from sightline.http.etag import check_if_match
 from sightline.identity.models import User
 from sightline.okrs.models import Team, TeamMember
 from sightline.okrs.schemas import TeamCreate, TeamPublic, TeamUpdate
+from sightline.versions import check_if_match
 
 
 def team_public(team: Team, member_ids: list[UUID]) -> TeamPublic:

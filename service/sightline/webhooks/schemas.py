@@ -7,8 +7,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from sightline.http.inputs import IsoDateTime, LongText, StrictInput
-from sightline.http.timestamps import UtcDateTime
+from sightline.inputs import IsoDateTime, LongText, StrictInput
+from sightline.timestamps import UtcDateTime
 
 DeliveryStatus = Literal["pending", "paused", "succeeded", "failed"]
 EndpointFormat = Literal["standard", "slack", "teams"]

@@ -16,9 +16,9 @@ from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import outbox
 from sightline.events import service as events
 from sightline.events.models import Event
-from sightline.http.etag import check_if_match
 from sightline.integrations import chat
 from sightline.url_guard import UrlPolicy, UrlRefused
+from sightline.versions import check_if_match
 from sightline.webhooks import catalogue, payload
 from sightline.webhooks.models import WebhookDelivery, WebhookEndpoint
 from sightline.webhooks.schemas import (
