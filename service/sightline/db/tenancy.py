@@ -25,6 +25,12 @@ def scoped(model: type[M], org_id: UUID) -> Select[M]:
     return select(model).where(model.org_id == org_id)  # type: ignore[attr-defined]
 
 
+async def wait_org_lock(session: AsyncSession, purpose: str, org_id: UUID) -> None:
+    """The lock of `try_org_lock`, waited for: work that must happen now (a rule changed) after a scheduled
+    pass already on the organisation."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"{purpose}:{org_id}"})
+
+
 async def try_org_lock(session: AsyncSession, purpose: str, org_id: UUID) -> bool:
     """A transaction-scoped advisory lock on (purpose, organisation): False when another process holds it, so
     scheduled jobs on several replicas never work on the same organisation at once."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -54,6 +55,14 @@ async def password_sign_in_refused(session: AsyncSession, *, org_id: UUID, role:
 
 
 _SSO_REQUIRED = text("SELECT enabled AND sso_required FROM sso_configs WHERE org_id = :org_id")
+
+
+# The settings the status rule reads (PRODUCT.md section 3): a change to one recomputes every live key result's
+# status in the settings change's own transaction. The OKR layer, above this one, registers that recompute here
+# (sightline.okrs.recompute); identity cannot import it.
+STATUS_RULE_SETTINGS = ("on_track_gap", "at_risk_gap", "low_confidence", "time_zone")
+StatusRuleChanged = Callable[[AsyncSession, UUID, str, datetime], Awaitable[int]]
+status_rule_changed: list[StatusRuleChanged] = []
 
 
 def org_settings(org: Org) -> OrganisationSettings:
@@ -232,6 +241,9 @@ async def update_org(
     org.version += 1
     org.updated_at = now
     await session.flush()
+    if any(getattr(before.settings, name) != org.settings[name] for name in STATUS_RULE_SETTINGS):
+        for recompute in status_rule_changed:
+            await recompute(session, org.org_id, principal.actor, now)
     await events.record(
         session,
         org_id=org.org_id,

@@ -9,10 +9,10 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from sightline.db.tenancy import try_org_lock
+from sightline.db.tenancy import try_org_lock, wait_org_lock
 from sightline.events import service as events
 from sightline.events.models import Event
-from sightline.identity.service import get_org, org_settings
+from sightline.identity import service as identity
 from sightline.observability import skip_row
 from sightline.okrs.derive import Calendar, derive_stored, key_result_public
 from sightline.okrs.models import Cycle, KeyResult, Objective
@@ -33,15 +33,22 @@ def live_key_results(org_id: UUID) -> Select[KeyResult, Cycle]:
     )
 
 
-async def recompute_org(session: AsyncSession, *, org_id: UUID, now: datetime) -> int:
+async def recompute_org(
+    session: AsyncSession, *, org_id: UUID, now: datetime, actor: str = SCHEDULER_ACTOR, wait: bool = False
+) -> int:
     """Recompute every live key result of the organisation's active cycles; return how many changed.
 
-    Rows being checked in right now are skipped (SKIP LOCKED): their check-in recomputes them anyway.
+    The scheduled pass skips rows being checked in right now (SKIP LOCKED): their check-in recomputes them
+    anyway. With `wait` (a change of the rule itself) it waits for them instead, and for a scheduled pass on
+    the same organisation, so every row is recomputed under the new rule in the caller's transaction.
     """
-    if not await try_org_lock(session, "recompute", org_id):
+    if wait:
+        await wait_org_lock(session, "recompute", org_id)
+    elif not await try_org_lock(session, "recompute", org_id):
         return 0  # another scheduler is on this organisation now
-    settings = org_settings(await get_org(session, org_id=org_id))
-    rows = (await session.execute(live_key_results(org_id).with_for_update(of=KeyResult, skip_locked=True))).all()
+    settings = identity.org_settings(await identity.get_org(session, org_id=org_id))
+    locked = live_key_results(org_id).with_for_update(of=KeyResult, skip_locked=not wait)
+    rows = (await session.execute(locked)).all()
     changes: list[Event] = []
     for kr, cycle in rows:
         try:
@@ -59,7 +66,7 @@ async def recompute_org(session: AsyncSession, *, org_id: UUID, now: datetime) -
             Event(
                 org_id=org_id,
                 type="key_result.status_changed",
-                actor=SCHEDULER_ACTOR,
+                actor=actor,
                 object_type="key_result",
                 object_id=kr.id,
                 occurred_at=now,
@@ -70,3 +77,12 @@ async def recompute_org(session: AsyncSession, *, org_id: UUID, now: datetime) -
     await session.flush()
     await events.record_many(session, changes)
     return len(changes)
+
+
+async def after_status_rule_change(session: AsyncSession, org_id: UUID, actor: str, now: datetime) -> int:
+    """Thresholds or time zone changed: every live key result's status now, in the same transaction, with
+    `key_result.status_changed` events by whoever changed the settings (webhooks and counts follow at once)."""
+    return await recompute_org(session, org_id=org_id, now=now, actor=actor, wait=True)
+
+
+identity.status_rule_changed.append(after_status_rule_change)
