@@ -64,6 +64,8 @@ def _run_server(settings: Settings, url: str, host: str | None, port: int | None
     from sightline.app import create_app, tune_garbage_collector
 
     host, port = host or settings.host, port or settings.port
+    # The address given on the command line is the one links point at (chat messages, digests, pings).
+    settings = settings.model_copy(update={"host": host, "port": port})
     app = create_app(url, settings)
     tune_garbage_collector()
     typer.echo(f"Sightline is serving on http://{host}:{port}", err=True)

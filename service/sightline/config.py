@@ -122,8 +122,12 @@ class Settings(BaseSettings):
     webhook_max_in_flight_per_org: int = Field(default=4, ge=1)
 
     # Where people reach the web app (https://okr.example.com): links in chat messages and digests, and the
-    # OIDC redirect URI. Empty: http://HOST:PORT for links, the request's own address for the redirect URI.
-    public_base_url: str = ""
+    # OIDC redirect URI. Empty: the address the service listens on (`serve --host/--port`, else HOST:PORT) for
+    # links, the request's own address for the redirect URI. SIGHTLINE_PUBLIC_URL is accepted as another name.
+    public_base_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("SIGHTLINE_PUBLIC_BASE_URL", "SIGHTLINE_PUBLIC_URL", "public_base_url"),
+    )
     # Fernet keys (url-safe base64 of 32 bytes; `sightline secret-key` makes one), comma-separated: the first
     # encrypts, all decrypt. Rotate: put a new key first, run `sightline rotate-secrets`, then drop the old.
     # Empty: the key in <data_dir>/secret.key, made (mode 0600) at first start; tests: a key per process
@@ -208,8 +212,13 @@ class Settings(BaseSettings):
         return [_process_key() if self.env == "test" else installation_key(self.data_dir)]
 
     def link_base_url(self) -> str:
-        """The web app's address for links sent outside a request (chat messages, digests)."""
-        return self.public_base_url or f"http://{self.host}:{self.port}"
+        """The web app's address for links sent outside a request (chat messages, digests): the public URL, else
+        the address the service listens on (`sightline serve` puts its --host and --port in these settings);
+        bound to every interface, this machine's name for it (localhost)."""
+        if self.public_base_url:
+            return self.public_base_url
+        host = "localhost" if self.host in ("", "0.0.0.0", "::") else self.host
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     @field_validator("webhook_retry_schedule", mode="before")
     @classmethod
