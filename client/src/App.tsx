@@ -10,6 +10,7 @@ import { Loading } from "./components/QueryState";
 import { ReauthDialog } from "./components/ReauthDialog";
 import { RequireSignIn } from "./components/RequireSignIn";
 import { reportGate } from "./lib/gates";
+import { isNetworkError } from "./lib/problem";
 import { sessionEnded } from "./queries/auth";
 import { invalidatePaths } from "./queries/shared";
 import { cssVariablesResolver, theme } from "./theme";
@@ -51,7 +52,7 @@ export function makeQueryClient(): QueryClient {
         staleTime: 15_000,
         // Problems (4xx) are answers, not glitches: retry only when the server could not be reached or failed.
         retry: (failures, error) =>
-          failures < 2 && (error instanceof TypeError || (error as { status?: number }).status === 503),
+          failures < 2 && (isNetworkError(error) || (error as { status?: number }).status === 503),
       },
     },
   });

@@ -1,6 +1,7 @@
 /** The one API client: openapi-fetch typed by the generated schema, wrapped for TanStack Query. */
 import createFetchClient, { type Middleware } from "openapi-fetch";
 import createClient from "openapi-react-query";
+import { fetchOrNetworkError } from "../lib/network";
 import { createReauthMiddleware, problemSlug, type ReauthPrompt, sharedPrompt } from "../lib/reauth";
 import type { components, paths } from "./schema";
 
@@ -49,12 +50,14 @@ const sessionMiddleware: Middleware = {
 };
 
 // Same origin: the service serves this app, and the session cookie goes with every request.
+// A network failure rejects as NetworkError (lib/network.ts), so only it counts as one, not any TypeError.
 export const fetchClient = createFetchClient<paths>({
   baseUrl: typeof window === "undefined" ? "http://localhost" : window.location.origin,
   credentials: "same-origin",
+  fetch: fetchOrNetworkError,
 });
 // Registered last, so its retry's answer passes through the session middleware as well.
-fetchClient.use(sessionMiddleware, createReauthMiddleware(() => reauthPrompt, undefined, () => idempotencyKey()));
+fetchClient.use(sessionMiddleware, createReauthMiddleware(() => reauthPrompt, fetchOrNetworkError, () => idempotencyKey()));
 
 export const $api = createClient(fetchClient);
 
@@ -63,9 +66,4 @@ export function idempotencyKey(): string {
   return typeof crypto !== "undefined" && "randomUUID" in crypto
     ? crypto.randomUUID()
     : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
-}
-
-/** The ETag the API gives a resource of this version (the API derives ETags from row versions). */
-export function etagOf(resource: { version: number }): string {
-  return `"${resource.version}"`;
 }

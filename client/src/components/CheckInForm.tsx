@@ -2,7 +2,7 @@
 import { Button, Collapse, Group, NumberInput, Stack, TextInput, UnstyledButton } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useState } from "react";
-import { idempotencyKey, type Schemas } from "../api/client";
+import type { Schemas } from "../api/client";
 import { fieldErrors } from "../lib/problem";
 import { checkInFields, type CheckInDraft, type Errors, validateCheckIn } from "../lib/validation";
 import { useCreateCheckIn } from "../queries/okrs";
@@ -30,7 +30,6 @@ export function CheckInForm({ keyResult }: { keyResult: Schemas["KeyResultPublic
           ...checkInFields(draft),
           checked_in_at: reportedAt ? new Date(reportedAt).toISOString() : null,
         },
-        params: { header: { "Idempotency-Key": idempotencyKey() } },
       },
       {
         onSuccess: () => {

@@ -2,7 +2,7 @@
 import { Badge, Button, Group, Modal, Stack, Table, Text, Textarea, TextInput } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { type FormEvent, useState } from "react";
-import { idempotencyKey, type Schemas } from "../api/client";
+import type { Schemas } from "../api/client";
 import { formatConfidence, formatDateTime, formatValue } from "../lib/format";
 import { fieldErrors } from "../lib/problem";
 import { parseNumber } from "../lib/validation";
@@ -160,7 +160,6 @@ function CorrectionDialog({
           corrects: checkIn.id,
           reason: reason.trim(),
         },
-        params: { header: { "Idempotency-Key": idempotencyKey() } },
       },
       { onSuccess: done },
     );

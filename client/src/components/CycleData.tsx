@@ -7,7 +7,7 @@ import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconChevronDown, IconDownload, IconUpload } from "@tabler/icons-react";
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { idempotencyKey, type Schemas } from "../api/client";
+import type { Schemas } from "../api/client";
 import { IMPORT_FILES, type ImportField, importProblems, importSummary } from "../lib/cycleData";
 import { isProblem, problemMessage } from "../lib/problem";
 import { type ExportFormat, useExportCycle, useImportCycle } from "../queries/insights";
@@ -105,7 +105,7 @@ function CycleImportDialog({ cycle, onClose }: { cycle: Cycle; onClose: () => vo
       return;
     }
     importing.mutate(
-      { params: { path: { cycle_id: cycle.id }, header: { "Idempotency-Key": idempotencyKey() } }, body },
+      { params: { path: { cycle_id: cycle.id } }, body },
       { onSuccess: setResult },
     );
   };

@@ -7,7 +7,7 @@ import { Button, Group, Select, Stack, Textarea, TextInput, Title } from "@manti
 import { notifications } from "@mantine/notifications";
 import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
-import { etagOf, type Schemas } from "../api/client";
+import type { Schemas } from "../api/client";
 import { initiativeChanges, initiativeDraftOf, type InitiativeDraft, validateInitiative } from "../lib/initiativeForm";
 import { money } from "../lib/money";
 import { fieldErrors, isConflict } from "../lib/problem";
@@ -60,7 +60,7 @@ export function InitiativeEditor({
     const changes = initiativeChanges(before, draft);
     if (Object.keys(changes).length === 0) return onDone();
     update.mutate(
-      { params: { path: { initiative_id: snapshot.id }, header: { "if-match": etagOf(snapshot) } }, body: changes },
+      { params: { path: { initiative_id: snapshot.id } }, ifMatch: snapshot, body: changes },
       {
         onSuccess: () => {
           notifications.show({ color: "teal", message: "Initiative saved" });

@@ -4,7 +4,7 @@ import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconDots } from "@tabler/icons-react";
 import { useState } from "react";
-import { etagOf, type Schemas } from "../api/client";
+import type { Schemas } from "../api/client";
 import { formatDateTime, formatRelative, formatValue } from "../lib/format";
 import { fieldErrors, isConflict } from "../lib/problem";
 import { CADENCE_LABEL, DIRECTION_LABEL } from "../lib/status";
@@ -72,10 +72,8 @@ export function KeyResultCard({
                     onClick={() =>
                       archive.mutate(
                         {
-                          params: {
-                            path: { key_result_id: keyResult.id },
-                            header: { "if-match": etagOf(keyResult) },
-                          },
+                          params: { path: { key_result_id: keyResult.id } },
+                          ifMatch: keyResult,
                         },
                         {
                           onSuccess: () => notifications.show({ message: `Archived ${keyResult.title}` }),
@@ -230,7 +228,8 @@ function EditKeyResultDialog({
         onSubmit={(draft) =>
           update.mutate(
             {
-              params: { path: { key_result_id: snapshot.id }, header: { "if-match": etagOf(snapshot) } },
+              params: { path: { key_result_id: snapshot.id } },
+              ifMatch: snapshot,
               body: keyResultChanges(before, draft),
             },
             { onSuccess: onClose },

@@ -2,7 +2,6 @@
 import { Button, Modal } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
-import { idempotencyKey } from "../api/client";
 import { rememberCycle } from "../queries/cycleChoice";
 import { fieldErrors } from "../lib/problem";
 import { useCreateCycle, useCycles } from "../queries/okrs";
@@ -27,7 +26,7 @@ export function NewCycleButton({ variant = "filled" }: { variant?: "filled" | "d
           onCancel={close}
           onSubmit={(body) =>
             create.mutate(
-              { body, params: { header: { "Idempotency-Key": idempotencyKey() } } },
+              { body },
               {
                 onSuccess: (cycle) => {
                   rememberCycle(cycle.id);

@@ -4,7 +4,6 @@ import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconPlus } from "@tabler/icons-react";
 import { useNavigate } from "react-router";
-import { idempotencyKey } from "../api/client";
 import { fieldErrors } from "../lib/problem";
 import { useCreateObjective } from "../queries/okrs";
 import { FormProblem } from "./FormProblem";
@@ -29,7 +28,7 @@ export function NewObjectiveButton({ cycleId, cycleName }: { cycleId: string; cy
           onCancel={close}
           onSubmit={(draft) =>
             create.mutate(
-              { body: objectiveCreateBody(draft, cycleId), params: { header: { "Idempotency-Key": idempotencyKey() } } },
+              { body: objectiveCreateBody(draft, cycleId) },
               {
                 onSuccess: (objective) => {
                   notifications.show({ color: "teal", message: "Objective created" });

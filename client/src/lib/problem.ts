@@ -1,5 +1,6 @@
 /** RFC 9457 problems from the API, turned into what the screens show. */
 import type { Schemas } from "../api/client";
+import { NetworkError } from "./network";
 
 export type Problem = Schemas["Problem"];
 
@@ -15,7 +16,7 @@ export function isProblem(value: unknown): value is Problem {
 /** Any thrown value (problem body, network failure, bug) as a problem the UI can show. */
 export function asProblem(error: unknown): Problem {
   if (isProblem(error)) return error;
-  if (error instanceof TypeError) {
+  if (isNetworkError(error)) {
     return {
       type: "/problems/network",
       title: "Cannot reach Sightline",
@@ -36,8 +37,9 @@ export function isConflict(error: unknown): boolean {
   return isProblem(error) && error.status === 412;
 }
 
-export function isNetworkError(error: unknown): boolean {
-  return error instanceof TypeError;
+/** The request got no answer at all (see lib/network.ts); a TypeError from a bug is not one. */
+export function isNetworkError(error: unknown): error is NetworkError {
+  return error instanceof NetworkError;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { $api } from "../api/client";
 import { invalidatePaths } from "./shared";
+import { withIdempotencyKey } from "./mutations";
 
 export function useAlignmentMap(cycleId: string | null) {
   return $api.useQuery(
@@ -30,9 +31,11 @@ const ALIGNMENT_READS = ["/api/v1/alignments", "/api/v1/objectives", "/api/v1/cy
 
 export function useCreateAlignment() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", "/api/v1/alignments", {
+  return withIdempotencyKey(
+    $api.useMutation("post", "/api/v1/alignments", {
     onSuccess: () => invalidatePaths(queryClient, ...ALIGNMENT_READS),
-  });
+  }),
+  );
 }
 
 export function useRemoveAlignment() {

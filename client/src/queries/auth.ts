@@ -11,7 +11,7 @@ export function useMe() {
 
 /** Drop every cached read of the previous session (another organisation's data must never flash up). */
 function forgetOtherQueries(queryClient: QueryClient): void {
-  queryClient.removeQueries({ predicate: (query) => query.queryKey[1] !== "/api/v1/me" });
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[1] !== ME_KEY[1] });
 }
 
 function signedIn(queryClient: QueryClient, me: Schemas["Me"]): void {

@@ -4,6 +4,7 @@ import { $api, fetchClient } from "../api/client";
 import type { paths } from "../api/schema";
 import { downloadFileName } from "../lib/cycleData";
 import { invalidatePaths } from "./shared";
+import { withIdempotencyKey } from "./mutations";
 
 type ScoreboardFilters = Omit<
   NonNullable<paths["/api/v1/cycles/{cycle_id}/scoreboard"]["get"]["parameters"]["query"]>,
@@ -40,9 +41,11 @@ export function useReviewAgenda(teamId: string | null, includeSubTeams: boolean)
 
 export function useRecordReview() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", "/api/v1/teams/{team_id}/reviews", {
+  return withIdempotencyKey(
+    $api.useMutation("post", "/api/v1/teams/{team_id}/reviews", {
     onSuccess: () => invalidatePaths(queryClient, "/api/v1/teams"),
-  });
+  }),
+  );
 }
 
 /** The retrospective stored when the cycle was closed (the API answers 409 before that: only ask for closed cycles). */
@@ -77,8 +80,10 @@ export function useExportCycle() {
 /** Import objectives, key results and check-ins (all or nothing): every OKR read of the cycle may have changed. */
 export function useImportCycle() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", "/api/v1/cycles/{cycle_id}/import", {
+  return withIdempotencyKey(
+    $api.useMutation("post", "/api/v1/cycles/{cycle_id}/import", {
     onSuccess: () =>
       invalidatePaths(queryClient, "/api/v1/objectives", "/api/v1/key-results", "/api/v1/check-ins", "/api/v1/cycles"),
-  });
+  }),
+  );
 }

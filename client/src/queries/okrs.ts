@@ -4,6 +4,7 @@ import { $api, fetchClient } from "../api/client";
 import type { paths } from "../api/schema";
 import { isNetworkError } from "../lib/problem";
 import { collectPages, invalidatePaths, PAGE_LIMIT } from "./shared";
+import { withIdempotencyKey, withIfMatch } from "./mutations";
 
 type ObjectiveFilters = NonNullable<paths["/api/v1/objectives"]["get"]["parameters"]["query"]>;
 
@@ -13,7 +14,7 @@ const OKR_READS = ["/api/v1/objectives", "/api/v1/key-results", "/api/v1/check-i
 
 export function useCycles() {
   return useQuery({
-    queryKey: ["get", "/api/v1/cycles", { params: { query: { limit: PAGE_LIMIT } } }],
+    queryKey: $api.queryOptions("get", "/api/v1/cycles", { params: { query: { limit: PAGE_LIMIT } } }).queryKey,
     queryFn: ({ signal }) =>
       collectPages((cursor) =>
         fetchClient.GET("/api/v1/cycles", { params: { query: { limit: PAGE_LIMIT, cursor } }, signal }),
@@ -23,16 +24,20 @@ export function useCycles() {
 
 export function useCreateCycle() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", "/api/v1/cycles", {
+  return withIdempotencyKey(
+    $api.useMutation("post", "/api/v1/cycles", {
     onSuccess: () => invalidatePaths(queryClient, "/api/v1/cycles"),
-  });
+  }),
+  );
 }
 
 export function useUpdateCycle() {
   const queryClient = useQueryClient();
-  return $api.useMutation("patch", "/api/v1/cycles/{cycle_id}", {
+  return withIfMatch(
+    $api.useMutation("patch", "/api/v1/cycles/{cycle_id}", {
     onSuccess: () => invalidatePaths(queryClient, "/api/v1/cycles", ...OKR_READS),
-  });
+  }),
+  );
 }
 
 
@@ -46,7 +51,7 @@ export function useCloseCycle() {
 
 export function useTeams() {
   return useQuery({
-    queryKey: ["get", "/api/v1/teams", { params: { query: { limit: PAGE_LIMIT } } }],
+    queryKey: $api.queryOptions("get", "/api/v1/teams", { params: { query: { limit: PAGE_LIMIT } } }).queryKey,
     queryFn: ({ signal }) =>
       collectPages((cursor) =>
         fetchClient.GET("/api/v1/teams", { params: { query: { limit: PAGE_LIMIT, cursor } }, signal }),
@@ -57,23 +62,27 @@ export function useTeams() {
 
 export function useCreateTeam() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", "/api/v1/teams", {
+  return withIdempotencyKey(
+    $api.useMutation("post", "/api/v1/teams", {
     onSuccess: () => invalidatePaths(queryClient, "/api/v1/teams"),
-  });
+  }),
+  );
 }
 
 export function useUpdateTeam() {
   const queryClient = useQueryClient();
-  return $api.useMutation("patch", "/api/v1/teams/{team_id}", {
+  return withIfMatch(
+    $api.useMutation("patch", "/api/v1/teams/{team_id}", {
     onSuccess: () => invalidatePaths(queryClient, "/api/v1/teams"),
-  });
+  }),
+  );
 }
 
 /** Every objective of a cycle (with embedded key results), following the cursors; disabled without a cycle. */
 export function useObjectives(filters: ObjectiveFilters | null) {
   const query = { ...filters, limit: PAGE_LIMIT };
   return useQuery({
-    queryKey: ["get", "/api/v1/objectives", { params: { query } }],
+    queryKey: $api.queryOptions("get", "/api/v1/objectives", { params: { query } }).queryKey,
     queryFn: ({ signal }) =>
       collectPages((cursor) => fetchClient.GET("/api/v1/objectives", { params: { query: { ...query, cursor } }, signal })),
     enabled: filters !== null,
@@ -88,51 +97,63 @@ export function useObjective(objectiveId: string) {
 
 export function useCreateObjective() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", "/api/v1/objectives", {
+  return withIdempotencyKey(
+    $api.useMutation("post", "/api/v1/objectives", {
     onSuccess: () => invalidatePaths(queryClient, "/api/v1/objectives", "/api/v1/cycles"),
-  });
+  }),
+  );
 }
 
 export function useUpdateObjective() {
   const queryClient = useQueryClient();
-  return $api.useMutation("patch", "/api/v1/objectives/{objective_id}", {
+  return withIfMatch(
+    $api.useMutation("patch", "/api/v1/objectives/{objective_id}", {
     onSuccess: () => invalidatePaths(queryClient, "/api/v1/objectives", "/api/v1/cycles"),
-  });
+  }),
+  );
 }
 
 export function useArchiveObjective() {
   const queryClient = useQueryClient();
-  return $api.useMutation("delete", "/api/v1/objectives/{objective_id}", {
+  return withIfMatch(
+    $api.useMutation("delete", "/api/v1/objectives/{objective_id}", {
     onSuccess: () => invalidatePaths(queryClient, ...OKR_READS),
-  });
+  }),
+  );
 }
 
 export function useCreateKeyResult() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", "/api/v1/key-results", {
+  return withIdempotencyKey(
+    $api.useMutation("post", "/api/v1/key-results", {
     onSuccess: () => invalidatePaths(queryClient, ...OKR_READS),
-  });
+  }),
+  );
 }
 
 export function useUpdateKeyResult() {
   const queryClient = useQueryClient();
-  return $api.useMutation("patch", "/api/v1/key-results/{key_result_id}", {
+  return withIfMatch(
+    $api.useMutation("patch", "/api/v1/key-results/{key_result_id}", {
     onSuccess: () => invalidatePaths(queryClient, ...OKR_READS),
-  });
+  }),
+  );
 }
 
 export function useArchiveKeyResult() {
   const queryClient = useQueryClient();
-  return $api.useMutation("delete", "/api/v1/key-results/{key_result_id}", {
+  return withIfMatch(
+    $api.useMutation("delete", "/api/v1/key-results/{key_result_id}", {
     onSuccess: () => invalidatePaths(queryClient, ...OKR_READS),
-  });
+  }),
+  );
 }
 
 /** A key result's whole check-in history (corrections and backdated ones included), oldest recorded first. */
 export function useCheckInHistory(keyResultId: string) {
   const init = { params: { path: { key_result_id: keyResultId }, query: { limit: PAGE_LIMIT } } };
   return useQuery({
-    queryKey: ["get", "/api/v1/key-results/{key_result_id}/check-ins", init],
+    queryKey: $api.queryOptions("get", "/api/v1/key-results/{key_result_id}/check-ins", init).queryKey,
     queryFn: ({ signal }) =>
       collectPages((cursor) =>
         fetchClient.GET("/api/v1/key-results/{key_result_id}/check-ins", {
@@ -149,16 +170,20 @@ const retryNetworkTwice = (failures: number, error: unknown) => isNetworkError(e
 
 export function useCreateCheckIn() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", "/api/v1/check-ins", {
+  return withIdempotencyKey(
+    $api.useMutation("post", "/api/v1/check-ins", {
     retry: retryNetworkTwice,
     onSuccess: () => invalidatePaths(queryClient, ...OKR_READS),
-  });
+  }),
+  );
 }
 
 export function useBatchCheckIn() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", "/api/v1/check-ins:batch", {
+  return withIdempotencyKey(
+    $api.useMutation("post", "/api/v1/check-ins:batch", {
     retry: retryNetworkTwice,
     onSuccess: () => invalidatePaths(queryClient, ...OKR_READS),
-  });
+  }),
+  );
 }

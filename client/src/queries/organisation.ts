@@ -2,14 +2,16 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { $api, fetchClient } from "../api/client";
 import { collectPages, invalidatePaths, PAGE_LIMIT } from "./shared";
+import { withIdempotencyKey, withIfMatch } from "./mutations";
 
 /**
- * The organisation with the ETag it was read at (its PATCH requires If-Match and the resource has no version field),
- * under the same `[method, path, init]` key the generated hooks use.
+ * The organisation with the ETag it was read at (its PATCH requires If-Match and the resource has no version field).
+ * Its key is the generated one's with a marker in the init: still a GET of this path for `invalidatePaths`, never
+ * confused with a plain read of the organisation (the data here has another shape).
  */
 export function useOrganisation() {
   return useQuery({
-    queryKey: ["get", "/api/v1/organisation", {}],
+    queryKey: $api.queryOptions("get", "/api/v1/organisation", { withEtag: true }).queryKey,
     queryFn: async ({ signal }) => {
       const { data, error, response } = await fetchClient.GET("/api/v1/organisation", { signal });
       if (error !== undefined) throw error;
@@ -20,14 +22,16 @@ export function useOrganisation() {
 
 export function useUpdateOrganisation() {
   const queryClient = useQueryClient();
-  return $api.useMutation("patch", "/api/v1/organisation", {
+  return withIfMatch(
+    $api.useMutation("patch", "/api/v1/organisation", {
     onSuccess: () => invalidatePaths(queryClient, "/api/v1/organisation", "/api/v1/me"),
-  });
+  }),
+  );
 }
 
 export function useMembers() {
   return useQuery({
-    queryKey: ["get", "/api/v1/members", { params: { query: { limit: PAGE_LIMIT } } }],
+    queryKey: $api.queryOptions("get", "/api/v1/members", { params: { query: { limit: PAGE_LIMIT } } }).queryKey,
     queryFn: ({ signal }) =>
       collectPages((cursor) =>
         fetchClient.GET("/api/v1/members", { params: { query: { limit: PAGE_LIMIT, cursor } }, signal }),
@@ -38,9 +42,11 @@ export function useMembers() {
 
 export function useAddMember() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", "/api/v1/members", {
+  return withIdempotencyKey(
+    $api.useMutation("post", "/api/v1/members", {
     onSuccess: () => invalidatePaths(queryClient, "/api/v1/members"),
-  });
+  }),
+  );
 }
 
 export function useUpdateMember() {
@@ -67,7 +73,7 @@ export function useResetMemberPassword() {
 
 export function useApiKeys() {
   return useQuery({
-    queryKey: ["get", "/api/v1/api-keys", { params: { query: { limit: PAGE_LIMIT } } }],
+    queryKey: $api.queryOptions("get", "/api/v1/api-keys", { params: { query: { limit: PAGE_LIMIT } } }).queryKey,
     queryFn: ({ signal }) =>
       collectPages((cursor) =>
         fetchClient.GET("/api/v1/api-keys", { params: { query: { limit: PAGE_LIMIT, cursor } }, signal }),
@@ -77,9 +83,11 @@ export function useApiKeys() {
 
 export function useCreateApiKey() {
   const queryClient = useQueryClient();
-  return $api.useMutation("post", "/api/v1/api-keys", {
+  return withIdempotencyKey(
+    $api.useMutation("post", "/api/v1/api-keys", {
     onSuccess: () => invalidatePaths(queryClient, "/api/v1/api-keys"),
-  });
+  }),
+  );
 }
 
 export function useRevokeApiKey() {

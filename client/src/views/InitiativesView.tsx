@@ -22,12 +22,12 @@ import { useDisclosure } from "@mantine/hooks";
 import { IconPencil } from "@tabler/icons-react";
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useMemo, useState } from "react";
-import { etagOf, idempotencyKey, type Schemas } from "../api/client";
+import type { Schemas } from "../api/client";
 import { FormProblem } from "../components/FormProblem";
 import { Figure } from "../components/InsightParts";
 import { INITIATIVE_KINDS, InitiativeEditor } from "../components/InitiativeEditor";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
-import { useCycleChoice } from "../lib/cycleChoice";
+import { useCycleChoice } from "../queries/cycleChoice";
 import { formatDate } from "../lib/format";
 import { money, moneyText, sumMoney } from "../lib/money";
 import { canWrite } from "../lib/permissions";
@@ -237,7 +237,6 @@ function NewInitiativeButton() {
           planned_budget: budget,
           key_results: form.key_result_ids.map((id) => ({ key_result_id: id })),
         },
-        params: { header: { "Idempotency-Key": idempotencyKey() } },
       },
       {
         onSuccess: (initiative) => {
@@ -257,8 +256,8 @@ function NewInitiativeButton() {
           <Stack>
             <TextInput label="Title" required value={form.title} onChange={(e) => setForm({ ...form, title: e.currentTarget.value })} error={shown.title} data-autofocus />
             <Group grow align="flex-start">
-              <Select label="Kind" data={KINDS} value={form.kind} onChange={(v) => v && setForm({ ...form, kind: v as Kind })} allowDeselect={false} />
-              <Select label="State" data={STATES} value={form.state} onChange={(v) => v && setForm({ ...form, state: v as State })} allowDeselect={false} />
+              <Select label="Kind" data={KINDS} value={form.kind} onChange={(v) => v && setForm({ ...form, kind: v })} allowDeselect={false} />
+              <Select label="State" data={STATES} value={form.state} onChange={(v) => v && setForm({ ...form, state: v })} allowDeselect={false} />
             </Group>
             <Group grow align="flex-start">
               <Select
@@ -338,7 +337,7 @@ function InitiativeDetail({ initiative, writable }: { initiative: Initiative; wr
     if (text === null) return;
     record.mutate(
       {
-        params: { path: { initiative_id: initiative.id }, header: { "Idempotency-Key": idempotencyKey() } },
+        params: { path: { initiative_id: initiative.id } },
         body: { amount: text, spent_on: spentOn || null, note: note.trim() },
       },
       {
@@ -393,8 +392,9 @@ function InitiativeDetail({ initiative, writable }: { initiative: Initiative; wr
           onChange={(value) =>
             value &&
             update.mutate({
-              params: { path: { initiative_id: initiative.id }, header: { "if-match": etagOf(initiative) } },
-              body: { state: value as State },
+              params: { path: { initiative_id: initiative.id } },
+              ifMatch: initiative,
+              body: { state: value },
             })
           }
           error={update.error ? "Not saved: someone changed it meanwhile, or the change is not allowed" : undefined}
@@ -419,7 +419,8 @@ function InitiativeDetail({ initiative, writable }: { initiative: Initiative; wr
               onClick={() =>
                 link.mutate(
                   {
-                    params: { path: { initiative_id: initiative.id }, header: { "if-match": etagOf(initiative) } },
+                    params: { path: { initiative_id: initiative.id } },
+                    ifMatch: initiative,
                     body: { key_results: linked.map((id) => ({ key_result_id: id })) },
                   },
                   { onSuccess: () => notifications.show({ color: "teal", message: "Links saved" }) },

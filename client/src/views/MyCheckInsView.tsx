@@ -6,7 +6,7 @@ import { Alert, Anchor, Badge, Button, Group, NumberInput, Paper, Stack, Text, T
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useMemo, useState } from "react";
 import { Link } from "react-router";
-import { idempotencyKey, type Schemas } from "../api/client";
+import type { Schemas } from "../api/client";
 import { StatusBadge } from "../components/Indicators";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
 import { useCycleChoice } from "../queries/cycleChoice";
@@ -75,7 +75,6 @@ export function MyCheckInsView() {
         body: {
           items: filled.map((row) => ({ key_result_id: row.keyResult.id, ...checkInFields(drafts[row.keyResult.id] ?? EMPTY) })),
         },
-        params: { header: { "Idempotency-Key": idempotencyKey() } },
       },
       {
         onSuccess: (result) => {

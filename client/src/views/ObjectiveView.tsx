@@ -6,7 +6,7 @@ import { IconPencil, IconPlus } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
-import { etagOf, idempotencyKey, type Schemas } from "../api/client";
+import type { Schemas } from "../api/client";
 import { EditConflict } from "../components/EditConflict";
 import { FormProblem } from "../components/FormProblem";
 import { KeyResultForm } from "../components/forms/KeyResultForm";
@@ -192,7 +192,7 @@ function ObjectiveEditor({
     const changes = objectiveChanges(before, next);
     if (Object.keys(changes).length === 0) return onDone();
     update.mutate(
-      { params: { path: { objective_id: snapshot.id }, header: { "if-match": etagOf(snapshot) } }, body: changes },
+      { params: { path: { objective_id: snapshot.id } }, ifMatch: snapshot, body: changes },
       {
         onSuccess: () => {
           notifications.show({ color: "teal", message: "Objective saved" });
@@ -256,7 +256,7 @@ function ObjectiveEditor({
             loading={archive.isPending}
             onClick={() =>
               archive.mutate(
-                { params: { path: { objective_id: snapshot.id }, header: { "if-match": etagOf(snapshot) } } },
+                { params: { path: { objective_id: snapshot.id } }, ifMatch: snapshot },
                 { onSuccess: () => void navigate("/scoreboard") },
               )
             }
@@ -288,7 +288,7 @@ function NewKeyResultButton({ objective, cycle }: { objective: Schemas["Objectiv
           onCancel={close}
           onSubmit={(draft) =>
             create.mutate(
-              { body: keyResultBody(draft, objective.id), params: { header: { "Idempotency-Key": idempotencyKey() } } },
+              { body: keyResultBody(draft, objective.id) },
               {
                 onSuccess: () => {
                   notifications.show({ color: "teal", message: "Key result added" });

@@ -4,7 +4,7 @@ import { Anchor, Badge, Button, Checkbox, Group, Paper, Select, Stack, Text, Tex
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
-import { idempotencyKey, type Schemas } from "../api/client";
+import type { Schemas } from "../api/client";
 import { FormProblem } from "../components/FormProblem";
 import { StatusBadge } from "../components/Indicators";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
@@ -140,7 +140,7 @@ function RecordReview({ teamId, since }: { teamId: string; since: string }) {
     event.preventDefault();
     record.mutate(
       {
-        params: { path: { team_id: teamId }, header: { "Idempotency-Key": idempotencyKey() } },
+        params: { path: { team_id: teamId } },
         body: { notes: notes.trim(), decisions: decision.trim() ? [decision.trim()] : [], since },
       },
       {

@@ -7,7 +7,7 @@ import { Alert, Badge, Button, Checkbox, Code, CopyButton, Group, Modal, Paper, 
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useState } from "react";
-import { idempotencyKey, type Schemas } from "../../api/client";
+import type { Schemas } from "../../api/client";
 import { FormProblem } from "../../components/FormProblem";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
 import { formatDate, formatDateTime, formatRelative } from "../../lib/format";
@@ -177,7 +177,6 @@ function CreateApiKeyButton() {
     create.mutate(
       {
         body: { name: name.trim(), scopes: scopes as Schemas["ApiKeyCreate"]["scopes"], expires_at: expiryOf(expires) },
-        params: { header: { "Idempotency-Key": idempotencyKey() } },
       },
       { onSuccess: setCreated },
     );

@@ -2,7 +2,7 @@
 import { Badge, Button, Group, Paper, Stack, Table, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { Link } from "react-router";
-import { etagOf, type Schemas } from "../../api/client";
+import type { Schemas } from "../../api/client";
 import { CycleExportMenu, CycleImportButton } from "../../components/CycleData";
 import { NewCycleButton } from "../../components/NewCycleButton";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
@@ -35,7 +35,7 @@ export function CyclesSettings() {
     state === "closed"
       ? close.mutate({ params: { path: { cycle_id: cycle.id } } }, feedback(cycle, state))
       : update.mutate(
-          { params: { path: { cycle_id: cycle.id }, header: { "if-match": etagOf(cycle) } }, body: { state } },
+          { params: { path: { cycle_id: cycle.id } }, ifMatch: cycle, body: { state } },
           feedback(cycle, state),
         );
   return (

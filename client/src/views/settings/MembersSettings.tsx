@@ -6,7 +6,7 @@ import { Alert, Badge, Button, Code, CopyButton, Group, Modal, Paper, PasswordIn
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useState } from "react";
-import { idempotencyKey, type Schemas } from "../../api/client";
+import type { Schemas } from "../../api/client";
 import { FormProblem } from "../../components/FormProblem";
 import { PasswordStrength } from "../../components/PasswordStrength";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
@@ -216,7 +216,6 @@ function AddMemberButton() {
       {
         // No password typed: the API generates one and shows it once.
         body: { name: form.name.trim(), email: form.email.trim(), role: form.role, ...(form.password ? { password: form.password } : {}) },
-        params: { header: { "Idempotency-Key": idempotencyKey() } },
       },
       { onSuccess: setCreated },
     );

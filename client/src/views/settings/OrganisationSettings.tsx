@@ -58,7 +58,7 @@ function OrganisationForm({
     event.preventDefault();
     update.mutate(
       {
-        params: { header: { "if-match": etag } },
+        ifMatch: etag,
         // The MFA requirement is an owner's (recently signed-in) change: sent only when it changed.
         body: {
           name: name.trim(),

@@ -3,7 +3,7 @@ import { Button, Group, Modal, MultiSelect, Paper, Select, Stack, Table, Text, T
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useState } from "react";
-import { idempotencyKey, type Schemas } from "../../api/client";
+import type { Schemas } from "../../api/client";
 import { FormProblem } from "../../components/FormProblem";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
 import { canWrite } from "../../lib/permissions";
@@ -124,9 +124,9 @@ function TeamDialog({ team, teams, onClose }: { team: Schemas["TeamPublic"] | nu
       done();
     };
     if (team) {
-      update.mutate({ params: { path: { team_id: team.id }, header: { "if-match": `"${team.version}"` } }, body }, { onSuccess });
+      update.mutate({ params: { path: { team_id: team.id } }, ifMatch: team, body }, { onSuccess });
     } else {
-      create.mutate({ body, params: { header: { "Idempotency-Key": idempotencyKey() } } }, { onSuccess });
+      create.mutate({ body }, { onSuccess });
     }
   };
   return (

@@ -18,9 +18,10 @@ import {
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useState } from "react";
-import { etagOf, idempotencyKey, type Schemas } from "../../api/client";
+import type { Schemas } from "../../api/client";
 import { FormProblem } from "../../components/FormProblem";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
+import { eventTypeChoices } from "../../lib/eventTypes";
 import { formatDateTime, formatRelative } from "../../lib/format";
 import { isAdmin } from "../../lib/permissions";
 import { fieldErrors, problemMessage } from "../../lib/problem";
@@ -29,6 +30,7 @@ import {
   useCreateEndpoint,
   useDeleteEndpoint,
   useDeliveries,
+  useEventTypes,
   usePing,
   useRecover,
   useRotateSecret,
@@ -130,7 +132,7 @@ function EndpointCard({ endpoint, onShowLog }: { endpoint: Endpoint; onShowLog: 
             loading={ping.isPending}
             onClick={() =>
               ping.mutate(
-                { params: { path: { endpoint_id: endpoint.id }, header: { "Idempotency-Key": idempotencyKey() } } },
+                { params: { path: { endpoint_id: endpoint.id } } },
                 { onError: fail("Ping not sent") },
               )
             }
@@ -147,7 +149,7 @@ function EndpointCard({ endpoint, onShowLog }: { endpoint: Endpoint; onShowLog: 
             onClick={() =>
               update.mutate(
                 {
-                  params: { path: { endpoint_id: endpoint.id }, header: { "if-match": etagOf(endpoint) } },
+                  params: { path: { endpoint_id: endpoint.id } }, ifMatch: endpoint,
                   body: { enabled: !endpoint.enabled },
                 },
                 { onError: fail("Not changed") },
@@ -162,7 +164,7 @@ function EndpointCard({ endpoint, onShowLog }: { endpoint: Endpoint; onShowLog: 
             loading={rotate.isPending}
             onClick={() =>
               rotate.mutate(
-                { params: { path: { endpoint_id: endpoint.id }, header: { "Idempotency-Key": idempotencyKey() } } },
+                { params: { path: { endpoint_id: endpoint.id } } },
                 { onSuccess: (result) => setSecret(result.secret), onError: fail("Secret not rotated") },
               )
             }
@@ -176,7 +178,7 @@ function EndpointCard({ endpoint, onShowLog }: { endpoint: Endpoint; onShowLog: 
             loading={remove.isPending}
             onClick={() =>
               remove.mutate(
-                { params: { path: { endpoint_id: endpoint.id }, header: { "if-match": etagOf(endpoint) } } },
+                { params: { path: { endpoint_id: endpoint.id } }, ifMatch: endpoint },
                 { onError: fail("Not deleted") },
               )
             }
@@ -192,6 +194,7 @@ function EndpointCard({ endpoint, onShowLog }: { endpoint: Endpoint; onShowLog: 
 function AddEndpointButton() {
   const [opened, { open, close }] = useDisclosure(false);
   const create = useCreateEndpoint();
+  const catalogue = useEventTypes();
   const [url, setUrl] = useState("");
   const [description, setDescription] = useState("");
   const [eventTypes, setEventTypes] = useState<string[]>([]);
@@ -211,7 +214,6 @@ function AddEndpointButton() {
     create.mutate(
       {
         body: { url: url.trim(), description: description.trim(), event_types: eventTypes.length ? eventTypes : null },
-        params: { header: { "Idempotency-Key": idempotencyKey() } },
       },
       { onSuccess: setCreated },
     );
@@ -250,7 +252,7 @@ function AddEndpointButton() {
                 description="Leave empty for every event; patterns such as key_result.* work"
                 value={eventTypes}
                 onChange={setEventTypes}
-                data={["objective.*", "key_result.*", "key_result.status_changed", "key_result.checkin_overdue", "check_in.created", "alignment.*", "initiative.*", "cycle.closed"]}
+                data={eventTypeChoices(catalogue.data?.items.map((item) => item.type) ?? [])}
                 error={errors.event_types}
               />
               <Group justify="flex-end">
@@ -284,7 +286,7 @@ function DeliveryLog({ endpoint, onClose }: { endpoint: Endpoint; onClose: () =>
             if (!since) return;
             recover.mutate(
               {
-                params: { path: { endpoint_id: endpoint.id }, header: { "Idempotency-Key": idempotencyKey() } },
+                params: { path: { endpoint_id: endpoint.id } },
                 body: { since: new Date(since).toISOString() },
               },
               { onSuccess: (result) => notifications.show({ color: "teal", message: `${result.redelivered} deliveries queued again` }) },
