@@ -10,7 +10,7 @@ import type { Schemas } from "../api/client";
 import { ScoreText } from "../components/Indicators";
 import { AmbitionSummary, Figure, HonestySummary, Panel } from "../components/InsightParts";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
-import { useCycleChoice } from "../lib/cycleChoice";
+import { useCycleChoice } from "../queries/cycleChoice";
 import { formatCompact, formatDate, formatDateTime, formatProgress, formatScore } from "../lib/format";
 import { money } from "../lib/money";
 import { canWrite } from "../lib/permissions";
@@ -212,7 +212,7 @@ function GradesPanel({ distribution }: { distribution: Schemas["GradeDistributio
             <Stack key={item.kind} gap={2}>
               <Text size="sm" data-testid={`grades-${item.kind}`}>
                 <Text span fw={600}>
-                  {KIND_LABEL[item.kind as keyof typeof KIND_LABEL] ?? item.kind}
+                  {KIND_LABEL[item.kind] ?? item.kind}
                 </Text>
                 : mean grade {formatScore(item.mean_score)} over {item.key_results} key result
                 {item.key_results === 1 ? "" : "s"} · {formatProgress(item.mean_progress)} of the targets delivered ·{" "}
