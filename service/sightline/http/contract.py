@@ -78,7 +78,9 @@ SECURITY_SCHEMES: dict[str, Any] = {
     },
 }
 # Operations that take a credential other than a principal's (the password step's short-lived cookie).
-OTHER_CREDENTIALS = {("post", f"{API_PREFIX}/auth/login/mfa"): [{"mfaPending": []}]}
+OTHER_CREDENTIALS: dict[tuple[str, str], list[dict[str, list[str]]]] = {
+    ("post", f"{API_PREFIX}/auth/login/mfa"): [{"mfaPending": []}]
+}
 
 HEADERS: dict[str, Any] = {
     "ETag": {
