@@ -32,6 +32,7 @@ from sightline.http.ratelimit import RateLimitMiddleware
 from sightline.http.retry import RetryCollisionsMiddleware
 from sightline.http.security_headers import wrap_app
 from sightline.identity.credentials import authenticate
+from sightline.identity.routes import password_router as identity_password_router
 from sightline.identity.routes import public_router as auth_public_router
 from sightline.identity.routes import router as identity_router
 from sightline.identity.verification_routes import public_router as verification_public_router
@@ -150,6 +151,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
     app.include_router(_operations_router())
     app.include_router(auth_public_router)
     app.include_router(identity_router)
+    app.include_router(identity_password_router)
     app.include_router(verification_public_router)
     app.include_router(verification_router)
     app.include_router(okrs_router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import Response, status
 
 from sightline.alignment import coverage, links, reads
 from sightline.alignment.coverage import Coverage
@@ -18,18 +18,13 @@ from sightline.alignment.schemas import (
     Tree,
 )
 from sightline.http.deps import Clock, DbSession, Reader, Writer
-from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
+from sightline.http.routers import api_router
 from sightline.inputs import IsoDate
 
-router = APIRouter(
-    prefix="/api/v1",
-    responses=problem_responses(400, 401, 403, 413, 415, 422),
-    route_class=IdempotentRoute,
-    dependencies=[Depends(idempotency)],
-)
+router = api_router(authenticated=True)
 ONE = problem_responses(404)
 
 

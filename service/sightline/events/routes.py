@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from sightline.events import service
 from sightline.events.schemas import EventPublic
@@ -13,8 +13,9 @@ from sightline.http.deps import DbSession, Reader
 from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
+from sightline.http.routers import api_router
 
-router = APIRouter(prefix="/api/v1", responses=problem_responses(400, 401, 403, 422))
+router = api_router(authenticated=True, problems=(400, 401, 403, 422))
 
 
 @router.get(

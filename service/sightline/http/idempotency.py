@@ -19,7 +19,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
 import structlog
@@ -34,7 +34,7 @@ from sightline.auth import Principal
 from sightline.clock import current_time
 from sightline.db.tenancy import set_tenant
 from sightline.errors import Conflict, Invalid
-from sightline.http.deps import DbSession, current_principal
+from sightline.http.deps import DbSession
 from sightline.http.problems import problem_responses
 
 HEADER = "Idempotency-Key"
@@ -127,13 +127,18 @@ async def _side_transaction(request: Request, org_id: UUID) -> AsyncIterator[Asy
         yield session
 
 
-async def idempotency(
-    request: Request, principal: Annotated[Principal, Depends(current_principal)], session: DbSession
-) -> None:
-    """Claim the key of a POST, or answer for it: replay, 422 for another body, 409 while in progress."""
+async def idempotency(request: Request, session: DbSession) -> None:
+    """Claim the key of a POST, or answer for it: replay, 422 for another body, 409 while in progress.
+
+    `IdempotentRoute` puts it on the POSTs of authenticated routers, after the router's `current_principal`:
+    the key belongs to the credential that sent it.
+    """
     key = request.headers.get(HEADER)
     if request.method != "POST" or key is None:
         return
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise RuntimeError("an Idempotency-Key needs an authenticated router: api_router(authenticated=True)")
     if not _KEY_PATTERN.fullmatch(key):
         raise Invalid(f"header.{HEADER}", "use 1 to 200 printable ASCII characters")
     fingerprint = request_fingerprint(
@@ -231,10 +236,12 @@ def _answer_held_for(endpoint: Callable[..., Coroutine[Any, Any, Any]]) -> Calla
 
 
 class IdempotentRoute(APIRoute):
-    """Documents the header on POSTs and settles the claimed key once the request's transaction has ended."""
+    """POSTs only: claims the key (the `idempotency` dependency), documents the header, and settles the claimed
+    key once the request's transaction has ended. Other methods are plain routes."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if "POST" in {method.upper() for method in kwargs.get("methods") or ()}:
+            kwargs["dependencies"] = [*(kwargs.get("dependencies") or []), Depends(idempotency)]
             kwargs["responses"] = {**problem_responses(409), **(kwargs.get("responses") or {})}
             extra = dict(kwargs.get("openapi_extra") or {})
             extra["parameters"] = [*extra.get("parameters", []), _HEADER_DOC]

@@ -3,8 +3,9 @@
 Such a request wrote nothing (its transaction was rolled back, its idempotency claim released), so running
 it again is safe, and the client should not have to: it sees the answer of a later attempt, and a 503 with
 `Retry-After` only after `ATTEMPTS` collisions in a row. Writers take their row locks in one order, so a
-collision is rare by design; this covers what the design cannot rule out. The body is kept in memory to be
-replayed (bounded by the body limit, which the outer middleware enforces as it arrives).
+collision is rare by design; this covers what the design cannot rule out. The body of a write is kept in
+memory to be replayed (bounded by the body limit, which the outer middleware enforces as it arrives); a read
+(GET, HEAD, OPTIONS) has no body to keep: it is never read here, and each attempt sees an empty one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # Set by the problem handler on the 503 of a collision; never leaves the service.
 COLLISION_HEADER = b"x-sightline-collision"
 ATTEMPTS = 3
+# Methods without a request body worth keeping: a body sent with them is not read, let alone buffered.
+BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RetryCollisionsMiddleware:
@@ -28,7 +31,7 @@ class RetryCollisionsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = b"" if scope.get("method") in BODILESS else await _read_body(receive)
         if body is None:
             return  # the client left before its request was whole: nothing to run
         for attempt in range(1, self.attempts + 1):

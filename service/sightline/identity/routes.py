@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from sightline.auth import ROLE_SCOPES, Principal, require_recent_sign_in
@@ -18,10 +18,11 @@ from sightline.http import cookies
 from sightline.http.client import client_address
 from sightline.http.deps import SESSION_COOKIE, Admin, Clock, DbSession, Reader, RecentSignIn, current_principal
 from sightline.http.etag import set_etag
-from sightline.http.idempotency import IdempotentRoute, idempotency, reveals_secret
+from sightline.http.idempotency import reveals_secret
 from sightline.http.pagination import Page, page_params
 from sightline.http.params import IfMatchRequired
 from sightline.http.problems import problem_responses
+from sightline.http.routers import api_router
 from sightline.identity import mfa, security_events, service, sessions, verification
 from sightline.identity.schemas import (
     ApiKeyCreate,
@@ -62,13 +63,10 @@ IfMatch = Annotated[str | None, Header(description="ETag from your last read; st
 
 # Public: sign-up and sign-in happen before there is a credential (and so without Idempotency-Key:
 # keys are scoped to an organisation).
-public_router = APIRouter(prefix="/api/v1", tags=["auth"], responses=problem_responses(400, 403, 413, 415, 422))
-router = APIRouter(
-    prefix="/api/v1",
-    responses=problem_responses(400, 401, 403, 413, 415, 422),
-    route_class=IdempotentRoute,
-    dependencies=[Depends(idempotency)],
-)
+public_router = api_router(authenticated=False, tags=["auth"], problems=(400, 403, 413, 415, 422))
+router = api_router(authenticated=True)
+# Signed in, but no Idempotency-Key: these bodies hold passwords, which a replay key would keep (hashed) at rest.
+password_router = api_router(authenticated=True, idempotent=False, tags=["auth"])
 
 
 def set_session_cookie(request: Request, response: Response, token: str, settings: Settings) -> None:
@@ -261,7 +259,7 @@ async def login_mfa(
 
 
 # Not an idempotent route: its body holds a password, and a replay key would keep a fast hash of it at rest.
-@public_router.post(
+@password_router.post(
     "/auth/reauthenticate",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Confirm your password or a code again: sensitive actions follow for SIGHTLINE_REAUTH_MINUTES",
@@ -305,7 +303,7 @@ async def logout(
 
 
 # Not an idempotent route: its body holds passwords, and a replay key would keep a fast hash of them at rest.
-@public_router.post(
+@password_router.post(
     "/me/password",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Change your own password (the current one is required); your other sessions end",

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import Depends, Request, Response, status
 from pydantic import Field
 
 from sightline.auth import Principal
 from sightline.config import Settings
 from sightline.errors import Forbidden
 from sightline.http.deps import Clock, DbSession, current_principal
-from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.problems import problem_responses
+from sightline.http.routers import api_router
 from sightline.identity import verification
 from sightline.inputs import StrictInput
 
@@ -22,14 +22,8 @@ class VerifyEmail(StrictInput):
 
 
 # Public: the link may be opened in a browser that is not signed in.
-public_router = APIRouter(prefix="/api/v1", tags=["auth"], responses=problem_responses(400, 413, 415, 422))
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["auth"],
-    responses=problem_responses(400, 401, 403, 413, 415, 422),
-    route_class=IdempotentRoute,
-    dependencies=[Depends(idempotency)],
-)
+public_router = api_router(authenticated=False, tags=["auth"], problems=(400, 413, 415, 422))
+router = api_router(authenticated=True, tags=["auth"])
 
 
 @public_router.post(

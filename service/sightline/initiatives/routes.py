@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Query, Response, status
 
 from sightline.http.deps import Clock, DbSession, Reader, Writer
 from sightline.http.etag import set_etag
-from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatchRequired, Paging
 from sightline.http.problems import problem_responses
+from sightline.http.routers import api_router
 from sightline.initiatives import service, spend
 from sightline.initiatives.schemas import (
     InitiativeCreate,
@@ -26,13 +26,7 @@ from sightline.initiatives.schemas import (
 )
 from sightline.inputs import IsoDate
 
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["initiatives"],
-    responses=problem_responses(400, 401, 403, 413, 415, 422),
-    route_class=IdempotentRoute,
-    dependencies=[Depends(idempotency)],
-)
+router = api_router(authenticated=True, tags=["initiatives"])
 ONE = problem_responses(404)
 WRITE_ONE = problem_responses(404, 409, 412, 428)
 AsOf = Annotated[

@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import Query, status
 from fastapi.responses import StreamingResponse
 
 from sightline.http.deps import Clock, DbSession, Reader, SessionFactory, Writer
-from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
+from sightline.http.routers import api_router
 from sightline.inputs import IsoDateTime
 from sightline.insights import close, csv_import, export, health, review, scoreboard
 from sightline.insights.csv_formulas import CsvFormulas
@@ -33,12 +33,7 @@ from sightline.insights.schemas import (
 )
 from sightline.okrs.schemas import Kind, Level
 
-router = APIRouter(
-    prefix="/api/v1",
-    responses=problem_responses(400, 401, 403, 413, 415, 422),
-    route_class=IdempotentRoute,
-    dependencies=[Depends(idempotency)],
-)
+router = api_router(authenticated=True)
 ONE = problem_responses(404)
 STATEFUL = problem_responses(404, 409)
 CSV_FORMULAS_DESCRIPTION = (

@@ -6,15 +6,15 @@ from enum import Enum
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import Depends, Request, Response, status
 
 from sightline.crypto import SecretBox
 from sightline.http.deps import Admin, Clock, DbSession, Reader, SessionFactory
 from sightline.http.etag import set_etag
-from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatch, Paging
 from sightline.http.problems import problem_responses
+from sightline.http.routers import api_router
 from sightline.integrations import connections, digest, runs, service
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.schemas import (
@@ -36,12 +36,7 @@ from sightline.integrations.schemas import (
 )
 from sightline.url_guard import UrlPolicy
 
-router = APIRouter(
-    prefix="/api/v1",
-    responses=problem_responses(400, 401, 403, 413, 415, 422),
-    route_class=IdempotentRoute,
-    dependencies=[Depends(idempotency)],
-)
+router = api_router(authenticated=True)
 ONE = problem_responses(404)
 WRITE_ONE = problem_responses(404, 409, 412)
 INTEGRATIONS: list[str | Enum] = ["integrations"]

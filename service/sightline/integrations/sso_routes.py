@@ -7,7 +7,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
 from sightline.auth import Principal
@@ -18,10 +18,10 @@ from sightline.http import cookies
 from sightline.http.client import client_address
 from sightline.http.deps import Admin, Clock, DbSession, RecentSignIn
 from sightline.http.etag import set_etag
-from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.params import IfMatch
 from sightline.http.problems import problem_responses
 from sightline.http.query import open_query
+from sightline.http.routers import api_router
 from sightline.identity import mfa, security_events
 from sightline.identity.routes import set_pending_sign_in, set_session_cookie
 from sightline.integrations import oidc, sso_config
@@ -29,14 +29,8 @@ from sightline.integrations.schemas import SsoConfigInput, SsoConfigPublic
 from sightline.url_guard import UrlPolicy
 
 # Public: a sign-in starts and comes back before there is a credential.
-public_router = APIRouter(prefix="/api/v1", tags=["auth"], responses=problem_responses(400, 422))
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["organisation"],
-    responses=problem_responses(400, 401, 403, 413, 415, 422),
-    route_class=IdempotentRoute,
-    dependencies=[Depends(idempotency)],
-)
+public_router = api_router(authenticated=False, tags=["auth"], problems=(400, 422))
+router = api_router(authenticated=True, tags=["organisation"])
 MFA_PAGE = "/sign-in/mfa"  # the web app's page for the second step
 OPAQUE = Annotated[str | None, Query(max_length=2048, pattern=r"^[\x21-\x7e]*$")]
 

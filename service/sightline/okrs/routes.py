@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Query, Response, status
 
 from sightline.http.deps import Clock, DbSession, Reader, Writer
 from sightline.http.etag import set_etag
-from sightline.http.idempotency import IdempotentRoute, idempotency
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatch, IfMatchRequired, Paging
 from sightline.http.problems import problem_responses
+from sightline.http.routers import api_router
 from sightline.okrs import check_ins, cycles, key_results, objectives, teams
 from sightline.okrs.schemas import (
     CheckInBatch,
@@ -38,12 +38,7 @@ from sightline.okrs.schemas import (
 )
 from sightline.scoring import Status
 
-router = APIRouter(
-    prefix="/api/v1",
-    responses=problem_responses(400, 401, 403, 413, 415, 422),
-    route_class=IdempotentRoute,
-    dependencies=[Depends(idempotency)],
-)
+router = api_router(authenticated=True)
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 CREATED = status.HTTP_201_CREATED
 ONE = problem_responses(404)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 
 from sightline.http.deps import Admin, Clock, DbSession, Reader, RecentSignIn
 from sightline.http.etag import set_etag
-from sightline.http.idempotency import IdempotentRoute, idempotency, reveals_secret
+from sightline.http.idempotency import reveals_secret
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatch, Paging
 from sightline.http.problems import problem_responses
+from sightline.http.routers import api_router
 from sightline.url_guard import UrlPolicy
 from sightline.webhooks import catalogue, service
 from sightline.webhooks.schemas import (
@@ -30,13 +31,7 @@ from sightline.webhooks.schemas import (
 )
 from sightline.webhooks.sender import WebhookSender
 
-router = APIRouter(
-    prefix="/api/v1",
-    tags=["webhooks"],
-    responses=problem_responses(400, 401, 403, 413, 415, 422),
-    route_class=IdempotentRoute,
-    dependencies=[Depends(idempotency)],
-)
+router = api_router(authenticated=True, tags=["webhooks"])
 ONE = problem_responses(404)
 WRITE_ONE = problem_responses(404, 409, 412)
 ACCEPTED = status.HTTP_202_ACCEPTED
