@@ -18,8 +18,8 @@ from sightline.alignment.models import Alignment
 from sightline.alignment.schemas import AlignmentCreate, AlignmentCreated
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
-from sightline.db.tenancy import scoped
-from sightline.errors import Invalid, NotFound
+from sightline.db.tenancy import one_of_org, scoped
+from sightline.errors import Invalid
 from sightline.events import service as events
 from sightline.okrs.cycles import get_cycle
 from sightline.okrs.key_results import get_key_result
@@ -156,10 +156,7 @@ async def _claim_warnings(session: AsyncSession, org_id: UUID, key_result_id: UU
 
 
 async def get_link(session: AsyncSession, *, org_id: UUID, link_id: UUID) -> Alignment:
-    link = (await session.execute(scoped(Alignment, org_id).where(col(Alignment.id) == link_id))).scalar_one_or_none()
-    if link is None:
-        raise NotFound("alignment")
-    return link
+    return await one_of_org(session, Alignment, org_id, link_id, what="alignment")
 
 
 async def delete_link(session: AsyncSession, *, principal: Principal, link_id: UUID, now: datetime) -> None:

@@ -13,7 +13,7 @@ from sqlmodel import col
 from sightline.auth import ROLE_SCOPES, Principal, require_recent_sign_in
 from sightline.config import Settings, get_settings
 from sightline.db.keyset import PageParams, page_of, paginate
-from sightline.db.tenancy import scoped, set_tenant
+from sightline.db.tenancy import one_of_org, scoped, set_tenant
 from sightline.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from sightline.events import service as events
 from sightline.identity import mfa, sessions, throttle
@@ -207,10 +207,7 @@ async def logout(session: AsyncSession, *, principal: Principal, now: datetime) 
 
 
 async def get_org(session: AsyncSession, *, org_id: UUID) -> Org:
-    org = (await session.execute(scoped(Org, org_id))).scalar_one_or_none()
-    if org is None:
-        raise NotFound("organisation")
-    return org
+    return await one_of_org(session, Org, org_id, what="organisation")
 
 
 async def update_org(
@@ -273,13 +270,7 @@ async def list_members(
 
 
 async def get_member(session: AsyncSession, *, org_id: UUID, member_id: UUID, lock: bool = False) -> User:
-    statement = scoped(User, org_id).where(col(User.id) == member_id)
-    if lock:
-        statement = statement.with_for_update()
-    user = (await session.execute(statement)).scalar_one_or_none()
-    if user is None:
-        raise NotFound("member")
-    return user
+    return await one_of_org(session, User, org_id, member_id, what="member", lock=lock)
 
 
 def _require_owner_for(principal: Principal, *roles: str | None) -> None:
@@ -648,10 +639,7 @@ async def list_api_keys(
 
 
 async def get_api_key(session: AsyncSession, *, principal: Principal, key_id: UUID) -> ApiKey:
-    key = (await session.execute(scoped(ApiKey, principal.org_id).where(col(ApiKey.id) == key_id))).scalar_one_or_none()
-    if key is None:
-        raise NotFound("API key")
-    return key
+    return await one_of_org(session, ApiKey, principal.org_id, key_id, what="API key")
 
 
 async def api_key_view(session: AsyncSession, *, principal: Principal, key: ApiKey) -> ApiKeyPublic:

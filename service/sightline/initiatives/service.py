@@ -14,8 +14,8 @@ from sqlmodel import col
 
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
-from sightline.db.tenancy import scoped
-from sightline.errors import Conflict, Invalid, NotFound
+from sightline.db.tenancy import one_of_org, scoped
+from sightline.errors import Conflict, Invalid
 from sightline.events import service as events
 from sightline.identity.service import get_org, org_settings
 from sightline.initiatives.allocation import Link, effective_shares, split, unallocated_share
@@ -132,11 +132,7 @@ async def publics(
 
 
 async def get_initiative(session: AsyncSession, *, org_id: UUID, initiative_id: UUID, lock: bool = False) -> Initiative:
-    statement = scoped(Initiative, org_id).where(col(Initiative.id) == initiative_id)
-    initiative = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
-    if initiative is None:
-        raise NotFound("initiative")
-    return initiative
+    return await one_of_org(session, Initiative, org_id, initiative_id, what="initiative", lock=lock)
 
 
 async def read_initiative(

@@ -19,8 +19,8 @@ from sqlmodel import col
 from sightline.auth import Principal
 from sightline.crypto import SecretBox, SecretUnreadable
 from sightline.db.keyset import PageParams, page_of, paginate
-from sightline.db.tenancy import scoped, set_tenant
-from sightline.errors import Conflict, Invalid, NotFound
+from sightline.db.tenancy import one_of_org, scoped, set_tenant
+from sightline.errors import Conflict, Invalid
 from sightline.events import service as events
 from sightline.integrations.models import Integration, SqlConnection, SsoConfig
 from sightline.integrations.schemas import SqlConnectionCreate, SqlConnectionPublic, SqlConnectionUpdate
@@ -51,11 +51,7 @@ def connection_public(connection: SqlConnection) -> SqlConnectionPublic:
 
 
 async def get_connection(session: AsyncSession, *, org_id: UUID, connection_id: UUID) -> SqlConnection:
-    statement = scoped(SqlConnection, org_id).where(col(SqlConnection.id) == connection_id)
-    connection = (await session.execute(statement)).scalar_one_or_none()
-    if connection is None:
-        raise NotFound("SQL connection")
-    return connection
+    return await one_of_org(session, SqlConnection, org_id, connection_id, what="SQL connection")
 
 
 async def list_connections(

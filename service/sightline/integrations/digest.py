@@ -20,8 +20,8 @@ from sqlmodel import col
 from sightline import scoring
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
-from sightline.db.tenancy import scoped
-from sightline.errors import Conflict, Invalid, NotFound
+from sightline.db.tenancy import one_of_org, scoped
+from sightline.errors import Conflict, Invalid
 from sightline.events import outbox
 from sightline.events import service as events
 from sightline.events.models import Event
@@ -178,11 +178,7 @@ def digest_public(digest: TeamDigest) -> TeamDigestPublic:
 
 
 async def get_digest(session: AsyncSession, *, org_id: UUID, digest_id: UUID, lock: bool = False) -> TeamDigest:
-    statement = scoped(TeamDigest, org_id).where(col(TeamDigest.id) == digest_id)
-    digest = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
-    if digest is None:
-        raise NotFound("team digest")
-    return digest
+    return await one_of_org(session, TeamDigest, org_id, digest_id, what="team digest", lock=lock)
 
 
 async def list_digests(

@@ -18,7 +18,7 @@ from sqlmodel import col
 from sightline.auth import Principal
 from sightline.crypto import SecretBox
 from sightline.db.keyset import PageParams, page_of, paginate
-from sightline.db.tenancy import scoped
+from sightline.db.tenancy import one_of_org, scoped
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
 from sightline.integrations.models import Integration, SqlConnection
@@ -95,12 +95,7 @@ def integration_public(integration: Integration) -> IntegrationPublic:
 async def get_integration(
     session: AsyncSession, *, org_id: UUID, integration_id: UUID, lock: bool = False
 ) -> Integration:
-    statement = scoped(Integration, org_id).where(col(Integration.id) == integration_id)
-    locked = statement.with_for_update(key_share=True) if lock else statement
-    integration = (await session.execute(locked)).scalar_one_or_none()
-    if integration is None:
-        raise NotFound("integration")
-    return integration
+    return await one_of_org(session, Integration, org_id, integration_id, what="integration", lock=lock, key_share=True)
 
 
 async def list_integrations(

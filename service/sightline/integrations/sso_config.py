@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sightline.auth import Principal
 from sightline.crypto import SecretBox, SecretUnreadable
-from sightline.db.tenancy import scoped
+from sightline.db.tenancy import one_of_org
 from sightline.errors import Invalid, NotFound
 from sightline.events import service as events
 from sightline.integrations.models import SsoConfig
@@ -105,11 +105,7 @@ def config_public(config: SsoConfig, *, base_url: str, box: SecretBox) -> SsoCon
 
 
 async def get_config(session: AsyncSession, *, org_id: UUID, lock: bool = False) -> SsoConfig:
-    statement = scoped(SsoConfig, org_id)
-    config = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
-    if config is None:
-        raise NotFound("single sign-on configuration")
-    return config
+    return await one_of_org(session, SsoConfig, org_id, what="single sign-on configuration", lock=lock)
 
 
 async def put_config(

@@ -15,8 +15,8 @@ from sqlmodel import col
 from sightline.auth import Principal
 from sightline.db.arrays import in_uuids
 from sightline.db.keyset import PageParams, page_of, paginate
-from sightline.db.tenancy import scoped
-from sightline.errors import Conflict, Invalid, NotFound
+from sightline.db.tenancy import one_of_org, scoped
+from sightline.errors import Conflict, Invalid
 from sightline.events import service as events
 from sightline.identity.models import Org
 from sightline.identity.schemas import OrganisationSettings
@@ -33,11 +33,7 @@ def cycle_public(cycle: Cycle) -> CyclePublic:
 
 
 async def get_cycle(session: AsyncSession, *, org_id: UUID, cycle_id: UUID, lock: bool = False) -> Cycle:
-    statement = scoped(Cycle, org_id).where(col(Cycle.id) == cycle_id)
-    cycle = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
-    if cycle is None:
-        raise NotFound("cycle")
-    return cycle
+    return await one_of_org(session, Cycle, org_id, cycle_id, what="cycle", lock=lock)
 
 
 async def list_cycles(

@@ -13,8 +13,8 @@ from sqlmodel import col
 from sightline import scoring
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
-from sightline.db.tenancy import scoped
-from sightline.errors import Conflict, FieldError, Invalid, NotFound
+from sightline.db.tenancy import one_of_org
+from sightline.errors import Conflict, FieldError, Invalid
 from sightline.events import service as events
 from sightline.okrs.cycles import load_calendars
 from sightline.okrs.derive import Calendar, derive_stored, key_result_public
@@ -43,21 +43,13 @@ EDITABLE = (
 
 
 async def get_key_result(session: AsyncSession, *, org_id: UUID, key_result_id: UUID, lock: bool = False) -> KeyResult:
-    statement = scoped(KeyResult, org_id).where(col(KeyResult.id) == key_result_id)
-    kr = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
-    if kr is None:
-        raise NotFound("key result")
-    return kr
+    return await one_of_org(session, KeyResult, org_id, key_result_id, what="key result", lock=lock)
 
 
 async def _objective_and_calendar(
     session: AsyncSession, org_id: UUID, objective_id: UUID
 ) -> tuple[Objective, Calendar]:
-    objective = (
-        await session.execute(scoped(Objective, org_id).where(col(Objective.id) == objective_id))
-    ).scalar_one_or_none()
-    if objective is None:
-        raise NotFound("objective")
+    objective = await one_of_org(session, Objective, org_id, objective_id, what="objective")
     calendar = (await load_calendars(session, org_id=org_id, cycle_ids={objective.cycle_id}))[objective.cycle_id]
     return objective, calendar
 

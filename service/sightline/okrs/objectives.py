@@ -11,8 +11,8 @@ from sqlmodel import col
 
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, encode_cursor, page_of, paginate
-from sightline.db.tenancy import scoped
-from sightline.errors import Conflict, Invalid, NotFound
+from sightline.db.tenancy import one_of_org, scoped
+from sightline.errors import Conflict, Invalid
 from sightline.events import service as events
 from sightline.okrs.cycles import get_cycle
 from sightline.okrs.derive import Rollup, key_result_public
@@ -50,11 +50,7 @@ def objective_public(objective: Objective, key_results: list[KeyResultPublic], r
 
 
 async def get_objective(session: AsyncSession, *, org_id: UUID, objective_id: UUID, lock: bool = False) -> Objective:
-    statement = scoped(Objective, org_id).where(col(Objective.id) == objective_id)
-    objective = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
-    if objective is None:
-        raise NotFound("objective")
-    return objective
+    return await one_of_org(session, Objective, org_id, objective_id, what="objective", lock=lock)
 
 
 async def publics(

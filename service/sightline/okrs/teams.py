@@ -11,8 +11,8 @@ from sqlmodel import col
 
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
-from sightline.db.tenancy import scoped
-from sightline.errors import Invalid, NotFound
+from sightline.db.tenancy import one_of_org, scoped
+from sightline.errors import Invalid
 from sightline.events import service as events
 from sightline.identity.models import User
 from sightline.okrs.models import Team, TeamMember
@@ -66,11 +66,7 @@ async def ensure_users(session: AsyncSession, org_id: UUID, user_ids: set[UUID],
 
 
 async def get_team(session: AsyncSession, *, org_id: UUID, team_id: UUID, lock: bool = False) -> Team:
-    statement = scoped(Team, org_id).where(col(Team.id) == team_id)
-    team = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
-    if team is None:
-        raise NotFound("team")
-    return team
+    return await one_of_org(session, Team, org_id, team_id, what="team", lock=lock)
 
 
 async def read_team(session: AsyncSession, *, org_id: UUID, team_id: UUID) -> TeamPublic:

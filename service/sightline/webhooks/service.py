@@ -11,8 +11,8 @@ from sqlmodel import col
 
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
-from sightline.db.tenancy import scoped
-from sightline.errors import Conflict, Invalid, NotFound
+from sightline.db.tenancy import one_of_org, scoped
+from sightline.errors import Conflict, Invalid
 from sightline.events import outbox
 from sightline.events import service as events
 from sightline.events.models import Event
@@ -112,13 +112,10 @@ async def _record(
 async def get_endpoint(
     session: AsyncSession, *, org_id: UUID, endpoint_id: UUID, lock: bool = False
 ) -> WebhookEndpoint:
-    statement = scoped(WebhookEndpoint, org_id).where(col(WebhookEndpoint.id) == endpoint_id)
     # FOR NO KEY UPDATE: events fanning out to this endpoint meanwhile (a foreign key check) need not wait.
-    locked = statement.with_for_update(key_share=True) if lock else statement
-    endpoint = (await session.execute(locked)).scalar_one_or_none()
-    if endpoint is None:
-        raise NotFound("webhook endpoint")
-    return endpoint
+    return await one_of_org(
+        session, WebhookEndpoint, org_id, endpoint_id, what="webhook endpoint", lock=lock, key_share=True
+    )
 
 
 async def list_endpoints(
@@ -257,11 +254,7 @@ def endpoint_secret(endpoint: WebhookEndpoint, *, now: datetime) -> EndpointSecr
 async def get_delivery(
     session: AsyncSession, *, org_id: UUID, delivery_id: UUID, lock: bool = False
 ) -> WebhookDelivery:
-    statement = scoped(WebhookDelivery, org_id).where(col(WebhookDelivery.id) == delivery_id)
-    delivery = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
-    if delivery is None:
-        raise NotFound("delivery")
-    return delivery
+    return await one_of_org(session, WebhookDelivery, org_id, delivery_id, what="delivery", lock=lock)
 
 
 async def list_deliveries(
