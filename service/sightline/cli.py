@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, TypedDict
 from zoneinfo import ZoneInfo
@@ -15,6 +16,8 @@ from sightline.config import Settings, get_settings
 from sightline.observability import configure_logging
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from sightline.demo import DemoCredentials
 
 cli = typer.Typer(help="Sightline: OKRs with line of sight.", no_args_is_help=True, add_completion=False)
@@ -58,7 +61,16 @@ def _prepare(settings: Settings) -> str:
     return url
 
 
-def _run_server(settings: Settings, url: str, host: str | None, port: int | None) -> None:
+def _run_server(
+    settings: Settings,
+    url: str,
+    host: str | None,
+    port: int | None,
+    *,
+    extend: Callable[[FastAPI], None] | None = None,
+) -> None:
+    """Serve the app (with `extend`'s additions). With `extend` (the demo's receiver), the port listens before the
+    app starts, so its own background jobs' first requests to itself wait in the backlog instead of being refused."""
     import uvicorn
 
     from sightline.app import create_app, tune_garbage_collector
@@ -67,9 +79,18 @@ def _run_server(settings: Settings, url: str, host: str | None, port: int | None
     # The address given on the command line is the one links point at (chat messages, digests, pings).
     settings = settings.model_copy(update={"host": host, "port": port})
     app = create_app(url, settings)
+    if extend is not None:
+        extend(app)
     tune_garbage_collector()
     typer.echo(f"Sightline is serving on http://{host}:{port}", err=True)
-    uvicorn.run(app, host=host, port=port, access_log=False, timeout_keep_alive=30, **proxy_options(settings))
+    options = proxy_options(settings)
+    if extend is None:
+        uvicorn.run(app, host=host, port=port, access_log=False, timeout_keep_alive=30, **options)
+        return
+    config = uvicorn.Config(app, host=host, port=port, access_log=False, timeout_keep_alive=30, **options)
+    listening = config.bind_socket()
+    listening.listen(config.backlog)
+    uvicorn.Server(config).run(sockets=[listening])
 
 
 class ProxyOptions(TypedDict, total=False):
@@ -120,27 +141,37 @@ def demo(
 ) -> None:
     """Like serve, with the demo organisation Northwind Marketing loaded first (once per database).
 
-    The sign-in (URL, email, password) is printed on stdout; progress messages go to stderr.
+    The sign-in (URL, email, password) is printed on stdout; progress messages go to stderr. Its webhook endpoint
+    delivers to the demo's own receiver on this address (allowed for this process only, not for `serve`).
     """
+    from functools import partial
+
+    from sightline.demo import demo_settings, receiver_url
+    from sightline.webhooks.demo_receiver import install_demo_receiver
+
     settings = get_settings()
     url = _prepare(settings)
-    credentials = asyncio.run(_load_demo(url))
-    _ensure_client(settings)
     host, port = host or settings.host, port or settings.port
+    receiver = receiver_url(host, port)
+    credentials = asyncio.run(_load_demo(url, receiver))
+    _ensure_client(settings)
     typer.echo(f"Demo organisation loaded. Sign in at http://{host}:{port}")
     typer.echo(f"  email:    {credentials.email}")
     typer.echo(f"  password: {credentials.password}")
-    _run_server(settings, url, host, port)
+    typer.echo(f"  webhooks: delivered to {receiver} (Settings, Webhooks: the delivery log)")
+    receive = partial(install_demo_receiver, org_id=credentials.organisation_id, url=receiver)
+    _run_server(demo_settings(settings, receiver), url, host, port, extend=receive)
 
 
-async def _load_demo(url: str) -> DemoCredentials:
+async def _load_demo(url: str, webhook_url: str) -> DemoCredentials:
     from sightline.db.engine import create_engine, session_factory
     from sightline.demo import TIME_ZONE, load_demo
 
     engine = create_engine(url, pool_size=2, max_overflow=0)
     try:
         # "Today" in the demo organisation's own time zone, so no check-in lands in its future.
-        return await load_demo(session_factory(engine), today=datetime.now(ZoneInfo(TIME_ZONE)).date())
+        today = datetime.now(ZoneInfo(TIME_ZONE)).date()
+        return await load_demo(session_factory(engine), today=today, webhook_url=webhook_url)
     finally:
         await engine.dispose()
 

@@ -2,6 +2,9 @@
 
 Everything goes through the service functions with the clock passed in, so each check-in is recorded at
 the moment it reports (none backdated but the one planted import), as a year of real use would leave it.
+Given the address of the demo's own receiver (`sightline demo` does), a webhook endpoint is added a week
+before today: the events of that week queue their deliveries as they happen, and the dispatcher sends them
+once the service is up (see docs/decisions/api-demo-webhook.md).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from decimal import Decimal
 from functools import partial
 from random import Random
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -26,9 +30,11 @@ from sightline import scoring
 from sightline.alignment import links as alignment_links
 from sightline.alignment.schemas import AlignmentCreate
 from sightline.auth import ROLE_SCOPES, Principal
-from sightline.config import get_settings
+from sightline.clock import current_time
+from sightline.config import Settings, get_settings
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.identity import service as identity
+from sightline.identity.models import User
 from sightline.identity.schemas import MemberCreate, OrganisationSettingsUpdate, OrganisationUpdate, Role, SignupRequest
 from sightline.initiatives import service as initiatives
 from sightline.initiatives import spend as initiative_spend
@@ -38,7 +44,12 @@ from sightline.okrs import check_ins, cycles, key_results, objectives, schemas, 
 from sightline.okrs.models import Cycle, KeyResult
 from sightline.okrs.recompute import recompute_org
 from sightline.scoring import Cadence, Direction, Metric
+from sightline.url_guard import UrlPolicy
 from sightline.versions import etag
+from sightline.webhooks import service as webhooks
+from sightline.webhooks.demo_receiver import RECEIVER_PATH
+from sightline.webhooks.models import WebhookEndpoint
+from sightline.webhooks.schemas import EndpointCreate, EndpointUpdate
 
 DEMO_EMAIL = "demo@sightline.example"
 DEMO_PASSWORD = "sightline-demo"  # printed by `sightline demo`; every demo member shares it
@@ -47,6 +58,10 @@ SEED_TITLE = "Marketing-qualified leads"  # the worked example of PRODUCT.md sec
 TIME_ZONE = "Europe/Berlin"
 CORRECTED = "Blended cost per MQL"  # one check-in with a typo, then its correction
 IMPORTED = "Net promoter score"  # one survey result imported three weeks late (backdated)
+# The webhook endpoint: what it receives, how it is found again, and how long before today it was added.
+WEBHOOK_DESCRIPTION = "BI sync: check-ins, status changes and cycles (the demo's own receiver)"
+WEBHOOK_EVENTS = ["check_in.created", "key_result.status_changed", "cycle.*", "objective.closed"]
+WEBHOOK_ADDED = timedelta(days=7)
 
 # (key, name, role): everyone signs in at <key>@northwind.example, Olivia the owner at DEMO_EMAIL.
 PEOPLE: tuple[tuple[str, str, Role], ...] = (
@@ -102,8 +117,9 @@ class KR:
 class Obj:
     """An objective and its key results."""
 
-    cycle: str  # "year", "quarter" (the one containing today), "previous" (the quarter before it) or "first"
-    # (the year's first quarter, once it has ended: a closed quarter with its objectives, check-ins and retrospective)
+    cycle: str  # "year", "quarter" (the one containing today), "previous" (the quarter before it, closed: the
+    # previous fiscal year's last quarter when today is in the first) or "first" (the year's first quarter, once it
+    # has ended: closed with its objectives, check-ins and retrospective)
     level: schemas.Level
     team: str | None
     owner: str
@@ -275,6 +291,7 @@ class DemoCredentials:
     password: str
     organisation_id: UUID
     seed_key_result_id: UUID
+    webhook_endpoint_id: UUID | None = None  # when loaded with the receiver's address
 
 
 @dataclass(frozen=True)
@@ -293,16 +310,41 @@ class Reading:
 Step = tuple[datetime, Callable[[AsyncSession], Awaitable[None]]]
 
 
+def receiver_url(host: str, port: int) -> str:
+    """The demo receiver's address as this machine reaches the service listening on `host`:`port` (a wildcard
+    bind is reached on loopback)."""
+    address = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://{f'[{address}]' if ':' in address else address}:{port}{RECEIVER_PATH}"
+
+
+def receiver_policy(url: str) -> UrlPolicy:
+    """The URL rules of the demo's process: plain http, and the receiver's own host although it is internal."""
+    return UrlPolicy.of([urlsplit(url).hostname or ""], allow_http=True)
+
+
+def demo_settings(settings: Settings, url: str) -> Settings:
+    """`settings` for `sightline demo`'s own process, whose webhooks reach its receiver at `url` (never `serve`)."""
+    hosts = [*settings.webhook_allowed_hosts, urlsplit(url).hostname or ""]
+    return settings.model_copy(update={"webhook_allowed_hosts": hosts, "webhook_allow_http": True})
+
+
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(TIME_ZONE))
 
 
-def _calendar(year: int) -> dict[str, tuple[str, date, date]]:
-    """The fiscal year (April to March) and its quarters: key → (name, first day, last day)."""
+def _calendar(today: date) -> dict[str, tuple[str, date, date]]:
+    """The fiscal year (April to March) containing `today` and its quarters: key → (name, first day, last day).
+
+    While `today` is in the year's first quarter, no quarter of it has closed yet: the previous fiscal year's
+    last quarter is there too ("previous", a quarter of its own), so the demo always shows a closed quarter.
+    """
+    year = today.year if today.month >= 4 else today.year - 1
     starts = [date(year, 4, 1), date(year, 7, 1), date(year, 10, 1), date(year + 1, 1, 1), date(year + 1, 4, 1)]
     calendar = {"year": (f"FY{year}", starts[0], starts[4] - timedelta(days=1))}
     for n in range(4):
         calendar[f"Q{n + 1}"] = (f"FY{year}-Q{n + 1}", starts[n], starts[n + 1] - timedelta(days=1))
+    if today < starts[1]:
+        calendar["previous"] = (f"FY{year - 1}-Q4", date(year, 1, 1), starts[0] - timedelta(days=1))
     return calendar
 
 
@@ -382,6 +424,8 @@ class _Demo:
     key_results: dict[str, UUID] = field(default_factory=dict)  # by title
     objective_ids: dict[str, UUID] = field(default_factory=dict)  # by title
     recorded: dict[tuple[str, datetime], UUID] = field(default_factory=dict)  # check-in ids
+    webhook_url: str | None = None  # the demo receiver's address: an endpoint is added a week before today
+    webhook_id: UUID | None = None
 
     @property
     def end(self) -> datetime:
@@ -410,7 +454,7 @@ class _Demo:
                 )
                 self.teams[key] = (await teams.create_team(session, principal=owner, body=team, now=now)).id
             for key, (name, first, last) in calendar.items():
-                parent_id = self.cycles["year"].id if key != "year" else None
+                parent_id = self.cycles["year"].id if key.startswith("Q") else None
                 cycle = schemas.CycleCreate(name=name, start_date=first, end_date=last, parent_id=parent_id)
                 self.cycles[key] = await cycles.create_cycle(session, principal=owner, body=cycle, now=now)
 
@@ -527,6 +571,14 @@ class _Demo:
             )
             month = (month.replace(day=1) + timedelta(days=32)).replace(day=1)
 
+    async def add_webhook(self, session: AsyncSession, *, url: str, now: datetime) -> None:
+        """Olivia connects the BI sync: from now on its events queue deliveries (sent once the service runs)."""
+        body = EndpointCreate(url=url, description=WEBHOOK_DESCRIPTION, event_types=WEBHOOK_EVENTS)
+        endpoint, _ = await webhooks.create_endpoint(
+            session, principal=self.people["olivia"], body=body, policy=receiver_policy(url), now=now
+        )
+        self.webhook_id = endpoint.id
+
     def timeline(self, *, setup: datetime, rng: Random) -> list[Step]:
         """Every later change at its moment: objectives, cycle states, check-ins, the correction, the import."""
         steps: list[Step] = []
@@ -543,8 +595,11 @@ class _Demo:
         if current > 0:
             chosen["previous"] = quarters[current - 1]
             chosen["first"] = quarters[0]  # ended: closed after its check-ins, graded, with its retrospective
+        else:  # the previous fiscal year's last quarter: closed the day this year began
+            chosen["previous"] = self.cycles["previous"]
         readings: list[Reading] = []
         created_at: dict[str, datetime] = {}
+        cycle_of: dict[str, Cycle] = {}
         for index, spec in enumerate(OBJECTIVES):
             if spec.cycle not in chosen:
                 continue
@@ -554,7 +609,7 @@ class _Demo:
             else:  # quarterly objectives are set the week before their quarter
                 created = min(_at(cycle.start_date - timedelta(days=7), 10), self.end)
             steps.append((created, partial(self.create_objective, spec=spec, cycle=cycle, now=created)))
-            created_at[spec.title] = created
+            created_at[spec.title], cycle_of[spec.title] = created, cycle
             for kr in spec.key_results:
                 readings += _readings(kr, kr.owner or spec.owner, cycle, today=self.today, rng=rng)
 
@@ -576,12 +631,19 @@ class _Demo:
 
         owner_of = {kr.title: spec.title for spec in OBJECTIVES for kr in spec.key_results}
         for child, parent, kind, weight in ALIGNMENTS:
-            ends = [created_at.get(child), created_at.get(owner_of.get(parent, parent))]
-            if None not in ends:  # both ends exist in this demo year
-                moment = max(e for e in ends if e is not None) + timedelta(hours=1)
-                steps.append(
-                    (moment, partial(self.align, child=child, parent=parent, kind=kind, weight=weight, now=moment))
-                )
+            parent_objective = owner_of.get(parent, parent)
+            ends = [created_at.get(child), created_at.get(parent_objective)]
+            if None in ends:  # an end is not in this demo year
+                continue
+            if cycle_of[child].end_date < cycle_of[parent_objective].start_date:
+                continue  # the previous year's last quarter aligns to nothing of this year (the cycles must overlap)
+            moment = max(e for e in ends if e is not None) + timedelta(hours=1)
+            steps.append(
+                (moment, partial(self.align, child=child, parent=parent, kind=kind, weight=weight, now=moment))
+            )
+        if self.webhook_url is not None:
+            added = max(_at(self.today - WEBHOOK_ADDED, 9, 30), setup)
+            steps.append((added, partial(self.add_webhook, url=self.webhook_url, now=added)))
         funded = setup + timedelta(days=2)
         steps += [(funded, partial(self.fund, spec=spec, now=funded)) for spec in INITIATIVES]
 
@@ -609,16 +671,58 @@ async def _existing(factory: async_sessionmaker[AsyncSession]) -> DemoCredential
     return DemoCredentials(DEMO_EMAIL, DEMO_PASSWORD, org_id, seed_kr.id)
 
 
-async def load_demo(factory: async_sessionmaker[AsyncSession], *, today: date) -> DemoCredentials:
+async def _connect_webhook(
+    factory: async_sessionmaker[AsyncSession], credentials: DemoCredentials, *, url: str, now: datetime
+) -> DemoCredentials:
+    """The demo loaded earlier, its endpoint pointed at `url` (the port may have changed since), or added now when
+    there is none (loaded without it, or deleted by a visitor)."""
+    org_id = credentials.organisation_id
+    policy = receiver_policy(url)
+    async with factory() as session, session.begin():
+        await set_tenant(session, org_id)
+        owners = scoped(User, org_id).where(col(User.role) == "owner", col(User.deactivated_at).is_(None))
+        owner = (await session.execute(owners.order_by(col(User.created_at)))).scalars().first()
+        if owner is None:
+            raise RuntimeError(f"{ORG_NAME} has no owner left to connect its webhook endpoint; use a new database")
+        principal = Principal(org_id, ROLE_SCOPES["owner"], user_id=owner.id, role="owner")
+        ours = scoped(WebhookEndpoint, org_id).where(col(WebhookEndpoint.description) == WEBHOOK_DESCRIPTION)
+        endpoint = (await session.execute(ours.order_by(col(WebhookEndpoint.created_at)))).scalars().first()
+        if endpoint is None:
+            body = EndpointCreate(url=url, description=WEBHOOK_DESCRIPTION, event_types=WEBHOOK_EVENTS)
+            endpoint, _ = await webhooks.create_endpoint(
+                session, principal=principal, body=body, policy=policy, now=now
+            )
+        elif endpoint.url != url:
+            endpoint = await webhooks.update_endpoint(
+                session,
+                principal=principal,
+                endpoint_id=endpoint.id,
+                body=EndpointUpdate(url=url),
+                policy=policy,
+                if_match=None,
+                now=now,
+            )
+    return replace(credentials, webhook_endpoint_id=endpoint.id)
+
+
+async def load_demo(
+    factory: async_sessionmaker[AsyncSession], *, today: date, webhook_url: str | None = None
+) -> DemoCredentials:
     """Load Northwind Marketing as it stands on `today` (once; later calls return the same sign-in).
 
     The fiscal year runs April to March: FY{year} is the one containing `today`. Quarters that ended
     are closed after their check-ins, the one containing `today` is active, later ones in planning.
+    With `webhook_url` (the demo receiver's, see `receiver_url`), its webhook endpoint is added a week before
+    today, or, in a demo loaded earlier, pointed at this address.
     """
     if (existing := await _existing(factory)) is not None:
-        return existing
-    calendar = _calendar(today.year if today.month >= 4 else today.year - 1)
-    setup = _at(calendar["year"][1] - timedelta(days=21), 9)
+        if webhook_url is None:
+            return existing
+        return await _connect_webhook(factory, existing, url=webhook_url, now=current_time())
+    calendar = _calendar(today)
+    # The organisation is set up three weeks before its first cycle; the year's objectives the day after.
+    setup = _at(min(first for _, first, _ in calendar.values()) - timedelta(days=21), 9)
+    opening = _at(calendar["year"][1] - timedelta(days=20), 9)
     async with factory() as session, session.begin():
         # The demo is an operator's action, not a public sign-up: it works where sign-up is turned off, and its
         # owner needs no email verification.
@@ -630,12 +734,12 @@ async def load_demo(factory: async_sessionmaker[AsyncSession], *, today: date) -
         principal = Principal(org.org_id, ROLE_SCOPES["owner"], user_id=owner.id, role="owner")
         update = OrganisationUpdate(settings=OrganisationSettingsUpdate(time_zone=TIME_ZONE, currency="EUR"))
         await identity.update_org(session, principal=principal, body=update, if_match=etag(org.version), now=setup)
-    demo = _Demo(factory=factory, today=today, org_id=org.org_id, people={"olivia": principal})
+    demo = _Demo(factory=factory, today=today, org_id=org.org_id, people={"olivia": principal}, webhook_url=webhook_url)
     await demo.build_structure(calendar, now=setup + timedelta(minutes=15))
-    steps = demo.timeline(setup=setup + timedelta(days=1), rng=Random(2026))
+    steps = demo.timeline(setup=opening, rng=Random(2026))
     for _, step in sorted(steps, key=lambda s: s[0]):
         async with demo.transaction() as session:
             await step(session)
     async with demo.transaction() as session:
         await recompute_org(session, org_id=demo.org_id, now=demo.end)  # statuses as of today
-    return DemoCredentials(DEMO_EMAIL, DEMO_PASSWORD, demo.org_id, demo.key_results[SEED_TITLE])
+    return DemoCredentials(DEMO_EMAIL, DEMO_PASSWORD, demo.org_id, demo.key_results[SEED_TITLE], demo.webhook_id)
