@@ -16,7 +16,7 @@ import { invalidatePaths } from "./queries/shared";
 import { cssVariablesResolver, theme } from "./theme";
 import { AccountView } from "./views/AccountView";
 import { CrashView } from "./views/CrashView";
-import { InitiativesView } from "./views/InitiativesView";
+import { InitiativesView } from "./views/initiatives/InitiativesView";
 import { MfaSignInView } from "./views/MfaSignInView";
 import { MyCheckInsView } from "./views/MyCheckInsView";
 import { NotFoundView } from "./views/NotFoundView";
@@ -37,7 +37,7 @@ import { VerifyEmailView } from "./views/VerifyEmailView";
 const ObjectiveView = lazy(() => import("./views/ObjectiveView").then((module) => ({ default: module.ObjectiveView })));
 
 const RetrospectiveView = lazy(() =>
-  import("./views/RetrospectiveView").then((module) => ({ default: module.RetrospectiveView })),
+  import("./views/retrospective/RetrospectiveView").then((module) => ({ default: module.RetrospectiveView })),
 );
 const HealthView = lazy(() => import("./views/HealthView").then((module) => ({ default: module.HealthView })));
 // The alignment map carries the graph drawing and layout libraries.

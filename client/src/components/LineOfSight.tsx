@@ -5,7 +5,7 @@ import { notifications } from "@mantine/notifications";
 import { IconArrowUp } from "@tabler/icons-react";
 import { type FormEvent, Fragment, useState } from "react";
 import { Link } from "react-router";
-import { idempotencyKey, type Schemas } from "../api/client";
+import type { Schemas } from "../api/client";
 import { fieldErrors, problemMessage } from "../lib/problem";
 import { useCreateAlignment, useLineOfSight, useParentLinks, useRemoveAlignment } from "../queries/alignment";
 import { useObjectives } from "../queries/okrs";
@@ -130,7 +130,6 @@ function AlignDialog({ objective, onClose }: { objective: Schemas["ObjectivePubl
           kind,
           weight,
         },
-        params: { header: { "Idempotency-Key": idempotencyKey() } },
       },
       {
         onSuccess: (created) => {

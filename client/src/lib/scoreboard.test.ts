@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Schemas } from "../api/client";
 import { pickCycle } from "../queries/cycleChoice";
 import { actualPoints, chartData, pacePoints } from "./chart";
+import { NetworkError } from "./network";
 import { fieldErrors, asProblem } from "./problem";
 import { NO_FILTERS, scoreboardGroups, scoreboardQuery, totalObjectives } from "./scoreboard";
 
@@ -112,6 +113,6 @@ describe("problems", () => {
   });
 
   it("turns a network failure into a readable problem", () => {
-    expect(asProblem(new TypeError("Failed to fetch")).title).toBe("Cannot reach Sightline");
+    expect(asProblem(new NetworkError(new TypeError("Failed to fetch"))).title).toBe("Cannot reach Sightline");
   });
 });

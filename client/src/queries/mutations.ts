@@ -39,14 +39,28 @@ export function withIdempotencyKey<TData, TError, TVariables, TContext>(
   } as UseMutationResult<TData, TError, TVariables, TContext>;
 }
 
+// The call's init without the If-Match header the contract declares (the helper adds it): `params` becomes optional
+// when the header was all it required.
+type IF_MATCH = "If-Match" | "if-match";
+type ParamsWithoutIfMatch<P> = Omit<P, "header"> & {
+  header?: P extends { header?: infer H } ? Omit<NonNullable<H>, IF_MATCH> : never;
+};
+type WithoutIfMatch<V> = V extends { params?: infer P }
+  ? Omit<V, "params"> &
+      (object extends Omit<NonNullable<P>, "header"> ? { params?: ParamsWithoutIfMatch<NonNullable<P>> } : { params: ParamsWithoutIfMatch<NonNullable<P>> })
+  : V;
+
+/** What a versioned write's `mutate` takes: the call's init without If-Match, and the version it is made against. */
+export type MatchedVariables<TVariables> = WithoutIfMatch<TVariables> & { ifMatch: IfMatch };
+
 /** A mutation whose calls say which version they change: `mutate({ ...init, ifMatch: objective })`. */
 export type MatchedMutation<TData, TError, TVariables, TContext> = DistributiveOmit<
   UseMutationResult<TData, TError, TVariables, TContext>,
   "mutate" | "mutateAsync"
 > & {
-  mutate: (variables: TVariables & { ifMatch: IfMatch }, options?: MutateOptions<TData, TError, TVariables, TContext>) => void;
+  mutate: (variables: MatchedVariables<TVariables>, options?: MutateOptions<TData, TError, TVariables, TContext>) => void;
   mutateAsync: (
-    variables: TVariables & { ifMatch: IfMatch },
+    variables: MatchedVariables<TVariables>,
     options?: MutateOptions<TData, TError, TVariables, TContext>,
   ) => Promise<TData>;
 };
@@ -58,11 +72,13 @@ export type MatchedMutation<TData, TError, TVariables, TContext> = DistributiveO
 export function withIfMatch<TData, TError, TVariables, TContext>(
   mutation: UseMutationResult<TData, TError, TVariables, TContext>,
 ): MatchedMutation<TData, TError, TVariables, TContext> {
-  const matched = ({ ifMatch, ...init }: TVariables & { ifMatch: IfMatch }) =>
-    withHeaders(init as TVariables, { "if-match": etagOf(ifMatch) });
+  type Options = MutateOptions<TData, TError, TVariables, TContext>;
+  const matched = ({ ifMatch, ...init }: MatchedVariables<TVariables>) =>
+    withHeaders(init as TVariables, { "If-Match": etagOf(ifMatch) });
   return {
     ...mutation,
-    mutate: (variables, options) => mutation.mutate(matched(variables), options),
-    mutateAsync: (variables, options) => mutation.mutateAsync(matched(variables), options),
+    mutate: (variables: MatchedVariables<TVariables>, options?: Options) => mutation.mutate(matched(variables), options),
+    mutateAsync: (variables: MatchedVariables<TVariables>, options?: Options) =>
+      mutation.mutateAsync(matched(variables), options),
   };
 }
