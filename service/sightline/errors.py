@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.headers = headers or {}
+        self.extensions: dict[str, Any] = {}  # extra members of the problem document (RFC 9457 section 3.2)
 
 
 class BadRequest(DomainError):
@@ -71,12 +73,14 @@ class Invalid(DomainError):
         *,
         errors: Sequence[FieldError] = (),
         detail: str | None = None,
+        extensions: dict[str, Any] | None = None,
     ) -> None:
         self.errors = list(errors)
         if field is not None and message is not None:
             self.errors.append(FieldError(tuple(field.split(".")), message))
         summary = detail or "; ".join(f"{'.'.join(map(str, e.loc))}: {e.message}" for e in self.errors)
         super().__init__(summary or "the request is not valid")
+        self.extensions = dict(extensions or {})
 
 
 class ServiceUnavailable(DomainError):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date as date_
+from typing import Any, Literal
+from uuid import UUID
 
 import structlog
 from fastapi import FastAPI, Request
@@ -27,6 +29,22 @@ class ProblemFieldError(BaseModel):
     type: str
 
 
+class OutsideItem(BaseModel):
+    kind: Literal["child_cycle", "milestone_point", "initiative", "check_in"]
+    id: UUID = Field(description="Its id (a milestone point's is its key result's)")
+    title: str = Field(description="The key result's title for a check-in or milestone point, else its own name")
+    date: date_ = Field(
+        description="The date that would fall outside (a check-in's day in the organisation's time zone; of a "
+        "child cycle or initiative, the one the cycle would have to reach)"
+    )
+    field: Literal["start_date", "end_date"] = Field(description="The cycle date that would leave it outside")
+
+
+class Outside(BaseModel):
+    total: int = Field(description="How many items in all would fall outside")
+    items: list[OutsideItem] = Field(description="The first of them (at most 20): by kind, then date")
+
+
 class Problem(BaseModel):
     """An RFC 9457 problem document."""
 
@@ -37,6 +55,11 @@ class Problem(BaseModel):
     instance: str | None = None
     request_id: str | None = None
     errors: list[ProblemFieldError] | None = Field(default=None, description="Field errors (422 only)")
+    outside: Outside | None = Field(
+        default=None,
+        description="A cycle date change refused (422, errors of type cycle_dates_exclude): what it would leave "
+        "outside the cycle",
+    )
 
 
 def problem_type(slug: str) -> str:
@@ -52,6 +75,7 @@ def problem_response(
     detail: str,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {"type": problem_type(slug), "title": title, "status": status, "detail": detail}
     if request is not None:
@@ -61,6 +85,8 @@ def problem_response(
             body["request_id"] = request_id
     if errors is not None:
         body["errors"] = [{"loc": list(e.loc), "message": e.message, "type": e.type} for e in errors]
+    for name, value in (extensions or {}).items():
+        body.setdefault(name, value)  # an extension member never replaces a standard one
     return Response(dumps(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
@@ -88,6 +114,7 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         detail=exc.detail,
         errors=errors,
         headers=exc.headers,
+        extensions=exc.extensions,
     )
 
 
