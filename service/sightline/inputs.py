@@ -56,3 +56,27 @@ IsoDate = Annotated[date, BeforeValidator(_iso_only), AfterValidator(_within_yea
 IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_within_years)]
 # With its offset (a moment, not a wall-clock time): an API key's expiry.
 IsoAwareDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(_within_years)]
+
+_DATE_OR_MOMENT = "use an ISO 8601 date (2026-03-31) or date-time with an offset (2026-03-31T09:00:00+02:00)"
+
+
+def _date_or_moment(value: object) -> object:
+    # Read here, whole, so that the union below only ever sees a date or an aware datetime: one error, on the
+    # parameter itself, and never a number read as a Unix time.
+    if isinstance(value, date):
+        parsed: date = value
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].+)?", value):
+        try:
+            parsed = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(_DATE_OR_MOMENT) from None
+    else:
+        raise ValueError(_DATE_OR_MOMENT)
+    if isinstance(parsed, datetime) and parsed.utcoffset() is None:
+        raise ValueError(f"give a time zone offset, or a date alone: {_DATE_OR_MOMENT}")
+    return parsed
+
+
+# A point in time given as either (`since` in a query): a date alone means 00:00 of that day in the
+# organisation's time zone, which the service applies (it knows the organisation).
+DateOrMoment = Annotated[AwareDatetime | date, BeforeValidator(_date_or_moment), AfterValidator(_within_years)]

@@ -8,7 +8,7 @@ After the items: the team's initiatives created since `since` that move no key r
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
@@ -24,6 +24,7 @@ from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Invalid
 from sightline.events import service as events
+from sightline.identity.service import get_org, org_settings
 from sightline.initiatives.reporting import unaligned_initiatives
 from sightline.insights.facts import load_names
 from sightline.insights.models import TeamReview
@@ -133,13 +134,16 @@ async def agenda(
     *,
     org_id: UUID,
     team_id: UUID,
-    since: datetime | None,
+    since: datetime | date | None,
     include_sub_teams: bool,
     now: datetime,
 ) -> ReviewAgenda:
     team = await get_team(session, org_id=org_id, team_id=team_id)
     previous = await _previous_review(session, org_id, team.id, now)
     since_from: Literal["query", "previous_review", "default"]
+    if since is not None and not isinstance(since, datetime):  # a date alone: its 00:00 on the organisation's clock
+        zone = org_settings(await get_org(session, org_id=org_id)).time_zone
+        since = scoring.start_of_day(day=since, tz=zone)
     if since is not None:
         if since.tzinfo is None:
             raise Invalid("query.since", "give a time zone offset (ISO 8601)")

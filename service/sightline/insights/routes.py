@@ -15,7 +15,7 @@ from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
-from sightline.inputs import IsoDateTime
+from sightline.inputs import DateOrMoment
 from sightline.insights import close, csv_import, export, health, review, scoreboard
 from sightline.insights.csv_formulas import CsvFormulas
 from sightline.insights.schemas import (
@@ -222,7 +222,11 @@ async def get_review_agenda(
     principal: Reader,
     session: DbSession,
     now: Clock,
-    since: IsoDateTime | None = Query(None, description="Default: the previous recorded review, or 7 days ago"),
+    since: DateOrMoment | None = Query(
+        None,
+        description="An ISO 8601 date-time with an offset, or a date alone: 00:00 of that day in the organisation's "
+        "time zone. Default: the previous recorded review, or 7 days ago",
+    ),
     include_sub_teams: bool = False,
 ) -> ReviewAgenda:
     return await review.agenda(
