@@ -21,7 +21,6 @@ from sightline.db.engine import create_engine, session_factory
 from sightline.db.tenancy import set_tenant
 from sightline.db.urls import asyncpg_dsn
 from sightline.events import service as events
-from sightline.events.models import Event
 from sightline.webhooks.bench import LocalReceiver, Received, Reply
 from sightline.webhooks.dispatcher import Dispatcher
 from sightline.webhooks.sender import WebhookSender
@@ -31,7 +30,7 @@ async def write_events(app: FastAPI, org_id: str, count: int) -> set[str]:
     """`count` events in one transaction (one NOTIFY); return their ids."""
     now = datetime.now(UTC)
     batch = [
-        Event(
+        events.NewEvent(
             org_id=uuid.UUID(org_id),
             type="objective.updated",
             actor="test",
@@ -44,7 +43,7 @@ async def write_events(app: FastAPI, org_id: str, count: int) -> set[str]:
     ]
     async with app.state.session_factory() as session, session.begin():
         await set_tenant(session, uuid.UUID(org_id))
-        await events.record_many(session, batch)
+        await events.emit(session, *batch)
     return {str(e.id) for e in batch}
 
 

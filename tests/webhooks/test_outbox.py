@@ -13,7 +13,6 @@ from tests.webhooks.support import check_in, endpoint_at, key_result
 
 from sightline.db.tenancy import set_tenant
 from sightline.events import service as events
-from sightline.events.models import Event
 
 URL = "https://hooks.example.com/"
 
@@ -62,7 +61,7 @@ async def test_a_rolled_back_change_leaves_no_delivery(
 ) -> None:
     endpoint = await endpoint_at(tenant.client, URL)
     org_id = uuid.UUID(tenant.org_id)
-    event = Event(
+    event = events.NewEvent(
         org_id=org_id,
         type="objective.updated",
         actor="test",
@@ -74,7 +73,7 @@ async def test_a_rolled_back_change_leaves_no_delivery(
     async def failing_change() -> None:
         async with app.state.session_factory() as session, session.begin():
             await set_tenant(session, org_id)
-            await events.record_many(session, [event])
+            await events.emit(session, event)
             assert await _count(owner_connection, endpoint) == 0  # not visible before the commit
             raise RuntimeError("the change fails after its event was written")
 
@@ -85,7 +84,7 @@ async def test_a_rolled_back_change_leaves_no_delivery(
 
     async with app.state.session_factory() as session, session.begin():
         await set_tenant(session, org_id)
-        await events.record_many(session, [event])
+        await events.emit(session, event)
     assert await _count(owner_connection, endpoint) == 1
 
 

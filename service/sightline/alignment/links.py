@@ -124,15 +124,17 @@ async def create_link(
     await session.flush()
     warnings = await _claim_warnings(session, org_id, body.parent_key_result_id)
     public = AlignmentCreated(**link_public(link).model_dump(), warnings=warnings)
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type="alignment.created",
-        actor=principal.actor,
-        object_type="alignment",
-        object_id=link.id,
-        now=now,
-        after=public,
+        events.NewEvent(
+            org_id=org_id,
+            type="alignment.created",
+            actor=principal.actor,
+            object_type="alignment",
+            object_id=link.id,
+            occurred_at=now,
+            after=public,
+        ),
     )
     return public
 
@@ -165,15 +167,17 @@ async def delete_link(session: AsyncSession, *, principal: Principal, link_id: U
     before = link_public(link)
     await session.delete(link)
     await session.flush()
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type="alignment.deleted",
-        actor=principal.actor,
-        object_type="alignment",
-        object_id=link.id,
-        now=now,
-        before=before,
+        events.NewEvent(
+            org_id=principal.org_id,
+            type="alignment.deleted",
+            actor=principal.actor,
+            object_type="alignment",
+            object_id=link.id,
+            occurred_at=now,
+            before=before,
+        ),
     )
 
 

@@ -1,6 +1,6 @@
 """The transactional outbox: deliveries are written in the transaction of the events they carry.
 
-`sightline.events.service.record_many` (where every event is written) calls `fan_out`: one INSERT … SELECT
+`sightline.events.service.emit` (where every event is written) calls `fan_out`: one INSERT … SELECT
 creates a delivery per (event, enabled endpoint whose filter matches), and a NOTIFY — sent by PostgreSQL
 only when the transaction commits — wakes the dispatchers. A rolled-back change leaves no delivery, and a
 committed one cannot lose its deliveries.
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sightline.errors import NotFound
 
 if TYPE_CHECKING:
-    from sightline.events.models import Event
+    from sightline.events.service import NewEvent
 
 CHANNEL = "sightline_webhooks"
 # Sent on request to one endpoint only (the ping), never fanned out to every subscriber.
@@ -72,7 +72,7 @@ _QUEUE_TO = text("""
 """)
 
 
-async def queue_to(session: AsyncSession, *, event: Event, endpoint_id: UUID) -> UUID:
+async def queue_to(session: AsyncSession, *, event: NewEvent, endpoint_id: UUID) -> UUID:
     """Queue one delivery of a freshly written (targeted) event to one endpoint; the dispatchers send it."""
     delivery_id: UUID = (
         await session.execute(

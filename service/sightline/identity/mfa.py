@@ -264,15 +264,17 @@ async def renew_recovery_codes(session: AsyncSession, *, principal: Principal, n
 
 
 async def _record(session: AsyncSession, *, principal: Principal, user: User, now: datetime, type: str) -> None:
-    await events.record(
+    await events.emit(
         session,
-        org_id=user.org_id,
-        type=type,
-        actor=principal.actor,
-        object_type="member",
-        object_id=user.id,
-        now=now,
-        after=member_public(user),
+        events.NewEvent(
+            org_id=user.org_id,
+            type=type,
+            actor=principal.actor,
+            object_type="member",
+            object_id=user.id,
+            occurred_at=now,
+            after=member_public(user),
+        ),
     )
 
 

@@ -75,20 +75,22 @@ async def signed_in(
     now: datetime,
 ) -> None:
     """In the sign-in's own transaction: no session, no event."""
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type=SIGNED_IN,
-        actor=f"user:{member_id}",
-        object_type="member",
-        object_id=member_id,
-        now=now,
-        after=AccessEvent(
-            member_id=member_id,
-            email=email,
-            method=method,
-            client_address=client_address,
-            user_agent=_agent(user_agent),
+        events.NewEvent(
+            org_id=org_id,
+            type=SIGNED_IN,
+            actor=f"user:{member_id}",
+            object_type="member",
+            object_id=member_id,
+            occurred_at=now,
+            after=AccessEvent(
+                member_id=member_id,
+                email=email,
+                method=method,
+                client_address=client_address,
+                user_agent=_agent(user_agent),
+            ),
         ),
     )
 
@@ -107,16 +109,18 @@ async def signed_out(
     member = (
         await session.execute(scoped(User, principal.org_id).where(col(User.id) == principal.user_id))
     ).scalar_one()
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type=SIGNED_OUT,
-        actor=principal.actor,
-        object_type="member",
-        object_id=member.id,
-        now=now,
-        after=AccessEvent(
-            member_id=member.id, email=member.email, client_address=client_address, user_agent=_agent(user_agent)
+        events.NewEvent(
+            org_id=principal.org_id,
+            type=SIGNED_OUT,
+            actor=principal.actor,
+            object_type="member",
+            object_id=member.id,
+            occurred_at=now,
+            after=AccessEvent(
+                member_id=member.id, email=member.email, client_address=client_address, user_agent=_agent(user_agent)
+            ),
         ),
     )
 
@@ -242,20 +246,22 @@ async def _record_failure(
 ) -> None:
     async with factory() as session, session.begin():
         await set_tenant(session, org_id)
-        await events.record(
+        await events.emit(
             session,
-            org_id=org_id,
-            type=SIGN_IN_FAILED,
-            actor=ANONYMOUS,
-            object_type="member",
-            object_id=member_id,
-            now=now,
-            after=AccessEvent(
-                member_id=member_id,
-                email=email,
-                method=method,
-                reason=reason,
-                client_address=client_address,
-                user_agent=_agent(user_agent),
+            events.NewEvent(
+                org_id=org_id,
+                type=SIGN_IN_FAILED,
+                actor=ANONYMOUS,
+                object_type="member",
+                object_id=member_id,
+                occurred_at=now,
+                after=AccessEvent(
+                    member_id=member_id,
+                    email=email,
+                    method=method,
+                    reason=reason,
+                    client_address=client_address,
+                    user_agent=_agent(user_agent),
+                ),
             ),
         )

@@ -241,16 +241,18 @@ async def update_org(
     if any(getattr(before.settings, name) != org.settings[name] for name in STATUS_RULE_SETTINGS):
         for recompute in status_rule_changed:
             await recompute(session, org.org_id, principal.actor, now)
-    await events.record(
+    await events.emit(
         session,
-        org_id=org.org_id,
-        type="organisation.updated",
-        actor=principal.actor,
-        object_type="organisation",
-        object_id=org.org_id,
-        now=now,
-        before=before,
-        after=organisation_public(org),
+        events.NewEvent(
+            org_id=org.org_id,
+            type="organisation.updated",
+            actor=principal.actor,
+            object_type="organisation",
+            object_id=org.org_id,
+            occurred_at=now,
+            before=before,
+            after=organisation_public(org),
+        ),
     )
     return org
 
@@ -289,16 +291,18 @@ async def _record(
     before: MemberPublic | None = None,
 ) -> None:
     """An event about a member: their public shape only, never a password or its hash."""
-    await events.record(
+    await events.emit(
         session,
-        org_id=user.org_id,
-        type=type,
-        actor=actor or (principal.actor if principal else "system"),
-        object_type="member",
-        object_id=user.id,
-        now=now,
-        before=before,
-        after=member_public(user) if user.deactivated_at is None else None,
+        events.NewEvent(
+            org_id=user.org_id,
+            type=type,
+            actor=actor or (principal.actor if principal else "system"),
+            object_type="member",
+            object_id=user.id,
+            occurred_at=now,
+            before=before,
+            after=member_public(user) if user.deactivated_at is None else None,
+        ),
     )
 
 
@@ -560,16 +564,18 @@ async def _record_key(
     now: datetime,
     before: ApiKeyPublic | None = None,
 ) -> None:
-    await events.record(
+    await events.emit(
         session,
-        org_id=key.org_id,
-        type=type,
-        actor=principal.actor,
-        object_type="api_key",
-        object_id=key.id,
-        now=now,
-        before=before,
-        after=api_key_public(key, creator),
+        events.NewEvent(
+            org_id=key.org_id,
+            type=type,
+            actor=principal.actor,
+            object_type="api_key",
+            object_id=key.id,
+            occurred_at=now,
+            before=before,
+            after=api_key_public(key, creator),
+        ),
     )
 
 
@@ -656,15 +662,17 @@ async def revoke_api_key(session: AsyncSession, *, principal: Principal, key_id:
         key.revoked_at = now
         key.version += 1
         await session.flush()
-        await events.record(
+        await events.emit(
             session,
-            org_id=key.org_id,
-            type="api_key.revoked",
-            actor=principal.actor,
-            object_type="api_key",
-            object_id=key.id,
-            now=now,
-            before=before,
-            after=before.model_copy(update={"revoked_at": now}),
+            events.NewEvent(
+                org_id=key.org_id,
+                type="api_key.revoked",
+                actor=principal.actor,
+                object_type="api_key",
+                object_id=key.id,
+                occurred_at=now,
+                before=before,
+                after=before.model_copy(update={"revoked_at": now}),
+            ),
         )
     return key

@@ -138,15 +138,17 @@ async def _record_ended(session: AsyncSession, *, principal: Principal, ended: l
         return
     user = (await session.execute(scoped(User, principal.org_id).where(col(User.id) == principal.user_id))).scalar_one()
     for session_id in ended:
-        await events.record(
+        await events.emit(
             session,
-            org_id=principal.org_id,
-            type="session.ended",
-            actor=principal.actor,
-            object_type="session",
-            object_id=session_id,
-            now=now,
-            after=member_public(user),
+            events.NewEvent(
+                org_id=principal.org_id,
+                type="session.ended",
+                actor=principal.actor,
+                object_type="session",
+                object_id=session_id,
+                occurred_at=now,
+                after=member_public(user),
+            ),
         )
 
 

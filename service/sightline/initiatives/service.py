@@ -255,15 +255,17 @@ async def create_initiative(
     await session.flush()
     await write_links(session, org_id, initiative.id, links, now, replace=False)
     public = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type="initiative.created",
-        actor=principal.actor,
-        object_type="initiative",
-        object_id=initiative.id,
-        now=now,
-        after=public,
+        events.NewEvent(
+            org_id=org_id,
+            type="initiative.created",
+            actor=principal.actor,
+            object_type="initiative",
+            object_id=initiative.id,
+            occurred_at=now,
+            after=public,
+        ),
     )
     return public
 
@@ -322,16 +324,18 @@ async def _changed(
     initiative.updated_at = now
     await session.flush()
     after = (await publics(session, org_id=principal.org_id, initiatives=[initiative]))[0]
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type=event_type,
-        actor=principal.actor,
-        object_type="initiative",
-        object_id=initiative.id,
-        now=now,
-        before=before,
-        after=after,
+        events.NewEvent(
+            org_id=principal.org_id,
+            type=event_type,
+            actor=principal.actor,
+            object_type="initiative",
+            object_id=initiative.id,
+            occurred_at=now,
+            before=before,
+            after=after,
+        ),
     )
     return after
 
@@ -370,13 +374,15 @@ async def delete_initiative(
     before = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
     await session.delete(initiative)  # its links go with it (ON DELETE CASCADE)
     await session.flush()
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type="initiative.deleted",
-        actor=principal.actor,
-        object_type="initiative",
-        object_id=initiative.id,
-        now=now,
-        before=before,
+        events.NewEvent(
+            org_id=org_id,
+            type="initiative.deleted",
+            actor=principal.actor,
+            object_type="initiative",
+            object_id=initiative.id,
+            occurred_at=now,
+            before=before,
+        ),
     )

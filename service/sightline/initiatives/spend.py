@@ -108,15 +108,17 @@ async def record_spend(
     session.add(entry)
     await session.flush()
     public = spend_entry_public(entry, initiative.currency)
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type="initiative.spend_recorded",
-        actor=principal.actor,
-        object_type="initiative",
-        object_id=initiative.id,
-        now=now,
-        after=public,
+        events.NewEvent(
+            org_id=org_id,
+            type="initiative.spend_recorded",
+            actor=principal.actor,
+            object_type="initiative",
+            object_id=initiative.id,
+            occurred_at=now,
+            after=public,
+        ),
     )
     return public
 

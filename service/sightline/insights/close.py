@@ -24,7 +24,6 @@ from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, NotFound
 from sightline.events import service as events
-from sightline.events.models import Event
 from sightline.insights import ambition, grades, reports
 from sightline.insights.facts import CycleFacts, load_cycle_facts
 from sightline.insights.models import KeyResultGrade, Retrospective
@@ -282,45 +281,43 @@ async def close_cycle(
     await session.flush()
     titles = {kr.id: kr.title for kr in facts.key_results}
     scores = {o.objective_id: o for o in retrospective.objectives}
-    await events.record_many(
+    await events.emit(
         session,
-        [
-            Event(
+        events.NewEvent(
+            org_id=org_id,
+            type="cycle.closed",
+            actor=principal.actor,
+            object_type="cycle",
+            object_id=cycle.id,
+            occurred_at=now,
+            before=before,
+            after=cycle_public(cycle),
+        ),
+        *(
+            events.NewEvent(
                 org_id=org_id,
-                type="cycle.closed",
+                type="objective.closed",
                 actor=principal.actor,
-                object_type="cycle",
-                object_id=cycle.id,
+                object_type="objective",
+                object_id=o.id,
                 occurred_at=now,
-                before=events.snapshot(before),
-                after=events.snapshot(cycle_public(cycle)),
-            ),
-            *(
-                Event(
-                    org_id=org_id,
-                    type="objective.closed",
-                    actor=principal.actor,
-                    object_type="objective",
-                    object_id=o.id,
-                    occurred_at=now,
-                    before={"id": str(o.id), "state": o.state},
-                    after={"id": str(o.id), "state": "closed", "score": scores[o.id].score},
-                )
-                for o in closed_objectives
-            ),
-            *(
-                Event(
-                    org_id=org_id,
-                    type="key_result.graded",
-                    actor=principal.actor,
-                    object_type="key_result",
-                    object_id=g.key_result_id,
-                    occurred_at=now,
-                    after=events.snapshot(grade_public(g, titles[g.key_result_id])),
-                )
-                for g in grade_rows
-            ),
-        ],
+                before={"id": str(o.id), "state": o.state},
+                after={"id": str(o.id), "state": "closed", "score": scores[o.id].score},
+            )
+            for o in closed_objectives
+        ),
+        *(
+            events.NewEvent(
+                org_id=org_id,
+                type="key_result.graded",
+                actor=principal.actor,
+                object_type="key_result",
+                object_id=g.key_result_id,
+                occurred_at=now,
+                after=grade_public(g, titles[g.key_result_id]),
+            )
+            for g in grade_rows
+        ),
     )
     return retrospective
 

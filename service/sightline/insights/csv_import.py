@@ -20,7 +20,6 @@ from sqlmodel import col
 from sightline.auth import Principal
 from sightline.errors import Conflict, Invalid
 from sightline.events import service as events
-from sightline.events.models import Event
 from sightline.insights.csv_plan import Plan, plan_check_ins, plan_key_results, plan_objectives
 from sightline.insights.csv_sheets import Problems, directory, read_sheet
 from sightline.insights.facts import load_calendar
@@ -142,30 +141,28 @@ async def _write(session: AsyncSession, plan: Plan, principal: Principal, calend
             by_objective.setdefault(kr.objective_id, []).append(kr_publics[kr.id])
             parts.setdefault(kr.objective_id, []).append(key_result_part(kr, calendar=calendar, now=now))
 
-    def event(type_: str, object_type: str, object_id: UUID, after: BaseModel) -> Event:
-        return Event(
+    def event(type_: str, object_type: str, object_id: UUID, after: BaseModel) -> events.NewEvent:
+        return events.NewEvent(
             org_id=org_id,
             type=type_,
             actor=principal.actor,
             object_type=object_type,
             object_id=object_id,
             occurred_at=now,
-            after=events.snapshot(after),
+            after=after,
         )
 
-    await events.record_many(
+    await events.emit(
         session,
-        [
-            *(
-                event(
-                    "objective.created",
-                    "objective",
-                    o.id,
-                    objective_public(o, by_objective.get(o.id, []), rollup(parts.get(o.id, []), calendar.thresholds)),
-                )
-                for _, o in plan.objectives
-            ),
-            *(event("key_result.created", "key_result", kr_id, p) for kr_id, p in kr_publics.items()),
-            *(event("check_in.created", "check_in", c.id, check_in_public(c)) for c in plan.check_ins),
-        ],
+        *(
+            event(
+                "objective.created",
+                "objective",
+                o.id,
+                objective_public(o, by_objective.get(o.id, []), rollup(parts.get(o.id, []), calendar.thresholds)),
+            )
+            for _, o in plan.objectives
+        ),
+        *(event("key_result.created", "key_result", kr_id, p) for kr_id, p in kr_publics.items()),
+        *(event("check_in.created", "check_in", c.id, check_in_public(c)) for c in plan.check_ins),
     )

@@ -284,15 +284,17 @@ async def record_review(
     session.add(review)
     await session.flush()
     public = review_public(review)
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type="team_review.created",
-        actor=principal.actor,
-        object_type="team_review",
-        object_id=review.id,
-        now=now,
-        after=public,
+        events.NewEvent(
+            org_id=org_id,
+            type="team_review.created",
+            actor=principal.actor,
+            object_type="team_review",
+            object_id=review.id,
+            occurred_at=now,
+            after=public,
+        ),
     )
     return public
 

@@ -91,15 +91,17 @@ async def _target(dsn: str, policy: UrlPolicy, resolver: Resolver, *, allow_weak
 async def _connection_event(
     session: AsyncSession, principal: Principal, type: str, connection: SqlConnection, *, now: datetime
 ) -> None:
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type=type,
-        actor=principal.actor,
-        object_type="sql_connection",
-        object_id=connection.id,
-        now=now,
-        after=connection_public(connection),
+        events.NewEvent(
+            org_id=principal.org_id,
+            type=type,
+            actor=principal.actor,
+            object_type="sql_connection",
+            object_id=connection.id,
+            occurred_at=now,
+            after=connection_public(connection),
+        ),
     )
 
 

@@ -24,7 +24,6 @@ from sightline.db.tenancy import one_of_org, scoped
 from sightline.errors import Conflict, Invalid
 from sightline.events import outbox
 from sightline.events import service as events
-from sightline.events.models import Event
 from sightline.identity.models import User
 from sightline.identity.service import get_org, org_settings
 from sightline.integrations.models import TeamDigest
@@ -194,15 +193,17 @@ async def list_digests(
 
 
 async def _event(session: AsyncSession, principal: Principal, type: str, digest: TeamDigest, now: datetime) -> None:
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type=type,
-        actor=principal.actor,
-        object_type="team_digest",
-        object_id=digest.id,
-        now=now,
-        after=digest_public(digest),
+        events.NewEvent(
+            org_id=principal.org_id,
+            type=type,
+            actor=principal.actor,
+            object_type="team_digest",
+            object_id=digest.id,
+            occurred_at=now,
+            after=digest_public(digest),
+        ),
     )
 
 
@@ -279,16 +280,16 @@ async def delete_digest(
 # Sending -----------------------------------------------------------------------------------------
 async def _send(session: AsyncSession, digest: TeamDigest, *, actor: str, now: datetime) -> DigestSent:
     content = await build_digest(session, org_id=digest.org_id, team_id=digest.team_id, now=now)
-    event = Event(
+    event = events.NewEvent(
         org_id=digest.org_id,
         type="team.digest",
         actor=actor,
         object_type="team",
         object_id=digest.team_id,
         occurred_at=now,
-        after=events.snapshot(content),
+        after=content,
     )
-    await events.record_many(session, [event])  # a targeted type: not fanned out to every endpoint
+    await events.emit(session, event)  # a targeted type: not fanned out to every endpoint
     delivery_id = await outbox.queue_to(session, event=event, endpoint_id=digest.endpoint_id)
     digest.last_sent_at = now
     await session.flush()

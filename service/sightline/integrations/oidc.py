@@ -440,14 +440,16 @@ async def _member_for(
         if existing is None:
             raise
         return existing
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type="sso.member_provisioned",
-        actor=SSO_ACTOR,
-        object_type="member",
-        object_id=user.id,
-        now=now,
-        after=member_public(user),
+        events.NewEvent(
+            org_id=org_id,
+            type="sso.member_provisioned",
+            actor=SSO_ACTOR,
+            object_type="member",
+            object_id=user.id,
+            occurred_at=now,
+            after=member_public(user),
+        ),
     )
     return user

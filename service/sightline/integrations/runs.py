@@ -415,16 +415,18 @@ async def _update_health(
         )
     is_failing = integration.consecutive_failures > 0
     if was_failing != is_failing:
-        await events.record(
+        await events.emit(
             session,
-            org_id=integration.org_id,
-            type="integration.failing" if is_failing else "integration.recovered",
-            actor=actor,
-            object_type="integration",
-            object_id=integration.id,
-            now=now,
-            before=before,
-            after=integration_public(integration),
+            events.NewEvent(
+                org_id=integration.org_id,
+                type="integration.failing" if is_failing else "integration.recovered",
+                actor=actor,
+                object_type="integration",
+                object_id=integration.id,
+                occurred_at=now,
+                before=before,
+                after=integration_public(integration),
+            ),
         )
     if is_failing:
         log.warning("integration_failed", integration_id=str(integration.id), error=run.error)

@@ -197,16 +197,18 @@ async def _label_key_result(
     kr.version += 1
     kr.updated_at = now
     await session.flush()
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type="key_result.updated",
-        actor=principal.actor,
-        object_type="key_result",
-        object_id=kr.id,
-        now=now,
-        before=before,
-        after=key_result_public(kr, calendar=calendar, now=now),
+        events.NewEvent(
+            org_id=principal.org_id,
+            type="key_result.updated",
+            actor=principal.actor,
+            object_type="key_result",
+            object_id=kr.id,
+            occurred_at=now,
+            before=before,
+            after=key_result_public(kr, calendar=calendar, now=now),
+        ),
     )
 
 
@@ -219,16 +221,18 @@ async def _record(
     now: datetime,
     before: IntegrationPublic | None = None,
 ) -> None:
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type=type,
-        actor=principal.actor,
-        object_type="integration",
-        object_id=integration.id,
-        now=now,
-        before=before,
-        after=None if type == "integration.deleted" else integration_public(integration),
+        events.NewEvent(
+            org_id=principal.org_id,
+            type=type,
+            actor=principal.actor,
+            object_type="integration",
+            object_id=integration.id,
+            occurred_at=now,
+            before=before,
+            after=None if type == "integration.deleted" else integration_public(integration),
+        ),
     )
 
 

@@ -166,15 +166,17 @@ async def put_config(
     config.sso_required = body.sso_required
     config.enabled = body.enabled
     await session.flush()
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type="sso.configured",
-        actor=principal.actor,
-        object_type="organisation",
-        object_id=principal.org_id,
-        now=now,
-        after=config_public(config, base_url=base_url, box=box),
+        events.NewEvent(
+            org_id=principal.org_id,
+            type="sso.configured",
+            actor=principal.actor,
+            object_type="organisation",
+            object_id=principal.org_id,
+            occurred_at=now,
+            after=config_public(config, base_url=base_url, box=box),
+        ),
     )
     return config, created
 
@@ -193,13 +195,15 @@ async def delete_config(
     before = config_public(config, base_url=base_url, box=box)
     await session.delete(config)
     await session.flush()
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type="sso.removed",
-        actor=principal.actor,
-        object_type="organisation",
-        object_id=principal.org_id,
-        now=now,
-        before=before,
+        events.NewEvent(
+            org_id=principal.org_id,
+            type="sso.removed",
+            actor=principal.actor,
+            object_type="organisation",
+            object_id=principal.org_id,
+            occurred_at=now,
+            before=before,
+        ),
     )

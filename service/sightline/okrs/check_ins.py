@@ -118,7 +118,7 @@ async def _apply(
     principal: Principal,
     now: datetime,
     candidate: CheckIn | None,
-) -> list[dict[str, Any]]:
+) -> list[events.NewEvent]:
     """Recompute the key result's derived fields after new check-ins; return status-change events.
 
     `candidate` is the newest new check-in of this key result when it is known to be the current one
@@ -142,8 +142,8 @@ class Current(Protocol):
 
 def _set_current(
     target: Target, current: Current | None, *, principal: Principal, now: datetime
-) -> list[dict[str, Any]]:
-    """Set the key result's current value and derived fields (in memory); the status-change event's row, if any."""
+) -> list[events.NewEvent]:
+    """Set the key result's current value and derived fields (in memory); the status-change event, if any."""
     kr = target.key_result
     value, confidence = (current.value, current.confidence) if current is not None else (kr.current_value, None)
     derived = derive(
@@ -166,15 +166,15 @@ def _set_current(
         return []
     after = key_result_public(kr, calendar=target.calendar, now=now)
     return [
-        events.event_row(
+        events.NewEvent(
             org_id=kr.org_id,
             type="key_result.status_changed",
             actor=principal.actor,
             object_type="key_result",
             object_id=kr.id,
             occurred_at=now,
-            before=events.snapshot(before),
-            after=events.snapshot(after),
+            before=before,
+            after=after,
         )
     ]
 
@@ -260,20 +260,18 @@ async def create_check_in(
     newest = corrected is None and _is_newest(target.key_result, moment)
     status_events = await _apply(session, target, principal=principal, now=now, candidate=check_in if newest else None)
     public = check_in_public(check_in)
-    await events.record_rows(
+    await events.emit(
         session,
-        [
-            events.event_row(
-                org_id=org_id,
-                type="check_in.created",
-                actor=principal.actor,
-                object_type="check_in",
-                object_id=check_in.id,
-                occurred_at=now,
-                after=events.snapshot(public),
-            ),
-            *status_events,
-        ],
+        events.NewEvent(
+            org_id=org_id,
+            type="check_in.created",
+            actor=principal.actor,
+            object_type="check_in",
+            object_id=check_in.id,
+            occurred_at=now,
+            after=public,
+        ),
+        *status_events,
     )
     return public
 
@@ -380,7 +378,7 @@ async def create_batch(
         best = newest.get(target.key_result.id)
         if best is None or moment >= best.checked_in_at:
             newest[target.key_result.id] = BatchCheckIn(item.value, item.confidence, moment)
-    new_events: list[dict[str, Any]] = []
+    new_events: list[events.NewEvent] = []
     changed: list[KeyResult] = []
     for kr_id, check_in in newest.items():
         target = by_id.get(kr_id) or next(t for t in targets if t.key_result.id == kr_id)
@@ -390,23 +388,21 @@ async def create_batch(
         changed.append(target.key_result)
     await _write_current(session, org_id, changed, now)
     publics = [CheckInPublic(**{k: v for k, v in row.items() if k != "org_id"}) for row in rows]
-    await events.record_rows(
+    await events.emit(
         session,
-        [
-            *(
-                events.event_row(
-                    org_id=org_id,
-                    type="check_in.created",
-                    actor=principal.actor,
-                    object_type="check_in",
-                    object_id=p.id,
-                    occurred_at=now,
-                    after=events.snapshot(p),
-                )
-                for p in publics
-            ),
-            *new_events,
-        ],
+        *(
+            events.NewEvent(
+                org_id=org_id,
+                type="check_in.created",
+                actor=principal.actor,
+                object_type="check_in",
+                object_id=p.id,
+                occurred_at=now,
+                after=p,
+            )
+            for p in publics
+        ),
+        *new_events,
     )
     return publics
 

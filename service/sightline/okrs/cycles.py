@@ -265,15 +265,17 @@ async def create_cycle(session: AsyncSession, *, principal: Principal, body: Cyc
     await _name_free(session, principal.org_id, body.name, None)
     session.add(cycle)
     await session.flush()
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type="cycle.created",
-        actor=principal.actor,
-        object_type="cycle",
-        object_id=cycle.id,
-        now=now,
-        after=cycle_public(cycle),
+        events.NewEvent(
+            org_id=principal.org_id,
+            type="cycle.created",
+            actor=principal.actor,
+            object_type="cycle",
+            object_id=cycle.id,
+            occurred_at=now,
+            after=cycle_public(cycle),
+        ),
     )
     return cycle
 
@@ -314,16 +316,18 @@ async def update_cycle(
     await session.flush()
     after = cycle_public(cycle)
     event_type = "cycle.activated" if state_changed else "cycle.updated"
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type=event_type,
-        actor=principal.actor,
-        object_type="cycle",
-        object_id=cycle.id,
-        now=now,
-        before=before,
-        after=after,
+        events.NewEvent(
+            org_id=principal.org_id,
+            type=event_type,
+            actor=principal.actor,
+            object_type="cycle",
+            object_id=cycle.id,
+            occurred_at=now,
+            before=before,
+            after=after,
+        ),
     )
     return cycle
 
@@ -353,15 +357,17 @@ async def delete_cycle(
         raise Conflict("only an empty cycle still in planning can be deleted")
     await session.delete(cycle)
     await session.flush()
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type="cycle.deleted",
-        actor=principal.actor,
-        object_type="cycle",
-        object_id=cycle.id,
-        now=now,
-        before=cycle_public(cycle),
+        events.NewEvent(
+            org_id=principal.org_id,
+            type="cycle.deleted",
+            actor=principal.actor,
+            object_type="cycle",
+            object_id=cycle.id,
+            occurred_at=now,
+            before=cycle_public(cycle),
+        ),
     )
 
 

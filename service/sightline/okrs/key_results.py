@@ -158,15 +158,17 @@ async def create_key_result(
     session.add(kr)
     await session.flush()
     public = key_result_public(kr, calendar=calendar, now=now)
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type="key_result.created",
-        actor=principal.actor,
-        object_type="key_result",
-        object_id=kr.id,
-        now=now,
-        after=public,
+        events.NewEvent(
+            org_id=org_id,
+            type="key_result.created",
+            actor=principal.actor,
+            object_type="key_result",
+            object_id=kr.id,
+            occurred_at=now,
+            after=public,
+        ),
     )
     return public
 
@@ -206,28 +208,32 @@ async def update_key_result(
     kr.updated_at = now
     await session.flush()
     after = key_result_public(kr, calendar=calendar, now=now)
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type="key_result.updated",
-        actor=principal.actor,
-        object_type="key_result",
-        object_id=kr.id,
-        now=now,
-        before=before,
-        after=after,
-    )
-    if before.status != after.status:
-        await events.record(
-            session,
+        events.NewEvent(
             org_id=org_id,
-            type="key_result.status_changed",
+            type="key_result.updated",
             actor=principal.actor,
             object_type="key_result",
             object_id=kr.id,
-            now=now,
+            occurred_at=now,
             before=before,
             after=after,
+        ),
+    )
+    if before.status != after.status:
+        await events.emit(
+            session,
+            events.NewEvent(
+                org_id=org_id,
+                type="key_result.status_changed",
+                actor=principal.actor,
+                object_type="key_result",
+                object_id=kr.id,
+                occurred_at=now,
+                before=before,
+                after=after,
+            ),
         )
     return after
 
@@ -248,14 +254,16 @@ async def archive_key_result(
         kr.version += 1
         kr.updated_at = now
         await session.flush()
-        await events.record(
+        await events.emit(
             session,
-            org_id=principal.org_id,
-            type="key_result.archived",
-            actor=principal.actor,
-            object_type="key_result",
-            object_id=kr.id,
-            now=now,
+            events.NewEvent(
+                org_id=principal.org_id,
+                type="key_result.archived",
+                actor=principal.actor,
+                object_type="key_result",
+                object_id=kr.id,
+                occurred_at=now,
+            ),
         )
 
 

@@ -193,15 +193,17 @@ async def create_objective(
     session.add(objective)
     await session.flush()
     public = (await publics(session, org_id=org_id, objectives=[objective], now=now))[0]
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type="objective.created",
-        actor=principal.actor,
-        object_type="objective",
-        object_id=objective.id,
-        now=now,
-        after=public,
+        events.NewEvent(
+            org_id=org_id,
+            type="objective.created",
+            actor=principal.actor,
+            object_type="objective",
+            object_id=objective.id,
+            occurred_at=now,
+            after=public,
+        ),
     )
     return public
 
@@ -234,16 +236,18 @@ async def update_objective(
     objective.updated_at = now
     await session.flush()
     after = (await publics(session, org_id=org_id, objectives=[objective], now=now))[0]
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type="objective.updated",
-        actor=principal.actor,
-        object_type="objective",
-        object_id=objective.id,
-        now=now,
-        before=before,
-        after=after,
+        events.NewEvent(
+            org_id=org_id,
+            type="objective.updated",
+            actor=principal.actor,
+            object_type="objective",
+            object_id=objective.id,
+            occurred_at=now,
+            before=before,
+            after=after,
+        ),
     )
     return after
 
@@ -264,12 +268,14 @@ async def archive_objective(
         objective.version += 1
         objective.updated_at = now
         await session.flush()
-        await events.record(
+        await events.emit(
             session,
-            org_id=principal.org_id,
-            type="objective.archived",
-            actor=principal.actor,
-            object_type="objective",
-            object_id=objective.id,
-            now=now,
+            events.NewEvent(
+                org_id=principal.org_id,
+                type="objective.archived",
+                actor=principal.actor,
+                object_type="objective",
+                object_id=objective.id,
+                occurred_at=now,
+            ),
         )

@@ -11,7 +11,6 @@ from sqlmodel import col
 
 from sightline.db.tenancy import try_org_lock, wait_org_lock
 from sightline.events import service as events
-from sightline.events.models import Event
 from sightline.identity import service as identity
 from sightline.observability import skip_row
 from sightline.okrs.derive import Calendar, derive_stored, key_result_public
@@ -49,7 +48,7 @@ async def recompute_org(
     settings = identity.org_settings(await identity.get_org(session, org_id=org_id))
     locked = live_key_results(org_id).with_for_update(of=KeyResult, skip_locked=not wait)
     rows = (await session.execute(locked)).all()
-    changes: list[Event] = []
+    changes: list[events.NewEvent] = []
     for kr, cycle in rows:
         try:
             calendar = Calendar.of(settings, cycle)
@@ -63,19 +62,19 @@ async def recompute_org(
         kr.progress, kr.score, kr.status = derived.progress, derived.score, derived.status
         kr.updated_at = now
         changes.append(
-            Event(
+            events.NewEvent(
                 org_id=org_id,
                 type="key_result.status_changed",
                 actor=actor,
                 object_type="key_result",
                 object_id=kr.id,
                 occurred_at=now,
-                before=events.snapshot(before),
-                after=events.snapshot(key_result_public(kr, calendar=calendar, now=now)),
+                before=before,
+                after=key_result_public(kr, calendar=calendar, now=now),
             )
         )
     await session.flush()
-    await events.record_many(session, changes)
+    await events.emit(session, *changes)
     return len(changes)
 
 

@@ -20,7 +20,6 @@ from sqlmodel import col
 from sightline import scoring
 from sightline.db.tenancy import try_org_lock
 from sightline.events import service as events
-from sightline.events.models import Event
 from sightline.identity.service import get_org, org_settings
 from sightline.observability import skip_row
 from sightline.okrs.derive import Calendar, key_result_public
@@ -82,7 +81,7 @@ async def remind_org(session: AsyncSession, *, org_id: UUID, now: datetime) -> i
         row.key_result_id: (row.reference_at, row.periods)
         for row in await session.execute(_ANNOUNCED, {"org": org_id, "ids": [kr.id for kr, _ in rows]})
     }
-    reminders: list[Event] = []
+    reminders: list[events.NewEvent] = []
     remembered: list[dict[str, Any]] = []
     for kr, cycle in rows:
         try:
@@ -94,14 +93,14 @@ async def remind_org(session: AsyncSession, *, org_id: UUID, now: datetime) -> i
             continue
         overdue, reference = due
         reminders.append(
-            Event(
+            events.NewEvent(
                 org_id=org_id,
                 type="key_result.checkin_overdue",
                 actor=SCHEDULER_ACTOR,
                 object_type="key_result",
                 object_id=kr.id,
                 occurred_at=now,
-                after=events.snapshot(overdue),
+                after=overdue,
             )
         )
         remembered.append(
@@ -115,5 +114,5 @@ async def remind_org(session: AsyncSession, *, org_id: UUID, now: datetime) -> i
         )
     if remembered:
         await session.execute(_REMEMBER, remembered)
-        await events.record_many(session, reminders)
+        await events.emit(session, *reminders)
     return len(reminders)

@@ -142,15 +142,17 @@ async def create_team(session: AsyncSession, *, principal: Principal, body: Team
     await session.flush()
     await _replace_members(session, org_id, team.id, body.member_ids)
     public = team_public(team, sorted(set(body.member_ids)))
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type="team.created",
-        actor=principal.actor,
-        object_type="team",
-        object_id=team.id,
-        now=now,
-        after=public,
+        events.NewEvent(
+            org_id=org_id,
+            type="team.created",
+            actor=principal.actor,
+            object_type="team",
+            object_id=team.id,
+            occurred_at=now,
+            after=public,
+        ),
     )
     return public
 
@@ -186,16 +188,18 @@ async def update_team(
     team.updated_at = now
     await session.flush()
     after = team_public(team, sorted(set(body.member_ids)) if body.member_ids is not None else before.member_ids)
-    await events.record(
+    await events.emit(
         session,
-        org_id=org_id,
-        type="team.updated",
-        actor=principal.actor,
-        object_type="team",
-        object_id=team.id,
-        now=now,
-        before=before,
-        after=after,
+        events.NewEvent(
+            org_id=org_id,
+            type="team.updated",
+            actor=principal.actor,
+            object_type="team",
+            object_id=team.id,
+            occurred_at=now,
+            before=before,
+            after=after,
+        ),
     )
     return after
 
@@ -215,12 +219,14 @@ async def archive_team(
         team.archived_at = now
         team.version += 1
         await session.flush()
-        await events.record(
+        await events.emit(
             session,
-            org_id=principal.org_id,
-            type="team.archived",
-            actor=principal.actor,
-            object_type="team",
-            object_id=team.id,
-            now=now,
+            events.NewEvent(
+                org_id=principal.org_id,
+                type="team.archived",
+                actor=principal.actor,
+                object_type="team",
+                object_id=team.id,
+                occurred_at=now,
+            ),
         )

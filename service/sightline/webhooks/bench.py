@@ -28,7 +28,6 @@ from sightline.db.engine import create_engine, session_factory
 from sightline.db.tenancy import set_tenant
 from sightline.db.urls import asyncpg_dsn
 from sightline.events import service as events
-from sightline.events.models import Event
 from sightline.identity.models import Org
 from sightline.identity.schemas import OrganisationSettings
 from sightline.url_guard import UrlPolicy
@@ -217,7 +216,7 @@ async def measure_latency(database_url: str, *, events_count: int = 1000, patien
 
 async def _write_event(factory: async_sessionmaker[AsyncSession], org_id: UUID) -> tuple[UUID, float]:
     """Write one event in its own transaction; return its id and the moment its commit was sent."""
-    event = Event(
+    event = events.NewEvent(
         org_id=org_id,
         type="key_result.updated",
         actor="system:benchmark",
@@ -228,7 +227,7 @@ async def _write_event(factory: async_sessionmaker[AsyncSession], org_id: UUID) 
     )
     async with factory() as session, session.begin():
         await set_tenant(session, org_id)
-        await events.record_many(session, [event])
+        await events.emit(session, event)
         committing = time.perf_counter()  # the commit follows, and NOTIFY goes out with it
     return event.id, committing
 

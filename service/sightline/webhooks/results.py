@@ -16,7 +16,6 @@ from sqlmodel import col
 
 from sightline.db.tenancy import scoped
 from sightline.events import service as events
-from sightline.events.models import Event
 from sightline.webhooks.jobs import Outcome
 from sightline.webhooks.models import WebhookEndpoint
 from sightline.webhooks.schedule import GONE, HONOURS_RETRY_AFTER, failing_too_long, next_attempt, parse_retry_after
@@ -130,17 +129,17 @@ async def record_outcomes(
     await session.flush()
     if disabled:
         await session.execute(_PAUSE, {"org": org_id, "endpoints": [e.id for e in disabled]})
-        await events.record_many(
+        await events.emit(
             session,
-            [
-                Event(
+            *[
+                events.NewEvent(
                     org_id=org_id,
                     type="endpoint.disabled",
                     actor=ACTOR,
                     object_type="webhook_endpoint",
                     object_id=e.id,
                     occurred_at=e.disabled_at or now,
-                    after=events.snapshot(endpoint_public(e)),
+                    after=endpoint_public(e),
                 )
                 for e in disabled
             ],

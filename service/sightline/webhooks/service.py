@@ -15,7 +15,6 @@ from sightline.db.tenancy import one_of_org, scoped
 from sightline.errors import Conflict, Invalid
 from sightline.events import outbox
 from sightline.events import service as events
-from sightline.events.models import Event
 from sightline.integrations import chat
 from sightline.url_guard import UrlPolicy, UrlRefused
 from sightline.versions import check_if_match
@@ -95,16 +94,18 @@ async def _record(
     before: EndpointPublic | None = None,
     after: EndpointPublic | None = None,
 ) -> None:
-    await events.record(
+    await events.emit(
         session,
-        org_id=principal.org_id,
-        type=type,
-        actor=principal.actor,
-        object_type=OBJECT_TYPE,
-        object_id=endpoint.id,
-        now=now,
-        before=before,
-        after=after,
+        events.NewEvent(
+            org_id=principal.org_id,
+            type=type,
+            actor=principal.actor,
+            object_type=OBJECT_TYPE,
+            object_id=endpoint.id,
+            occurred_at=now,
+            before=before,
+            after=after,
+        ),
     )
 
 
@@ -348,16 +349,16 @@ async def ping(
     org_id = principal.org_id
     endpoint = await get_endpoint(session, org_id=org_id, endpoint_id=endpoint_id)
     data = PingData(endpoint_id=endpoint.id, message="Ping from Sightline: this endpoint receives events.")
-    event = Event(
+    event = events.NewEvent(
         org_id=org_id,
         type="webhook.ping",
         actor=principal.actor,
         object_type=OBJECT_TYPE,
         object_id=endpoint.id,
         occurred_at=now,
-        after=events.snapshot(data),
+        after=data,
     )
-    await events.record_many(session, [event])  # never fanned out: the ping goes to this endpoint only
+    await events.emit(session, event)  # never fanned out: the ping goes to this endpoint only
     delivery = WebhookDelivery(
         org_id=org_id,
         id=uuid4(),
@@ -374,10 +375,17 @@ async def ping(
     await session.flush()
     if endpoint.format == "standard":
         body = payload.body(
-            event_id=event.id, type=event.type, occurred_at=now, object_id=endpoint.id, before=None, after=event.after
+            event_id=event.id,
+            type=event.type,
+            occurred_at=now,
+            object_id=endpoint.id,
+            before=None,
+            after=data.model_dump(mode="json"),
         )
     else:
-        body = chat.render(endpoint.format, event.type, event.after or {}, chat.ChatContext(), base_url=link_base_url)
+        body = chat.render(
+            endpoint.format, event.type, data.model_dump(mode="json"), chat.ChatContext(), base_url=link_base_url
+        )
     keys = signing_secrets(endpoint.secret, endpoint.previous_secret, endpoint.previous_secret_expires_at, now=now)
     result = await sender.post(endpoint.url, body, webhook_headers(keys, message_id=str(event.id), now=now, body=body))
     delivery.status = "succeeded" if result.ok else "failed"
