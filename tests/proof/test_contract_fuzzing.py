@@ -114,3 +114,4 @@ def test_schemathesis_finds_no_failure_with_every_check(live_server: str) -> Non
     summary = result.stdout[result.stdout.find("SUMMARY") :]
     assert result.returncode == 0, result.stdout[-6000:]
     assert "Tested:" in summary
+    assert "Stateful" in summary, "the stateful phase (the contract's links) did not run"

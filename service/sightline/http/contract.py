@@ -208,7 +208,7 @@ def _if_match(operation: dict[str, Any]) -> None:
         required = bool(parameter["schema"].pop(IF_MATCH_REQUIRED, False)) if "schema" in parameter else False
         parameter["name"] = "If-Match"
         parameter["required"] = required
-        parameter["schema"] = {"type": "string", "minLength": 1}
+        parameter["schema"] = {"type": "string"}
         parameter["description"] = (
             "The ETag of your last read (`*`: any version). "
             + ("Required: without it 428. " if required else "Optional: without it the change is not guarded. ")
