@@ -14,12 +14,12 @@ import asyncpg
 import pytest
 from fastapi import FastAPI
 from tests.support import FixedClock
+from tests.webhook_receiver import LocalReceiver, Received, Reply
 
 from sightline.integrations.http_source import HttpFetcher
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.sql_source import SqlRunner
 from sightline.url_guard import UrlPolicy
-from sightline.webhooks.bench import LocalReceiver, Received, Reply
 from sightline.webhooks.dispatcher import DispatchConfig, Dispatcher
 from sightline.webhooks.sender import WebhookSender
 

@@ -13,10 +13,10 @@ from fastapi import FastAPI
 from tests.integrations.conftest import BASE_URL
 from tests.integrations.support import key_result
 from tests.support import FixedClock, StatementCounter, Tenant, create
+from tests.webhook_receiver import LocalReceiver
 
 from sightline.integrations import chat
 from sightline.integrations.runs import Fetchers
-from sightline.webhooks.bench import LocalReceiver
 from sightline.webhooks.dispatcher import Dispatcher
 from sightline.worker import digest_all
 

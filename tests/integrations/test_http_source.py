@@ -11,11 +11,11 @@ from fastapi import FastAPI
 from tests.integrations.conftest import SourceServer, make_fetchers
 from tests.integrations.support import check_ins_of, http_integration, key_result, runs_of
 from tests.support import FixedClock, StatementCounter, Tenant, create
+from tests.webhook_receiver import LocalReceiver, Reply
 
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.scheduler import pull_due
 from sightline.url_guard import UrlPolicy
-from sightline.webhooks.bench import LocalReceiver, Reply
 
 
 async def test_the_worker_pulls_a_json_value_on_schedule_into_an_ordinary_check_in(

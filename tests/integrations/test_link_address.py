@@ -10,9 +10,9 @@ import subprocess
 import httpx
 import pytest
 from tests.support import PASSWORD, SIGHTLINE, free_port, wait_ready
+from tests.webhook_receiver import LocalReceiver
 
 from sightline.config import Settings
-from sightline.webhooks.bench import LocalReceiver
 
 
 def _serve(port: int, database_url: str, owner_database_url: str, **extra: str) -> subprocess.Popen[bytes]:

@@ -673,7 +673,7 @@ def main() -> None:
             )
 
     if selected("webhook event → delivery", only):
-        from sightline.webhooks.bench import measure_latency
+        from tests.webhook_receiver import measure_latency
 
         # Event-to-delivery: one event at a time, from its commit to its arrival at a local receiver, with the
         # dispatcher woken by LISTEN/NOTIFY (polling fallback set to 30 s, so a poll cannot explain the figure).

@@ -32,6 +32,7 @@ import pytest
 from sqlalchemy import and_, select
 from sqlmodel import col
 from tests.support import SIGHTLINE, create, free_port, okr_setup, sign_up, wait_ready
+from tests.webhook_receiver import LocalReceiver, Received, Reply
 from tests.webhooks.support import verify
 
 from sightline.db.engine import create_engine, session_factory
@@ -39,7 +40,6 @@ from sightline.db.tenancy import set_tenant
 from sightline.identity.service import get_org, org_settings
 from sightline.okrs.derive import Calendar, derive
 from sightline.okrs.models import Cycle, KeyResult, Objective
-from sightline.webhooks.bench import LocalReceiver, Received, Reply
 
 WRITERS = 24
 KEY_RESULTS = 12

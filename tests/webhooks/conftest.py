@@ -14,10 +14,10 @@ import asyncpg
 import pytest
 from fastapi import FastAPI
 from tests.support import FixedClock
+from tests.webhook_receiver import LocalReceiver, Reply, Responder
 
 from sightline.config import DEFAULT_RETRY_SCHEDULE
 from sightline.url_guard import UrlPolicy
-from sightline.webhooks.bench import LocalReceiver, Reply, Responder
 from sightline.webhooks.dispatcher import DispatchConfig, Dispatcher
 from sightline.webhooks.sender import WebhookSender
 

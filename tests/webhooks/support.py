@@ -10,8 +10,8 @@ import asyncpg
 import httpx
 from standardwebhooks import webhooks as standard
 from tests.support import FixedClock, create, free_port, okr_setup
+from tests.webhook_receiver import Received
 
-from sightline.webhooks.bench import Received
 from sightline.webhooks.dispatcher import Dispatcher
 
 __all__ = ["free_port"]  # re-exported: webhook tests import it from here

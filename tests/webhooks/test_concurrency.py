@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import asyncpg
 from fastapi import FastAPI
 from tests.support import SIGHTLINE, Tenant
+from tests.webhook_receiver import LocalReceiver, Received, Reply
 from tests.webhooks.conftest import CONFIG, LOCAL
 from tests.webhooks.support import endpoint_at
 
@@ -21,7 +22,6 @@ from sightline.db.engine import create_engine, session_factory
 from sightline.db.tenancy import set_tenant
 from sightline.db.urls import asyncpg_dsn
 from sightline.events import service as events
-from sightline.webhooks.bench import LocalReceiver, Received, Reply
 from sightline.webhooks.dispatcher import Dispatcher
 from sightline.webhooks.sender import WebhookSender
 

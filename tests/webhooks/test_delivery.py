@@ -15,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 from standardwebhooks.webhooks import WebhookVerificationError
 from tests.support import FixedClock, Tenant, make_client, sign_up
+from tests.webhook_receiver import LocalReceiver, Received, Reply
 from tests.webhooks.conftest import CONFIG, LOCAL
 from tests.webhooks.support import (
     check_in,
@@ -32,7 +33,6 @@ from sightline.app import create_app
 from sightline.config import Settings
 from sightline.db.urls import asyncpg_dsn
 from sightline.okrs.schemas import CheckInPublic
-from sightline.webhooks.bench import LocalReceiver, Received, Reply
 from sightline.webhooks.dispatcher import Dispatcher
 from sightline.webhooks.sender import WebhookSender
 

@@ -17,11 +17,11 @@ import asyncpg
 import pytest
 from fastapi import FastAPI
 from tests.support import SignUp, Tenant, create, okr_setup
+from tests.webhook_receiver import LocalReceiver, Received, Reply
 from tests.webhooks.conftest import CONFIG, LOCAL
 from tests.webhooks.support import endpoint_at
 
 from sightline.db.urls import asyncpg_dsn
-from sightline.webhooks.bench import LocalReceiver, Received, Reply
 from sightline.webhooks.dispatcher import Dispatcher
 from sightline.webhooks.sender import WebhookSender
 

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from tests.support import FixedClock, Tenant, create, okr_setup
+from tests.webhook_receiver import LocalReceiver
 from tests.webhooks.support import endpoint_at, verify
 
 from sightline import scoring
 from sightline.db.tenancy import set_tenant
 from sightline.okrs.reminders import CheckInOverdue, remind_org
 from sightline.scoring import Cadence
-from sightline.webhooks.bench import LocalReceiver
 from sightline.webhooks.dispatcher import Dispatcher
 
 START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -16,11 +16,11 @@ import pytest
 import trustme
 from fastapi import FastAPI
 from tests.support import FixedClock, Tenant
+from tests.webhook_receiver import LocalReceiver
 from tests.webhooks.conftest import CONFIG
 from tests.webhooks.support import check_in, deliveries, endpoint_at, key_result
 
 from sightline.url_guard import UrlPolicy, UrlRefused
-from sightline.webhooks.bench import LocalReceiver
 from sightline.webhooks.dispatcher import Dispatcher
 from sightline.webhooks.sender import WebhookSender
 

@@ -1,9 +1,10 @@
-"""Event-to-delivery latency over LISTEN/NOTIFY, for the benchmark script (not part of the pass/fail suite).
+"""A webhook receiver for the tests, and event-to-delivery latency over LISTEN/NOTIFY for tests/perf/bench.py.
 
 `measure_latency(database_url, events=1000)` writes events one transaction at a time to a throw-away
 organisation whose endpoint is a real HTTP receiver on 127.0.0.1, runs a dispatcher, and reports the
 time from each commit to the request's arrival. `LocalReceiver` is that receiver (the tests use it too).
-Run alone: `python -m sightline.webhooks.bench [EVENTS]` with DATABASE_URL set.
+Run alone: `uv run python -m tests.webhook_receiver [EVENTS]` with DATABASE_URL set. Not part of the product
+package: nothing in `sightline` imports it.
 """
 
 from __future__ import annotations
