@@ -11,7 +11,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up */
+        /**
+         * Liveness: the process is up
+         * @description Liveness: the process is up.
+         *
+         *     **Access:** public, no credential.
+         */
         get: operations["operations-healthz"];
         put?: never;
         post?: never;
@@ -28,7 +33,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and migrations are current */
+        /**
+         * Readiness: the database answers and migrations are current
+         * @description Readiness: the database answers and migrations are current.
+         *
+         *     **Access:** public, no credential.
+         */
         get: operations["operations-readyz"];
         put?: never;
         post?: never;
@@ -45,7 +55,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /**
+         * Prometheus metrics
+         * @description Prometheus metrics.
+         *
+         *     **Access:** public, no credential.
+         */
         get: operations["operations-metrics"];
         put?: never;
         post?: never;
@@ -64,7 +79,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an organisation and its owner */
+        /**
+         * Create an organisation and its owner
+         * @description Create an organisation and its owner.
+         *
+         *     **Access:** public, no credential.
+         */
         post: operations["auth-signup"];
         delete?: never;
         options?: never;
@@ -81,7 +101,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password (sets the session cookie); 202 when a second factor must follow */
+        /**
+         * Sign in with email and password (sets the session cookie); 202 when a second factor must follow
+         * @description Sign in with email and password (sets the session cookie); 202 when a second factor must follow.
+         *
+         *     **Access:** public, no credential.
+         */
         post: operations["auth-login"];
         delete?: never;
         options?: never;
@@ -98,42 +123,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Finish a sign-in with a code of the authenticator app or a recovery code (sets the session cookie) */
+        /**
+         * Finish a sign-in with a code of the authenticator app or a recovery code (sets the session cookie)
+         * @description Finish a sign-in with a code of the authenticator app or a recovery code (sets the session cookie).
+         *
+         *     **Access:** the cookie of the password step (`mfaPending`).
+         */
         post: operations["auth-login_mfa"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/reauthenticate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Confirm your password or a code again: sensitive actions follow for SIGHTLINE_REAUTH_MINUTES */
-        post: operations["auth-reauthenticate"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/me/password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Change your own password (the current one is required); your other sessions end */
-        post: operations["auth-change_password"];
         delete?: never;
         options?: never;
         head?: never;
@@ -149,7 +145,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End the current session */
+        /**
+         * End the current session
+         * @description End the current session.
+         *
+         *     **Access:** any signed-in member or API key.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["auth-logout"];
         delete?: never;
         options?: never;
@@ -164,7 +167,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your second factor: on or off, recovery codes left, required or not */
+        /**
+         * Your second factor: on or off, recovery codes left, required or not
+         * @description Your second factor: on or off, recovery codes left, required or not.
+         *
+         *     **Access:** any signed-in member or API key.
+         */
         get: operations["auth-get_mfa"];
         put?: never;
         post?: never;
@@ -183,9 +191,21 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start setting up an authenticator app (recent sign-in): its secret and QR code, for 15 minutes */
+        /**
+         * Start setting up an authenticator app (recent sign-in): its secret and QR code, for 15 minutes
+         * @description Start setting up an authenticator app (recent sign-in): its secret and QR code, for 15 minutes.
+         *
+         *     **Access:** a signed-in member who confirmed their password or second factor recently.
+         *
+         *     **Idempotency-Key** is honoured, but the answer holds a secret shown once: a retry with the same key answers 409 instead of replaying it.
+         */
         post: operations["auth-start_totp"];
-        /** Turn the authenticator app off, recovery codes too (recent sign-in; refused when your role needs it) */
+        /**
+         * Turn the authenticator app off, recovery codes too (recent sign-in; refused when your role needs it)
+         * @description Turn the authenticator app off, recovery codes too (recent sign-in; refused when your role needs it).
+         *
+         *     **Access:** a signed-in member who confirmed their password or second factor recently.
+         */
         delete: operations["auth-delete_totp"];
         options?: never;
         head?: never;
@@ -201,7 +221,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Turn the authenticator app on with its current code: recovery codes shown once; a new session id */
+        /**
+         * Turn the authenticator app on with its current code: recovery codes shown once; a new session id
+         * @description Turn the authenticator app on with its current code: recovery codes shown once; a new session id.
+         *
+         *     **Access:** any signed-in member or API key.
+         *
+         *     **Idempotency-Key** is honoured, but the answer holds a secret shown once: a retry with the same key answers 409 instead of replaying it.
+         */
         post: operations["auth-confirm_totp"];
         delete?: never;
         options?: never;
@@ -218,7 +245,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A new set of recovery codes, shown once; the old ones stop working (recent sign-in) */
+        /**
+         * A new set of recovery codes, shown once; the old ones stop working (recent sign-in)
+         * @description A new set of recovery codes, shown once; the old ones stop working (recent sign-in).
+         *
+         *     **Access:** a signed-in member who confirmed their password or second factor recently.
+         *
+         *     **Idempotency-Key** is honoured, but the answer holds a secret shown once: a retry with the same key answers 409 instead of replaying it.
+         */
         post: operations["auth-renew_recovery_codes"];
         delete?: never;
         options?: never;
@@ -233,7 +267,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your open sessions (browsers signed in as you) */
+        /**
+         * Your open sessions (browsers signed in as you)
+         * @description Your open sessions (browsers signed in as you).
+         *
+         *     **Access:** any signed-in member or API key.
+         */
         get: operations["auth-list_sessions"];
         put?: never;
         post?: never;
@@ -253,7 +292,12 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** End one of your sessions (the current one signs you out; another one needs a recent sign-in) */
+        /**
+         * End one of your sessions (the current one signs you out; another one needs a recent sign-in)
+         * @description End one of your sessions (the current one signs you out; another one needs a recent sign-in).
+         *
+         *     **Access:** any signed-in member or API key.
+         */
         delete: operations["auth-end_session"];
         options?: never;
         head?: never;
@@ -269,7 +313,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End all your sessions but this one (needs a recent sign-in) */
+        /**
+         * End all your sessions but this one (needs a recent sign-in)
+         * @description End all your sessions but this one (needs a recent sign-in).
+         *
+         *     **Access:** any signed-in member or API key.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["auth-end_other_sessions"];
         delete?: never;
         options?: never;
@@ -284,7 +335,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who am I: organisation, member and permissions */
+        /**
+         * Who am I: organisation, member and permissions
+         * @description Who am I: organisation, member and permissions.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["auth-me"];
         put?: never;
         post?: never;
@@ -301,14 +357,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The organisation and its settings */
+        /**
+         * The organisation and its settings
+         * @description The organisation and its settings.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["organisation-get_organisation"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Rename or change settings (If-Match required) */
+        /**
+         * Rename or change settings (If-Match required)
+         * @description Rename or change settings (If-Match required).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **If-Match** is required: the ETag of your last read (428 without it, 412 when stale).
+         */
         patch: operations["organisation-update_organisation"];
         trace?: never;
     };
@@ -319,10 +387,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List active members */
+        /**
+         * List active members
+         * @description List active members.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["members-list_members"];
         put?: never;
-        /** Add a member (admin) */
+        /**
+         * Add a member (admin)
+         * @description Add a member (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** is honoured, but the answer holds a secret shown once: a retry with the same key answers 409 instead of replaying it.
+         */
         post: operations["members-add_member"];
         delete?: never;
         options?: never;
@@ -337,15 +417,32 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a member */
+        /**
+         * Get a member
+         * @description Get a member.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["members-get_member"];
         put?: never;
         post?: never;
-        /** Remove a member: deactivated, sessions ended, API keys they made revoked (admin) */
+        /**
+         * Remove a member: deactivated, sessions ended, API keys they made revoked (admin)
+         * @description Remove a member: deactivated, sessions ended, API keys they made revoked (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         delete: operations["members-remove_member"];
         options?: never;
         head?: never;
-        /** Rename or change the role of a member (admin) */
+        /**
+         * Rename or change the role of a member (admin)
+         * @description Rename or change the role of a member (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         patch: operations["members-update_member"];
         trace?: never;
     };
@@ -358,7 +455,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Give a member a new generated password, shown once; their sessions end (admin; not an owner's) */
+        /**
+         * Give a member a new generated password, shown once; their sessions end (admin; not an owner's)
+         * @description Give a member a new generated password, shown once; their sessions end (admin; not an owner's).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** is honoured, but the answer holds a secret shown once: a retry with the same key answers 409 instead of replaying it.
+         */
         post: operations["members-reset_member_password"];
         delete?: never;
         options?: never;
@@ -373,10 +477,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List API keys (admin; secrets are never shown again) */
+        /**
+         * List API keys (admin; secrets are never shown again)
+         * @description List API keys (admin; secrets are never shown again).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["api-keys-list_api_keys"];
         put?: never;
-        /** Create an API key; the secret is in this response only (admin) */
+        /**
+         * Create an API key; the secret is in this response only (admin)
+         * @description Create an API key; the secret is in this response only (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** is honoured, but the answer holds a secret shown once: a retry with the same key answers 409 instead of replaying it.
+         */
         post: operations["api-keys-create_api_key"];
         delete?: never;
         options?: never;
@@ -391,12 +507,66 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an API key (admin) */
+        /**
+         * Get an API key (admin)
+         * @description Get an API key (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["api-keys-get_api_key"];
         put?: never;
         post?: never;
-        /** Revoke an API key: refused from the next request on (admin) */
+        /**
+         * Revoke an API key: refused from the next request on (admin)
+         * @description Revoke an API key: refused from the next request on (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         delete: operations["api-keys-revoke_api_key"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/reauthenticate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm your password or a code again: sensitive actions follow for SIGHTLINE_REAUTH_MINUTES
+         * @description Confirm your password or a code again: sensitive actions follow for SIGHTLINE_REAUTH_MINUTES.
+         *
+         *     **Access:** any signed-in member or API key.
+         */
+        post: operations["auth-reauthenticate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your own password (the current one is required); your other sessions end
+         * @description Change your own password (the current one is required); your other sessions end.
+         *
+         *     **Access:** any signed-in member or API key.
+         */
+        post: operations["auth-change_password"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -411,7 +581,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm a sign-up's email address with the token of the link sent to it (single use, 24 h) */
+        /**
+         * Confirm a sign-up's email address with the token of the link sent to it (single use, 24 h)
+         * @description Confirm a sign-up's email address with the token of the link sent to it (single use, 24 h).
+         *
+         *     **Access:** public, no credential.
+         */
         post: operations["auth-verify_email"];
         delete?: never;
         options?: never;
@@ -428,7 +603,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a new verification link to the signed-in person (one a minute, five a day); earlier links stop */
+        /**
+         * Send a new verification link to the signed-in person (one a minute, five a day); earlier links stop
+         * @description Send a new verification link to the signed-in person (one a minute, five a day); earlier links stop.
+         *
+         *     **Access:** any signed-in member or API key.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["auth-resend_verification"];
         delete?: never;
         options?: never;
@@ -443,10 +625,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List teams */
+        /**
+         * List teams
+         * @description List teams.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["teams-list_teams"];
         put?: never;
-        /** Create a team */
+        /**
+         * Create a team
+         * @description Create a team.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["teams-create_team"];
         delete?: never;
         options?: never;
@@ -461,15 +655,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a team */
+        /**
+         * Get a team
+         * @description Get a team.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["teams-get_team"];
         put?: never;
         post?: never;
-        /** Archive a team */
+        /**
+         * Archive a team
+         * @description Archive a team.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         delete: operations["teams-archive_team"];
         options?: never;
         head?: never;
-        /** Rename, move, change lead or members */
+        /**
+         * Rename, move, change lead or members
+         * @description Rename, move, change lead or members.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         patch: operations["teams-update_team"];
         trace?: never;
     };
@@ -480,10 +693,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List cycles */
+        /**
+         * List cycles
+         * @description List cycles.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["cycles-list_cycles"];
         put?: never;
-        /** Create a cycle */
+        /**
+         * Create a cycle
+         * @description Create a cycle.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["cycles-create_cycle"];
         delete?: never;
         options?: never;
@@ -498,15 +723,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a cycle */
+        /**
+         * Get a cycle
+         * @description Get a cycle.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["cycles-get_cycle"];
         put?: never;
         post?: never;
-        /** Delete an empty cycle still in planning */
+        /**
+         * Delete an empty cycle still in planning
+         * @description Delete an empty cycle still in planning.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         delete: operations["cycles-delete_cycle"];
         options?: never;
         head?: never;
-        /** Edit a cycle or move its state forward */
+        /**
+         * Edit a cycle or move its state forward
+         * @description Edit a cycle or move its state forward.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         patch: operations["cycles-update_cycle"];
         trace?: never;
     };
@@ -517,10 +761,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List objectives with their key results and progress */
+        /**
+         * List objectives with their key results and progress
+         * @description List objectives with their key results and progress.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["objectives-list_objectives"];
         put?: never;
-        /** Create an objective */
+        /**
+         * Create an objective
+         * @description Create an objective.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["objectives-create_objective"];
         delete?: never;
         options?: never;
@@ -535,15 +791,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an objective */
+        /**
+         * Get an objective
+         * @description Get an objective.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["objectives-get_objective"];
         put?: never;
         post?: never;
-        /** Archive an objective (If-Match required) */
+        /**
+         * Archive an objective (If-Match required)
+         * @description Archive an objective (If-Match required).
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** is required: the ETag of your last read (428 without it, 412 when stale).
+         */
         delete: operations["objectives-archive_objective"];
         options?: never;
         head?: never;
-        /** Edit an objective (If-Match required) */
+        /**
+         * Edit an objective (If-Match required)
+         * @description Edit an objective (If-Match required).
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** is required: the ETag of your last read (428 without it, 412 when stale).
+         */
         patch: operations["objectives-update_objective"];
         trace?: never;
     };
@@ -554,10 +829,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List key results */
+        /**
+         * List key results
+         * @description List key results.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["key-results-list_key_results"];
         put?: never;
-        /** Create a key result */
+        /**
+         * Create a key result
+         * @description Create a key result.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["key-results-create_key_result"];
         delete?: never;
         options?: never;
@@ -572,15 +859,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a key result */
+        /**
+         * Get a key result
+         * @description Get a key result.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["key-results-get_key_result"];
         put?: never;
         post?: never;
-        /** Archive a key result (If-Match required) */
+        /**
+         * Archive a key result (If-Match required)
+         * @description Archive a key result (If-Match required).
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** is required: the ETag of your last read (428 without it, 412 when stale).
+         */
         delete: operations["key-results-archive_key_result"];
         options?: never;
         head?: never;
-        /** Edit a key result (If-Match required) */
+        /**
+         * Edit a key result (If-Match required)
+         * @description Edit a key result (If-Match required).
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** is required: the ETag of your last read (428 without it, 412 when stale).
+         */
         patch: operations["key-results-update_key_result"];
         trace?: never;
     };
@@ -591,7 +897,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Check-in history of a key result in time order, corrections marked */
+        /**
+         * Check-in history of a key result in time order, corrections marked
+         * @description Check-in history of a key result in time order, corrections marked.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["check-ins-key_result_history"];
         put?: never;
         post?: never;
@@ -608,10 +919,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List check-ins (newest recorded last) */
+        /**
+         * List check-ins (newest recorded last)
+         * @description List check-ins (newest recorded last).
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["check-ins-list_check_ins"];
         put?: never;
-        /** Check in a value and confidence, or correct an earlier check-in */
+        /**
+         * Check in a value and confidence, or correct an earlier check-in
+         * @description Check in a value and confidence, or correct an earlier check-in.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["check-ins-create_check_in"];
         delete?: never;
         options?: never;
@@ -628,7 +951,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Up to 1,000 check-ins at once, all or nothing */
+        /**
+         * Up to 1,000 check-ins at once, all or nothing
+         * @description Up to 1,000 check-ins at once, all or nothing.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["check-ins-create_check_in_batch"];
         delete?: never;
         options?: never;
@@ -643,7 +973,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a check-in */
+        /**
+         * Get a check-in
+         * @description Get a check-in.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["check-ins-get_check_in"];
         put?: never;
         post?: never;
@@ -660,7 +995,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every objective's progress, score, status and confidence by team; totals; check-in compliance */
+        /**
+         * Every objective's progress, score, status and confidence by team; totals; check-in compliance
+         * @description Every objective's progress, score, status and confidence by team; totals; check-in compliance.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["insights-get_scoreboard"];
         put?: never;
         post?: never;
@@ -680,6 +1020,8 @@ export interface paths {
         /**
          * The OKR process's health: ambition, honesty signals, compliance; calibration and grades once closed
          * @description These are signals for a conversation, never verdicts: each pattern has innocent explanations (a late deal, a data fix, an import), and the numbers only say where to ask.
+         *
+         *     **Access:** a member or API key with the `read` permission.
          */
         get: operations["insights-get_health"];
         put?: never;
@@ -700,6 +1042,8 @@ export interface paths {
         /**
          * Ambition of every key result against what was already achieved, by team and for the cycle
          * @description These are signals for a conversation, never verdicts: each pattern has innocent explanations (a late deal, a data fix, an import), and the numbers only say where to ask.
+         *
+         *     **Access:** a member or API key with the `read` permission.
          */
         get: operations["insights-get_ambition"];
         put?: never;
@@ -722,6 +1066,10 @@ export interface paths {
         /**
          * Close the cycle: grade every key result, freeze check-ins, write the retrospective (idempotent)
          * @description The only way to close a cycle. Closing a closed cycle answers its retrospective again; a closed cycle never reopens.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
          */
         post: operations["cycles-close_cycle"];
         delete?: never;
@@ -740,6 +1088,8 @@ export interface paths {
         /**
          * The numbers of a closed cycle: grades by kind, calibration, ambition, honesty signals
          * @description These are signals for a conversation, never verdicts: each pattern has innocent explanations (a late deal, a data fix, an import), and the numbers only say where to ask.
+         *
+         *     **Access:** a member or API key with the `read` permission.
          */
         get: operations["insights-get_retrospective"];
         put?: never;
@@ -757,7 +1107,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The final grade of every key result of a closed cycle */
+        /**
+         * The final grade of every key result of a closed cycle
+         * @description The final grade of every key result of a closed cycle.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["insights-list_grades"];
         put?: never;
         post?: never;
@@ -774,8 +1129,58 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export objectives, key results and check-ins: CSV (a zip, one file per table) or JSON, streamed */
+        /**
+         * Export objectives, key results and check-ins: CSV (a zip, one file per table) or JSON, streamed
+         * @deprecated
+         * @description Deprecated: use `GET /cycles/{cycle_id}/export/csv` or `/export/json`, each with one media type. Here `format=csv` (the default) answers `application/zip`, `format=json` answers `application/json`.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["insights-export_cycle"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cycles/{cycle_id}/export/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export objectives, key results and check-ins as CSV: a zip with one file per table, streamed
+         * @description The CSV export on its own URL, so its one media type is declared (docs/decisions/contract-export-formats.md).
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["insights-export_cycle_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cycles/{cycle_id}/export/json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export objectives, key results and check-ins as one JSON document, streamed
+         * @description The JSON export on its own URL, so its one media type is declared (docs/decisions/contract-export-formats.md).
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["insights-export_cycle_json"];
         put?: never;
         post?: never;
         delete?: never;
@@ -793,7 +1198,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import objectives, key results and check-ins from CSV (the export's columns), all or nothing */
+        /**
+         * Import objectives, key results and check-ins from CSV (the export's columns), all or nothing
+         * @description Import objectives, key results and check-ins from CSV (the export's columns), all or nothing.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["insights-import_cycle"];
         delete?: never;
         options?: never;
@@ -808,7 +1220,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The agenda of a team's 15-minute review, worst first */
+        /**
+         * The agenda of a team's 15-minute review, worst first
+         * @description The agenda of a team's 15-minute review, worst first.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["reviews-get_review_agenda"];
         put?: never;
         post?: never;
@@ -825,10 +1242,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A team's recorded reviews */
+        /**
+         * A team's recorded reviews
+         * @description A team's recorded reviews.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["reviews-list_reviews"];
         put?: never;
-        /** Record that the team held its review (notes, decisions); sets the next agenda's default since */
+        /**
+         * Record that the team held its review (notes, decisions); sets the next agenda's default since
+         * @description Record that the team held its review (notes, decisions); sets the next agenda's default since.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["reviews-record_review"];
         delete?: never;
         options?: never;
@@ -843,10 +1272,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List alignment links */
+        /**
+         * List alignment links
+         * @description List alignment links.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["alignment-list_alignments"];
         put?: never;
-        /** Align a child objective to a parent objective or key result */
+        /**
+         * Align a child objective to a parent objective or key result
+         * @description Align a child objective to a parent objective or key result.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["alignment-create_alignment"];
         delete?: never;
         options?: never;
@@ -861,11 +1302,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an alignment link */
+        /**
+         * Get an alignment link
+         * @description Get an alignment link.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["alignment-get_alignment"];
         put?: never;
         post?: never;
-        /** Remove an alignment link */
+        /**
+         * Remove an alignment link
+         * @description Remove an alignment link.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         */
         delete: operations["alignment-delete_alignment"];
         options?: never;
         head?: never;
@@ -879,7 +1330,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Everything aligned below an objective, with progress, status and link weights */
+        /**
+         * Everything aligned below an objective, with progress, status and link weights
+         * @description Everything aligned below an objective, with progress, status and link weights.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["alignment-objective_tree"];
         put?: never;
         post?: never;
@@ -896,7 +1352,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every path from an objective up to company level, with each hop's contribution */
+        /**
+         * Every path from an objective up to company level, with each hop's contribution
+         * @description Every path from an objective up to company level, with each hop's contribution.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["alignment-objective_line_of_sight"];
         put?: never;
         post?: never;
@@ -913,7 +1374,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** All objectives, key results and links of a cycle and overlapping cycles, as a graph */
+        /**
+         * All objectives, key results and links of a cycle and overlapping cycles, as a graph
+         * @description All objectives, key results and links of a cycle and overlapping cycles, as a graph.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["alignment-cycle_alignment_map"];
         put?: never;
         post?: never;
@@ -930,7 +1396,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Coverage: unaligned objectives, work and spend, teams without OKRs, spend roll-up */
+        /**
+         * Coverage: unaligned objectives, work and spend, teams without OKRs, spend roll-up
+         * @description Coverage: unaligned objectives, work and spend, teams without OKRs, spend roll-up.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["alignment-cycle_coverage"];
         put?: never;
         post?: never;
@@ -947,10 +1418,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List initiatives with their key-result allocations and spend to date */
+        /**
+         * List initiatives with their key-result allocations and spend to date
+         * @description List initiatives with their key-result allocations and spend to date.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["initiatives-list_initiatives"];
         put?: never;
-        /** Create an initiative, optionally with its key-result links */
+        /**
+         * Create an initiative, optionally with its key-result links
+         * @description Create an initiative, optionally with its key-result links.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["initiatives-create_initiative"];
         delete?: never;
         options?: never;
@@ -965,15 +1448,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an initiative with its spend to date (or as of a date) */
+        /**
+         * Get an initiative with its spend to date (or as of a date)
+         * @description Get an initiative with its spend to date (or as of a date).
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["initiatives-get_initiative"];
         put?: never;
         post?: never;
-        /** Delete an initiative without spend (If-Match required); with spend, 409: set it to dropped */
+        /**
+         * Delete an initiative without spend (If-Match required); with spend, 409: set it to dropped
+         * @description Delete an initiative without spend (If-Match required); with spend, 409: set it to dropped.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** is required: the ETag of your last read (428 without it, 412 when stale).
+         */
         delete: operations["initiatives-delete_initiative"];
         options?: never;
         head?: never;
-        /** Edit an initiative (If-Match required) */
+        /**
+         * Edit an initiative (If-Match required)
+         * @description Edit an initiative (If-Match required).
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** is required: the ETag of your last read (428 without it, 412 when stale).
+         */
         patch: operations["initiatives-update_initiative"];
         trace?: never;
     };
@@ -985,7 +1487,14 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Replace the key results an initiative is linked to, with allocation shares (If-Match required) */
+        /**
+         * Replace the key results an initiative is linked to, with allocation shares (If-Match required)
+         * @description Replace the key results an initiative is linked to, with allocation shares (If-Match required).
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** is required: the ETag of your last read (428 without it, 412 when stale).
+         */
         put: operations["initiatives-replace_key_results"];
         post?: never;
         delete?: never;
@@ -1001,10 +1510,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Spend entries of an initiative by date spent */
+        /**
+         * Spend entries of an initiative by date spent
+         * @description Spend entries of an initiative by date spent.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["initiatives-list_spend"];
         put?: never;
-        /** Record spend, or correct earlier spend with a negative amount and a reason */
+        /**
+         * Record spend, or correct earlier spend with a negative amount and a reason
+         * @description Record spend, or correct earlier spend with a negative amount and a reason.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["initiatives-record_spend"];
         delete?: never;
         options?: never;
@@ -1022,6 +1543,8 @@ export interface paths {
         /**
          * The audit log: every change, oldest first
          * @description Credentials never appear in `before`/`after`: in URLs and DSNs the user-info, query values and fragment (and the path of capability URLs such as Slack's), header values and secret fields read `REDACTED`. Events about admin-only configuration (webhook endpoints and digests, integrations, SQL connections, single sign-on, API keys) are listed for admins only; a person's security events (sign-ins, failed sign-ins, sign-outs, passwords, second factor, sessions) for admins and that person's own sessions.
+         *
+         *     **Access:** a member or API key with the `read` permission.
          */
         get: operations["events-list_events"];
         put?: never;
@@ -1042,6 +1565,8 @@ export interface paths {
         /**
          * One event of the audit log
          * @description 404 for an event this credential may not read (see GET /events), as for one that does not exist.
+         *
+         *     **Access:** a member or API key with the `read` permission.
          */
         get: operations["events-get_event"];
         put?: never;
@@ -1059,7 +1584,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The event types endpoints can subscribe to, each with its payload's JSON Schema */
+        /**
+         * The event types endpoints can subscribe to, each with its payload's JSON Schema
+         * @description The event types endpoints can subscribe to, each with its payload's JSON Schema.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["webhooks-list_event_types"];
         put?: never;
         post?: never;
@@ -1076,10 +1606,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List webhook endpoints (admin) */
+        /**
+         * List webhook endpoints (admin)
+         * @description List webhook endpoints (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["webhooks-list_endpoints"];
         put?: never;
-        /** Create a webhook endpoint; the response holds its signing secret (admin) */
+        /**
+         * Create a webhook endpoint; the response holds its signing secret (admin)
+         * @description Create a webhook endpoint; the response holds its signing secret (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** is honoured, but the answer holds a secret shown once: a retry with the same key answers 409 instead of replaying it.
+         */
         post: operations["webhooks-create_endpoint"];
         delete?: never;
         options?: never;
@@ -1094,15 +1636,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a webhook endpoint (admin) */
+        /**
+         * Get a webhook endpoint (admin)
+         * @description Get a webhook endpoint (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["webhooks-get_endpoint"];
         put?: never;
         post?: never;
-        /** Delete a webhook endpoint and its delivery log (admin) */
+        /**
+         * Delete a webhook endpoint and its delivery log (admin)
+         * @description Delete a webhook endpoint and its delivery log (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         delete: operations["webhooks-delete_endpoint"];
         options?: never;
         head?: never;
-        /** Edit, disable or re-enable a webhook endpoint (admin) */
+        /**
+         * Edit, disable or re-enable a webhook endpoint (admin)
+         * @description Edit, disable or re-enable a webhook endpoint (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         patch: operations["webhooks-update_endpoint"];
         trace?: never;
     };
@@ -1115,7 +1676,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Issue a new signing secret; the old one keeps signing alongside it for 24 h (admin) */
+        /**
+         * Issue a new signing secret; the old one keeps signing alongside it for 24 h (admin)
+         * @description Issue a new signing secret; the old one keeps signing alongside it for 24 h (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** is honoured, but the answer holds a secret shown once: a retry with the same key answers 409 instead of replaying it.
+         */
         post: operations["webhooks-rotate_secret"];
         delete?: never;
         options?: never;
@@ -1130,7 +1698,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Reveal the signing secret (and the previous one while it still signs) (admin) */
+        /**
+         * Reveal the signing secret (and the previous one while it still signs) (admin)
+         * @description Reveal the signing secret (and the previous one while it still signs) (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["webhooks-reveal_secret"];
         put?: never;
         post?: never;
@@ -1147,7 +1720,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The endpoint's delivery log, newest first (admin) */
+        /**
+         * The endpoint's delivery log, newest first (admin)
+         * @description The endpoint's delivery log, newest first (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["webhooks-list_deliveries"];
         put?: never;
         post?: never;
@@ -1166,7 +1744,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a webhook.ping event to the endpoint now; the attempt's result is the response (admin) */
+        /**
+         * Send a webhook.ping event to the endpoint now; the attempt's result is the response (admin)
+         * @description Send a webhook.ping event to the endpoint now; the attempt's result is the response (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["webhooks-ping_endpoint"];
         delete?: never;
         options?: never;
@@ -1183,7 +1768,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Redeliver everything that failed for good since a given time (admin) */
+        /**
+         * Redeliver everything that failed for good since a given time (admin)
+         * @description Redeliver everything that failed for good since a given time (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["webhooks-recover_endpoint"];
         delete?: never;
         options?: never;
@@ -1198,7 +1790,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one delivery of the log (admin) */
+        /**
+         * Get one delivery of the log (admin)
+         * @description Get one delivery of the log (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["webhooks-get_delivery"];
         put?: never;
         post?: never;
@@ -1217,7 +1814,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again now, with a fresh retry schedule (admin) */
+        /**
+         * Send a delivery again now, with a fresh retry schedule (admin)
+         * @description Send a delivery again now, with a fresh retry schedule (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["webhooks-redeliver"];
         delete?: never;
         options?: never;
@@ -1232,10 +1836,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List integrations (admin) */
+        /**
+         * List integrations (admin)
+         * @description List integrations (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["integrations-list_integrations"];
         put?: never;
-        /** Pull a key result's values from an HTTP or SQL source on a schedule (admin) */
+        /**
+         * Pull a key result's values from an HTTP or SQL source on a schedule (admin)
+         * @description Pull a key result's values from an HTTP or SQL source on a schedule (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["integrations-create_integration"];
         delete?: never;
         options?: never;
@@ -1250,15 +1866,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an integration (admin) */
+        /**
+         * Get an integration (admin)
+         * @description Get an integration (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["integrations-get_integration"];
         put?: never;
         post?: never;
-        /** Delete an integration and its run log; the key result's check-ins stay (admin) */
+        /**
+         * Delete an integration and its run log; the key result's check-ins stay (admin)
+         * @description Delete an integration and its run log; the key result's check-ins stay (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         delete: operations["integrations-delete_integration"];
         options?: never;
         head?: never;
-        /** Rename, reschedule, disable or re-enable an integration, or replace its source (admin) */
+        /**
+         * Rename, reschedule, disable or re-enable an integration, or replace its source (admin)
+         * @description Rename, reschedule, disable or re-enable an integration, or replace its source (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         patch: operations["integrations-update_integration"];
         trace?: never;
     };
@@ -1271,7 +1906,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pull now (even when disabled); the answer is the run, successful or not; 409 while it runs (admin) */
+        /**
+         * Pull now (even when disabled); the answer is the run, successful or not; 409 while it runs (admin)
+         * @description Pull now (even when disabled); the answer is the run, successful or not; 409 while it runs (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["integrations-run_integration"];
         delete?: never;
         options?: never;
@@ -1286,7 +1928,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The integration's run log, newest first (admin) */
+        /**
+         * The integration's run log, newest first (admin)
+         * @description The integration's run log, newest first (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["integrations-list_runs"];
         put?: never;
         post?: never;
@@ -1303,10 +1950,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List SQL connections (admin) */
+        /**
+         * List SQL connections (admin)
+         * @description List SQL connections (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["sql-connections-list_connections"];
         put?: never;
-        /** Register a PostgreSQL database for SQL sources; the connection string is stored encrypted (admin) */
+        /**
+         * Register a PostgreSQL database for SQL sources; the connection string is stored encrypted (admin)
+         * @description Register a PostgreSQL database for SQL sources; the connection string is stored encrypted (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["sql-connections-create_connection"];
         delete?: never;
         options?: never;
@@ -1321,15 +1980,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a SQL connection (admin) */
+        /**
+         * Get a SQL connection (admin)
+         * @description Get a SQL connection (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["sql-connections-get_connection"];
         put?: never;
         post?: never;
-        /** Delete a SQL connection no integration uses (admin) */
+        /**
+         * Delete a SQL connection no integration uses (admin)
+         * @description Delete a SQL connection no integration uses (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         delete: operations["sql-connections-delete_connection"];
         options?: never;
         head?: never;
-        /** Rename a SQL connection or replace its connection string (admin) */
+        /**
+         * Rename a SQL connection or replace its connection string (admin)
+         * @description Rename a SQL connection or replace its connection string (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         patch: operations["sql-connections-update_connection"];
         trace?: never;
     };
@@ -1342,7 +2020,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Connect and run SELECT 1 read-only; the answer says whether it worked (admin) */
+        /**
+         * Connect and run SELECT 1 read-only; the answer says whether it worked (admin)
+         * @description Connect and run SELECT 1 read-only; the answer says whether it worked (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["sql-connections-check_connection"];
         delete?: never;
         options?: never;
@@ -1357,10 +2042,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List weekly team digests (admin) */
+        /**
+         * List weekly team digests (admin)
+         * @description List weekly team digests (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["team-digests-list_digests"];
         put?: never;
-        /** Send a team's weekly digest to a webhook endpoint on a weekday and hour (admin) */
+        /**
+         * Send a team's weekly digest to a webhook endpoint on a weekday and hour (admin)
+         * @description Send a team's weekly digest to a webhook endpoint on a weekday and hour (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["team-digests-create_digest"];
         delete?: never;
         options?: never;
@@ -1375,15 +2072,34 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a team digest (admin) */
+        /**
+         * Get a team digest (admin)
+         * @description Get a team digest (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["team-digests-get_digest"];
         put?: never;
         post?: never;
-        /** Stop sending a team digest (admin) */
+        /**
+         * Stop sending a team digest (admin)
+         * @description Stop sending a team digest (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         delete: operations["team-digests-delete_digest"];
         options?: never;
         head?: never;
-        /** Move a team digest's weekly slot (admin) */
+        /**
+         * Move a team digest's weekly slot (admin)
+         * @description Move a team digest's weekly slot (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         patch: operations["team-digests-update_digest"];
         trace?: never;
     };
@@ -1396,7 +2112,14 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send the digest to its endpoint now; delivered and retried like any webhook (admin) */
+        /**
+         * Send the digest to its endpoint now; delivered and retried like any webhook (admin)
+         * @description Send the digest to its endpoint now; delivered and retried like any webhook (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
         post: operations["team-digests-send_digest"];
         delete?: never;
         options?: never;
@@ -1411,7 +2134,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The team's digest as of now: at risk, status changes of the past 7 days, check-ins due */
+        /**
+         * The team's digest as of now: at risk, status changes of the past 7 days, check-ins due
+         * @description The team's digest as of now: at risk, status changes of the past 7 days, check-ins due.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
         get: operations["teams-preview_digest"];
         put?: never;
         post?: never;
@@ -1428,7 +2156,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Start signing in through the organisation's identity provider (redirects there) */
+        /**
+         * Start signing in through the organisation's identity provider (redirects there)
+         * @description Start signing in through the organisation's identity provider (redirects there).
+         *
+         *     **Access:** public, no credential.
+         */
         get: operations["auth-sso_start"];
         put?: never;
         post?: never;
@@ -1445,7 +2178,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Where the identity provider sends the browser back: signs in and redirects into the app */
+        /**
+         * Where the identity provider sends the browser back: signs in and redirects into the app
+         * @description Where the identity provider sends the browser back: signs in and redirects into the app.
+         *
+         *     **Access:** public, no credential.
+         */
         get: operations["auth-sso_callback"];
         put?: never;
         post?: never;
@@ -1462,12 +2200,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The organisation's single sign-on provider (admin; the client secret is never shown) */
+        /**
+         * The organisation's single sign-on provider (admin; the client secret is never shown)
+         * @description The organisation's single sign-on provider (admin; the client secret is never shown).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
         get: operations["organisation-get_sso"];
-        /** Configure single sign-on with an OpenID Connect provider (owner) */
+        /**
+         * Configure single sign-on with an OpenID Connect provider (owner)
+         * @description Configure single sign-on with an OpenID Connect provider (owner).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         put: operations["organisation-put_sso"];
         post?: never;
-        /** Remove single sign-on; members sign in with passwords again (owner) */
+        /**
+         * Remove single sign-on; members sign in with passwords again (owner)
+         * @description Remove single sign-on; members sign in with passwords again (owner).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **If-Match** (optional) guards the change: a stale ETag answers 412.
+         */
         delete: operations["organisation-delete_sso"];
         options?: never;
         head?: never;
@@ -1832,6 +2589,20 @@ export interface components {
             /** People */
             people: components["schemas"]["PersonCalibration"][];
         };
+        /**
+         * ChainStop
+         * @description Where a chain of alignment stops short of the company, and why.
+         */
+        ChainStop: {
+            /** @description The last live objective of the chain */
+            stops_at: components["schemas"]["ObjectiveRef"];
+            /**
+             * Reason
+             * @description not_aligned: it has no parent; aligned_to_archived_objective / aligned_to_archived_key_result: its parent (the objective, or the key result it serves) is archived, so the chain counts for nothing above
+             * @enum {string}
+             */
+            reason: "not_aligned" | "aligned_to_archived_objective" | "aligned_to_archived_key_result";
+        };
         /** CheckInBatch */
         CheckInBatch: {
             /** Items */
@@ -2025,6 +2796,7 @@ export interface components {
             unaligned_work: components["schemas"]["UnalignedWork"][];
             /**
              * Unaligned Spend
+             * Format: decimal
              * @example 1250.00
              */
             unaligned_spend: string;
@@ -2108,11 +2880,13 @@ export interface components {
             unaligned_initiatives: number;
             /**
              * Unaligned Spend
+             * Format: decimal
              * @example 1250.00
              */
             unaligned_spend: string;
             /**
              * Spend
+             * Format: decimal
              * @description Spend reaching the cycle's key results
              * @example 1250.00
              */
@@ -2916,17 +3690,20 @@ export interface components {
             currency: string;
             /**
              * Planned Budget
+             * Format: decimal
              * @example 1250.00
              */
             planned_budget: string;
             /**
              * Actual Spend
+             * Format: decimal
              * @description Sum of the spend entries dated on or before `as_of` (all of them)
              * @example 1250.00
              */
             actual_spend: string;
             /**
              * Remaining Budget
+             * Format: decimal
              * @description planned_budget − actual_spend; negative when over budget
              * @example 1250.00
              */
@@ -2940,12 +3717,14 @@ export interface components {
             key_results: components["schemas"]["KeyResultAllocation"][];
             /**
              * Unallocated Share
+             * Format: decimal
              * @description Part of the money linked to no key result
              * @example 0.2500
              */
             unallocated_share: string;
             /**
              * Unallocated Spend
+             * Format: decimal
              * @example 1250.00
              */
             unallocated_spend: string;
@@ -3148,17 +3927,20 @@ export interface components {
             share: string | null;
             /**
              * Effective Share
+             * Format: decimal
              * @description The share applied (rounded to 4 decimals for display)
              * @example 0.2500
              */
             effective_share: string;
             /**
              * Allocated Budget
+             * Format: decimal
              * @example 1250.00
              */
             allocated_budget: string;
             /**
              * Allocated Spend
+             * Format: decimal
              * @description Spend to date allocated to this key result
              * @example 1250.00
              */
@@ -3445,6 +4227,7 @@ export interface components {
             key_result_id: string;
             /**
              * Spend
+             * Format: decimal
              * @example 1250.00
              */
             spend: string;
@@ -3482,6 +4265,16 @@ export interface components {
             objective: components["schemas"]["ObjectiveNode"];
             /** Paths */
             paths: components["schemas"]["LineOfSightPath"][];
+            /**
+             * Reaches Company
+             * @description True when the objective is company-level or at least one path reaches a live company objective
+             */
+            reaches_company: boolean;
+            /**
+             * Stops
+             * @description Every place a chain from the objective stops short of the company, once each; for an objective aligned to nothing, the objective itself with reason not_aligned (and no paths)
+             */
+            stops: components["schemas"]["ChainStop"][];
         };
         /** LineOfSightPath */
         LineOfSightPath: {
@@ -3500,6 +4293,13 @@ export interface components {
              * @description False where the chain breaks below company level
              */
             reaches_company: boolean;
+            /** @description Where the chain stops short of the company (null when it reaches it) */
+            stops_at?: components["schemas"]["ObjectiveRef"] | null;
+            /**
+             * Stop Reason
+             * @description Why it stops there (null when it reaches the company)
+             */
+            stop_reason?: ("not_aligned" | "aligned_to_archived_objective" | "aligned_to_archived_key_result") | null;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -3575,6 +4375,7 @@ export interface components {
             unit: string;
             /**
              * Spend
+             * Format: decimal
              * @description Spend to date allocated to it by initiatives
              * @example 1250.00
              */
@@ -3630,6 +4431,7 @@ export interface components {
             status: components["schemas"]["Status"];
             /**
              * Spend
+             * Format: decimal
              * @description Spend to date reaching its key results (for hover cards)
              * @example 1250.00
              */
@@ -3818,11 +4620,13 @@ export interface components {
             currency: string;
             /**
              * Planned Budget
+             * Format: decimal
              * @example 1250.00
              */
             planned_budget: string;
             /**
              * Actual Spend
+             * Format: decimal
              * @example 1250.00
              */
             actual_spend: string;
@@ -4031,6 +4835,21 @@ export interface components {
              */
             updated_at: string;
         };
+        /** ObjectiveRef */
+        ObjectiveRef: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Title */
+            title: string;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "company" | "team" | "individual";
+        };
         /** ObjectiveSpend */
         ObjectiveSpend: {
             /**
@@ -4044,12 +4863,14 @@ export interface components {
             level: string;
             /**
              * Spend
+             * Format: decimal
              * @description Spend reaching its own key results
              * @example 1250.00
              */
             spend: string;
             /**
              * Rolled Up Spend
+             * Format: decimal
              * @description Its spend plus that of every objective aligned below it, once
              * @example 1250.00
              */
@@ -4177,6 +4998,50 @@ export interface components {
             /** Name */
             name?: string | null;
             settings?: components["schemas"]["OrganisationSettingsUpdate"] | null;
+        };
+        /** Outside */
+        Outside: {
+            /**
+             * Total
+             * @description How many items in all would fall outside
+             */
+            total: number;
+            /**
+             * Items
+             * @description The first of them (at most 20): by kind, then date
+             */
+            items: components["schemas"]["OutsideItem"][];
+        };
+        /** OutsideItem */
+        OutsideItem: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "child_cycle" | "milestone_point" | "initiative" | "check_in";
+            /**
+             * Id
+             * Format: uuid
+             * @description Its id (a milestone point's is its key result's)
+             */
+            id: string;
+            /**
+             * Title
+             * @description The key result's title for a check-in or milestone point, else its own name
+             */
+            title: string;
+            /**
+             * Date
+             * Format: date
+             * @description The date that would fall outside (a check-in's day in the organisation's time zone; of a child cycle or initiative, the one the cycle would have to reach)
+             */
+            date: string;
+            /**
+             * Field
+             * @description The cycle date that would leave it outside
+             * @enum {string}
+             */
+            field: "start_date" | "end_date";
         };
         /** OverClaim */
         OverClaim: {
@@ -4514,6 +5379,8 @@ export interface components {
              * @description Field errors (422 only)
              */
             errors?: components["schemas"]["ProblemFieldError"][] | null;
+            /** @description A cycle date change refused (422, errors of type cycle_dates_exclude): what it would leave outside the cycle */
+            outside?: components["schemas"]["Outside"] | null;
         };
         /** ProblemFieldError */
         ProblemFieldError: {
@@ -4870,6 +5737,7 @@ export interface components {
             initiative_id: string;
             /**
              * Amount
+             * Format: decimal
              * @example 1250.00
              */
             amount: string;
@@ -5442,6 +6310,7 @@ export interface components {
             team_id: string;
             /**
              * Spend
+             * Format: decimal
              * @example 1250.00
              */
             spend: string;
@@ -5568,16 +6437,19 @@ export interface components {
             state: string;
             /**
              * Planned Budget
+             * Format: decimal
              * @example 1250.00
              */
             planned_budget: string;
             /**
              * Actual Spend
+             * Format: decimal
              * @example 1250.00
              */
             actual_spend: string;
             /**
              * Unaligned Spend
+             * Format: decimal
              * @description The part of the spend that reaches no key result
              * @example 1250.00
              */
@@ -5600,7 +6472,20 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The resource's version, quoted; send it back as `If-Match` to edit or delete it */
+        ETag: string;
+        /** @description The URL of the resource just created */
+        Location: string;
+        /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key` (nothing was done again); absent on a first answer */
+        "Idempotent-Replayed": "true";
+        /** @description Seconds to wait before trying again */
+        "Retry-After": number;
+        /** @description The budget that applies (draft-ietf-httpapi-ratelimit-headers), e.g. `"default";q=600;w=60` */
+        "RateLimit-Policy": string;
+        /** @description What is left of the budget and when it resets, e.g. `"default";r=599;t=60` */
+        RateLimit: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -5646,6 +6531,7 @@ export interface operations {
             /** @description Not ready */
             503: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5746,14 +6632,26 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited (see Retry-After) */
+            /** @description Too many requests: wait for Retry-After */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5859,14 +6757,26 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited (see Retry-After) */
+            /** @description Too many requests: wait for Retry-After */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5953,198 +6863,26 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited (see Retry-After) */
+            /** @description Too many requests: wait for Retry-After */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
                 };
             };
-        };
-    };
-    "auth-reauthenticate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["Reauthenticate"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            204: {
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Malformed request */
-            400: {
-                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed for this credential */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed (field paths in `errors`) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    "auth-change_password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["PasswordChange"];
-            };
-        };
-        responses: {
-            /** @description Successful Response */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Malformed request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not authenticated */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not allowed for this credential */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Body is not JSON */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Validation failed (field paths in `errors`) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Rate limited (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6164,6 +6902,7 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6236,6 +6975,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6316,6 +7077,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6411,6 +7194,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-delete_totp": {
@@ -6487,6 +7292,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6586,6 +7413,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-renew_recovery_codes": {
@@ -6679,6 +7528,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-list_sessions": {
@@ -6757,6 +7628,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6849,6 +7742,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-end_other_sessions": {
@@ -6866,6 +7781,7 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6938,6 +7854,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7020,6 +7958,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "organisation-get_organisation": {
@@ -7034,6 +7994,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7100,14 +8061,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "organisation-update_organisation": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description ETag from your last read; stale → 412 */
-                "if-match"?: string | null;
+            header: {
+                /** @description The ETag of your last read (`*`: any version). Required: without it 428. A stale one answers 412. */
+                "If-Match": string;
             };
             path?: never;
             cookie?: never;
@@ -7121,6 +8104,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7197,14 +8181,35 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match required */
+            /** @description If-Match required: send the ETag of your last read */
             428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7212,6 +8217,8 @@ export interface operations {
     "members-list_members": {
         parameters: {
             query?: {
+                /** @description Removed members too (their `deactivated` is set) */
+                include_removed?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description `next_cursor` of the previous page */
@@ -7292,6 +8299,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "members-add_member": {
@@ -7313,6 +8342,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7389,11 +8420,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "members-get_member": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer for a removed member too (404 otherwise) */
+                include_removed?: boolean;
+            };
             header?: never;
             path: {
                 member_id: string;
@@ -7405,6 +8461,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7479,6 +8536,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7581,14 +8660,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "members-update_member": {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag from your last read; stale → 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 member_id: string;
@@ -7604,6 +8705,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7698,6 +8800,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7805,11 +8929,35 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "api-keys-list_api_keys": {
         parameters: {
             query?: {
+                /** @description Revoked keys too (their `revoked_at` is set) */
+                include_revoked?: boolean;
                 /** @description Page size */
                 limit?: number;
                 /** @description `next_cursor` of the previous page */
@@ -7890,6 +9038,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "api-keys-create_api_key": {
@@ -7911,6 +9081,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7987,11 +9159,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "api-keys-get_api_key": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Answer for a revoked key too (404 otherwise) */
+                include_revoked?: boolean;
+            };
             header?: never;
             path: {
                 key_id: string;
@@ -8003,6 +9200,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8077,6 +9275,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -8169,6 +9389,236 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth-reauthenticate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reauthenticate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth-change_password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-verify_email": {
@@ -8231,6 +9681,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-resend_verification": {
@@ -8248,6 +9720,7 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8324,14 +9797,26 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited (see Retry-After) */
+            /** @description Too many requests: wait for Retry-After */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -8421,6 +9906,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "teams-create_team": {
@@ -8442,6 +9949,9 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8528,6 +10038,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "teams-get_team": {
@@ -8544,6 +10076,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8620,14 +10153,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "teams-archive_team": {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 team_id: string;
@@ -8733,14 +10288,26 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match required */
-            428: {
+            /** @description Too many requests: wait for Retry-After */
+            429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -8749,8 +10316,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 team_id: string;
@@ -8766,6 +10333,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8862,14 +10430,26 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match required */
-            428: {
+            /** @description Too many requests: wait for Retry-After */
+            429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -8959,6 +10539,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "cycles-create_cycle": {
@@ -8980,6 +10582,9 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9066,6 +10671,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "cycles-get_cycle": {
@@ -9082,6 +10709,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9158,14 +10786,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "cycles-delete_cycle": {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 cycle_id: string;
@@ -9271,14 +10921,26 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match required */
-            428: {
+            /** @description Too many requests: wait for Retry-After */
+            429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -9287,8 +10949,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 cycle_id: string;
@@ -9304,6 +10966,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9400,14 +11063,26 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match required */
-            428: {
+            /** @description Too many requests: wait for Retry-After */
+            429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -9421,6 +11096,8 @@ export interface operations {
                 state?: ("draft" | "active" | "closed" | "archived") | null;
                 level?: ("company" | "team" | "individual") | null;
                 kind?: ("committed" | "aspirational") | null;
+                /** @description Only objectives whose rolled-up status is this */
+                status?: components["schemas"]["Status"] | null;
                 /** @description Page size */
                 limit?: number;
                 /** @description `next_cursor` of the previous page */
@@ -9501,6 +11178,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "objectives-create_objective": {
@@ -9522,6 +11221,9 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9608,6 +11310,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "objectives-get_objective": {
@@ -9624,6 +11348,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9700,14 +11425,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "objectives-archive_objective": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+            header: {
+                /** @description The ETag of your last read (`*`: any version). Required: without it 428. A stale one answers 412. */
+                "If-Match": string;
             };
             path: {
                 objective_id: string;
@@ -9813,14 +11560,35 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match required */
+            /** @description If-Match required: send the ETag of your last read */
             428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -9828,9 +11596,9 @@ export interface operations {
     "objectives-update_objective": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+            header: {
+                /** @description The ETag of your last read (`*`: any version). Required: without it 428. A stale one answers 412. */
+                "If-Match": string;
             };
             path: {
                 objective_id: string;
@@ -9846,6 +11614,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -9942,14 +11711,35 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match required */
+            /** @description If-Match required: send the ETag of your last read */
             428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -10042,6 +11832,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "key-results-create_key_result": {
@@ -10063,6 +11875,9 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10149,6 +11964,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "key-results-get_key_result": {
@@ -10165,6 +12002,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10241,14 +12079,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "key-results-archive_key_result": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+            header: {
+                /** @description The ETag of your last read (`*`: any version). Required: without it 428. A stale one answers 412. */
+                "If-Match": string;
             };
             path: {
                 key_result_id: string;
@@ -10354,14 +12214,35 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match required */
+            /** @description If-Match required: send the ETag of your last read */
             428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -10369,9 +12250,9 @@ export interface operations {
     "key-results-update_key_result": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+            header: {
+                /** @description The ETag of your last read (`*`: any version). Required: without it 428. A stale one answers 412. */
+                "If-Match": string;
             };
             path: {
                 key_result_id: string;
@@ -10387,6 +12268,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10483,14 +12365,35 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match required */
+            /** @description If-Match required: send the ETag of your last read */
             428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -10590,6 +12493,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "check-ins-list_check_ins": {
@@ -10676,6 +12601,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "check-ins-create_check_in": {
@@ -10697,6 +12644,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10783,6 +12732,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "check-ins-create_check_in_batch": {
@@ -10804,6 +12775,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -10878,6 +12850,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -10970,6 +12964,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -11072,6 +13088,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "insights-get_health": {
@@ -11162,6 +13200,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -11256,6 +13316,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "cycles-close_cycle": {
@@ -11275,6 +13357,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11359,6 +13442,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -11463,6 +13568,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "insights-list_grades": {
@@ -11560,6 +13687,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "insights-export_cycle": {
@@ -11577,7 +13726,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The export */
+            /** @description `application/zip` for format=csv, `application/json` for format=json */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -11657,6 +13806,259 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "insights-export_cycle_csv": {
+        parameters: {
+            query?: {
+                /** @description CSV only. escaped (the default): text cells a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) get a leading single quote, so opening the file runs nothing; numbers, and text that is a plain number such as -5, are left as they are. The import reads such cells back unchanged. raw: every cell exactly as stored, for programs that read the CSV, never for a spreadsheet */
+                csv_formulas?: "escaped" | "raw";
+            };
+            header?: never;
+            path: {
+                cycle_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A zip of CSV files */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "insights-export_cycle_json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cycle_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "insights-import_cycle": {
@@ -11680,6 +14082,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -11766,12 +14169,34 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "reviews-get_review_agenda": {
         parameters: {
             query?: {
-                /** @description Default: the previous recorded review, or 7 days ago */
+                /** @description An ISO 8601 date-time with an offset, or a date alone: 00:00 of that day in the organisation's time zone. Default: the previous recorded review, or 7 days ago */
                 since?: string | null;
                 include_sub_teams?: boolean;
             };
@@ -11860,6 +14285,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -11959,6 +14406,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "reviews-record_review": {
@@ -11982,6 +14451,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12066,6 +14536,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -12156,6 +14648,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "alignment-create_alignment": {
@@ -12177,6 +14691,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -12261,6 +14777,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -12355,6 +14893,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "alignment-delete_alignment": {
@@ -12443,6 +15003,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -12537,6 +15119,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "alignment-objective_line_of_sight": {
@@ -12627,6 +15231,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -12721,6 +15347,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "alignment-cycle_coverage": {
@@ -12813,6 +15461,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -12914,6 +15584,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "initiatives-create_initiative": {
@@ -12935,6 +15627,9 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13021,6 +15716,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "initiatives-get_initiative": {
@@ -13040,6 +15757,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13116,14 +15834,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "initiatives-delete_initiative": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+            header: {
+                /** @description The ETag of your last read (`*`: any version). Required: without it 428. A stale one answers 412. */
+                "If-Match": string;
             };
             path: {
                 initiative_id: string;
@@ -13229,14 +15969,35 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match required */
+            /** @description If-Match required: send the ETag of your last read */
             428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -13244,9 +16005,9 @@ export interface operations {
     "initiatives-update_initiative": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+            header: {
+                /** @description The ETag of your last read (`*`: any version). Required: without it 428. A stale one answers 412. */
+                "If-Match": string;
             };
             path: {
                 initiative_id: string;
@@ -13262,6 +16023,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13358,14 +16120,35 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match required */
+            /** @description If-Match required: send the ETag of your last read */
             428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -13373,9 +16156,9 @@ export interface operations {
     "initiatives-replace_key_results": {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+            header: {
+                /** @description The ETag of your last read (`*`: any version). Required: without it 428. A stale one answers 412. */
+                "If-Match": string;
             };
             path: {
                 initiative_id: string;
@@ -13391,6 +16174,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13487,14 +16271,35 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description If-Match required */
+            /** @description If-Match required: send the ETag of your last read */
             428: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -13596,6 +16401,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "initiatives-record_spend": {
@@ -13619,6 +16446,7 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -13705,6 +16533,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "events-list_events": {
@@ -13771,6 +16621,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -13843,6 +16715,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -13923,6 +16817,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -14011,6 +16927,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "webhooks-create_endpoint": {
@@ -14032,6 +16970,8 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14108,6 +17048,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "webhooks-get_endpoint": {
@@ -14124,6 +17086,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14200,14 +17163,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "webhooks-delete_endpoint": {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 endpoint_id: string;
@@ -14313,14 +17298,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "webhooks-update_endpoint": {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 endpoint_id: string;
@@ -14336,6 +17343,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14432,6 +17440,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "webhooks-rotate_secret": {
@@ -14451,6 +17481,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14535,6 +17566,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -14627,6 +17680,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -14729,6 +17804,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "webhooks-ping_endpoint": {
@@ -14748,6 +17845,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14834,6 +17932,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "webhooks-recover_endpoint": {
@@ -14857,6 +17977,7 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -14943,6 +18064,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "webhooks-get_delivery": {
@@ -14959,6 +18102,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15035,6 +18179,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "webhooks-redeliver": {
@@ -15054,6 +18220,7 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15138,6 +18305,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -15227,6 +18416,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "integrations-create_integration": {
@@ -15248,6 +18459,9 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15334,6 +18548,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "integrations-get_integration": {
@@ -15350,6 +18586,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15426,14 +18663,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "integrations-delete_integration": {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 integration_id: string;
@@ -15539,14 +18798,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "integrations-update_integration": {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 integration_id: string;
@@ -15562,6 +18843,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15658,6 +18940,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "integrations-run_integration": {
@@ -15677,6 +18981,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -15763,14 +19068,26 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited (see Retry-After) */
+            /** @description Too many requests: wait for Retry-After */
             429: {
                 headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -15871,6 +19188,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "sql-connections-list_connections": {
@@ -15956,6 +19295,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "sql-connections-create_connection": {
@@ -15977,6 +19338,9 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -16053,6 +19417,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "sql-connections-get_connection": {
@@ -16069,6 +19455,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -16145,14 +19532,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "sql-connections-delete_connection": {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 connection_id: string;
@@ -16258,14 +19667,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "sql-connections-update_connection": {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 connection_id: string;
@@ -16281,6 +19712,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -16377,6 +19809,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "sql-connections-check_connection": {
@@ -16396,6 +19850,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -16480,6 +19935,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -16568,6 +20045,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "team-digests-create_digest": {
@@ -16589,6 +20088,9 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -16675,6 +20177,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "team-digests-get_digest": {
@@ -16691,6 +20215,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -16767,14 +20292,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "team-digests-delete_digest": {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 digest_id: string;
@@ -16880,14 +20427,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "team-digests-update_digest": {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path: {
                 digest_id: string;
@@ -16903,6 +20472,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -16999,6 +20569,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "team-digests-send_digest": {
@@ -17018,6 +20610,7 @@ export interface operations {
             /** @description Successful Response */
             202: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -17102,6 +20695,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -17196,6 +20811,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "auth-sso_start": {
@@ -17258,6 +20895,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -17332,6 +20991,28 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "organisation-get_sso": {
@@ -17346,6 +21027,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -17422,14 +21104,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "organisation-put_sso": {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path?: never;
             cookie?: never;
@@ -17443,6 +21147,7 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -17519,14 +21224,36 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     "organisation-delete_sso": {
         parameters: {
             query?: never;
             header?: {
-                /** @description The ETag you last read; a stale one answers 412 */
-                "if-match"?: string | null;
+                /** @description The ETag of your last read (`*`: any version). Optional: without it the change is not guarded. A stale one answers 412. */
+                "If-Match"?: string;
             };
             path?: never;
             cookie?: never;
@@ -17618,6 +21345,28 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                     "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
