@@ -5,6 +5,7 @@ RUN pip install --no-cache-dir uv
 WORKDIR /app
 COPY pyproject.toml uv.lock README.md ./
 COPY service ./service
+# Runtime dependencies only: no dev group and no `embedded` extra (the database is DATABASE_URL's, not embedded).
 RUN uv sync --frozen --no-dev
 COPY client/dist ./client/dist
 # Production mode by default: no public development key, secure defaults. Without SIGHTLINE_SECRET_KEY the

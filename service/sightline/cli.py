@@ -31,10 +31,14 @@ def resolve_database_urls(settings: Settings) -> tuple[str, str | None]:
     """
     if settings.database_url:
         return settings.database_url, settings.migration_database_url or None
-    from sightline.db.embedded import start_embedded
+    from sightline.db.embedded import EmbeddedUnavailable, start_embedded
 
     typer.echo(f"Starting the embedded PostgreSQL in {settings.data_dir}", err=True)
-    return start_embedded(settings.data_dir)
+    try:
+        return start_embedded(settings.data_dir)
+    except EmbeddedUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 def resolve_database_url(settings: Settings) -> str:
