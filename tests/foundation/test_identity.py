@@ -59,7 +59,8 @@ async def test_login_with_email_in_two_orgs_asks_for_the_organisation(app: FastA
     async with make_client(app) as client:
         ambiguous = await client.post("/api/v1/auth/login", json={"email": shared, "password": PASSWORD})
         assert ambiguous.status_code == 409
-        assert first.org_id in ambiguous.json()["detail"] and second.org_id in ambiguous.json()["detail"]
+        offered = {o["id"] for o in ambiguous.json()["organisations"]}
+        assert offered == {first.org_id, second.org_id}
         chosen = await client.post(
             "/api/v1/auth/login",
             json={"email": shared, "password": PASSWORD, "organisation_id": second.org_id},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import uuid
 
 import httpx
 import pytest
@@ -45,7 +46,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 async def _ping_link(port: int, receiver: LocalReceiver) -> str:
     """Sign up on the running service, add a Slack-format endpoint at the receiver, ping it: the message's link."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
-        email = f"links-{port}@example.test"
+        email = f"links-{port}-{uuid.uuid4().hex[:6]}@example.test"
         signed_up = await client.post(
             "/api/v1/signup",
             json={"organisation_name": "Links", "name": "Lin", "email": email, "password": PASSWORD},

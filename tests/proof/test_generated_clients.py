@@ -12,6 +12,7 @@ import importlib
 import io
 import subprocess
 import sys
+import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,7 +77,12 @@ def _api_key(base: str) -> str:
     with httpx.Client(base_url=base) as owner:
         signed_up = owner.post(
             "/api/v1/signup",
-            json={"organisation_name": "Generated", "name": "Owner", "email": "gen@example.test", "password": PASSWORD},
+            json={
+                "organisation_name": "Generated",
+                "name": "Owner",
+                "email": f"gen-{uuid.uuid4().hex[:8]}@example.test",
+                "password": PASSWORD,
+            },
         )
         assert signed_up.status_code == 201, signed_up.text
         key = owner.post("/api/v1/api-keys", json={"name": "generated", "scopes": ["read", "write"]})

@@ -90,7 +90,7 @@ def _me(org: object, user: object | None, principal_auth: str, scopes: frozenset
     status_code=status.HTTP_201_CREATED,
     summary="Create an organisation and its owner",
     response_model=Me,
-    responses=problem_responses(429),
+    responses=problem_responses(409, 429),
 )
 async def signup(
     body: SignupRequest,

@@ -93,6 +93,11 @@ class SignupRequest(StrictInput):
     name: Name
     email: Email
     password: NewPassword
+    another_organisation: bool = Field(
+        False,
+        description="Create the organisation even though this email already has an account (in another "
+        "organisation); without it such a sign-up is a 409 of type email-exists",
+    )
 
     # Declared after the fields it compares with (pydantic validates in order).
     _personal = field_validator("password")(personal_rule(("email", "name", "organisation_name")))
@@ -102,7 +107,9 @@ class LoginRequest(StrictInput):
     email: Email
     password: GivenPassword
     organisation_id: UUID | None = Field(
-        None, description="Needed only when the email belongs to several organisations"
+        None,
+        description="Needed only when the email and password open several organisations (a 409 of type "
+        "organisation-choice lists them by id and name)",
     )
 
 

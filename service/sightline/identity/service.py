@@ -89,6 +89,18 @@ async def count_signup(
         )
 
 
+class OrganisationChoice(Conflict):
+    """A 409 whose `organisations` member lists the organisations (id, name) the given password opens."""
+
+    slug, title = "organisation-choice", "Choose an organisation"
+
+
+class EmailExists(Conflict):
+    """A 409 for a sign-up with an email that already has an account (sign in, or confirm another organisation)."""
+
+    slug, title = "email-exists", "An account with this email exists"
+
+
 async def signup(
     session: AsyncSession,
     *,
@@ -100,6 +112,31 @@ async def signup(
 ) -> tuple[Org, User, str]:
     if not settings.signup_enabled:
         raise Forbidden("sign-up of new organisations is turned off on this server")
+    if not body.another_organisation:
+        # Sign-up cannot help saying that an email has an account (it would otherwise create a second one); it
+        # says no more: not which organisation, not whether the password matches. Sign-ups are counted per address.
+        known = (
+            await session.execute(
+                select(func.count()).select_from(
+                    func.auth_login_candidates(body.email).table_valued(
+                        "org_id", "user_id", "password_hash", "org_name"
+                    )
+                )
+            )
+        ).scalar_one()
+        if known:
+            taken = EmailExists(
+                "an account with this email already exists: sign in, or send another_organisation: true to create "
+                "a new organisation with this email as well"
+            )
+            taken.extensions["errors"] = [
+                {
+                    "loc": ["body", "email"],
+                    "message": "an account with this email already exists",
+                    "type": "email_exists",
+                }
+            ]
+            raise taken
     org = Org(
         org_id=uuid4(),
         name=body.organisation_name,
@@ -172,9 +209,16 @@ async def login(
         )
 
     if len(matches) > 1:
+        # Only organisations whose account this password opens are named: without the password nothing is said
+        # (the same 401 as an unknown email). The client offers them as a choice and signs in again with one.
         await take_back()
-        names = ", ".join(f"{m.org_name} ({m.org_id})" for m in matches)
-        raise Conflict(f"this email belongs to several organisations; send organisation_id, one of: {names}")
+        choice = OrganisationChoice(
+            "this email and password open several organisations: choose one and send its organisation_id"
+        )
+        choice.extensions["organisations"] = [
+            {"id": str(m.org_id), "name": m.org_name} for m in sorted(matches, key=lambda m: (m.org_name, m.org_id))
+        ]
+        raise choice
     match = matches[0]
     await set_tenant(session, match.org_id)
     user = await get_member(session, org_id=match.org_id, member_id=match.user_id)
