@@ -15,7 +15,7 @@ from sightline.http.pagination import Page
 from sightline.http.params import IfMatch, Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
-from sightline.integrations import connections, digest, runs, service
+from sightline.integrations import connections, digest, preview, runs, service
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.schemas import (
     ConnectionCheck,
@@ -25,6 +25,8 @@ from sightline.integrations.schemas import (
     IntegrationRunPublic,
     IntegrationStatus,
     IntegrationUpdate,
+    PullPreview,
+    PullPreviewInput,
     RunOutcome,
     SqlConnectionCreate,
     SqlConnectionPublic,
@@ -104,6 +106,25 @@ async def create_integration(
     )
     set_etag(response, integration.version)
     return service.integration_public(integration)
+
+
+@router.post(
+    "/integrations/preview",
+    tags=INTEGRATIONS,
+    summary="Try a source before saving it: one pull that records nothing; the value or why it failed (admin)",
+    responses=problem_responses(404, 429),
+)
+async def preview_integration(
+    body: PullPreviewInput,
+    principal: Admin,
+    session: DbSession,
+    policy: Policy,
+    fetchers: Sources,
+    now: Clock,
+) -> PullPreview:
+    return await preview.preview_pull(
+        session, principal=principal, body=body, policy=policy, fetchers=fetchers, now=now
+    )
 
 
 @router.get("/integrations/{integration_id}", tags=INTEGRATIONS, summary="Get an integration (admin)", responses=ONE)

@@ -137,6 +137,25 @@ class IntegrationRunPublic(BaseModel):
     error: str | None
 
 
+class PullPreviewInput(StrictInput):
+    key_result_id: UUID = Field(description="The key result the source would feed (its cycle gives $2 and $3)")
+    integration_id: UUID | None = Field(
+        None, description="When editing: an HTTP source without `headers` is tried with this integration's saved ones"
+    )
+    source: SourceInput
+
+
+class PullPreview(BaseModel):
+    ok: bool = Field(description="Whether the source gave one usable number")
+    value: float | None = Field(description="The number a run would record")
+    error: str | None = Field(description="Why the pull failed, as a run would record it")
+    duration_ms: int
+    current_value: float | None = Field(description="The key result's current value (null before any check-in)")
+    would_skip: str | None = Field(
+        description="Set when the key result takes no check-in now (a run would be skipped), and why"
+    )
+
+
 # SQL connections ---------------------------------------------------------------------------------
 Dsn = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^postgres(ql)?://[^\x00-\x1F\x7F]+$")]
 

@@ -1,0 +1,107 @@
+"""Trying a source before saving it: one pull that records nothing.
+
+The preview checks the source exactly as saving would (URL guard, JSONPath, CSV options, the SQL connection),
+reads it through the same fetchers as a run (the same URL guard at every hop, the same read-only SQL rules,
+timeouts and size caps), and answers the value it found or why it failed. No check-in, no run log row, no
+change to the key result or to an integration. Like a manual run, the request holds no database connection
+while the source answers, and counts towards the organisation's manual pulls (429 beyond them).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from sightline.auth import Principal
+from sightline.crypto import SecretUnreadable
+from sightline.db.tenancy import scoped
+from sightline.errors import NotFound
+from sightline.identity.service import get_org, org_settings
+from sightline.integrations.models import SqlConnection
+from sightline.integrations.runs import Fetchers, Plan, _not_writable, fetch
+from sightline.integrations.schemas import HttpSourceInput, PullPreview, PullPreviewInput
+from sightline.integrations.service import _check_connection, _source_config, decrypted_headers, get_integration
+from sightline.okrs.derive import Calendar
+from sightline.okrs.models import Cycle, KeyResult, Objective
+from sightline.url_guard import UrlPolicy
+
+NO_INTEGRATION = UUID(int=0)  # the plan's id in the operator's log when the source is not saved yet
+
+
+async def preview_pull(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    body: PullPreviewInput,
+    policy: UrlPolicy,
+    fetchers: Fetchers,
+    now: datetime,
+) -> PullPreview:
+    org_id = principal.org_id
+    config, connection_id = _source_config(body.source, policy)
+    await _check_connection(session, org_id, connection_id)
+    found = (
+        await session.execute(
+            select(KeyResult, Cycle)
+            .join(
+                Objective,
+                and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
+            )
+            .join(Cycle, and_(col(Cycle.org_id) == col(Objective.org_id), col(Cycle.id) == col(Objective.cycle_id)))
+            .where(col(KeyResult.org_id) == org_id, col(KeyResult.id) == body.key_result_id)
+        )
+    ).first()
+    if found is None:
+        raise NotFound("key result")
+    kr, cycle = found
+    calendar = Calendar.of(org_settings(await get_org(session, org_id=org_id)), cycle)
+    headers: dict[str, str] = {}
+    dsn: str | None = None
+    allow_weak_tls = False
+    unusable: str | None = None
+    try:
+        if isinstance(body.source, HttpSourceInput):
+            if body.source.headers is not None:
+                headers = dict(body.source.headers)
+            elif body.integration_id is not None:  # an edit keeps the saved headers: try with them
+                saved = await get_integration(session, org_id=org_id, integration_id=body.integration_id)
+                headers = decrypted_headers(saved, fetchers.box)
+        elif connection_id is not None:
+            connection = (
+                await session.execute(scoped(SqlConnection, org_id).where(col(SqlConnection.id) == connection_id))
+            ).scalar_one()
+            dsn = fetchers.box.decrypt(connection.dsn_encrypted)
+            allow_weak_tls = connection.allow_weak_tls
+    except SecretUnreadable as exc:
+        unusable = str(exc)
+    plan = Plan(
+        org_id=org_id,
+        integration_id=body.integration_id or NO_INTEGRATION,
+        name="preview",
+        kind=body.source.kind,
+        config=config,
+        headers=headers,
+        dsn=dsn,
+        cycle_start=calendar.start,
+        cycle_end=calendar.end,
+        not_writable=None,  # a preview reads the source even when the key result takes no check-in now
+        unusable=unusable,
+        allow_weak_tls=allow_weak_tls,
+    )
+    would_skip = _not_writable(cycle, kr, calendar, now)
+    current = kr.current_value if kr.last_check_in_at is not None else None
+    await session.commit()  # nothing to write; the connection goes back to the pool while the source answers
+    with fetchers.slot(org_id):
+        pulled = await fetch(plan, fetchers, now=now)
+    return PullPreview(
+        ok=pulled.error is None,
+        value=pulled.value,
+        error=pulled.error,
+        duration_ms=pulled.duration_ms,
+        current_value=current,
+        would_skip=would_skip,
+    )
