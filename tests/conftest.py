@@ -93,6 +93,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _EMBEDDED_KEY = pytest.StashKey[Path]()
+PROOFS = Path(__file__).parent / "proof"
+
+
+@pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py marked the browser tests slow
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist, the slow tests first, the proofs (the longest single tests) first among them, otherwise in file
+    order: the long tests start at once on every worker and the many short ones fill the gaps, instead of one long
+    test finishing the run alone. Every worker sorts the same collection the same way, as xdist requires."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: (item.get_closest_marker("slow") is None, PROOFS not in item.path.parents))
 
 
 @pytest.fixture(scope="session")

@@ -14,11 +14,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 PASSWORD = "correct horse battery staple"
 SIGHTLINE = str(Path(sys.executable).with_name("sightline"))  # the console script of this environment
@@ -115,6 +116,22 @@ def stop_embedded_leftover(pgdata: Path) -> None:
         for _ in range(100):
             os.kill(pid, 0)
             time.sleep(0.1)
+
+
+class OrgJob(Protocol):
+    async def __call__(self, session: AsyncSession, *, org_id: uuid.UUID, now: datetime) -> int: ...
+
+
+async def run_for_org(app: FastAPI, org_id: str, job: OrgJob, now: datetime) -> int:
+    """A scheduled job's work for one organisation, as the scheduler does it for each (its own tenant-scoped
+    transaction), errors raised: a test of what a job does to its own organisation does not sweep every
+    organisation other tests left in the database (the sweep itself is tests/foundation/test_job_isolation.py's)."""
+    from sightline.db.tenancy import set_tenant
+
+    org = uuid.UUID(org_id)
+    async with app.state.session_factory() as session, session.begin():
+        await set_tenant(session, org)
+        return await job(session, org_id=org, now=now)
 
 
 async def _no_server_errors(response: httpx.Response) -> None:

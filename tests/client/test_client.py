@@ -34,11 +34,13 @@ def test_lock_file_is_committed_next_to_package_json() -> None:
     assert (CLIENT_DIR / "package-lock.json").is_file()
 
 
+@pytest.mark.slow
 def test_types_check_strictly(npm: str) -> None:
     completed = _run(npm, "run", "typecheck")
     assert completed.returncode == 0, f"tsc --noEmit failed:\n{completed.stdout[-6000:]}{completed.stderr[-2000:]}"
 
 
+@pytest.mark.slow
 def test_unit_tests_pass(npm: str) -> None:
     completed = _run(npm, "test")
     output = completed.stdout + completed.stderr

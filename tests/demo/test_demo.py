@@ -124,6 +124,7 @@ async def test_history_has_one_correction_one_late_import_and_nothing_in_the_fut
     assert last.date() < TODAY
 
 
+@pytest.mark.slow
 def test_sightline_demo_serves_the_demo_and_prints_its_sign_in(tmp_path: Path) -> None:
     port, output = free_port(), tmp_path / "stdout.txt"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SIGHTLINE_DATABASE_URL")}

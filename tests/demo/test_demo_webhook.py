@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from standardwebhooks.webhooks import Webhook
 from tests.demo.conftest import FreshDatabase
 from tests.support import SIGHTLINE, free_port
@@ -96,6 +97,7 @@ def _settled(client: httpx.Client, endpoint_id: str, *, within: float = 60) -> l
         time.sleep(0.5)
 
 
+@pytest.mark.slow
 async def test_the_demo_delivers_its_webhooks_to_its_own_receiver(
     fresh_database: FreshDatabase, tmp_path: Path
 ) -> None:

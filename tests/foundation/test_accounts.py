@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 from fastapi import FastAPI
 from tests.integrations.oidc_provider import (
     TestProvider,
@@ -283,6 +284,7 @@ async def _cli(database_url: str, *args: str, stdin: str | None = None) -> tuple
     return process.returncode, out.decode(), err.decode()
 
 
+@pytest.mark.slow
 async def test_operator_resets_a_locked_out_owner(
     app: FastAPI, tenant: Tenant, database_url: str, owner_connection: asyncpg.Connection
 ) -> None:
@@ -305,6 +307,7 @@ async def test_operator_resets_a_locked_out_owner(
     assert row["actor"] == "operator:cli" and password not in str(row["after"])
 
 
+@pytest.mark.slow
 async def test_operator_reset_reads_stdin_and_asks_for_the_organisation(
     app: FastAPI, signup: SignUp, database_url: str
 ) -> None:

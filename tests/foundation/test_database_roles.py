@@ -18,6 +18,8 @@ from sightline.db.migrate import upgrade
 from sightline.db.roles import OWNER_ROLE, as_login
 from sightline.db.urls import asyncpg_dsn, with_database
 
+pytestmark = pytest.mark.slow  # runs the `sightline` CLI and migrates fresh databases
+
 
 @pytest.fixture
 def fresh_database(server_url: str) -> Iterator[str]:

@@ -167,6 +167,7 @@ async def _cli(database_url: str, *args: str, stdin: str) -> tuple[int, str, str
     return process.returncode, out.decode(), err.decode()
 
 
+@pytest.mark.slow
 async def test_operator_reset_from_stdin_follows_the_rules(app: FastAPI, tenant: Tenant, database_url: str) -> None:
     reset = ("admin", "reset-password", tenant.email, "--password-stdin")
     code, _, err = await _cli(database_url, *reset, stdin="Password123!\n")

@@ -11,6 +11,8 @@ import httpx
 import pytest
 from tests.support import PASSWORD, SIGHTLINE, free_port, wait_ready
 
+pytestmark = pytest.mark.slow  # starts `sightline serve` and its embedded PostgreSQL, twice
+
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SIGHTLINE_DATABASE_URL")}

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
-from tests.support import FixedClock, Tenant, create, okr_setup
+from tests.support import FixedClock, Tenant, create, okr_setup, run_for_org
 
-from sightline.db.tenancy import set_tenant
 from sightline.okrs.recompute import recompute_org
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
 async def recompute(app: FastAPI, tenant: Tenant, now: datetime) -> int:
-    """The scheduler's recompute for this test's organisation: what `worker.recompute_all` runs for each
-    organisation, in its own tenant-scoped transaction (the pass over every organisation, one failing, is
-    tests/foundation/test_job_isolation.py's); the database's other organisations are other tests'."""
-    org_id = uuid.UUID(tenant.org_id)
-    async with app.state.session_factory() as session, session.begin():
-        await set_tenant(session, org_id)
-        return await recompute_org(session, org_id=org_id, now=now)
+    """The scheduled recompute (`worker.recompute_all` runs this for each organisation) of this test's organisation
+    only: the database's other organisations are other tests'."""
+    return await run_for_org(app, tenant.org_id, recompute_org, now)
 
 
 async def test_status_moves_with_time_and_emits_status_changed(app: FastAPI, tenant: Tenant, clock: FixedClock) -> None:

@@ -86,6 +86,7 @@ async def test_control_characters_are_refused_before_the_database(
     assert await _rows(owner_connection, tenant) == before
 
 
+@pytest.mark.slow
 def test_a_slow_body_gets_408(database_url: str) -> None:
     """Slow loris: headers promise a body that trickles in; the server answers 408 instead of waiting."""
     with socket.socket() as probe:

@@ -18,6 +18,8 @@ import httpx
 import pytest
 from tests.support import PASSWORD, free_port
 
+pytestmark = pytest.mark.slow  # fuzzes a live `sightline serve` for minutes
+
 HERE = Path(__file__).parent
 BIN = Path(sys.executable).parent
 

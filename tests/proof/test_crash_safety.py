@@ -41,6 +41,8 @@ from sightline.identity.service import get_org, org_settings
 from sightline.okrs.derive import Calendar, derive
 from sightline.okrs.models import Cycle, KeyResult, Objective
 
+pytestmark = pytest.mark.slow  # a proof under load: a live server, killed and restarted
+
 WRITERS = 24
 KEY_RESULTS = 12
 KILL_AFTER_ACKNOWLEDGED = 300  # requests answered 201 before the kill

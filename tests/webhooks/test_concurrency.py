@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import asyncpg
+import pytest
 from fastapi import FastAPI
 from tests.support import SIGHTLINE, Tenant
 from tests.webhook_receiver import LocalReceiver, Received, Reply
@@ -117,6 +118,7 @@ def _start_worker(database_url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([SIGHTLINE, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow
 async def test_kill_9_of_the_worker_mid_delivery_loses_nothing(
     app: FastAPI, tenant: Tenant, database_url: str, owner_connection: asyncpg.Connection
 ) -> None:
