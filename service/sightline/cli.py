@@ -41,11 +41,6 @@ def resolve_database_urls(settings: Settings) -> tuple[str, str | None]:
         raise typer.Exit(1) from exc
 
 
-def resolve_database_url(settings: Settings) -> str:
-    """The URL the service logs in with: the restricted app role."""
-    return resolve_database_urls(settings)[0]
-
-
 def _prepare(settings: Settings) -> str:
     """Migrate as the owner role when its URL is known, insist the schema is current; the app role's URL."""
     from sightline.db.migrate import current_revision, head_revision, upgrade

@@ -11,15 +11,12 @@ a list of handle pids and stops the server when the last one exits), so a second
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 from pathlib import Path
 
-import asyncpg
-
 from sightline.db.ddl import APP_ROLE
 from sightline.db.roles import OWNER_ROLE, as_login, create_roles
-from sightline.db.urls import asyncpg_dsn, with_database
+from sightline.db.urls import with_database
 
 DATABASE_NAME = "sightline"
 NOT_INSTALLED = (
@@ -55,17 +52,3 @@ def start_embedded(data_dir: Path) -> tuple[str, str]:
     app_url, owner_url = as_login(admin_url, APP_ROLE), as_login(admin_url, OWNER_ROLE)
     asyncio.run(create_roles(admin_url, app_url, owner_url))
     return app_url, owner_url
-
-
-async def ensure_database(url: str) -> None:
-    """Create the database named in `url` if it does not exist yet (idempotent, race-tolerant)."""
-    dsn = asyncpg_dsn(url)
-    name = dsn.rsplit("/", 1)[1].split("?", 1)[0]
-    conn = await asyncpg.connect(asyncpg_dsn(with_database(url, "postgres")))
-    try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
-        if not exists:
-            with contextlib.suppress(asyncpg.DuplicateDatabaseError):  # another process won the race
-                await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()

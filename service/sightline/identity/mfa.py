@@ -54,7 +54,6 @@ DRIFT_STEPS = 1
 ENROLMENT_SECONDS = 15 * 60
 RECOVERY_CODES = 10
 PENDING_COOKIE = "sightline_mfa"
-PENDING_COOKIE_PATH = "/api/v1/auth/login"
 PENDING_SECONDS = 5 * 60
 _PENDING_PURPOSE = "mfa-sign-in"
 REQUIRED_ROLES = frozenset({"owner", "admin"})

@@ -46,12 +46,6 @@ def unallocated_share(links: Sequence[Link]) -> Fraction:
     return max(Fraction(1) - sum(effective_shares(links).values(), Fraction(0)), Fraction(0))
 
 
-def to_decimal(value: Fraction, places: int) -> Decimal:
-    """A rational rounded half-to-even to `places` decimals, exactly."""
-    scaled = round(value * 10**places)
-    return Decimal(scaled).scaleb(-places)
-
-
 def split(amount: Decimal, links: Sequence[Link]) -> Split:
     """Allocate `amount` (whole cents) to the links; the parts and the unallocated rest sum to `amount`."""
     cents = int(amount * 100)

@@ -14,7 +14,6 @@ import re
 from typing import Literal
 
 CsvFormulas = Literal["escaped", "raw"]
-TRIGGERS = "=+-@\t\r"
 _ESCAPABLE = re.compile(r"'*[=+\-@\t\r]")
 _ESCAPED = re.compile(r"'+[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")

@@ -5,7 +5,7 @@ The loaders turn rows into these; the rules (ambition, honesty, calibration, gra
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -75,13 +75,6 @@ class CheckInFacts:
     corrects: UUID | None
     reason: str | None
     source: str
-
-
-def by_key_result(check_ins: Iterable[CheckInFacts]) -> dict[UUID, list[CheckInFacts]]:
-    grouped: dict[UUID, list[CheckInFacts]] = {}
-    for check_in in check_ins:
-        grouped.setdefault(check_in.key_result_id, []).append(check_in)
-    return grouped
 
 
 def effective(check_ins: Sequence[CheckInFacts]) -> list[CheckInFacts]:

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
-from sightline import scoring
 from sightline.insights import ambition, calibration, grades, honesty
 from sightline.insights.facts import CycleFacts, Names
 from sightline.insights.history import KeyResultFacts, first_hit_at
@@ -247,7 +246,3 @@ def grade_distributions(facts: CycleFacts, graded: dict[UUID, grades.Grade]) -> 
             )
         )
     return result
-
-
-def objective_score(parts: Sequence[tuple[float, float]]) -> float | None:
-    return scoring.objective_progress(parts=parts)
