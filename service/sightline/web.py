@@ -6,15 +6,19 @@ API behaviour (404/405 problems, /healthz, /metrics, /api/docs) stays exactly as
 
 from __future__ import annotations
 
+import mimetypes
+import os
 import shutil
 import subprocess
+from os import PathLike
 from pathlib import Path
 
 import structlog
 from fastapi import FastAPI
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import FileResponse, HTMLResponse, Response
-from starlette.staticfiles import StaticFiles
+from starlette.staticfiles import NotModifiedResponse, StaticFiles
 from starlette.types import Receive, Scope, Send
 
 log = structlog.get_logger("sightline.web")
@@ -32,13 +36,63 @@ NON_APP_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics")
 MAX_NAME_CHARS, MAX_PATH_CHARS = 255, 1024
 
 
-class HashedAssets(StaticFiles):
-    """StaticFiles with long-lived cache headers (only used for Vite's content-hashed assets/ folder)."""
+# The build writes name.br and name.gz next to every compressible file (client/vite.config.ts); brotli first.
+ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 
-    def file_response(self, *args: object, **kwargs: object) -> Response:
-        response = super().file_response(*args, **kwargs)  # type: ignore[arg-type]
-        response.headers["Cache-Control"] = IMMUTABLE
-        return response
+
+def accepted_encodings(accept_encoding: str) -> set[str]:
+    """The content codings an Accept-Encoding header allows (RFC 9110 section 12.5.3): q=0 refuses one."""
+    accepted: set[str] = set()
+    refused: set[str] = set()
+    for item in accept_encoding.lower().split(","):
+        coding, _, params = item.strip().partition(";")
+        coding = coding.strip()
+        if not coding:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        (accepted if quality > 0 else refused).add(coding)
+    if "*" in accepted:
+        accepted |= {coding for coding, _ in ENCODINGS} - refused
+    return accepted - refused
+
+
+def encoded_file_response(path: Path, scope: Scope, *, cache_control: str) -> Response:
+    """The file, or its pre-compressed twin in the best coding the request accepts; Vary says the choice was made."""
+    accepted = accepted_encodings(Headers(scope=scope).get("accept-encoding", ""))
+    media_type, wrapped = mimetypes.guess_type(path.name)
+    if wrapped is not None or media_type is None:  # a .gz or .br asked for by name is sent as the bytes it is
+        media_type = "application/gzip" if wrapped == "gzip" else "application/octet-stream"
+    headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding"}
+    for coding, suffix in ENCODINGS:
+        twin = path.with_name(path.name + suffix)
+        if coding in accepted and twin.is_file():
+            headers["Content-Encoding"] = coding
+            path = twin
+            break
+    # The stat now: the ETag (size and time of the file sent) differs per coding, and a 304 can be answered.
+    response = FileResponse(path, media_type=media_type, headers=headers, stat_result=path.stat())
+    if _NOT_MODIFIED.is_not_modified(response.headers, Headers(scope=scope)):
+        return NotModifiedResponse(response.headers)
+    return response
+
+
+_NOT_MODIFIED = StaticFiles(directory=".", check_dir=False)  # only for its If-None-Match / If-Modified-Since check
+
+
+class HashedAssets(StaticFiles):
+    """Vite's content-hashed assets/ folder: cached for a year, served pre-compressed when the browser accepts it."""
+
+    def file_response(
+        self, full_path: str | PathLike[str], stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
+        return encoded_file_response(Path(full_path), scope, cache_control=IMMUTABLE)
 
 
 def _not_built_page() -> HTMLResponse:
@@ -76,12 +130,12 @@ def install_client(app: FastAPI, client_dir: Path = DEFAULT_CLIENT_DIR) -> None:
         response: Response
         candidate = _file_in(dist, path)
         if candidate is not None:
-            response = FileResponse(candidate, headers={"Cache-Control": "public, max-age=3600"})
+            response = encoded_file_response(candidate, scope, cache_control="public, max-age=3600")
         elif path.startswith("/assets/"):
             # A hashed asset that no longer exists: a 404, never index.html served as JavaScript.
             raise StarletteHTTPException(status_code=404)
         else:
-            response = FileResponse(index, headers={"Cache-Control": NO_CACHE})
+            response = encoded_file_response(index, scope, cache_control=NO_CACHE)
         await response(scope, receive, send)
 
     app.router.default = fallback
