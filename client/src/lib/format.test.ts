@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { formatCompact, formatConfidence, formatNumber, niceDomain, formatProgress, formatRelative, formatScore, formatValue, scoreBand } from "./format";
+import { afterEach, describe, expect, it } from "vitest";
+import { formatCompact, formatConfidence, formatDateTime, formatNumber, formatPercent, niceDomain, formatProgress, formatRelative, formatScore, formatValue, scoreBand, setDisplayTimeZone } from "./format";
 
 describe("formatValue", () => {
   it.each([
@@ -75,5 +75,30 @@ describe("progress, confidence, numbers, relative time", () => {
     expect(formatRelative("2026-06-28T12:00:00Z", now)).toBe("3 days ago");
     expect(formatRelative("2026-07-01T10:00:00Z", now)).toBe("2 hours ago");
     expect(formatRelative(null, now)).toBe("never");
+  });
+});
+
+describe("times in the organisation's zone", () => {
+  afterEach(() => setDisplayTimeZone(undefined));
+
+  it("formats a moment in the organisation's zone, never as ISO", () => {
+    setDisplayTimeZone("Asia/Tokyo");
+    const shown = formatDateTime("2026-12-05T20:30:00Z");
+    expect(shown).toMatch(/^6 Dec 2026, 05:30/);
+    expect(shown).not.toContain("T20");
+    expect(formatDateTime("2026-12-05T20:30:00Z", "Europe/Berlin")).toMatch(/^5 Dec 2026, 21:30/);
+  });
+
+  it("names the zone when the browser is elsewhere, and survives bad input", () => {
+    const browser = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const other = browser === "Asia/Tokyo" ? "Europe/Berlin" : "Asia/Tokyo";
+    expect(formatDateTime("2026-06-01T00:00:00Z", other)).toMatch(/(GMT|UTC|[A-Z]{3,4})/);
+    expect(formatDateTime("not a date")).toBe("—");
+    expect(formatDateTime("2026-06-01T00:00:00Z", "Not/AZone")).toMatch(/2026/);
+  });
+
+  it("writes percentages one way", () => {
+    expect(formatPercent(0.684)).toBe("68 %");
+    expect(formatPercent(undefined)).toBe("—");
   });
 });

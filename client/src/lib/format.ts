@@ -50,8 +50,7 @@ export function niceDomain(values: number[]): [number, number] {
 
 /** Progress as a whole percentage; progress may leave [0, 1] (over- or under-achievement shows as such). */
 export function formatProgress(progress: number | null | undefined): string {
-  if (progress === null || progress === undefined || Number.isNaN(progress)) return "—";
-  return `${Math.round(progress * 100)} %`;
+  return formatPercent(progress);
 }
 
 /** The 0.0–1.0 grade as OKR practice writes it: one decimal (0.7, 1.0), two when needed (0.85). */
@@ -75,19 +74,58 @@ export function formatConfidence(confidence: number | null | undefined): string 
 
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "—";
-  const date = iso.length === 10 ? new Date(`${iso}T00:00:00`) : new Date(iso);
-  return new Intl.DateTimeFormat(LOCALE, { day: "numeric", month: "short", year: "numeric" }).format(date);
+  // A calendar date is that day wherever one is; a moment is its day in the organisation's zone.
+  const dateOnly = iso.length === 10;
+  const date = dateOnly ? new Date(`${iso}T00:00:00`) : new Date(iso);
+  if (Number.isNaN(date.getTime())) return "—";
+  const options: Intl.DateTimeFormatOptions = { day: "numeric", month: "short", year: "numeric" };
+  try {
+    return new Intl.DateTimeFormat(LOCALE, dateOnly ? options : { ...options, timeZone: getDisplayTimeZone() }).format(date);
+  } catch {
+    return new Intl.DateTimeFormat(LOCALE, options).format(date);
+  }
 }
 
-export function formatDateTime(iso: string | null | undefined): string {
+/** The organisation's time zone (its settings), set once the signed-in organisation is known; the browser's until then. */
+let displayTimeZone: string | undefined;
+
+export function setDisplayTimeZone(zone: string | null | undefined): void {
+  displayTimeZone = zone || undefined;
+}
+
+export function getDisplayTimeZone(): string {
+  return displayTimeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/**
+ * A moment as people read it, in the organisation's time zone: "5 Dec 2026, 14:30" — never raw ISO. When the
+ * browser is in another zone the zone's short name follows ("5 Dec 2026, 14:30 CET"), so nobody misreads the hour.
+ */
+export function formatDateTime(iso: string | null | undefined, zone: string = getDisplayTimeZone()): string {
   if (!iso) return "—";
-  return new Intl.DateTimeFormat(LOCALE, {
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-  }).format(new Date(iso));
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "—";
+  const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  try {
+    return new Intl.DateTimeFormat(LOCALE, {
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      timeZone: zone,
+      ...(zone !== browserZone ? { timeZoneName: "short" } : {}),
+    }).format(date);
+  } catch {
+    // An unknown zone name: the browser's own zone rather than an error on the screen.
+    return formatDateTime(iso, browserZone);
+  }
+}
+
+/** A share (0.68) as a whole percentage: "68 %" — the one way percentages are written in the app. */
+export function formatPercent(share: number | null | undefined): string {
+  if (share === null || share === undefined || Number.isNaN(share)) return "—";
+  return `${Math.round(share * 100)} %`;
 }
 
 /** "3 days ago", "in 2 hours", "just now" relative to `now`. */

@@ -1,12 +1,16 @@
 /** Who is signed in; sign-in, sign-up and sign-out. */
 import { type QueryClient, useQueryClient } from "@tanstack/react-query";
 import { $api, type Schemas } from "../api/client";
+import { setDisplayTimeZone } from "../lib/format";
 import { clearGate } from "../lib/gates";
 
 const ME_KEY = $api.queryOptions("get", "/api/v1/me", {}).queryKey;
 
 export function useMe() {
-  return $api.useQuery("get", "/api/v1/me", {}, { retry: false, staleTime: 60_000 });
+  const me = $api.useQuery("get", "/api/v1/me", {}, { retry: false, staleTime: 60_000 });
+  // Every time shown in the app is in the organisation's time zone (lib/format.ts).
+  setDisplayTimeZone(me.data?.organisation.settings.time_zone);
+  return me;
 }
 
 /** Drop every cached read of the previous session (another organisation's data must never flash up). */
