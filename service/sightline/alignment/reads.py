@@ -26,6 +26,7 @@ from sightline.db.arrays import in_uuids
 from sightline.db.tenancy import scoped
 from sightline.initiatives.reporting import ZERO, allocations_by_key_result
 from sightline.okrs.cycles import get_cycle
+from sightline.okrs.mine import enclosing_cycle_ids
 from sightline.okrs.models import Cycle, KeyResult, Objective
 from sightline.okrs.objectives import get_objective
 from sightline.okrs.subgraph import NO_DATA, ROLLUP_COLUMNS, load_subgraph
@@ -207,6 +208,7 @@ async def alignment_map(session: AsyncSession, *, org_id: UUID, cycle_id: UUID, 
     rollups = graph.rollups(now)
     in_map = {o.id for o in roots}
     currency = next(iter(graph.calendars.values())).settings.currency if graph.calendars else "EUR"
+    enclosing = set(await enclosing_cycle_ids(session, org_id=org_id, cycle=cycle))
     map_krs = [kr for objective_id in in_map for kr in graph.key_results.get(objective_id, ())]
     money = await allocations_by_key_result(
         session, org_id=org_id, key_result_ids=[kr.id for kr in map_krs], currency=currency
@@ -218,6 +220,7 @@ async def alignment_map(session: AsyncSession, *, org_id: UUID, cycle_id: UUID, 
         {
             **node_fields(graph.objectives[i], rollups.get(i, NO_DATA)),
             "spend": sum((kr_spend[kr.id] for kr in graph.key_results.get(i, ())), ZERO),
+            "inherited": graph.objectives[i].cycle_id in enclosing,
         }
         for i in in_map
     ]

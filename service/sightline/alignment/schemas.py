@@ -122,6 +122,9 @@ class LineOfSight(BaseModel):
 
 class MapObjective(ObjectiveNode):
     spend: MoneyText = Field(description="Spend to date reaching its key results (for hover cards)")
+    inherited: bool = Field(
+        False, description="An objective of a cycle enclosing the one asked for (the year of a quarter)"
+    )
 
 
 class MapKeyResult(BaseModel):

@@ -60,13 +60,22 @@ async def get_scoreboard(
     owner_id: UUID | None = Query(None, description="The objective's owner"),
     level: Level | None = None,
     kind: Kind | None = None,
+    include_enclosing: bool = Query(
+        False,
+        description="Also the objectives of the cycles containing this one (a quarter's year), marked `inherited`",
+    ),
 ) -> ScoreboardPublic:
     return await scoreboard.scoreboard(
         session,
         org_id=principal.org_id,
         cycle_id=cycle_id,
         flt=scoreboard.ScoreboardFilter(
-            team_id=team_id, include_sub_teams=include_sub_teams, owner_id=owner_id, level=level, kind=kind
+            team_id=team_id,
+            include_sub_teams=include_sub_teams,
+            owner_id=owner_id,
+            level=level,
+            kind=kind,
+            include_enclosing=include_enclosing,
         ),
         now=now,
     )

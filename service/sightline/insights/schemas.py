@@ -35,6 +35,10 @@ class StatusCounts(BaseModel):
 
 class ScoreboardObjective(BaseModel):
     id: UUID
+    cycle_id: UUID
+    inherited: bool = Field(
+        False, description="An objective of a cycle enclosing the one asked for (the year of a quarter)"
+    )
     title: str
     level: Level
     kind: Kind

@@ -35,6 +35,7 @@ from sightline.insights.schemas import (
 )
 from sightline.okrs.cycles import get_cycle, load_calendars
 from sightline.okrs.derive import Calendar, Rollup, expected
+from sightline.okrs.mine import enclosing_cycle_ids
 from sightline.okrs.models import KeyResult, Objective
 
 # The alignment module's own walk below objectives that roll up from children: one definition of it.
@@ -50,6 +51,7 @@ class ScoreboardFilter:
     owner_id: UUID | None = None
     level: str | None = None
     kind: str | None = None
+    include_enclosing: bool = False  # also the objectives of the cycles containing this one (its year)
 
 
 @dataclass
@@ -60,10 +62,13 @@ class Scope:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def objective_scope(*, org_id: UUID, cycle_id: UUID, flt: ScoreboardFilter) -> Scope:
+def objective_scope(*, org_id: UUID, cycle_id: UUID, flt: ScoreboardFilter, enclosing: Sequence[UUID] = ()) -> Scope:
     # Fixed fragments only; every value is a bound parameter.
     parts = ["o.org_id = :org", "o.cycle_id = :cycle", "o.state <> 'archived'"]
     params: dict[str, Any] = {"org": org_id, "cycle": cycle_id}
+    if enclosing:
+        parts[1] = "(o.cycle_id = :cycle OR o.cycle_id = ANY(CAST(:enclosing AS uuid[])))"
+        params["enclosing"] = list(enclosing)
     if flt.team_id is not None:
         params["team"] = flt.team_id
         if flt.include_sub_teams:
@@ -253,6 +258,7 @@ def _objective(row: Any, rolled: Rollup) -> dict[str, Any]:
     # models faster than model_construct one by one in Python).
     return {
         "id": row.id,
+        "cycle_id": row.cycle_id,
         "title": row.title,
         "level": row.level,
         "kind": row.kind,
@@ -361,11 +367,13 @@ async def scoreboard(
     if flt.team_id is not None:
         await get_team(session, org_id=org_id, team_id=flt.team_id)  # a typo is a 404, not an empty board
     calendar = await load_calendar(session, org_id=org_id, cycle=cycle)
-    scope = objective_scope(org_id=org_id, cycle_id=cycle.id, flt=flt)
+    enclosing = await enclosing_cycle_ids(session, org_id=org_id, cycle=cycle) if flt.include_enclosing else []
+    scope = objective_scope(org_id=org_id, cycle_id=cycle.id, flt=flt, enclosing=enclosing)
     rows = await _aggregates(session, scope)
-    own = await _own_rollups(session, scope, rows, {cycle.id: calendar}, now)
+    calendars = {**await load_calendars(session, org_id=org_id, cycle_ids=set(enclosing)), cycle.id: calendar}
+    own = await _own_rollups(session, scope, rows, calendars, now)
     rollups = await _through_children(session, org_id, rows, own, calendar, now)
-    objectives = [_objective(row, rollups[row.id]) for row in rows]
+    objectives = [{**_objective(row, rollups[row.id]), "inherited": row.cycle_id != cycle.id} for row in rows]
     kr_totals = dict.fromkeys(STATUSES, 0)
     for row in rows:
         for status, n in row.counts.items():

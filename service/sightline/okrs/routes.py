@@ -13,7 +13,7 @@ from sightline.http.pagination import Page
 from sightline.http.params import IfMatch, IfMatchRequired, Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
-from sightline.okrs import check_ins, cycles, key_results, objectives, teams
+from sightline.okrs import check_ins, cycles, key_results, mine, objectives, teams
 from sightline.okrs.schemas import (
     CheckInBatch,
     CheckInBatchResult,
@@ -401,3 +401,36 @@ async def list_check_ins(
 @router.get("/check-ins/{check_in_id}", tags=["check-ins"], summary="Get a check-in", responses=ONE)
 async def get_check_in(check_in_id: UUID, principal: Reader, session: DbSession) -> CheckInPublic:
     return await check_ins.get_check_in(session, org_id=principal.org_id, check_in_id=check_in_id)
+
+
+# The signed-in person's own view (PRODUCT.md section 7) ------------------------------------------
+@router.get(
+    "/me/cycle",
+    tags=["cycles"],
+    summary="The cycle the app opens on for the signed-in person: their last choice and the suggested one",
+    responses=problem_responses(403),
+)
+async def get_my_cycle(principal: Reader, session: DbSession, now: Clock) -> mine.CycleChoicePublic:
+    return await mine.cycle_choice(session, principal=principal, now=now)
+
+
+@router.put(
+    "/me/cycle",
+    tags=["cycles"],
+    summary="Remember the cycle the signed-in person chose (a personal preference: any role may set it)",
+    responses=problem_responses(403, 404),
+)
+async def put_my_cycle(
+    body: mine.CycleChoiceUpdate, principal: Reader, session: DbSession, now: Clock
+) -> mine.CycleChoicePublic:
+    return await mine.remember_cycle(session, principal=principal, body=body, now=now)
+
+
+@router.get(
+    "/me/key-results",
+    tags=["key-results"],
+    summary="Every key result the signed-in person owns in the active cycles, due ones first",
+    responses=problem_responses(403),
+)
+async def get_my_key_results(principal: Reader, session: DbSession, now: Clock) -> mine.MyKeyResults:
+    return await mine.my_key_results(session, principal=principal, now=now)
