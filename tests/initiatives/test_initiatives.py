@@ -143,6 +143,9 @@ async def test_every_change_writes_its_event(tenant: Tenant, clock: FixedClock) 
     assert linked["before"]["key_results"] == []
     assert linked["after"]["key_results"][0] == {
         "key_result_id": kr["id"],
+        "key_result_title": kr["title"],
+        "objective_id": kr["objective_id"],
+        "objective_title": "Grow demand",
         "share": "0.5000",
         "effective_share": "0.5000",
         "allocated_budget": "500.00",

@@ -39,6 +39,7 @@ async def list_initiatives(
     principal: Reader,
     session: DbSession,
     paging: Paging,
+    now: Clock,
     as_of: AsOf = None,
     team_id: UUID | None = None,
     owner_id: UUID | None = None,
@@ -54,6 +55,7 @@ async def list_initiatives(
         org_id=principal.org_id,
         params=paging,
         as_of=as_of,
+        now=now,
         team_id=team_id,
         owner_id=owner_id,
         state=state,
@@ -84,10 +86,10 @@ async def create_initiative(
     "/initiatives/{initiative_id}", summary="Get an initiative with its spend to date (or as of a date)", responses=ONE
 )
 async def get_initiative(
-    initiative_id: UUID, principal: Reader, session: DbSession, response: Response, as_of: AsOf = None
+    initiative_id: UUID, principal: Reader, session: DbSession, response: Response, now: Clock, as_of: AsOf = None
 ) -> InitiativePublic:
     initiative = await service.read_initiative(
-        session, org_id=principal.org_id, initiative_id=initiative_id, as_of=as_of
+        session, org_id=principal.org_id, initiative_id=initiative_id, as_of=as_of, now=now
     )
     set_etag(response, initiative.version)
     return initiative

@@ -145,6 +145,9 @@ class InitiativeUpdate(StrictInput):
 
 class KeyResultAllocation(BaseModel):
     key_result_id: UUID
+    key_result_title: str = Field(description="The key result's title, so a list names what the money moves")
+    objective_id: UUID = Field(description="The key result's objective")
+    objective_title: str
     share: ShareText | None = Field(description="The share given on the link; null = split equally")
     effective_share: ShareText = Field(description="The share applied (rounded to 4 decimals for display)")
     allocated_budget: MoneyText
@@ -169,6 +172,17 @@ class InitiativePublic(BaseModel):
     key_results: list[KeyResultAllocation]
     unallocated_share: ShareText = Field(description="Part of the money linked to no key result")
     unallocated_spend: MoneyText
+    pacing_day: date = Field(description="The day the pace is taken at: `as_of`, or today in the organisation's zone")
+    elapsed_share: ShareText | None = Field(
+        description="Share of the initiative's days (start_date to end_date, inclusive) over by the end of "
+        "pacing_day; null without both dates"
+    )
+    expected_spend: MoneyText | None = Field(
+        description="planned_budget × elapsed_share, to the cent: what spending to plan would have reached by now"
+    )
+    spend_vs_expected: MoneyText | None = Field(
+        description="actual_spend − expected_spend: positive = spending ahead of the plan, negative = behind"
+    )
     version: int
     created_at: UtcDateTime
     updated_at: UtcDateTime

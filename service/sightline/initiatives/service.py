@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from sightline.db.tenancy import one_of_org, scoped
 from sightline.errors import Conflict, Invalid
 from sightline.events import service as events
 from sightline.identity.service import get_org, org_settings
+from sightline.initiatives import pacing
 from sightline.initiatives.allocation import Link, effective_shares, split, unallocated_share
 from sightline.initiatives.links import checked_links, write_links
 from sightline.initiatives.models import Initiative, InitiativeKeyResult, SpendEntry
@@ -52,8 +54,19 @@ def _decimal(value: Fraction) -> Decimal:
 
 
 def initiative_public(
-    initiative: Initiative, links: list[Link], spend: Decimal, as_of: date | None
+    initiative: Initiative,
+    links: list[Link],
+    spend: Decimal,
+    as_of: date | None,
+    *,
+    names: dict[UUID, tuple[str, UUID, str]],
+    today: date,
 ) -> InitiativePublic:
+    """`names`: each linked key result's title, objective id and objective title."""
+    day = as_of or today
+    pace = pacing.pace(
+        planned=initiative.planned_budget, spent=spend, start=initiative.start_date, end=initiative.end_date, day=day
+    )
     shares = effective_shares(links)
     spend_split = split(spend, links)
     budget_split = split(initiative.planned_budget, links)
@@ -75,6 +88,9 @@ def initiative_public(
         key_results=[
             KeyResultAllocation(
                 key_result_id=link.key_result_id,
+                key_result_title=names[link.key_result_id][0],
+                objective_id=names[link.key_result_id][1],
+                objective_title=names[link.key_result_id][2],
                 share=link.share,
                 effective_share=_decimal(shares[link.key_result_id]),
                 allocated_budget=budget_split.allocated[link.key_result_id],
@@ -84,6 +100,10 @@ def initiative_public(
         ],
         unallocated_share=_decimal(unallocated_share(links)),
         unallocated_spend=spend_split.unallocated,
+        pacing_day=day,
+        elapsed_share=pace.elapsed_share,
+        expected_spend=pace.expected_spend,
+        spend_vs_expected=pace.spend_vs_expected,
         version=initiative.version,
         created_at=initiative.created_at,
         updated_at=initiative.updated_at,
@@ -108,9 +128,10 @@ async def spend_totals(
 
 
 async def publics(
-    session: AsyncSession, *, org_id: UUID, initiatives: list[Initiative], as_of: date | None = None
+    session: AsyncSession, *, org_id: UUID, initiatives: list[Initiative], now: datetime, as_of: date | None = None
 ) -> list[InitiativePublic]:
-    """Initiatives with their links and spend: two statements for any number of initiatives."""
+    """Initiatives with their links (and the names of what they link to) and spend: two statements for any number
+    of initiatives (and the organisation's row for its time zone, which paces the budget)."""
     if not initiatives:
         return []
     ids = [i.id for i in initiatives]
@@ -120,15 +141,33 @@ async def publics(
             col(InitiativeKeyResult.initiative_id),
             col(InitiativeKeyResult.key_result_id),
             col(InitiativeKeyResult.share),
+            col(KeyResult.title),
+            col(Objective.id),
+            col(Objective.title),
+        )
+        .join(
+            KeyResult,
+            and_(
+                col(KeyResult.org_id) == col(InitiativeKeyResult.org_id),
+                col(KeyResult.id) == col(InitiativeKeyResult.key_result_id),
+            ),
+        )
+        .join(
+            Objective,
+            and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
         )
         .where(col(InitiativeKeyResult.org_id) == org_id, col(InitiativeKeyResult.initiative_id).in_(ids))
         .order_by(col(InitiativeKeyResult.created_at), col(InitiativeKeyResult.key_result_id))
     )
     links: dict[UUID, list[Link]] = defaultdict(list)
-    for initiative_id, key_result_id, share in link_rows.all():
+    names: dict[UUID, tuple[str, UUID, str]] = {}
+    for initiative_id, key_result_id, share, kr_title, objective_id, objective_title in link_rows.all():
         links[initiative_id].append(Link(key_result_id=key_result_id, share=share))
+        names[key_result_id] = (kr_title, objective_id, objective_title)
     totals = await spend_totals(session, org_id=org_id, initiative_ids=ids, as_of=as_of)
-    return [initiative_public(i, links[i.id], totals[i.id], as_of) for i in initiatives]
+    zone = org_settings(await get_org(session, org_id=org_id)).time_zone
+    today = now.astimezone(ZoneInfo(zone)).date()
+    return [initiative_public(i, links[i.id], totals[i.id], as_of, names=names, today=today) for i in initiatives]
 
 
 async def get_initiative(session: AsyncSession, *, org_id: UUID, initiative_id: UUID, lock: bool = False) -> Initiative:
@@ -136,10 +175,10 @@ async def get_initiative(session: AsyncSession, *, org_id: UUID, initiative_id: 
 
 
 async def read_initiative(
-    session: AsyncSession, *, org_id: UUID, initiative_id: UUID, as_of: date | None
+    session: AsyncSession, *, org_id: UUID, initiative_id: UUID, as_of: date | None, now: datetime
 ) -> InitiativePublic:
     initiative = await get_initiative(session, org_id=org_id, initiative_id=initiative_id)
-    return (await publics(session, org_id=org_id, initiatives=[initiative], as_of=as_of))[0]
+    return (await publics(session, org_id=org_id, initiatives=[initiative], now=now, as_of=as_of))[0]
 
 
 def _linked_to(org_id: UUID, *conditions: object) -> object:
@@ -161,6 +200,7 @@ async def list_initiatives(
     org_id: UUID,
     params: PageParams,
     as_of: date | None,
+    now: datetime,
     team_id: UUID | None = None,
     owner_id: UUID | None = None,
     state: str | None = None,
@@ -198,7 +238,7 @@ async def list_initiatives(
         (await session.execute(paginate(statement, Initiative.created_at, Initiative.id, params=params))).scalars()
     )
     page, cursor = page_of(rows, params, lambda i: (i.created_at, i.id))
-    return await publics(session, org_id=org_id, initiatives=page, as_of=as_of), cursor
+    return await publics(session, org_id=org_id, initiatives=page, now=now, as_of=as_of), cursor
 
 
 async def _check_currency(session: AsyncSession, org_id: UUID, currency: str) -> None:
@@ -254,7 +294,7 @@ async def create_initiative(
     session.add(initiative)
     await session.flush()
     await write_links(session, org_id, initiative.id, links, now, replace=False)
-    public = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
+    public = (await publics(session, org_id=org_id, initiatives=[initiative], now=now))[0]
     await events.emit(
         session,
         events.NewEvent(
@@ -292,7 +332,7 @@ async def update_initiative(
     org_id = principal.org_id
     initiative = await get_initiative(session, org_id=org_id, initiative_id=initiative_id, lock=True)
     with if_match_after(if_match, initiative.version, required=True):  # a bad body is a 422 even when stale
-        before = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
+        before = (await publics(session, org_id=org_id, initiatives=[initiative], now=now))[0]
         fields = body.model_fields_set
         for field in EDITABLE:
             if field in fields:
@@ -323,7 +363,7 @@ async def _changed(
     initiative.version += 1
     initiative.updated_at = now
     await session.flush()
-    after = (await publics(session, org_id=principal.org_id, initiatives=[initiative]))[0]
+    after = (await publics(session, org_id=principal.org_id, initiatives=[initiative], now=now))[0]
     await events.emit(
         session,
         events.NewEvent(
@@ -354,7 +394,7 @@ async def replace_key_results(
     initiative = await get_initiative(session, org_id=org_id, initiative_id=initiative_id, lock=True)
     with if_match_after(if_match, initiative.version, required=True):  # a bad body is a 422 even when stale
         links = await checked_links(session, org_id, links)
-    before = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
+    before = (await publics(session, org_id=org_id, initiatives=[initiative], now=now))[0]
     current = {(link.key_result_id, link.share) for link in before.key_results}
     if current == {(link.key_result_id, link.share) for link in links} and len(current) == len(links):
         return before
@@ -371,7 +411,7 @@ async def delete_initiative(
     check_if_match(if_match, initiative.version, required=True)
     if await _has_spend(session, org_id, initiative.id):
         raise Conflict("the initiative has spend recorded, which is kept as history; set its state to dropped instead")
-    before = (await publics(session, org_id=org_id, initiatives=[initiative]))[0]
+    before = (await publics(session, org_id=org_id, initiatives=[initiative], now=now))[0]
     await session.delete(initiative)  # its links go with it (ON DELETE CASCADE)
     await session.flush()
     await events.emit(

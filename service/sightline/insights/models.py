@@ -53,6 +53,8 @@ class TeamReview(SQLModel, table=True):
     since: datetime = _ts()
     notes: str = ""
     decisions: list[str] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
+    # Per agenda item: the key result as it stood, its note and decisions (ReviewItemRecord, as JSON).
+    items: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
     author_id: UUID | None = None
     actor: str
     created_at: datetime = _ts()

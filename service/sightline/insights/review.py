@@ -1,9 +1,10 @@
 """A team's 15-minute review: what needs talking about, worst first; and the record that a review happened.
 
 The agenda covers the team's active objectives in active cycles. An item is a key result with at least
-one reason — off track, at risk, a confidence drop since `since`, a missing check-in (never for a key
-result already done) — ranked by `severity` (rules below, documented in the README's insights section).
-After the items: the team's initiatives created since `since` that move no key result.
+one reason — off track, at risk, a confidence drop since `since`, a missing check-in — ranked by `severity`
+(rules below, documented in the README's insights section). A key result already done is never on it. After the
+items: the team's initiatives created since `since` that move no key result. A recorded review keeps per-item
+notes and decisions (review_markdown.py writes it out).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from sqlmodel import col
 from sightline import scoring
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
-from sightline.db.tenancy import scoped
-from sightline.errors import Invalid
+from sightline.db.tenancy import one_of_org, scoped
+from sightline.errors import FieldError, Invalid
 from sightline.events import service as events
 from sightline.identity.service import get_org, org_settings
 from sightline.initiatives.reporting import unaligned_initiatives
@@ -32,6 +33,8 @@ from sightline.insights.schemas import (
     AgendaItem,
     NewUnalignedInitiative,
     ReviewAgenda,
+    ReviewItemNote,
+    ReviewItemRecord,
     ReviewReason,
     TeamReviewCreate,
     TeamReviewPublic,
@@ -74,8 +77,20 @@ def reasons_for(*, status: Status, confidence_drop: int | None, missing_check_in
     return reasons
 
 
-def review_public(review: TeamReview) -> TeamReviewPublic:
-    return TeamReviewPublic.model_validate(review, from_attributes=True)
+def review_public(review: TeamReview, team_name: str) -> TeamReviewPublic:
+    return TeamReviewPublic(
+        id=review.id,
+        team_id=review.team_id,
+        team_name=team_name,
+        held_at=review.held_at,
+        since=review.since,
+        notes=review.notes,
+        decisions=list(review.decisions),
+        items=[ReviewItemRecord.model_validate(item) for item in review.items],
+        author_id=review.author_id,
+        actor=review.actor,
+        created_at=review.created_at,
+    )
 
 
 async def _team_ids(session: AsyncSession, org_id: UUID, team_id: UUID, include_sub_teams: bool) -> list[UUID]:
@@ -187,10 +202,11 @@ async def agenda(
         calendar = calendars[cycle_id]
         _, expected_progress = expected(kr, calendar=calendar, now=now)
         status = Status(kr.status)
+        if status is Status.done:  # reached: nothing left to talk about in a review, whatever its confidence did
+            continue
         then = before.get(kr.id)
         drop = then - kr.latest_confidence if then is not None and kr.latest_confidence is not None else None
-        # A key result already done needs no further check-in: it is never listed as missing one.
-        missing = status is not Status.done and scoring.is_stale(
+        missing = scoring.is_stale(
             last_check_in_at=kr.last_check_in_at, cycle_start=calendar.start, cadence=Cadence(kr.cadence), now=now
         )
         reasons = reasons_for(status=status, confidence_drop=drop, missing_check_in=missing)
@@ -247,7 +263,7 @@ async def agenda(
             )
             for i in new_work
         ],
-        previous_review=review_public(previous) if previous else None,
+        previous_review=review_public(previous, team.name) if previous else None,
     )
 
 
@@ -270,6 +286,7 @@ async def record_review(
         raise Invalid("body.since", "give a time zone offset (ISO 8601)")
     if since > held_at:
         raise Invalid("body.since", "must not be after held_at")
+    items = await _item_records(session, org_id, body.items)
     review = TeamReview(
         org_id=org_id,
         team_id=team.id,
@@ -277,13 +294,14 @@ async def record_review(
         since=since,
         notes=body.notes,
         decisions=list(body.decisions),
+        items=[item.model_dump(mode="json") for item in items],
         author_id=principal.user_id if principal.api_key_id is None else None,
         actor=principal.actor,
         created_at=now,
     )
     session.add(review)
     await session.flush()
-    public = review_public(review)
+    public = review_public(review, team.name)
     await events.emit(
         session,
         events.NewEvent(
@@ -308,4 +326,61 @@ async def list_reviews(
         (await session.execute(paginate(statement, TeamReview.held_at, TeamReview.id, params=params))).scalars()
     )
     page, cursor = page_of(rows, params, lambda r: (r.held_at, r.id))
-    return [review_public(r) for r in page], cursor
+    return [review_public(r, team.name) for r in page], cursor
+
+
+async def get_review(session: AsyncSession, *, org_id: UUID, review_id: UUID) -> TeamReviewPublic:
+    review = await one_of_org(session, TeamReview, org_id, review_id, what="team review")
+    team = await get_team(session, org_id=org_id, team_id=review.team_id)
+    return review_public(review, team.name)
+
+
+async def _item_records(session: AsyncSession, org_id: UUID, notes: list[ReviewItemNote]) -> list[ReviewItemRecord]:
+    """The items as recorded: each key result's title, status, progress and confidence now, with its note."""
+    errors = []
+    seen: set[UUID] = set()
+    for index, item in enumerate(notes):
+        if item.key_result_id in seen:
+            errors.append(FieldError(("body", "items", index, "key_result_id"), "this key result is listed twice"))
+        seen.add(item.key_result_id)
+    if errors:
+        raise Invalid(errors=errors)
+    if not notes:
+        return []
+    rows = (
+        await session.execute(
+            select(KeyResult, col(Objective.title))
+            .join(
+                Objective,
+                and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
+            )
+            .where(col(KeyResult.org_id) == org_id, col(KeyResult.id).in_(seen))
+        )
+    ).all()
+    found = {kr.id: (kr, objective_title) for kr, objective_title in rows}
+    missing = [
+        FieldError(("body", "items", index, "key_result_id"), "no such key result in this organisation")
+        for index, item in enumerate(notes)
+        if item.key_result_id not in found
+    ]
+    if missing:
+        raise Invalid(errors=missing)
+    names = await load_names(session, org_id=org_id, user_ids={kr.owner_id for kr, _ in found.values()})
+    records = []
+    for item in notes:
+        kr, objective_title = found[item.key_result_id]
+        records.append(
+            ReviewItemRecord(
+                key_result_id=kr.id,
+                title=kr.title,
+                objective_id=kr.objective_id,
+                objective_title=objective_title,
+                owner_name=names.person(kr.owner_id),
+                status=Status(kr.status),
+                progress=kr.progress,
+                latest_confidence=kr.latest_confidence,
+                note=item.note.strip(),
+                decisions=[decision.strip() for decision in item.decisions if decision.strip()],
+            )
+        )
+    return records

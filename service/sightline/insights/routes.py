@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import Query, status
+from fastapi import Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from sightline.http.deps import Clock, DbSession, Reader, SessionFactory, Writer
@@ -16,7 +16,7 @@ from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
 from sightline.inputs import DateOrMoment
-from sightline.insights import close, csv_import, export, health, review, scoreboard
+from sightline.insights import close, csv_import, export, health, review, review_markdown, scoreboard
 from sightline.insights.csv_formulas import CsvFormulas
 from sightline.insights.schemas import (
     SIGNALS_NOT_VERDICTS,
@@ -260,3 +260,27 @@ async def record_review(
 async def list_reviews(team_id: UUID, principal: Reader, session: DbSession, paging: Paging) -> Page[TeamReviewPublic]:
     items, cursor = await review.list_reviews(session, org_id=principal.org_id, team_id=team_id, params=paging)
     return Page(items=items, next_cursor=cursor)
+
+
+@router.get("/reviews/{review_id}", tags=["reviews"], summary="One recorded team review, with its items", responses=ONE)
+async def get_review(review_id: UUID, principal: Reader, session: DbSession) -> TeamReviewPublic:
+    return await review.get_review(session, org_id=principal.org_id, review_id=review_id)
+
+
+@router.get(
+    "/reviews/{review_id}/markdown",
+    tags=["reviews"],
+    summary="One recorded team review as a Markdown document (notes, decisions, the key results discussed)",
+    response_class=Response,
+    responses={
+        200: {"description": "The review in Markdown", "content": {"text/markdown": {"schema": {"type": "string"}}}},
+        **ONE,
+    },
+)
+async def get_review_markdown(review_id: UUID, principal: Reader, session: DbSession) -> Response:
+    text, file_name = await review_markdown.document(session, org_id=principal.org_id, review_id=review_id)
+    return Response(
+        text,
+        media_type="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
+    )

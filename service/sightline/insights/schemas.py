@@ -323,13 +323,31 @@ class AgendaItem(BaseModel):
     severity: float = Field(description="Higher first; see the review rules in the insights documentation")
 
 
+class ReviewItemRecord(BaseModel):
+    """One key result talked about in a recorded review: how it stood when the review was recorded, and what the
+    team said and decided about it."""
+
+    key_result_id: UUID
+    title: str
+    objective_id: UUID
+    objective_title: str
+    owner_name: str
+    status: Status
+    progress: float
+    latest_confidence: int | None
+    note: str
+    decisions: list[str]
+
+
 class TeamReviewPublic(BaseModel):
     id: UUID
     team_id: UUID
+    team_name: str
     held_at: UtcDateTime
     since: UtcDateTime
     notes: str
     decisions: list[str]
+    items: list[ReviewItemRecord] = Field(description="The key results discussed, in agenda order, with notes")
     author_id: UUID | None
     actor: str
     created_at: UtcDateTime
@@ -365,9 +383,21 @@ class ReviewAgenda(BaseModel):
     previous_review: TeamReviewPublic | None
 
 
+class ReviewItemNote(StrictInput):
+    key_result_id: UUID = Field(description="A key result of the organisation (usually one on the agenda)")
+    note: LongText = ""
+    decisions: list[Decision] = Field(default_factory=list, max_length=20)
+
+
 class TeamReviewCreate(StrictInput):
     notes: LongText = ""
     decisions: list[Decision] = Field(default_factory=list, max_length=100)
+    items: list[ReviewItemNote] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Per key result discussed: a note and decisions, in the order given (each key result once). "
+        "The record keeps the key result's title, status, progress and confidence as they are when recorded",
+    )
     held_at: IsoDateTime | None = Field(None, description="Defaults to now; never in the future")
     since: IsoDateTime | None = Field(
         None, description="Start of the reviewed window; defaults to the previous review (or 7 days before)"
