@@ -138,3 +138,21 @@ async def test_my_key_results_cover_every_active_cycle_due_first(
     assert [i["due"] for i in after] == [False, False, False]
     owners = (await tenant.client.get("/api/v1/me/key-results")).json()["items"]
     assert [i["key_result"]["title"] for i in owners] == ["Someone else's"]
+
+
+async def test_the_fiscal_year_start_is_an_organisation_setting(signup: SignUp) -> None:
+    tenant = await signup()
+    before = (await tenant.client.get("/api/v1/organisation")).json()
+    assert before["settings"]["fiscal_year_start_month"] == 1
+    etag = (await tenant.client.get("/api/v1/organisation")).headers.get("etag", "*")
+    changed = await tenant.client.patch(
+        "/api/v1/organisation", json={"settings": {"fiscal_year_start_month": 4}}, headers={"If-Match": etag}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["settings"]["fiscal_year_start_month"] == 4
+    etag = changed.headers.get("etag", "*")
+    wrong = await tenant.client.patch(
+        "/api/v1/organisation", json={"settings": {"fiscal_year_start_month": 13}}, headers={"If-Match": etag}
+    )
+    assert wrong.status_code == 422
+    assert [e["loc"] for e in wrong.json()["errors"]] == [["body", "settings", "fiscal_year_start_month"]]

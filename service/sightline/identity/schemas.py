@@ -53,6 +53,9 @@ class OrganisationSettings(BaseModel):
     low_ambition_threshold: float = Field(
         0.0, ge=-1, le=10, description="A key result whose ambition is at or below this is flagged low_ambition"
     )
+    fiscal_year_start_month: int = Field(
+        1, ge=1, le=12, description="The month the organisation's fiscal year starts (1 = January): cycle presets"
+    )
     mfa_required_for_admins: bool = Field(
         False, description="Admins and owners must use a second factor (changed by an owner, recently signed in)"
     )
@@ -70,6 +73,7 @@ class OrganisationSettingsUpdate(StrictInput):
     accepted_currencies: list[CurrencyCode] | None = Field(None, max_length=20, description="Replaces the list")
     time_zone: str | None = None
     low_ambition_threshold: float | None = Field(None, ge=-1, le=10)
+    fiscal_year_start_month: int | None = Field(None, ge=1, le=12)
     mfa_required_for_admins: bool | None = None
 
     _zone = field_validator("time_zone")(lambda cls, value: _known_zone(value))
