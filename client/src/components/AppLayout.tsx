@@ -8,6 +8,7 @@ import { isAdmin } from "../lib/permissions";
 import { useLogout, useMe } from "../queries/auth";
 import { useMfaStatus } from "../queries/security";
 import { CycleSwitcher } from "./CycleSwitcher";
+import { OrganisationSwitcher } from "./OrganisationSwitcher";
 
 const NAVIGATION = [
   { to: "/scoreboard", label: "Scoreboard", icon: IconLayoutDashboard },
@@ -75,6 +76,8 @@ export function AppLayout() {
                 <Menu.Item component={Link} to="/account" leftSection={<IconUserCog size={16} aria-hidden />}>
                   Your account
                 </Menu.Item>
+                <OrganisationSwitcher />
+                <Menu.Divider />
                 <Menu.Item
                   leftSection={<IconLogout size={16} aria-hidden />}
                   onClick={() => logout.mutate({}, { onSettled: () => void navigate("/sign-in") })}

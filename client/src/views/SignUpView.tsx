@@ -1,10 +1,10 @@
 /** Create an organisation and its first owner. */
-import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from "@mantine/core";
+import { Alert, Anchor, Button, Group, PasswordInput, Stack, Text, TextInput } from "@mantine/core";
 import { type FormEvent, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { AuthFrame } from "../components/AuthFrame";
 import { PasswordStrength } from "../components/PasswordStrength";
-import { fieldErrors, problemMessage } from "../lib/problem";
+import { fieldErrors, isProblem, problemMessage } from "../lib/problem";
 import { PASSWORD_MIN } from "../lib/validation";
 import { useSignup } from "../queries/auth";
 
@@ -18,9 +18,17 @@ export function SignUpView() {
     setForm((current) => ({ ...current, [key]: value }));
   };
 
+  // The email already has an account (another organisation): say so, offer to sign in, or create one more.
+  const emailExists = isProblem(signup.error) && signup.error.type === "/problems/email-exists";
+  const create = (anotherOrganisation: boolean) =>
+    signup.mutate(
+      { body: { ...form, ...(anotherOrganisation ? { another_organisation: true } : {}) } },
+      { onSuccess: () => void navigate("/scoreboard?welcome=1") },
+    );
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    signup.mutate({ body: form }, { onSuccess: () => void navigate("/scoreboard?welcome=1") });
+    create(false);
   };
 
   return (
@@ -37,7 +45,22 @@ export function SignUpView() {
     >
       <form onSubmit={submit} noValidate>
         <Stack>
-          {signup.error && Object.keys(errors).length === 0 && (
+          {emailExists && (
+            <Alert color="blue" role="alert" title="You already have an account">
+              <Stack gap="xs">
+                <Text size="sm">An account with {form.email} already exists. Sign in to it instead?</Text>
+                <Group gap="sm">
+                  <Button component={Link} to={`/sign-in?email=${encodeURIComponent(form.email)}`} size="xs">
+                    Sign in
+                  </Button>
+                  <Button variant="default" size="xs" onClick={() => create(true)} loading={signup.isPending}>
+                    Create a new organisation anyway
+                  </Button>
+                </Group>
+              </Stack>
+            </Alert>
+          )}
+          {signup.error && !emailExists && Object.keys(errors).length === 0 && (
             <Alert color="red" role="alert" title="Could not create the organisation">
               {problemMessage(signup.error)}
             </Alert>
@@ -57,7 +80,7 @@ export function SignUpView() {
             required
             value={form.email}
             onChange={set("email")}
-            error={errors.email}
+            error={emailExists ? undefined : errors.email}
             autoComplete="email"
           />
           <PasswordInput
