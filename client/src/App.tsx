@@ -24,6 +24,7 @@ import { ReviewView } from "./views/ReviewView";
 import { ScoreboardView } from "./views/ScoreboardView";
 import { ApiKeysSettings } from "./views/settings/ApiKeysSettings";
 import { CyclesSettings } from "./views/settings/CyclesSettings";
+import { IntegrationsSettings } from "./views/settings/integrations/IntegrationsSettings";
 import { MembersSettings } from "./views/settings/MembersSettings";
 import { OrganisationSettings } from "./views/settings/OrganisationSettings";
 import { SettingsLayout } from "./views/settings/SettingsLayout";
@@ -118,6 +119,7 @@ export const routes = [
               { path: "teams", element: <TeamsSettings /> },
               { path: "cycles", element: <CyclesSettings /> },
               { path: "webhooks", element: <WebhooksSettings /> },
+              { path: "integrations", element: <IntegrationsSettings /> },
             ],
           },
           { path: "account", element: <AccountView /> },

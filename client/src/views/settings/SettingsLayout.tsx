@@ -9,6 +9,7 @@ const TABS = [
   { value: "cycles", label: "Cycles" },
   { value: "api-keys", label: "API keys" },
   { value: "webhooks", label: "Webhooks" },
+  { value: "integrations", label: "Integrations" },
 ];
 
 export function SettingsLayout() {
