@@ -16,9 +16,10 @@ from sqlmodel import col
 
 from sightline.db.tenancy import scoped
 from sightline.events import service as events
-from sightline.webhooks.jobs import Outcome
+from sightline.webhooks.jobs import Job, Outcome
 from sightline.webhooks.models import WebhookEndpoint
 from sightline.webhooks.schedule import GONE, HONOURS_RETRY_AFTER, failing_too_long, next_attempt, parse_retry_after
+from sightline.webhooks.sender import AttemptResult
 from sightline.webhooks.service import endpoint_public
 
 log = structlog.get_logger("sightline.webhooks")
@@ -54,20 +55,7 @@ async def record_outcomes(
     now: datetime,
 ) -> None:
     """Apply attempt results to deliveries and endpoint health; disable endpoints that must be."""
-    endpoint_ids = sorted({o.job.endpoint_id for o in outcomes})
-    # Locked in id order, so two dispatchers recording for the same endpoints cannot deadlock; NO KEY
-    # UPDATE, so changes writing new deliveries for these endpoints (a foreign key check) never wait on it.
-    endpoints = {
-        e.id: e
-        for e in (
-            await session.execute(
-                scoped(WebhookEndpoint, org_id)
-                .where(col(WebhookEndpoint.id).in_(endpoint_ids))
-                .order_by(col(WebhookEndpoint.id))
-                .with_for_update(key_share=True)
-            )
-        ).scalars()
-    }
+    endpoints = await _lock_endpoints(session, org_id, {o.job.endpoint_id for o in outcomes})
     rows: list[dict[str, Any]] = []
     unsent: dict[UUID, list[UUID]] = defaultdict(list)
     disabled: list[WebhookEndpoint] = []
@@ -79,48 +67,15 @@ async def record_outcomes(
         if result is None:
             unsent[job.lease].append(job.delivery_id)
             continue
-        row: dict[str, Any] = {
-            "org": org_id,
-            "id": job.delivery_id,
-            "lease": job.lease,
-            "attempted_at": at,
-            "response_status": result.status,
-            "response_excerpt": result.excerpt,
-            "latency_ms": result.latency_ms,
-            "error": result.error,
-            "delivered_at": None,
-            "next_attempt_at": None,
-        }
+        row = _attempt_row(org_id, job, result, at)
         if result.ok:
             row["status"], row["delivered_at"] = "succeeded", at
             endpoint.failing_since = None
             endpoint.last_success_at = at
-            rows.append(row)
-            continue
-        endpoint.last_failure_at = at
-        endpoint.failing_since = endpoint.failing_since or at
-        reason = None
-        if result.status == GONE:
-            reason = "the receiver answered 410 Gone"
-        elif failing_too_long(failing_since=endpoint.failing_since, now=at, disable_after=disable_after):
-            days = (at - endpoint.failing_since).total_seconds() / 86400
-            reason = f"every attempt failed for {days:.1f} days (since {endpoint.failing_since.isoformat()})"
-        if reason is not None and endpoint.enabled:
-            endpoint.enabled, endpoint.disabled_reason, endpoint.disabled_at = False, reason, at
-            endpoint.version += 1
-            endpoint.updated_at = now
-            disabled.append(endpoint)
-        if not endpoint.enabled:
-            row["status"] = "paused"
         else:
-            retry_after = (
-                parse_retry_after(result.retry_after, now=at) if result.status in HONOURS_RETRY_AFTER else None
-            )
-            upcoming = next_attempt(
-                attempts=job.attempts, schedule=schedule, attempted_at=at, retry_after=retry_after, rng=rng
-            )
-            row["status"] = "pending" if upcoming.at is not None else "failed"
-            row["next_attempt_at"] = upcoming.at
+            if _note_failure(endpoint, result, at=at, now=now, disable_after=disable_after):
+                disabled.append(endpoint)
+            row["status"], row["next_attempt_at"] = _after_failure(endpoint, job, result, at, schedule, rng)
         rows.append(row)
     if rows:
         await session.execute(_RECORD, rows)
@@ -128,21 +83,92 @@ async def record_outcomes(
         await session.execute(_UNSENT, {"org": org_id, "ids": ids, "lease": lease})
     await session.flush()
     if disabled:
-        await session.execute(_PAUSE, {"org": org_id, "endpoints": [e.id for e in disabled]})
-        await events.emit(
-            session,
-            *[
-                events.NewEvent(
-                    org_id=org_id,
-                    type="endpoint.disabled",
-                    actor=ACTOR,
-                    object_type="webhook_endpoint",
-                    object_id=e.id,
-                    occurred_at=e.disabled_at or now,
-                    after=endpoint_public(e),
-                )
-                for e in disabled
-            ],
-        )
-        for endpoint in disabled:
-            log.warning("webhook_endpoint_disabled", endpoint_id=str(endpoint.id), reason=endpoint.disabled_reason)
+        await _announce_disabled(session, org_id, disabled, now=now)
+
+
+async def _lock_endpoints(session: AsyncSession, org_id: UUID, ids: set[UUID]) -> dict[UUID, WebhookEndpoint]:
+    """The endpoints of these outcomes, locked in id order, so two dispatchers recording for the same endpoints
+    cannot deadlock; NO KEY UPDATE, so changes writing new deliveries for them (a foreign key check) never wait."""
+    statement = (
+        scoped(WebhookEndpoint, org_id)
+        .where(col(WebhookEndpoint.id).in_(sorted(ids)))
+        .order_by(col(WebhookEndpoint.id))
+        .with_for_update(key_share=True)
+    )
+    return {e.id: e for e in (await session.execute(statement)).scalars()}
+
+
+def _attempt_row(org_id: UUID, job: Job, result: AttemptResult, at: datetime) -> dict[str, Any]:
+    """The delivery's update for one attempt; the status and the next attempt are filled in by the caller."""
+    return {
+        "org": org_id,
+        "id": job.delivery_id,
+        "lease": job.lease,
+        "attempted_at": at,
+        "response_status": result.status,
+        "response_excerpt": result.excerpt,
+        "latency_ms": result.latency_ms,
+        "error": result.error,
+        "delivered_at": None,
+        "next_attempt_at": None,
+    }
+
+
+def _note_failure(
+    endpoint: WebhookEndpoint, result: AttemptResult, *, at: datetime, now: datetime, disable_after: timedelta
+) -> bool:
+    """Record the failure on the endpoint's health; disable it (True) on 410 Gone or after failing too long."""
+    endpoint.last_failure_at = at
+    endpoint.failing_since = endpoint.failing_since or at
+    reason = None
+    if result.status == GONE:
+        reason = "the receiver answered 410 Gone"
+    elif failing_too_long(failing_since=endpoint.failing_since, now=at, disable_after=disable_after):
+        days = (at - endpoint.failing_since).total_seconds() / 86400
+        reason = f"every attempt failed for {days:.1f} days (since {endpoint.failing_since.isoformat()})"
+    if reason is None or not endpoint.enabled:
+        return False
+    endpoint.enabled, endpoint.disabled_reason, endpoint.disabled_at = False, reason, at
+    endpoint.version += 1
+    endpoint.updated_at = now
+    return True
+
+
+def _after_failure(
+    endpoint: WebhookEndpoint,
+    job: Job,
+    result: AttemptResult,
+    at: datetime,
+    schedule: Sequence[float],
+    rng: random.Random,
+) -> tuple[str, datetime | None]:
+    """The failed delivery's status and next attempt: paused with its endpoint, retried, or failed for good."""
+    if not endpoint.enabled:
+        return "paused", None
+    retry_after = parse_retry_after(result.retry_after, now=at) if result.status in HONOURS_RETRY_AFTER else None
+    upcoming = next_attempt(attempts=job.attempts, schedule=schedule, attempted_at=at, retry_after=retry_after, rng=rng)
+    return ("pending" if upcoming.at is not None else "failed"), upcoming.at
+
+
+async def _announce_disabled(
+    session: AsyncSession, org_id: UUID, disabled: Sequence[WebhookEndpoint], *, now: datetime
+) -> None:
+    """Pause the pending deliveries of newly disabled endpoints and write `endpoint.disabled` for each."""
+    await session.execute(_PAUSE, {"org": org_id, "endpoints": [e.id for e in disabled]})
+    await events.emit(
+        session,
+        *[
+            events.NewEvent(
+                org_id=org_id,
+                type="endpoint.disabled",
+                actor=ACTOR,
+                object_type="webhook_endpoint",
+                object_id=e.id,
+                occurred_at=e.disabled_at or now,
+                after=endpoint_public(e),
+            )
+            for e in disabled
+        ],
+    )
+    for endpoint in disabled:
+        log.warning("webhook_endpoint_disabled", endpoint_id=str(endpoint.id), reason=endpoint.disabled_reason)
