@@ -69,47 +69,17 @@ class RequestContextMiddleware:
                 await self._send_problem(scope, send_wrapper, *rejection)
             else:
                 await self.app(scope, self._guarded_receive(receive), send_wrapper)
-        except _BodyTooLarge:
+        except (_BodyTooLarge, _BodyTimeout) as exc:
             if not status_holder["started"]:
-                await self._send_problem(
-                    scope,
-                    send_wrapper,
-                    413,
-                    "payload-too-large",
-                    "Request body too large",
-                    f"The body exceeds {self.max_body_bytes} bytes.",
-                )
-        except _BodyTimeout:
-            if not status_holder["started"]:
-                await self._send_problem(
-                    scope,
-                    send_wrapper,
-                    408,
-                    "request-timeout",
-                    "Request timeout",
-                    "The request body arrived too slowly.",
-                )
+                await self._send_problem(scope, send_wrapper, *self._body_problem(exc))
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
-            elapsed = time.perf_counter() - started
-            status = status_holder["status"]
-            REQUESTS.labels(scope["method"], template, str(status)).inc()
-            LATENCY.labels(scope["method"], template).observe(elapsed)
-            client = scope.get("client")
-            access_log.info(
-                "request",
-                request_id=request_id,
-                client_request_id=client_request_id,
-                org_id=state.get("org_id"),
-                actor=state.get("actor"),
-                client_address=client[0] if client else None,
-                method=scope["method"],
-                route=template,
-                path=scope["path"],
-                status=status,
-                duration_ms=round(elapsed * 1000, 2),
-            )
+            _record(scope, request_id, client_request_id, status_holder["status"], time.perf_counter() - started)
+
+    def _body_problem(self, exc: BaseException) -> tuple[int, str, str, str]:
+        """The problem for a body that broke a bound: too large (413) or too slow (408)."""
+        if isinstance(exc, _BodyTooLarge):
+            return 413, "payload-too-large", "Request body too large", f"The body exceeds {self.max_body_bytes} bytes."
+        return 408, "request-timeout", "Request timeout", "The request body arrived too slowly."
 
     def _reject(self, scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str, str, str] | None:
         method = scope["method"].encode()
@@ -189,3 +159,25 @@ def _cross_site(scope: Scope, headers: dict[bytes, bytes]) -> bool:
         return origin == b"null"
     host = headers.get(b"host", b"").decode("latin-1")
     return urlsplit(origin.decode("latin-1")).netloc != host
+
+
+def _record(scope: Scope, request_id: str, client_request_id: str | None, status: int, elapsed: float) -> None:
+    """The request's metrics and its access-log line (the organisation and actor come from the route)."""
+    template = getattr(scope.get("route"), "path", None) or "unmatched"
+    REQUESTS.labels(scope["method"], template, str(status)).inc()
+    LATENCY.labels(scope["method"], template).observe(elapsed)
+    state: dict[str, Any] = scope.get("state", {})
+    client = scope.get("client")
+    access_log.info(
+        "request",
+        request_id=request_id,
+        client_request_id=client_request_id,
+        org_id=state.get("org_id"),
+        actor=state.get("actor"),
+        client_address=client[0] if client else None,
+        method=scope["method"],
+        route=template,
+        path=scope["path"],
+        status=status,
+        duration_ms=round(elapsed * 1000, 2),
+    )
