@@ -20,7 +20,8 @@ export function SettingsLayout() {
     <Stack gap="md">
       <Title order={1}>Settings</Title>
       <Tabs value={current} onChange={(value) => value && void navigate(`/settings/${value}`)}>
-        <Tabs.List aria-label="Settings areas" style={{ flexWrap: "nowrap", overflowX: "auto" }}>
+        {/* The tabs wrap onto a second line on a phone: every area stays visible, none hides off-screen. */}
+        <Tabs.List aria-label="Settings areas" style={{ flexWrap: "wrap" }}>
           {TABS.map((tab) => (
             <Tabs.Tab key={tab.value} value={tab.value}>
               {tab.label}
