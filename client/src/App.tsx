@@ -41,6 +41,9 @@ const RetrospectiveView = lazy(() =>
   import("./views/retrospective/RetrospectiveView").then((module) => ({ default: module.RetrospectiveView })),
 );
 const HealthView = lazy(() => import("./views/HealthView").then((module) => ({ default: module.HealthView })));
+const ReviewRecordView = lazy(() =>
+  import("./views/ReviewRecordView").then((module) => ({ default: module.ReviewRecordView })),
+);
 // The alignment map carries the graph drawing and layout libraries.
 const AlignmentMapView = lazy(() =>
   import("./views/AlignmentMapView").then((module) => ({ default: module.AlignmentMapView })),
@@ -92,6 +95,14 @@ export const routes = [
           { path: "my-check-ins", element: <MyCheckInsView /> },
           { path: "initiatives", element: <InitiativesView /> },
           { path: "review", element: <ReviewView /> },
+          {
+            path: "reviews/:reviewId",
+            element: (
+              <Suspense fallback={<Loading label="Loading the review" />}>
+                <ReviewRecordView />
+              </Suspense>
+            ),
+          },
           {
             path: "health",
             element: (

@@ -1,5 +1,6 @@
 /** Review: a team's 15-minute agenda — what is at risk or off track, confidence drops, missing check-ins — worst
- * first, and a way to record that the review happened (notes and decisions), which starts the next window. */
+ * first, with a note and a decision per item, a 15-minute timer and a presenter mode; recording the review keeps
+ * all of it (a link to share, a Markdown export) and starts the next window. It opens on the person's own team. */
 import { Anchor, Badge, Button, Checkbox, Group, Paper, Select, Stack, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useState } from "react";
@@ -8,9 +9,13 @@ import type { Schemas } from "../api/client";
 import { FormProblem } from "../components/FormProblem";
 import { StatusBadge } from "../components/Indicators";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
+import { ItemNotes } from "../components/review/ItemNotes";
+import { PresenterMode } from "../components/review/PresenterMode";
+import { ReviewTimer, TIMER_IDLE, type TimerState } from "../components/review/ReviewTimer";
 import { formatConfidence, formatDateTime, formatProgress, formatRelative } from "../lib/format";
 import { money } from "../lib/money";
 import { canWrite } from "../lib/permissions";
+import { confidenceChange, type ItemNotes as Notes, itemsToRecord, ownTeamId } from "../lib/review";
 import { useMe } from "../queries/auth";
 import { useDirectory } from "../queries/directory";
 import { useRecordReview, useReviewAgenda } from "../queries/insights";
@@ -20,7 +25,7 @@ export function ReviewView() {
   const me = useMe();
   const [teamId, setTeamId] = useState<string | null>(null);
   const [subTeams, setSubTeams] = useState(true);
-  const chosen = teamId ?? directory.teams[0]?.id ?? null;
+  const chosen = teamId ?? ownTeamId(directory.teams, me.data?.member?.id) ?? directory.teams[0]?.id ?? null;
   const agenda = useReviewAgenda(chosen, subTeams);
 
   return (
@@ -51,19 +56,35 @@ export function ReviewView() {
       ) : agenda.isPending ? (
         <Loading label="Preparing the agenda" />
       ) : (
-        <Agenda agenda={agenda.data} writable={canWrite(me.data)} />
+        <Agenda key={`${chosen}:${subTeams}`} agenda={agenda.data} writable={canWrite(me.data)} />
       )}
     </Stack>
   );
 }
 
 function Agenda({ agenda, writable }: { agenda: Schemas["ReviewAgenda"]; writable: boolean }) {
+  const [notes, setNotes] = useState<Notes>({});
+  const [timer, setTimer] = useState<TimerState>(TIMER_IDLE);
+  const [presenting, setPresenting] = useState(false);
+  const onNotes = (keyResultId: string, next: { note: string; decision: string }) =>
+    setNotes((current) => ({ ...current, [keyResultId]: next }));
   return (
     <Stack gap="sm">
+      <Group justify="space-between" wrap="wrap" gap="sm">
+        <ReviewTimer state={timer} onChange={setTimer} />
+        <Button variant="filled" onClick={() => setPresenting(true)} disabled={agenda.items.length === 0}>
+          Presenter mode
+        </Button>
+      </Group>
       <Text size="sm">
         Since {formatDateTime(agenda.since)} ({agenda.since_from.replaceAll("_", " ")}) · {agenda.key_results_reviewed} key
         results looked at · {agenda.items.length} on the agenda
-        {agenda.previous_review ? ` · last review ${formatRelative(agenda.previous_review.held_at)}` : ""}
+        {agenda.previous_review ? " · last review " : ""}
+        {agenda.previous_review && (
+          <Anchor component={Link} to={`/reviews/${agenda.previous_review.id}`} size="sm">
+            {formatRelative(agenda.previous_review.held_at)}
+          </Anchor>
+        )}
       </Text>
       {agenda.items.length === 0 ? (
         <EmptyState title="Nothing needs the team's attention">Every key result is on track and checked in.</EmptyState>
@@ -87,19 +108,47 @@ function Agenda({ agenda, writable }: { agenda: Schemas["ReviewAgenda"]; writabl
                 </Stack>
                 <Stack gap={2} align="flex-end">
                   <StatusBadge status={item.status} />
-                  <Text size="xs" c="dimmed">
+                  <Text size="xs" c="dimmed" data-testid="agenda-item-figures">
                     {item.owner_name} · {formatProgress(item.progress)} of {formatProgress(item.expected_progress)} expected ·
                     confidence {formatConfidence(item.latest_confidence)}
-                    {item.confidence_drop ? ` (−${item.confidence_drop})` : ""}
+                    {confidenceChange(item.confidence_drop) ? ` (${confidenceChange(item.confidence_drop)})` : ""}
                   </Text>
                 </Stack>
               </Group>
+              {writable && (
+                <details style={{ marginTop: 6 }}>
+                  <summary style={{ cursor: "pointer", fontSize: "var(--mantine-font-size-sm)" }}>
+                    Note and decision{notes[item.key_result_id]?.note || notes[item.key_result_id]?.decision ? " (written)" : ""}
+                  </summary>
+                  <ItemNotes keyResultId={item.key_result_id} title={item.title} notes={notes} onChange={onNotes} />
+                </details>
+              )}
             </Paper>
           ))}
         </Stack>
       )}
       <NewUnalignedWork initiatives={agenda.new_unaligned_initiatives} />
-      {writable && <RecordReview teamId={agenda.team_id} since={agenda.since} />}
+      {writable && (
+        <RecordReview
+          teamId={agenda.team_id}
+          since={agenda.since}
+          items={itemsToRecord(agenda.items, notes)}
+          onRecorded={() => {
+            setNotes({});
+            setTimer(TIMER_IDLE);
+          }}
+        />
+      )}
+      {presenting && (
+        <PresenterMode
+          agenda={agenda}
+          notes={notes}
+          onNotes={onNotes}
+          timer={timer}
+          onTimer={setTimer}
+          onClose={() => setPresenting(false)}
+        />
+      )}
     </Stack>
   );
 }
@@ -132,22 +181,35 @@ function NewUnalignedWork({ initiatives }: { initiatives: Schemas["NewUnalignedI
   );
 }
 
-function RecordReview({ teamId, since }: { teamId: string; since: string }) {
+function RecordReview({
+  teamId,
+  since,
+  items,
+  onRecorded,
+}: {
+  teamId: string;
+  since: string;
+  items: Schemas["ReviewItemNote"][];
+  onRecorded: () => void;
+}) {
   const record = useRecordReview();
   const [notes, setNotes] = useState("");
   const [decision, setDecision] = useState("");
+  const [recorded, setRecorded] = useState<Schemas["TeamReviewPublic"] | null>(null);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     record.mutate(
       {
         params: { path: { team_id: teamId } },
-        body: { notes: notes.trim(), decisions: decision.trim() ? [decision.trim()] : [], since },
+        body: { notes: notes.trim(), decisions: decision.trim() ? [decision.trim()] : [], since, items },
       },
       {
-        onSuccess: () => {
+        onSuccess: (review) => {
           notifications.show({ color: "teal", message: "Review recorded: the next agenda starts from now" });
           setNotes("");
           setDecision("");
+          setRecorded(review);
+          onRecorded();
           record.reset();
         },
       },
@@ -158,11 +220,23 @@ function RecordReview({ teamId, since }: { teamId: string; since: string }) {
       <Title order={2} size="h5" mb="xs">
         Record this review
       </Title>
+      {recorded && (
+        <Text size="sm" mb="xs" data-testid="recorded-review-link">
+          Recorded.{" "}
+          <Anchor component={Link} to={`/reviews/${recorded.id}`}>
+            Open the recorded review
+          </Anchor>{" "}
+          to share its link or export it as Markdown.
+        </Text>
+      )}
       <FormProblem error={record.error} />
       <Stack gap="xs">
         <Textarea label="Notes" autosize minRows={2} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} />
         <TextInput label="Decision" placeholder="e.g. Move budget from events to paid search" value={decision} onChange={(e) => setDecision(e.currentTarget.value)} />
-        <Group justify="flex-end">
+        <Group justify="space-between">
+          <Text size="xs" c="dimmed">
+            {items.length === 1 ? "1 item has" : `${items.length} items have`} a note or decision to keep with the review
+          </Text>
           <Button type="submit" loading={record.isPending}>
             Record review
           </Button>
