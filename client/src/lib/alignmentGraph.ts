@@ -1,9 +1,8 @@
 /**
  * The alignment map as a graph to draw: objectives are nodes; a link to a parent key result is drawn to that key
  * result's objective (labelled with the key result), so the picture reads objective → objective from the company
- * down. Layout by ELK's layered algorithm, parents above children.
+ * down. Laid out by lib/mapLayout.ts (in a web worker), filtered by lib/mapView.ts.
  */
-import type { ElkNode } from "elkjs/lib/elk-api";
 import type { Schemas } from "../api/client";
 
 export type MapObjective = Schemas["MapObjective"];
@@ -23,9 +22,6 @@ export interface Graph {
   nodes: MapObjective[];
   edges: GraphEdge[];
 }
-
-export const NODE_WIDTH = 260;
-export const NODE_HEIGHT = 96;
 
 export function graphOf(map: Schemas["AlignmentMap"]): Graph {
   const nodes = map.objectives.filter((objective) => objective.state !== "archived");
@@ -51,26 +47,4 @@ export function graphOf(map: Schemas["AlignmentMap"]): Graph {
 /** "cascade · 100 %", "contributes · 30 % via Pipeline €" */
 export function edgeLabel(edge: GraphEdge): string {
   return `${edge.kind} · ${Math.round(edge.weight * 100)} %${edge.viaKeyResult ? ` via ${edge.viaKeyResult}` : ""}`;
-}
-
-export interface ElkLike {
-  layout(graph: ElkNode): Promise<ElkNode>;
-}
-
-/** Node positions (top-left corners) from ELK's layered layout, company objectives on the first layer. */
-export async function layoutGraph(graph: Graph, elk: ElkLike): Promise<Map<string, { x: number; y: number }>> {
-  const result = await elk.layout({
-    id: "root",
-    layoutOptions: {
-      "elk.algorithm": "layered",
-      "elk.direction": "DOWN",
-      "elk.layered.spacing.nodeNodeBetweenLayers": "70",
-      "elk.spacing.nodeNode": "28",
-      "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
-      "elk.separateConnectedComponents": "true",
-    },
-    children: graph.nodes.map((node) => ({ id: node.id, width: NODE_WIDTH, height: NODE_HEIGHT })),
-    edges: graph.edges.map((edge) => ({ id: edge.id, sources: [edge.source], targets: [edge.target] })),
-  });
-  return new Map((result.children ?? []).map((child) => [child.id, { x: child.x ?? 0, y: child.y ?? 0 }]));
 }
