@@ -2,7 +2,9 @@
 import { Badge, Group, List, Paper, Stack, Text, Title } from "@mantine/core";
 import type { ReactNode } from "react";
 import type { Schemas } from "../api/client";
+import type { GlossaryTerm } from "../lib/glossary";
 import { percent } from "../lib/retrospective";
+import { HelpTip } from "./HelpTip";
 
 export function Figure({ label, value, testId, detail }: { label: string; value: string; testId?: string; detail?: string }) {
   return (
@@ -23,14 +25,27 @@ export function Figure({ label, value, testId, detail }: { label: string; value:
 }
 
 /** A titled section (its heading names the region for screen readers). */
-export function Panel({ title, children, action }: { title: string; children: ReactNode; action?: ReactNode }) {
+export function Panel({
+  title,
+  children,
+  action,
+  help,
+}: {
+  title: string;
+  children: ReactNode;
+  action?: ReactNode;
+  help?: GlossaryTerm;
+}) {
   const id = `panel-${title.replace(/\W+/g, "-").toLowerCase()}`;
   return (
     <Paper withBorder p="md" component="section" aria-labelledby={id} miw={0}>
       <Group justify="space-between" align="flex-start" mb="sm" gap="xs">
-        <Title order={2} size="h5" id={id}>
-          {title}
-        </Title>
+        <Group gap={4} wrap="nowrap">
+          <Title order={2} size="h5" id={id}>
+            {title}
+          </Title>
+          {help && <HelpTip term={help} />}
+        </Group>
         {action}
       </Group>
       {children}

@@ -1,5 +1,6 @@
 /** What the retrospective page derives from `GET /cycles/{id}/retrospective`: chart rows and short read-outs. */
 import type { Schemas } from "../api/client";
+import { formatPercent } from "./format";
 
 type Distribution = Schemas["GradeDistribution"];
 type Figures = Schemas["CalibrationFigures"];
@@ -52,7 +53,7 @@ export function formatBrier(brier: number | null | undefined): string {
 
 /** A share as a whole percentage ("64 %"), "—" when there is none. */
 export function percent(value: number | null | undefined): string {
-  return value === null || value === undefined || Number.isNaN(value) ? "—" : `${Math.round(value * 100)} %`;
+  return formatPercent(value);
 }
 
 /** Bias (mean confidence − hit rate) in percentage points with its sign: "+12 pts", "−5 pts", "0 pts". */

@@ -7,6 +7,7 @@ import { BarChart } from "@mantine/charts";
 import { Anchor, Badge, Group, List, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import type { Schemas } from "../api/client";
 import { Link } from "react-router";
+import { HelpTip } from "../components/HelpTip";
 import { AmbitionSummary, Figure, HonestySummary, Panel } from "../components/InsightParts";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
 import { useCycleChoice } from "../queries/cycleChoice";
@@ -193,10 +194,10 @@ function HealthInsights({ health }: { health: Schemas["HealthPublic"] }) {
         <Figure label="Checked in on time" value={percent(compliance.overall.share)} testId="health-compliance" />
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">
-        <Panel title="Ambition">
+        <Panel title="Ambition" help="ambition">
           <AmbitionSummary ambition={health.ambition} />
         </Panel>
-        <Panel title="Honesty signals">
+        <Panel title="Honesty signals" help="honesty">
           <HonestySummary honesty={health.honesty} />
         </Panel>
         <Panel title="Check-in compliance by team">
@@ -217,11 +218,12 @@ function HealthInsights({ health }: { health: Schemas["HealthPublic"] }) {
             </div>
           )}
         </Panel>
-        <Panel title="Calibration and grades">
+        <Panel title="Calibration and grades" help="calibration">
           {calibration && health.grade_distribution ? (
             <Stack gap={6}>
               <Text size="sm">
-                Brier score {calibration.brier?.toFixed(3) ?? "—"} over {calibration.forecasts} forecasts: mean confidence{" "}
+                Forecast accuracy (Brier score) {calibration.brier?.toFixed(3) ?? "—"} <HelpTip term="brier" /> over{" "}
+                {calibration.forecasts} forecasts: mean confidence{" "}
                 {percent(calibration.mean_confidence)} against a hit rate of {percent(calibration.hit_rate)}
                 {calibration.tendency ? ` (${calibration.tendency.replace("_", " ")})` : ""}.
               </Text>

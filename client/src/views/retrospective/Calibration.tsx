@@ -6,6 +6,7 @@ import { Panel } from "../../components/InsightParts";
 import { formatDate } from "../../lib/format";
 import { calibrationRows, formatBias, formatBrier, percent, TENDENCY_LABEL } from "../../lib/retrospective";
 import { SCROLL_REGION } from "./parts";
+import { HelpTip } from "../../components/HelpTip";
 
 export function CalibrationChart({ calibration }: { calibration: Schemas["CalibrationReport"] }) {
   const rows = calibrationRows(calibration);
@@ -57,7 +58,7 @@ export function CalibrationTable({ calibration }: { calibration: Schemas["Calibr
     ...calibration.every_check_in.people.map((person) => ({ group: "Person", name: person.name, figures: person })),
   ];
   return (
-    <Panel title="Calibration in detail">
+    <Panel title="Calibration in detail" help="calibration">
       <Text size="xs" c="dimmed" mb="xs">
         Brier score = mean of (confidence/10 − outcome)²: 0 is perfect, 0.25 is what always answering 5/10 scores. Bias
         is mean confidence minus hit rate; beyond ±10 points reads as over- or under-confident.
@@ -69,7 +70,9 @@ export function CalibrationTable({ calibration }: { calibration: Schemas["Calibr
             <Table.Tr>
               <Table.Th>Who</Table.Th>
               <Table.Th ta="right">Forecasts</Table.Th>
-              <Table.Th ta="right">Brier</Table.Th>
+              <Table.Th ta="right">
+                Brier score <HelpTip term="brier" />
+              </Table.Th>
               <Table.Th ta="right">Confidence</Table.Th>
               <Table.Th ta="right">Hit rate</Table.Th>
               <Table.Th ta="right">Bias</Table.Th>
