@@ -11,6 +11,7 @@ import { money, moneyText } from "../../lib/money";
 import { fieldErrors } from "../../lib/problem";
 import { useDirectory } from "../../queries/directory";
 import { useLinkInitiative, useRecordSpend, useSpendEntries, useUpdateInitiative } from "../../queries/initiatives";
+import { BudgetPacing, KeyResultTrace } from "./InitiativeTrace";
 import { type Initiative, KINDS, STATES, useKeyResultOptions } from "./model";
 
 /** Details (edited with If-Match), state, key-result links (replaced as a whole, with If-Match), spend entries and
@@ -33,7 +34,7 @@ export function InitiativeDetail({ initiative, writable }: { initiative: Initiat
     ...options,
     ...initiative.key_results
       .filter((kr) => !known.has(kr.key_result_id))
-      .map((kr) => ({ value: kr.key_result_id, label: "A key result of another cycle" })),
+      .map((kr) => ({ value: kr.key_result_id, label: `${kr.key_result_title} (another cycle)` })),
   ];
 
   const submitSpend = (event: FormEvent) => {
@@ -89,6 +90,11 @@ export function InitiativeDetail({ initiative, writable }: { initiative: Initiat
           </Group>
         </Stack>
       )}
+      <BudgetPacing initiative={initiative} />
+      <Title order={3} size="h5">
+        What it moves, up to the company
+      </Title>
+      <KeyResultTrace initiative={initiative} />
       {writable && (
         <Select
           label="State"

@@ -1,5 +1,6 @@
 /** Initiatives: the campaigns, programs and projects, their budget and spend, and the key results they serve. */
 import {
+  Anchor,
   Badge,
   Checkbox,
   Drawer,
@@ -15,6 +16,7 @@ import {
   UnstyledButton,
 } from "@mantine/core";
 import { useState } from "react";
+import { Link } from "react-router";
 import { Figure } from "../../components/InsightParts";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
 import { formatDate } from "../../lib/format";
@@ -134,7 +136,13 @@ export function InitiativesView() {
                               Unaligned
                             </Badge>
                           ) : (
-                            <Text size="sm">{item.key_results.length}</Text>
+                            <Stack gap={2} data-testid="initiative-key-results">
+                              {item.key_results.map((kr) => (
+                                <Anchor key={kr.key_result_id} component={Link} to={`/objectives/${kr.objective_id}`} size="sm" lineClamp={2} title={kr.objective_title}>
+                                  {kr.key_result_title}
+                                </Anchor>
+                              ))}
+                            </Stack>
                           )}
                         </Table.Td>
                       </Table.Tr>
