@@ -4,6 +4,7 @@ import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { rememberCycle } from "../queries/cycleChoice";
 import { fieldErrors } from "../lib/problem";
+import { useMe } from "../queries/auth";
 import { useCreateCycle, useCycles } from "../queries/okrs";
 import { FormProblem } from "./FormProblem";
 import { CycleForm } from "./forms/CycleForm";
@@ -12,6 +13,7 @@ export function NewCycleButton({ variant = "filled" }: { variant?: "filled" | "d
   const [opened, { open, close }] = useDisclosure(false);
   const cycles = useCycles();
   const create = useCreateCycle();
+  const me = useMe();
   return (
     <>
       <Button variant={variant} onClick={open}>
@@ -21,6 +23,7 @@ export function NewCycleButton({ variant = "filled" }: { variant?: "filled" | "d
         <FormProblem error={create.error} />
         <CycleForm
           cycles={cycles.data?.items ?? []}
+          fiscalStartMonth={me.data?.organisation.settings.fiscal_year_start_month ?? 1}
           serverErrors={fieldErrors(create.error)}
           submitting={create.isPending}
           onCancel={close}

@@ -5,6 +5,7 @@ import { notifications } from "@mantine/notifications";
 import { IconPlus } from "@tabler/icons-react";
 import { useNavigate } from "react-router";
 import { fieldErrors } from "../lib/problem";
+import { useDirectory } from "../queries/directory";
 import { useCreateObjective } from "../queries/okrs";
 import { FormProblem } from "./FormProblem";
 import { ObjectiveForm, objectiveCreateBody, objectiveDraftOf } from "./forms/ObjectiveForm";
@@ -13,6 +14,7 @@ export function NewObjectiveButton({ cycleId, cycleName }: { cycleId: string; cy
   const [opened, { open, close }] = useDisclosure(false);
   const create = useCreateObjective();
   const navigate = useNavigate();
+  const directory = useDirectory();
   return (
     <>
       <Button leftSection={<IconPlus size={16} aria-hidden />} onClick={open}>
@@ -21,7 +23,7 @@ export function NewObjectiveButton({ cycleId, cycleName }: { cycleId: string; cy
       <Modal opened={opened} onClose={close} title={`New objective in ${cycleName}`} size="lg">
         <FormProblem error={create.error} />
         <ObjectiveForm
-          initial={objectiveDraftOf()}
+          initial={objectiveDraftOf(undefined, directory.teams.length > 0)}
           serverErrors={fieldErrors(create.error)}
           submitting={create.isPending}
           submitLabel="Create objective"

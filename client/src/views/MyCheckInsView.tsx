@@ -1,62 +1,45 @@
 /**
- * My check-ins: every key result the signed-in person owns in the chosen cycle on one screen — value, confidence
- * and note per row — saved together in ONE batch call (all or nothing; per-row errors land on their rows).
+ * My check-ins: every key result the signed-in person owns in every active cycle on one screen, due ones first (due =
+ * no check-in within its cadence), each row marked due or not due, with a one-click "No change" (same value, the
+ * confidence to confirm) — saved together in ONE batch call (all or nothing; per-row errors land on their rows).
  */
 import { Alert, Anchor, Badge, Button, Group, NumberInput, Paper, Stack, Text, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { type FormEvent, useMemo, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { Link } from "react-router";
 import type { Schemas } from "../api/client";
 import { StatusBadge } from "../components/Indicators";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
-import { useCycleChoice } from "../queries/cycleChoice";
 import { formatRelative, formatValue } from "../lib/format";
 import { fieldErrors, problemMessage } from "../lib/problem";
-import { STATUS_SEVERITY } from "../lib/status";
 import { checkInFields, type CheckInDraft, isBlankCheckIn, validateCheckIn } from "../lib/validation";
 import { useMe } from "../queries/auth";
-import { useBatchCheckIn, useObjectives } from "../queries/okrs";
+import { useMyKeyResults } from "../queries/myCheckIns";
+import { useBatchCheckIn } from "../queries/okrs";
 
-interface Row {
-  keyResult: Schemas["KeyResultPublic"];
-  objective: Schemas["ObjectivePublic"];
-}
-
-/** My live key results in active objectives, due ones first, then worst status. */
-export function myRows(objectives: Schemas["ObjectivePublic"][], memberId: string | undefined): Row[] {
-  if (!memberId) return [];
-  const rows: Row[] = [];
-  for (const objective of objectives) {
-    if (objective.state === "archived" || objective.state === "closed") continue;
-    for (const keyResult of objective.key_results) {
-      if (!keyResult.archived && keyResult.owner_id === memberId) rows.push({ keyResult, objective });
-    }
-  }
-  const due = (row: Row) => (row.keyResult.stale || row.keyResult.last_check_in_at === null ? 0 : 1);
-  return rows.sort(
-    (a, b) =>
-      due(a) - due(b) ||
-      STATUS_SEVERITY[a.keyResult.status] - STATUS_SEVERITY[b.keyResult.status] ||
-      a.keyResult.title.localeCompare(b.keyResult.title),
-  );
-}
+type Row = Schemas["MyKeyResult"];
 
 const EMPTY: CheckInDraft = { value: "", confidence: "", note: "" };
 
+/** "No change": the same value again, with the last confidence to confirm or change. */
+export function noChangeDraft(row: Row, draft: CheckInDraft): CheckInDraft {
+  const kr = row.key_result;
+  return { ...draft, value: String(kr.current_value), confidence: kr.latest_confidence === null ? draft.confidence : String(kr.latest_confidence) };
+}
+
 export function MyCheckInsView() {
   const me = useMe();
-  const { cycles, cycle } = useCycleChoice();
-  const objectives = useObjectives(cycle ? { cycle_id: cycle.id } : null);
+  const mine = useMyKeyResults();
   const batch = useBatchCheckIn();
   const [drafts, setDrafts] = useState<Record<string, CheckInDraft>>({});
   const [errors, setErrors] = useState<Record<string, Record<string, string>>>({});
-  const rows = useMemo(() => myRows(objectives.data?.items ?? [], me.data?.member?.id), [objectives.data, me.data]);
+  const rows = mine.data?.items ?? [];
   const currency = me.data?.organisation.settings.currency ?? "EUR";
-  const filled = rows.filter((row) => !isBlankCheckIn(drafts[row.keyResult.id] ?? EMPTY));
+  const filled = rows.filter((row) => !isBlankCheckIn(drafts[row.key_result.id] ?? EMPTY));
+  const dueCount = rows.filter((row) => row.due).length;
 
-  if (cycles.error) return <QueryError error={cycles.error} onRetry={() => void cycles.refetch()} />;
-  if (objectives.error) return <QueryError error={objectives.error} onRetry={() => void objectives.refetch()} />;
-  if (cycles.isPending || (cycle && objectives.isPending)) return <Loading label="Loading your key results" />;
+  if (mine.error) return <QueryError error={mine.error} onRetry={() => void mine.refetch()} />;
+  if (mine.isPending) return <Loading label="Loading your key results" />;
 
   const setDraft = (id: string, change: Partial<CheckInDraft>) =>
     setDrafts((current) => ({ ...current, [id]: { ...(current[id] ?? EMPTY), ...change } }));
@@ -65,15 +48,15 @@ export function MyCheckInsView() {
     event.preventDefault();
     const found: Record<string, Record<string, string>> = {};
     for (const row of filled) {
-      const rowErrors = validateCheckIn(drafts[row.keyResult.id] ?? EMPTY, row.keyResult.metric);
-      if (Object.keys(rowErrors).length) found[row.keyResult.id] = rowErrors;
+      const rowErrors = validateCheckIn(drafts[row.key_result.id] ?? EMPTY, row.key_result.metric);
+      if (Object.keys(rowErrors).length) found[row.key_result.id] = rowErrors;
     }
     setErrors(found);
     if (Object.keys(found).length > 0 || filled.length === 0) return;
     batch.mutate(
       {
         body: {
-          items: filled.map((row) => ({ key_result_id: row.keyResult.id, ...checkInFields(drafts[row.keyResult.id] ?? EMPTY) })),
+          items: filled.map((row) => ({ key_result_id: row.key_result.id, ...checkInFields(drafts[row.key_result.id] ?? EMPTY) })),
         },
       },
       {
@@ -81,6 +64,7 @@ export function MyCheckInsView() {
           notifications.show({ color: "teal", message: `Saved ${result.items.length} check-ins` });
           setDrafts({});
           batch.reset();
+          void mine.refetch();
         },
         onError: (error) => {
           // Map `items.<i>.<field>` errors back to the rows that were sent.
@@ -88,7 +72,7 @@ export function MyCheckInsView() {
           for (const [path, message] of Object.entries(fieldErrors(error))) {
             const [, index, field] = path.split(".");
             const row = filled[Number(index)];
-            if (row && field) byRow[row.keyResult.id] = { ...byRow[row.keyResult.id], [field]: message };
+            if (row && field) byRow[row.key_result.id] = { ...byRow[row.key_result.id], [field]: message };
           }
           setErrors(byRow);
         },
@@ -101,21 +85,25 @@ export function MyCheckInsView() {
       <div>
         <Title order={1}>My check-ins</Title>
         <Text c="dimmed" size="sm">
-          {cycle ? `${cycle.name}: ` : ""}every key result you own, in one go. Leave a row empty to skip it.
+          Every key result you own in the active cycles, in one go; due ones first. Leave a row empty to skip it.
         </Text>
+        {rows.length > 0 && (
+          <Text size="sm" data-testid="due-count">
+            {dueCount === 0 ? "Nothing is due." : `${dueCount} of ${rows.length} due for a check-in.`}
+          </Text>
+        )}
       </div>
-      {!cycle ? (
-        <EmptyState title="No cycle yet">Once your organisation has a cycle with key results, they show up here.</EmptyState>
-      ) : rows.length === 0 ? (
+      {rows.length === 0 ? (
         <EmptyState
-          title={`You own no key results in ${cycle.name}`}
+          title="You own no key results in the active cycles"
           action={
             <Anchor component={Link} to="/scoreboard">
-              Go to the scoreboard
+              Open the scoreboard to add or take on a key result
             </Anchor>
           }
         >
-          Key results you own appear here, ready for a check-in.
+          Key results you own appear here, ready for a check-in. On the scoreboard, open an objective and add a key
+          result with you as its owner.
         </EmptyState>
       ) : (
         <form onSubmit={submit} noValidate aria-label="My check-ins">
@@ -127,13 +115,14 @@ export function MyCheckInsView() {
             )}
             {rows.map((row, index) => (
               <CheckInRow
-                key={row.keyResult.id}
+                key={row.key_result.id}
                 row={row}
                 index={index}
                 currency={currency}
-                draft={drafts[row.keyResult.id] ?? EMPTY}
-                errors={errors[row.keyResult.id] ?? {}}
-                onChange={(change) => setDraft(row.keyResult.id, change)}
+                draft={drafts[row.key_result.id] ?? EMPTY}
+                errors={errors[row.key_result.id] ?? {}}
+                onChange={(change) => setDraft(row.key_result.id, change)}
+                onNoChange={() => setDraft(row.key_result.id, noChangeDraft(row, drafts[row.key_result.id] ?? EMPTY))}
               />
             ))}
             <Group justify="space-between" style={{ position: "sticky", bottom: 0 }} bg="var(--mantine-color-body)" py="sm">
@@ -158,6 +147,7 @@ function CheckInRow({
   draft,
   errors,
   onChange,
+  onNoChange,
 }: {
   row: Row;
   index: number;
@@ -165,54 +155,65 @@ function CheckInRow({
   draft: CheckInDraft;
   errors: Record<string, string>;
   onChange: (change: Partial<CheckInDraft>) => void;
+  onNoChange: () => void;
 }) {
-  const { keyResult, objective } = row;
+  const keyResult = row.key_result;
   const fmt = (value: number) => formatValue(value, keyResult.metric, keyResult.unit, currency);
-  const due = keyResult.stale || keyResult.last_check_in_at === null;
   const headingId = `my-kr-${index}`;
   return (
-    <Paper withBorder p="sm" component="fieldset" aria-labelledby={headingId} data-testid="my-checkin-row" style={{ margin: 0 }}>
+    <Paper
+      withBorder
+      p="sm"
+      component="fieldset"
+      aria-labelledby={headingId}
+      data-testid="my-checkin-row"
+      data-due={row.due ? "true" : "false"}
+      style={{ margin: 0 }}
+    >
       <Group justify="space-between" align="flex-start" wrap="wrap" gap="sm">
         <Stack gap={2} style={{ flex: "1 1 260px", minWidth: 0 }}>
           <Text fw={600} id={headingId} component="legend" p={0}>
             {keyResult.title}
           </Text>
-          <Anchor component={Link} to={`/objectives/${objective.id}`} size="xs">
-            {objective.title}
+          <Anchor component={Link} to={`/objectives/${keyResult.objective_id}`} size="xs">
+            {row.objective_title}
           </Anchor>
           <Group gap={6}>
             <StatusBadge status={keyResult.status} size="xs" />
-            {due && (
-              <Badge size="xs" color="orange.9" variant="outline">
+            {row.due ? (
+              <Badge size="xs" color="orange.9" variant="outline" data-testid="due-mark">
                 Due
+              </Badge>
+            ) : (
+              <Badge size="xs" color="gray.8" variant="outline" data-testid="due-mark">
+                Not due
               </Badge>
             )}
             <Text size="xs" c="dimmed">
-              now {fmt(keyResult.current_value)} → {fmt(keyResult.target_value)} · {formatRelative(keyResult.last_check_in_at)}
+              {row.cycle_name} · last check-in {formatRelative(keyResult.last_check_in_at)}
             </Text>
           </Group>
         </Stack>
         <Group gap="xs" align="flex-start" wrap="wrap" style={{ flex: "2 1 420px" }}>
           <TextInput
             label="Value"
-            placeholder={String(keyResult.current_value)}
+            description={`Now ${fmt(keyResult.current_value)} of ${fmt(keyResult.target_value)}`}
             inputMode="decimal"
             value={draft.value}
             onChange={(event) => onChange({ value: event.currentTarget.value })}
             error={errors.value}
-            w={120}
-            aria-describedby={headingId}
+            w={150}
           />
           <NumberInput
             label="Confidence"
-            placeholder={keyResult.latest_confidence === null ? "0–10" : String(keyResult.latest_confidence)}
+            description={keyResult.latest_confidence === null ? "0 to 10" : `Last ${keyResult.latest_confidence} of 10`}
             min={0}
             max={10}
             allowDecimal={false}
             value={draft.confidence === "" ? "" : Number(draft.confidence)}
             onChange={(value) => onChange({ confidence: value === "" ? "" : String(value) })}
             error={errors.confidence}
-            w={110}
+            w={120}
           />
           <TextInput
             label="Note"
@@ -221,6 +222,15 @@ function CheckInRow({
             error={errors.note}
             style={{ flex: "1 1 160px" }}
           />
+          <Button
+            variant="light"
+            size="xs"
+            mt={{ base: 0, sm: 42 }}
+            onClick={onNoChange}
+            aria-label={`No change for ${keyResult.title}`}
+          >
+            No change
+          </Button>
         </Group>
       </Group>
     </Paper>

@@ -81,6 +81,7 @@ export function ObjectiveView() {
           <EmptyState title="No key results yet">
             Key results make the objective measurable: a number to move from a start to a target by the end of the
             cycle, optionally with a stretch and last period's figure.
+            {writable && " Next step: “Add key result” above."}
           </EmptyState>
         ) : (
           <Stack>

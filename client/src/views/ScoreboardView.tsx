@@ -6,7 +6,7 @@ import { Confidence, ProgressBar, ScoreText, StatusBadge } from "../components/I
 import { NewCycleButton } from "../components/NewCycleButton";
 import { NewObjectiveButton } from "../components/NewObjectiveButton";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
-import { useCycleChoice } from "../queries/cycleChoice";
+import { enclosingCycles, useCycleChoice } from "../queries/cycleChoice";
 import { formatDate, formatProgress, formatRelative } from "../lib/format";
 import {
   NO_FILTERS,
@@ -29,7 +29,13 @@ export function ScoreboardView() {
   const { cycles, cycle } = useCycleChoice();
   const directory = useDirectory();
   const [filters, setFilters] = useState<ScoreboardFilters>(NO_FILTERS);
-  const board = useScoreboard(cycle?.id ?? null, scoreboardQuery(filters));
+  // A quarter's board also shows the objectives of the year containing it, marked as such.
+  const board = useScoreboard(cycle?.id ?? null, { ...scoreboardQuery(filters), include_enclosing: true });
+  const enclosing = enclosingCycles(cycles.data?.items ?? [], cycle);
+  const cycleNames = useMemo(
+    () => new Map((cycles.data?.items ?? []).map((item) => [item.id, item.name])),
+    [cycles.data],
+  );
   const groups = useMemo(() => (board.data ? scoreboardGroups(board.data, filters) : []), [board.data, filters]);
   const counts = board.data?.totals.objectives;
   const compliance = board.data?.compliance.overall;
@@ -41,8 +47,8 @@ export function ScoreboardView() {
       <Stack>
         <Title order={1}>Scoreboard</Title>
         <EmptyState title="Start with a cycle" action={<NewCycleButton />}>
-          A cycle is the period your objectives cover, such as a year or a quarter. Create one, then add the company's
-          objectives and the teams' objectives that serve them.
+          Step 1 of 3: a cycle is the period your objectives cover, such as this quarter or this year (the form
+          suggests both). Next you add an objective, then a key result that measures it.
         </EmptyState>
       </Stack>
     );
@@ -58,6 +64,7 @@ export function ScoreboardView() {
           <Title order={1}>Scoreboard</Title>
           <Text c="dimmed" size="sm">
             {cycle.name} · {formatDate(cycle.start_date)} – {formatDate(cycle.end_date)}
+            {enclosing.length > 0 && ` · with the objectives of ${enclosing.map((c) => c.name).join(", ")}`}
           </Text>
         </div>
         <NewObjectiveButton cycleId={cycle.id} cycleName={cycle.name} />
@@ -149,11 +156,19 @@ export function ScoreboardView() {
         <Loading label="Loading the scoreboard" />
       ) : counts && totalObjectives(counts) === 0 && !filtered ? (
         <EmptyState title={`No objectives in ${cycle.name} yet`} action={<NewObjectiveButton cycleId={cycle.id} cycleName={cycle.name} />}>
-          Begin with the company's objectives, then add the teams' objectives and their key results.
+          Next step: add an objective, what you want to achieve in {cycle.name}. Then give it a key result, the number
+          that shows you got there.
         </EmptyState>
       ) : groups.length === 0 ? (
-        <EmptyState title="Nothing matches these filters">
-          Clear a filter to see more objectives.
+        <EmptyState
+          title="Nothing matches these filters"
+          action={
+            <Anchor component="button" type="button" onClick={() => setFilters(NO_FILTERS)}>
+              Clear the filters
+            </Anchor>
+          }
+        >
+          No objective of {cycle.name} matches every filter.
         </EmptyState>
       ) : (
         groups.map((group) => (
@@ -168,7 +183,11 @@ export function ScoreboardView() {
             </Group>
             <Stack gap="xs">
               {group.rows.map((row) => (
-                <ObjectiveRow key={row.id} objective={row} />
+                <ObjectiveRow
+                  key={row.id}
+                  objective={row}
+                  fromCycle={row.inherited ? (cycleNames.get(row.cycle_id) ?? "the enclosing cycle") : null}
+                />
               ))}
             </Stack>
           </section>
@@ -178,9 +197,15 @@ export function ScoreboardView() {
   );
 }
 
-function ObjectiveRow({ objective }: { objective: ScoreboardObjective }) {
+function ObjectiveRow({ objective, fromCycle }: { objective: ScoreboardObjective; fromCycle: string | null }) {
   return (
-    <Paper withBorder p="sm" data-testid="scoreboard-row" data-objective-id={objective.id}>
+    <Paper
+      withBorder
+      p="sm"
+      data-testid="scoreboard-row"
+      data-objective-id={objective.id}
+      data-inherited={fromCycle ? "true" : undefined}
+    >
       <Group justify="space-between" gap="sm" wrap="wrap">
         <Stack gap={2} style={{ flex: "1 1 320px", minWidth: 0 }}>
           <Anchor component={Link} to={`/objectives/${objective.id}`} fw={600} underline="hover">
@@ -190,6 +215,11 @@ function ObjectiveRow({ objective }: { objective: ScoreboardObjective }) {
             <Badge size="xs" variant="outline" color="gray.8">
               {LEVEL_LABEL[objective.level]}
             </Badge>
+            {fromCycle && (
+              <Badge size="xs" variant="light" color="indigo.9" data-testid="from-cycle" title={`An objective of ${fromCycle}`}>
+                From {fromCycle}
+              </Badge>
+            )}
             {objective.kind === "aspirational" && (
               <Badge size="xs" variant="outline" color="violet.8">
                 Aspirational

@@ -68,17 +68,16 @@ describe("KeyResultForm", () => {
 
 describe("My check-ins", () => {
   it("sends every filled row in ONE batch and puts per-item errors on their rows", async () => {
-    const objective = {
-      id: "o1", cycle_id: "c1", title: "Grow pipeline", description: "", level: "team", team_id: "t1", owner_id: "m1",
-      kind: "committed", state: "active", progress_from: "key_results", progress: 0.1, expected_progress: 0.1, score: 0.1,
-      status: "on_track", version: 1, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z",
-      key_results: [keyResult("k1", "Alpha leads"), keyResult("k2", "Beta leads"), keyResult("k3", "Gamma leads"), keyResult("k4", "Not mine", { owner_id: "m2" })],
-    };
+    // The server lists only my key results, due ones first (GET /me/key-results).
+    const mine = (kr: ReturnType<typeof keyResult>, due: boolean) => ({
+      key_result: kr, objective_title: "Grow pipeline", cycle_id: "c1", cycle_name: "FY2026", due, due_since: null,
+    });
+    const myKeyResults = { items: [mine(keyResult("k1", "Alpha leads"), true), mine(keyResult("k2", "Beta leads"), true), mine(keyResult("k3", "Gamma leads"), false)] };
     let attempt = 0;
     const calls = stubApi({
       "GET /api/v1/me": ME,
       "GET /api/v1/cycles": page([{ id: "c1", name: "FY2026", start_date: "2026-01-01", end_date: "2026-12-31", state: "active", parent_id: null, closed_at: null, version: 1, created_at: "", updated_at: "" }]),
-      "GET /api/v1/objectives": page([objective]),
+      "GET /api/v1/me/key-results": myKeyResults,
       "POST /api/v1/check-ins:batch": (body: unknown): [number, unknown] => {
         attempt += 1;
         if (attempt === 1) {
@@ -90,7 +89,9 @@ describe("My check-ins", () => {
     renderWithProviders(<MyCheckInsView />);
     const user = userEvent.setup();
     const values = await screen.findAllByLabelText(/^Value/);
-    expect(values).toHaveLength(3); // only my key results
+    expect(values).toHaveLength(3);
+    expect(screen.getAllByTestId("due-mark").map((mark) => mark.textContent)).toEqual(["Due", "Due", "Not due"]);
+    expect((values[0] as HTMLInputElement).placeholder).toBe(""); // no placeholder that looks like a value
     await user.click(values[0]!);
     await user.paste("20");
     await user.click(values[2]!);
@@ -117,5 +118,11 @@ describe("My check-ins", () => {
     await user.click(screen.getByRole("button", { name: "Save 2 check-ins" }));
     await waitFor(() => expect(calls.filter((call) => call.method === "POST")).toHaveLength(2));
     await waitFor(() => expect(screen.getByRole("button", { name: /^Save/ })).toHaveProperty("disabled", true));
+
+    // "No change": one click fills the same value and the last confidence.
+    await user.click(screen.getByRole("button", { name: "No change for Beta leads" }));
+    expect((screen.getAllByLabelText(/^Value/)[1] as HTMLInputElement).value).toBe("10");
+    expect((screen.getAllByLabelText(/^Confidence/)[1] as HTMLInputElement).value).toBe("5");
+    expect(screen.getByRole("button", { name: "Save 1 check-in" })).toBeTruthy();
   });
 });

@@ -1,29 +1,46 @@
-/** Create a cycle (name, dates, optional parent, planning or active). */
-import { Button, Group, Select, Stack, TextInput } from "@mantine/core";
+/** Create a cycle (name, dates, optional parent, planning or active), starting from a preset (this quarter…). */
+import { Button, Group, SegmentedControl, Select, Stack, Text, TextInput } from "@mantine/core";
 import { type FormEvent, useState } from "react";
 import type { Schemas } from "../../api/client";
+import { type CyclePreset, cyclePresets, type PresetKey } from "../../lib/cyclePresets";
 import { type CycleDraft, type Errors, validateCycle } from "../../lib/validation";
+import { todayIso } from "../../queries/cycleChoice";
+
+type Draft = CycleDraft & { parent_id: string; state: "planning" | "active" };
+
+/** The draft a preset fills in: its name and dates, and for a quarter the year cycle it belongs to, if there is one. */
+function fromPreset(preset: CyclePreset, cycles: Schemas["CyclePublic"][], draft: Draft): Draft {
+  const year = preset.year
+    ? cycles.find((c) => c.start_date === preset.year?.start_date && c.end_date === preset.year?.end_date)
+    : undefined;
+  return { ...draft, name: preset.name, start_date: preset.start_date, end_date: preset.end_date, parent_id: year?.id ?? "" };
+}
 
 export function CycleForm({
   cycles,
+  fiscalStartMonth = 1,
   serverErrors = {},
   submitting,
   onSubmit,
   onCancel,
 }: {
   cycles: Schemas["CyclePublic"][];
+  fiscalStartMonth?: number;
   serverErrors?: Errors;
   submitting: boolean;
   onSubmit: (body: Schemas["CycleCreate"]) => void;
   onCancel?: () => void;
 }) {
-  const [draft, setDraft] = useState<CycleDraft & { parent_id: string; state: "planning" | "active" }>({
-    name: "",
-    start_date: "",
-    end_date: "",
-    parent_id: "",
-    state: "active",
-  });
+  const [presets] = useState(() => cyclePresets(todayIso(), fiscalStartMonth));
+  const [preset, setPreset] = useState<PresetKey | "custom">("this_quarter");
+  const [draft, setDraft] = useState<Draft>(() =>
+    fromPreset(presets[0]!, cycles, { name: "", start_date: "", end_date: "", parent_id: "", state: "active" }),
+  );
+  const choosePreset = (key: string) => {
+    setPreset(key as PresetKey | "custom");
+    const chosen = presets.find((p) => p.key === key);
+    if (chosen) setDraft(fromPreset(chosen, cycles, draft));
+  };
   const [errors, setErrors] = useState<Errors>({});
   const shown = { ...serverErrors, ...errors };
   const submit = (event: FormEvent) => {
@@ -42,6 +59,22 @@ export function CycleForm({
   return (
     <form onSubmit={submit} noValidate aria-label="New cycle">
       <Stack>
+        <div>
+          <Text size="sm" fw={500} id="cycle-preset-label">
+            Period
+          </Text>
+          <SegmentedControl
+            aria-labelledby="cycle-preset-label"
+            value={preset}
+            onChange={choosePreset}
+            fullWidth
+            data={[...presets.map((p) => ({ value: p.key, label: p.label })), { value: "custom", label: "Custom" }]}
+          />
+          <Text size="xs" c="dimmed" mt={4}>
+            Counted from your fiscal year, which starts in{" "}
+            {new Date(Date.UTC(2000, fiscalStartMonth - 1, 1)).toLocaleString("en", { month: "long", timeZone: "UTC" })}.
+          </Text>
+        </div>
         <TextInput
           label="Name"
           placeholder="2026-Q1"
@@ -49,7 +82,6 @@ export function CycleForm({
           value={draft.name}
           onChange={(event) => setDraft({ ...draft, name: event.currentTarget.value })}
           error={shown.name}
-          data-autofocus
         />
         <Group grow align="flex-start">
           <TextInput
@@ -57,7 +89,10 @@ export function CycleForm({
             type="date"
             required
             value={draft.start_date}
-            onChange={(event) => setDraft({ ...draft, start_date: event.currentTarget.value })}
+            onChange={(event) => {
+              setPreset("custom");
+              setDraft({ ...draft, start_date: event.currentTarget.value });
+            }}
             error={shown.start_date}
           />
           <TextInput
@@ -65,7 +100,10 @@ export function CycleForm({
             type="date"
             required
             value={draft.end_date}
-            onChange={(event) => setDraft({ ...draft, end_date: event.currentTarget.value })}
+            onChange={(event) => {
+              setPreset("custom");
+              setDraft({ ...draft, end_date: event.currentTarget.value });
+            }}
             error={shown.end_date}
           />
         </Group>
@@ -97,7 +135,7 @@ export function CycleForm({
               Cancel
             </Button>
           )}
-          <Button type="submit" loading={submitting}>
+          <Button type="submit" loading={submitting} data-autofocus>
             Create cycle
           </Button>
         </Group>

@@ -17,11 +17,12 @@ export interface ObjectiveDraft {
   progress_from: "key_results" | "children" | "both";
 }
 
-export function objectiveDraftOf(objective?: Schemas["ObjectivePublic"]): ObjectiveDraft {
+/** An objective's draft; a new one is a team objective where there are teams, else a company objective. */
+export function objectiveDraftOf(objective?: Schemas["ObjectivePublic"], hasTeams = true): ObjectiveDraft {
   return {
     title: objective?.title ?? "",
     description: objective?.description ?? "",
-    level: objective?.level ?? "team",
+    level: objective?.level ?? (hasTeams ? "team" : "company"),
     team_id: objective?.team_id ?? "",
     owner_id: objective?.owner_id ?? "",
     kind: objective?.kind ?? "committed",
