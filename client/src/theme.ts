@@ -54,6 +54,10 @@ export const theme = createTheme({
     Notification: Notification.extend({ defaultProps: { closeButtonProps: { "aria-label": "Dismiss notification" } } }),
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close dialog" } } }),
     Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close panel" } } }),
+    // A dialog's title bar is a <header>, which axe counts as a second banner landmark beside the page's own
+    // (landmark-no-duplicate-banner): render it as a plain box.
+    ModalHeader: { defaultProps: { component: "div" } },
+    DrawerHeader: { defaultProps: { component: "div" } },
     // Mantine's hidden focus target in an open menu is an unnamed focusable element (axe: critical); the first
     // item takes the focus instead.
     Menu: Menu.extend({ defaultProps: { withInitialFocusPlaceholder: false } }),
