@@ -322,6 +322,38 @@ async def record(
 ) -> IntegrationRun | None:
     """Write the run's outcome: a check-in (unless unchanged), the log row, the health fields, events; and
     give the run's lease back in the same transaction."""
+    locked = await _lock_for_record(session, plan, lease)
+    if locked is None:
+        return None  # deleted while its source was read
+    integration, kr = locked
+    run = IntegrationRun(
+        org_id=plan.org_id,
+        integration_id=integration.id,
+        trigger=trigger,
+        triggered_by=actor,
+        started_at=started_at,
+        duration_ms=pulled.duration_ms,
+        outcome="failed",
+        value=pulled.value,
+    )
+    skipped = plan.not_writable
+    if pulled.error is None and skipped is None:
+        skipped = await _record_value(session, plan, pulled, integration, kr, run, now=now)
+    if skipped is not None:
+        run.outcome, run.value, run.error = "skipped", None, skipped[:ERROR_LIMIT]
+    elif pulled.error is not None:
+        run.error = pulled.error
+    session.add(run)
+    await _update_health(session, integration, kr, run, actor=actor, now=now)
+    await session.flush()
+    return run
+
+
+async def _lock_for_record(
+    session: AsyncSession, plan: Plan, lease: UUID | None
+) -> tuple[Integration, KeyResult] | None:
+    """The integration (NO KEY UPDATE) and its key result (FOR UPDATE), fresh; the lease given back. None when
+    the integration was deleted meanwhile."""
     org_id = plan.org_id
     integration = (
         await session.execute(
@@ -332,7 +364,7 @@ async def record(
         )
     ).scalar_one_or_none()
     if integration is None:
-        return None  # deleted while its source was read
+        return None
     if lease is not None:
         await session.execute(_GIVE_BACK, {"org": org_id, "id": integration.id, "token": lease})
     kr = (
@@ -343,54 +375,48 @@ async def record(
             .execution_options(populate_existing=True)
         )
     ).scalar_one()
-    run = IntegrationRun(
-        org_id=org_id,
-        integration_id=integration.id,
-        trigger=trigger,
-        triggered_by=actor,
-        started_at=started_at,
-        duration_ms=pulled.duration_ms,
-        outcome="failed",
+    return integration, kr
+
+
+async def _record_value(
+    session: AsyncSession,
+    plan: Plan,
+    pulled: Pulled,
+    integration: Integration,
+    kr: KeyResult,
+    run: IntegrationRun,
+    *,
+    now: datetime,
+) -> str | None:
+    """The pulled value as a check-in on the integration's own account, unless the key result has it already
+    ("unchanged"); the reason when the key result stopped taking check-ins meanwhile ("skipped")."""
+    assert pulled.value is not None
+    if already_recorded(
         value=pulled.value,
+        current_value=kr.current_value,
+        last_check_in_at=kr.last_check_in_at,
+        cycle_start=plan.cycle_start,
+        cadence=Cadence(kr.cadence),
+        now=now,
+    ):
+        run.outcome = "unchanged"
+        return None
+    principal = Principal(
+        org_id=plan.org_id, scopes=frozenset({"read", "write"}), system_actor=f"integration:{integration.id}"
     )
-    error = pulled.error
-    skipped = plan.not_writable
-    if error is None and skipped is None:
-        assert pulled.value is not None
-        if already_recorded(
-            value=pulled.value,
-            current_value=kr.current_value,
-            last_check_in_at=kr.last_check_in_at,
-            cycle_start=plan.cycle_start,
-            cadence=Cadence(kr.cadence),
-            now=now,
-        ):
-            run.outcome = "unchanged"
-        else:
-            principal = Principal(
-                org_id=org_id, scopes=frozenset({"read", "write"}), system_actor=f"integration:{integration.id}"
-            )
-            body = CheckInCreate(
-                key_result_id=kr.id,
-                value=pulled.value,
-                confidence=kr.latest_confidence,
-                note=f"Pulled by the integration {integration.name} ({integration.kind})",
-                source=integration.name,
-            )
-            try:
-                check_in = await create_check_in(session, principal=principal, body=body, now=now)
-            except (Conflict, Invalid) as exc:  # the key result stopped taking check-ins meanwhile
-                skipped = exc.detail
-            else:
-                run.outcome, run.check_in_id = "recorded", check_in.id
-    if skipped is not None:
-        run.outcome, run.value, run.error = "skipped", None, skipped[:ERROR_LIMIT]
-    elif error is not None:
-        run.error = error
-    session.add(run)
-    await _update_health(session, integration, kr, run, actor=actor, now=now)
-    await session.flush()
-    return run
+    body = CheckInCreate(
+        key_result_id=kr.id,
+        value=pulled.value,
+        confidence=kr.latest_confidence,
+        note=f"Pulled by the integration {integration.name} ({integration.kind})",
+        source=integration.name,
+    )
+    try:
+        check_in = await create_check_in(session, principal=principal, body=body, now=now)
+    except (Conflict, Invalid) as exc:  # the key result stopped taking check-ins meanwhile
+        return exc.detail
+    run.outcome, run.check_in_id = "recorded", check_in.id
+    return None
 
 
 async def _update_health(
