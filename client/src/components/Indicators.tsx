@@ -1,13 +1,63 @@
 /** Small read-outs used everywhere: status badge, score, progress bar, confidence. */
-import { Badge, Group, Progress, Text, Tooltip } from "@mantine/core";
+import { Badge, Group, Popover, Progress, Stack, Text, Tooltip, UnstyledButton } from "@mantine/core";
+import { type ReactNode, useState } from "react";
 import { formatConfidence, formatProgress, formatScore, scoreBand } from "../lib/format";
 import { type Status, STATUS_COLOR, STATUS_LABEL } from "../lib/status";
+import { DEFAULT_THRESHOLDS, explainStatus, type StatusFacts } from "../lib/statusExplain";
+import { useOrganisation } from "../queries/organisation";
 
-export function StatusBadge({ status, size = "sm" }: { status: Status; size?: "xs" | "sm" | "md" }) {
-  return (
-    <Badge color={STATUS_COLOR[status]} variant="filled" size={size} data-status={status}>
+/**
+ * The status; given the figures behind it (`explain`), a button that explains itself on hover, focus or tap: the
+ * gap to expected progress, the organisation's thresholds and the confidence rule.
+ */
+export function StatusBadge({
+  status,
+  size = "sm",
+  explain,
+}: {
+  status: Status;
+  size?: "xs" | "sm" | "md";
+  explain?: StatusFacts;
+}) {
+  const badge = (
+    <Badge color={STATUS_COLOR[status]} variant="filled" size={size} data-status={status} style={explain ? { cursor: "help" } : undefined}>
       {STATUS_LABEL[status]}
     </Badge>
+  );
+  return explain ? <ExplainedStatus status={status} facts={explain} badge={badge} /> : badge;
+}
+
+function ExplainedStatus({ status, facts, badge }: { status: Status; facts: StatusFacts; badge: ReactNode }) {
+  const [opened, setOpened] = useState(false);
+  const organisation = useOrganisation();
+  const settings = organisation.data?.organisation.settings;
+  const lines = explainStatus(status, facts, { ...DEFAULT_THRESHOLDS, ...settings });
+  return (
+    <Popover opened={opened} onChange={setOpened} position="bottom-end" withArrow shadow="md" width={300}>
+      <Popover.Target>
+        <UnstyledButton
+          aria-label={`${STATUS_LABEL[status]}: why?`}
+          aria-expanded={opened}
+          data-testid="status-explained"
+          onMouseEnter={() => setOpened(true)}
+          onMouseLeave={() => setOpened(false)}
+          onClick={() => setOpened((o) => !o)}
+          onBlur={() => setOpened(false)}
+          style={{ lineHeight: 0 }}
+        >
+          {badge}
+        </UnstyledButton>
+      </Popover.Target>
+      <Popover.Dropdown data-testid="status-explanation">
+        <Stack gap={4}>
+          {lines.map((line) => (
+            <Text key={line} size="sm">
+              {line}
+            </Text>
+          ))}
+        </Stack>
+      </Popover.Dropdown>
+    </Popover>
   );
 }
 
@@ -38,21 +88,40 @@ export function ProgressBar({
   flex?: string;
 }) {
   const value = Math.max(0, Math.min(1, progress ?? 0)) * 100;
+  const hasExpected = expected !== undefined && expected !== null;
   const bar = (
     <Progress
       value={value}
       color={STATUS_COLOR[status]}
       size="md"
       radius="xl"
-      aria-label={`${label}: ${formatProgress(progress)}`}
+      aria-label={`${label}: ${formatProgress(progress)}${hasExpected ? `, expected by now ${formatProgress(expected)}` : ""}`}
       style={{ flex: 1, minWidth: 60 }}
     />
   );
   return (
     <Group gap="xs" wrap="nowrap" style={flex ? { flex } : undefined}>
-      {expected !== undefined && expected !== null ? (
+      {hasExpected ? (
         <Tooltip label={`Expected by now: ${formatProgress(expected)}`}>
-          <div style={{ flex: 1, minWidth: 60 }}>{bar}</div>
+          {/* The marker: a dark tick where the plan says progress should be today. */}
+          <div style={{ flex: 1, minWidth: 60, position: "relative" }}>
+            {bar}
+            <span
+              aria-hidden
+              data-testid="expected-marker"
+              data-expected={expected}
+              style={{
+                position: "absolute",
+                left: `calc(${Math.max(0, Math.min(1, expected)) * 100}% - 1.5px)`,
+                top: -4,
+                bottom: -4,
+                width: 3,
+                borderRadius: 2,
+                background: "var(--mantine-color-dark-9)",
+                boxShadow: "0 0 0 1px var(--mantine-color-body)",
+              }}
+            />
+          </div>
         </Tooltip>
       ) : (
         bar

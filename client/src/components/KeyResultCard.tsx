@@ -17,6 +17,7 @@ import { FormProblem } from "./FormProblem";
 import { KeyResultForm } from "./forms/KeyResultForm";
 import { Confidence, ProgressBar, ScoreText, StatusBadge } from "./Indicators";
 import { KeyResultChart } from "./KeyResultChart";
+import { keyResultKind, KeyResultState } from "./KeyResultState";
 import { Loading, QueryError } from "./QueryState";
 
 export function KeyResultCard({
@@ -36,6 +37,7 @@ export function KeyResultCard({
   const archive = useArchiveKeyResult();
   const fmt = (value: number) => formatValue(value, keyResult.metric, keyResult.unit, currency);
   const headingId = `kr-${keyResult.id}`;
+  const kind = keyResultKind(keyResult);
 
   return (
     <Paper withBorder p="md" component="article" aria-labelledby={headingId} data-testid="key-result" data-key-result-id={keyResult.id}>
@@ -57,7 +59,15 @@ export function KeyResultCard({
                 Check-in due
               </Badge>
             )}
-            <StatusBadge status={keyResult.status} />
+            <StatusBadge
+              status={keyResult.status}
+              explain={{
+                progress: keyResult.progress,
+                expected: keyResult.expected_progress,
+                confidence: keyResult.latest_confidence,
+                subject: "key_result",
+              }}
+            />
             {canWrite && (
               <Menu position="bottom-end" withinPortal>
                 <Menu.Target>
@@ -108,11 +118,18 @@ export function KeyResultCard({
             />
           </Grid.Col>
           <Grid.Col span={{ base: 6, sm: 3 }}>
-            <Figure
-              label="Expected by now"
-              value={fmt(keyResult.expected_value)}
-              detail={keyResult.previous_value !== null ? `last period ${fmt(keyResult.previous_value)}` : undefined}
-            />
+            {kind === "target" ? (
+              <Figure
+                label="Expected by now"
+                value={fmt(keyResult.expected_value)}
+                detail={keyResult.previous_value !== null ? `last period ${fmt(keyResult.previous_value)}` : undefined}
+              />
+            ) : (
+              <Figure
+                label={kind === "milestone" ? "Kind" : "Threshold"}
+                value={kind === "milestone" ? "Milestone" : `${keyResult.direction === "at_most" ? "≤" : "≥"} ${fmt(keyResult.target_value)}`}
+              />
+            )}
           </Grid.Col>
           <Grid.Col span={{ base: 6, sm: 3 }}>
             <Stack gap={0}>
@@ -131,12 +148,16 @@ export function KeyResultCard({
             </Stack>
           </Grid.Col>
         </Grid>
-        <ProgressBar
-          progress={keyResult.progress}
-          expected={keyResult.expected_progress}
-          status={keyResult.status}
-          label={`Progress of ${keyResult.title}`}
-        />
+        {kind === "target" ? (
+          <ProgressBar
+            progress={keyResult.progress}
+            expected={keyResult.expected_progress}
+            status={keyResult.status}
+            label={`Progress of ${keyResult.title}`}
+          />
+        ) : (
+          <KeyResultState keyResult={keyResult} currency={currency} />
+        )}
 
         <Tabs defaultValue={canWrite ? "check-in" : "chart"} keepMounted={false}>
           <Tabs.List aria-label={`Views of ${keyResult.title}`}>

@@ -3,6 +3,7 @@ import { LineChart } from "@mantine/charts";
 import { Text, VisuallyHidden } from "@mantine/core";
 import type { Schemas } from "../api/client";
 import { chartData, cycleBounds } from "../lib/chart";
+import { keyResultKind } from "../lib/keyResultKind";
 import { formatCompact, formatDate, formatValue, niceDomain } from "../lib/format";
 
 /** An axis or tooltip time (milliseconds) as a date; recharts also calls formatters with nothing. */
@@ -22,11 +23,17 @@ export function KeyResultChart({
   checkIns: Schemas["CheckInPublic"][];
   currency: string;
 }) {
-  const data = chartData(keyResult, cycle, checkIns);
+  // Milestones and thresholds have no pace line: only the check-ins against the target (or threshold) line.
+  const kind = keyResultKind(keyResult);
+  const data = chartData(keyResult, cycle, checkIns).filter((point) => kind === "target" || point.actual !== undefined);
   const [start, end] = cycleBounds(cycle);
   const fmt = (value: number) => formatValue(value, keyResult.metric, keyResult.unit, currency);
   const references = [
-    { y: keyResult.target_value, label: `Target ${fmt(keyResult.target_value)}`, color: "teal.8" },
+    {
+      y: keyResult.target_value,
+      label: `${kind === "threshold" ? "Threshold" : kind === "milestone" ? "Done" : "Target"} ${fmt(keyResult.target_value)}`,
+      color: "teal.8",
+    },
     ...(keyResult.stretch_value !== null
       ? [{ y: keyResult.stretch_value, label: `Stretch ${fmt(keyResult.stretch_value)}`, color: "violet.8" }]
       : []),
@@ -37,8 +44,9 @@ export function KeyResultChart({
   const domain = niceDomain([...data.map((p) => p.actual ?? p.pace ?? 0), ...references.map((r) => r.y)]);
   const summary =
     `Chart of ${keyResult.title}: ${checkIns.filter((c) => !c.corrected_by).length} check-ins, ` +
-    `current ${fmt(keyResult.current_value)}, expected by now ${fmt(keyResult.expected_value)}, ` +
-    `target ${fmt(keyResult.target_value)}` +
+    `current ${fmt(keyResult.current_value)}, ` +
+    (kind === "target" ? `expected by now ${fmt(keyResult.expected_value)}, target ` : `${kind} `) +
+    fmt(keyResult.target_value) +
     (keyResult.stretch_value !== null ? `, stretch ${fmt(keyResult.stretch_value)}` : "");
   return (
     <figure style={{ margin: 0 }} data-testid="kr-chart">
@@ -48,7 +56,7 @@ export function KeyResultChart({
           data={data}
           dataKey="t"
           series={[
-            { name: "pace", label: "Pace", color: "gray.6", strokeDasharray: "6 4" },
+            ...(kind === "target" ? [{ name: "pace", label: "Pace", color: "gray.6", strokeDasharray: "6 4" }] : []),
             { name: "actual", label: "Check-ins", color: "indigo.7" },
           ]}
           connectNulls
@@ -74,7 +82,11 @@ export function KeyResultChart({
         <figcaption>{summary}</figcaption>
       </VisuallyHidden>
       <Text size="xs" c="dimmed" aria-hidden>
-        Dashed: the pace to reach the target by {formatDate(cycle.end_date)}.
+        {kind === "target"
+          ? `Dashed: the pace to reach the target by ${formatDate(cycle.end_date)}.`
+          : kind === "threshold"
+            ? "The value must stay on the right side of the threshold line all cycle."
+            : "Done or not: no pace line."}
       </Text>
     </figure>
   );

@@ -128,7 +128,11 @@ function ObjectiveHeader({ objective, writable }: { objective: Schemas["Objectiv
             </Group>
           </Stack>
           <Group gap="xs" ml="auto">
-            <StatusBadge status={objective.status} size="md" />
+            <StatusBadge
+              status={objective.status}
+              size="md"
+              explain={{ progress: objective.progress, expected: objective.expected_progress, subject: "objective" }}
+            />
             {writable && (
               <Button variant="light" leftSection={<IconPencil size={16} aria-hidden />} onClick={() => setEditing(objective)}>
                 Edit

@@ -256,7 +256,10 @@ function ObjectiveRow({ objective, fromCycle }: { objective: ScoreboardObjective
             <Confidence value={objective.latest_confidence} />
           </Stack>
           <Stack gap={2} align="flex-end" w={104}>
-            <StatusBadge status={objective.status} />
+            <StatusBadge
+              status={objective.status}
+              explain={{ progress: objective.progress, expected: objective.expected_progress, subject: "objective" }}
+            />
             <Text size="xs" c="dimmed" title={objective.last_check_in_at ?? undefined}>
               {objective.last_check_in_at ? formatRelative(objective.last_check_in_at) : "no check-in"}
             </Text>
