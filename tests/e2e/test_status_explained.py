@@ -1,0 +1,114 @@
+"""Issue 14 point 4: status explains itself. Every progress bar carries the expected-by-now marker; the status badge
+opens on hover (desktop) or tap (phone) with the gap to expected progress and the rules; milestones and thresholds
+have their own display and no pace line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from sightline.demo import DEMO_EMAIL, DEMO_PASSWORD, SEED_TITLE
+from tests.e2e.conftest import OpenPage, assert_fits_width, check_accessibility, screenshot, sign_in
+
+WIDE = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+OBJECTIVE = "Spend every euro where it converts"  # a milestone and an at-most threshold among its key results
+
+
+@pytest.fixture
+def demo_api(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        response = client.post("/api/v1/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+        assert response.status_code == 200
+        yield client
+
+
+def get(client: httpx.Client, path: str, **params: Any) -> Any:
+    response = client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def card(page: Page, kr: dict[str, Any]) -> Locator:
+    return page.locator(f'[data-key-result-id="{kr["id"]}"]')
+
+
+def check_cards(page: Page, api: httpx.Client, *, tap: bool) -> None:
+    krs = get(api, "/api/v1/key-results", limit=200)["items"]
+    seed = next(k for k in krs if k["title"] == SEED_TITLE)
+    objective = next(o for o in get(api, "/api/v1/objectives", limit=200)["items"] if o["title"] == OBJECTIVE)
+    mine = [k for k in krs if k["objective_id"] == objective["id"]]
+    milestone = next(k for k in mine if k["metric"] == "milestone")
+    threshold = next(k for k in mine if k["direction"] in ("at_least", "at_most"))
+
+    page.goto(f"/objectives/{seed['objective_id']}")
+    seed_card = card(page, seed)
+    marker = seed_card.get_by_test_id("expected-marker")
+    expect(marker).to_have_count(1)
+    assert float(marker.get_attribute("data-expected") or "nan") == pytest.approx(seed["expected_progress"])
+    badge = seed_card.get_by_test_id("status-explained")
+    if tap:
+        badge.tap()
+    else:
+        badge.hover()
+    explanation = page.get_by_test_id("status-explanation")
+    expect(explanation).to_be_visible()
+    expected = round(seed["expected_progress"] * 100)
+    expect(explanation).to_contain_text(f"expected by now {expected} %")
+    expect(explanation).to_contain_text(re.compile(r"\d+ points? (behind|ahead)|exactly on plan"))
+    expect(explanation).to_contain_text("On track up to 10 points behind, at risk up to 25 points")
+    expect(explanation).to_contain_text("3 or less turns on track into at risk")
+    assert "hover" not in explanation.inner_text().lower()
+    check_accessibility(page, f"status explained ({'tap' if tap else 'hover'})")
+    if tap:
+        badge.tap()
+    else:
+        page.mouse.move(0, 0)
+    expect(explanation).to_be_hidden()
+
+    page.goto(f"/objectives/{objective['id']}")
+    m = card(page, milestone)
+    expect(m.get_by_test_id("kr-milestone")).to_contain_text("Done" if milestone["progress"] >= 1 else "Not done yet")
+    expect(m.get_by_test_id("expected-marker")).to_have_count(0)
+    t = card(page, threshold)
+    holds = (
+        threshold["current_value"] <= threshold["target_value"]
+        if threshold["direction"] == "at_most"
+        else threshold["current_value"] >= threshold["target_value"]
+    )
+    expect(t.get_by_test_id("kr-threshold")).to_contain_text("Holding" if holds else "Breached")
+    expect(t.get_by_test_id("expected-marker")).to_have_count(0)
+    for one in (m, t):
+        one.get_by_role("tab", name="Chart").click()
+        expect(one.get_by_test_id("kr-chart").locator(".recharts-line")).to_have_count(1)  # check-ins only, no pace
+    # The objective's own bar has its marker.
+    expect(page.get_by_test_id("expected-marker").first).to_be_visible()
+    check_accessibility(page, "milestone and threshold key results")
+
+
+def test_status_explained_on_desktop(open_page: OpenPage, demo_api: httpx.Client) -> None:
+    page = open_page(WIDE).page
+    sign_in(page, DEMO_EMAIL, DEMO_PASSWORD)
+    # Every progress bar on the scoreboard carries its marker.
+    bars = page.get_by_role("progressbar")
+    expect(bars.first).to_be_visible()
+    expect(page.get_by_test_id("expected-marker")).to_have_count(bars.count())
+    check_cards(page, demo_api, tap=False)
+    page.mouse.move(0, 0)
+    screenshot(page, "objective-milestone-threshold", docs=True)
+
+
+def test_status_explained_on_a_phone(open_page: OpenPage, demo_api: httpx.Client, browser: Any, base_url: str) -> None:
+    context = browser.new_context(
+        base_url=base_url, viewport=PHONE, has_touch=True, is_mobile=True, locale="en-GB", reduced_motion="reduce"
+    )
+    page = open_page(PHONE, context=context).page
+    sign_in(page, DEMO_EMAIL, DEMO_PASSWORD)
+    check_cards(page, demo_api, tap=True)
+    assert_fits_width(page, "objective with milestone and threshold (390)")
+    context.close()
