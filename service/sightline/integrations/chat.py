@@ -12,12 +12,16 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from sightline.identity.schemas import OrganisationSettings
 
 STATUS_WORDS = {
     "on_track": "on track",
@@ -43,6 +47,7 @@ class ChatContext:
     """What messages name besides the event itself: key results and objectives with their teams."""
 
     organisation: str = ""
+    time_zone: str = "UTC"  # the organisation's: messages show local dates, the API's timestamps are UTC
     key_results: dict[UUID, KeyResultNames] = field(default_factory=dict)
     objective_teams: dict[UUID, str | None] = field(default_factory=dict)
 
@@ -86,7 +91,7 @@ def message(event_type: str, data: Mapping[str, Any], context: ChatContext) -> M
     """The readable message of one event (every type has one; unknown ones get a generic line)."""
     family = event_type.split(".", 1)[0]
     if event_type == "team.digest":
-        return _digest(data)
+        return _digest(data, ZoneInfo(context.time_zone))
     if family == "key_result":
         return _key_result(event_type, data, context)
     if event_type == "check_in.created":
@@ -164,7 +169,15 @@ def _integration(event_type: str, data: Mapping[str, Any], context: ChatContext)
     return Message(f"Integration {verb}: {name}{about}", path=path)
 
 
-def _digest(data: Mapping[str, Any]) -> Message:
+def _local_date(value: Any, zone: ZoneInfo) -> str:
+    """The day of an API timestamp (UTC, ISO 8601) in the organisation's zone."""
+    try:
+        return datetime.fromisoformat(str(value)).astimezone(zone).date().isoformat()
+    except ValueError:
+        return str(value or "")[:10]
+
+
+def _digest(data: Mapping[str, Any], zone: ZoneInfo) -> Message:
     team = data.get("team_name", "")
     at_risk: Sequence[Mapping[str, Any]] = data.get("at_risk") or []
     changes: Sequence[Mapping[str, Any]] = data.get("status_changes") or []
@@ -186,11 +199,11 @@ def _digest(data: Mapping[str, Any]) -> Message:
     for change in changes:
         before = STATUS_WORDS.get(str(change.get("from_status")), str(change.get("from_status")))
         after = STATUS_WORDS.get(str(change.get("to_status")), str(change.get("to_status")))
-        lines.append(f"{change.get('title')}: {before} → {after} ({str(change.get('changed_at', ''))[:10]})")
+        lines.append(f"{change.get('title')}: {before} → {after} ({_local_date(change.get('changed_at'), zone)})")
     for item in due:
         state = "overdue since" if item.get("overdue") else "due"
         owner = f" ({item.get('owner_name')})" if item.get("owner_name") else ""
-        lines.append(f"Check-in {state} {str(item.get('due_at', ''))[:10]}: {item.get('title')}{owner}")
+        lines.append(f"Check-in {state} {_local_date(item.get('due_at'), zone)}: {item.get('title')}{owner}")
     return Message(headline, tuple(lines), path="/scoreboard")
 
 
@@ -259,7 +272,7 @@ _OBJECTIVES = text("""
     FROM objectives AS o LEFT JOIN teams AS t ON t.org_id = o.org_id AND t.id = o.team_id
     WHERE o.org_id = :org AND o.id = ANY (CAST(:ids AS uuid[]))
 """)
-_ORGANISATION = text("SELECT name FROM orgs WHERE org_id = :org")
+_ORGANISATION = text("SELECT name, settings->>'time_zone' AS time_zone FROM orgs WHERE org_id = :org")
 
 
 async def load_context(
@@ -276,7 +289,11 @@ async def load_context(
             objective_ids.add(object_id)
         elif data is not None and (kr_id := _uuid(data.get("key_result_id"))) is not None:
             kr_ids.add(kr_id)
-    context = ChatContext(organisation=(await session.execute(_ORGANISATION, {"org": org_id})).scalar() or "")
+    org = (await session.execute(_ORGANISATION, {"org": org_id})).one_or_none()
+    context = ChatContext(
+        organisation=org.name if org else "",
+        time_zone=(org.time_zone if org else None) or OrganisationSettings().time_zone,
+    )
     if kr_ids:
         for row in await session.execute(_KEY_RESULTS, {"org": org_id, "ids": list(kr_ids)}):
             context.key_results[row.id] = KeyResultNames(
