@@ -1,5 +1,5 @@
 /** A recorded team review on its own page: the link a team shares after the meeting, and its Markdown export. */
-import { Anchor, Badge, Button, Group, List, Paper, Stack, Text, Title } from "@mantine/core";
+import { Anchor, Button, Group, List, Paper, Stack, Text, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { Link, useParams } from "react-router";
 import type { Schemas } from "../api/client";
@@ -111,9 +111,9 @@ function RecordedReview({ review }: { review: Schemas["TeamReviewPublic"] }) {
                   </Text>
                 )}
                 {item.decisions.map((decision, index) => (
-                  <Badge key={index} variant="light" color="teal.9" mt={6} style={{ textTransform: "none" }}>
+                  <Text key={index} size="sm" mt={6} fw={600}>
                     Decision: {decision}
-                  </Badge>
+                  </Text>
                 ))}
               </Paper>
             ))}

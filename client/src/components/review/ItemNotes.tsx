@@ -19,8 +19,8 @@ export function ItemNotes({
   return (
     <Stack gap={6}>
       <Textarea
-        label="Note"
-        description={`What the team said about “${title}”`}
+        label="What the team said"
+        description={`About “${title}”`}
         size={size}
         autosize
         minRows={1}
@@ -28,7 +28,7 @@ export function ItemNotes({
         onChange={(event) => onChange(keyResultId, { ...entry, note: event.currentTarget.value })}
       />
       <TextInput
-        label="Decision"
+        label="What the team decided"
         size={size}
         value={entry.decision}
         onChange={(event) => onChange(keyResultId, { ...entry, decision: event.currentTarget.value })}
