@@ -18,18 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from sightline import scoring
-from sightline.alignment.coverage import coverage, summarise
+from sightline.alignment.coverage import CoverageSummary, coverage, summarise
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped
 from sightline.errors import Conflict, NotFound
 from sightline.events import service as events
 from sightline.insights import ambition, grades, reports
-from sightline.insights.facts import CycleFacts, load_cycle_facts
+from sightline.insights.facts import CycleFacts, ObjectiveFacts, load_cycle_facts
 from sightline.insights.models import KeyResultGrade, Retrospective
 from sightline.insights.schemas import KeyResultGradePublic, ObjectiveGrade, RetrospectivePublic
 from sightline.okrs.cycles import cycle_public, get_cycle
 from sightline.okrs.models import Cycle, KeyResult, Objective
+from sightline.okrs.schemas import CyclePublic
 
 CLOSABLE_OBJECTIVE_STATES = ("draft", "active")
 
@@ -215,8 +216,25 @@ async def close_cycle(
     before = cycle_public(cycle)
 
     facts = await load_cycle_facts(session, org_id=org_id, cycle=cycle)
-    threshold = facts.calendar.settings.low_ambition_threshold
     graded = {kr.id: grades.grade(kr) for kr in facts.key_results}
+    suspects = await _closing_suspects(session, org_id=org_id, cycle=cycle, facts=facts, graded=graded)
+    grade_rows = _grade_rows(facts, graded, reports.assess_ambition(facts, suspects=suspects), now)
+    line_of_sight = summarise(await coverage(session, org_id=org_id, cycle_id=cycle.id, as_of=None, now=now))
+
+    _mark_closed(cycle, now)
+    retrospective = _retrospective(
+        cycle, facts, graded, suspects, line_of_sight, closed_by=principal.actor, closed_at=now
+    )
+    closed_objectives = [o for o in facts.objectives if o.state in CLOSABLE_OBJECTIVE_STATES]
+    await _store_close(session, org_id, retrospective, grade_rows, closed_objectives, now)
+    await _emit_close(session, principal, cycle, before, facts, retrospective, grade_rows, closed_objectives, now)
+    return retrospective
+
+
+async def _closing_suspects(
+    session: AsyncSession, *, org_id: UUID, cycle: Cycle, facts: CycleFacts, graded: dict[UUID, grades.Grade]
+) -> set[UUID]:
+    """The owners suspected of sandbagging, counting this cycle's committed grades with the earlier ones."""
     this_cycle = [
         ambition.OwnerCycleGrade(
             owner_id=kr.owner_id,
@@ -229,27 +247,38 @@ async def close_cycle(
         for kr, _, item in reports.assess_ambition(facts, suspects=set())
         if kr.kind == "committed"
     ]
-    suspects = ambition.sandbagging_suspects(
+    return ambition.sandbagging_suspects(
         [*await committed_grades(session, org_id=org_id, cycle=cycle, include_self=False), *this_cycle],
         before=cycle.end_date,
         including=cycle.id,
-        low_ambition=threshold,
+        low_ambition=facts.calendar.settings.low_ambition_threshold,
     )
-    assessed = reports.assess_ambition(facts, suspects=suspects)
-    grade_rows = _grade_rows(facts, graded, assessed, now)
-    line_of_sight = summarise(await coverage(session, org_id=org_id, cycle_id=cycle.id, as_of=None, now=now))
 
+
+def _mark_closed(cycle: Cycle, now: datetime) -> None:
     cycle.state = "closed"
     cycle.closed_at = now
     cycle.version += 1
     cycle.updated_at = now
-    retrospective = RetrospectivePublic(
+
+
+def _retrospective(
+    cycle: Cycle,
+    facts: CycleFacts,
+    graded: dict[UUID, grades.Grade],
+    suspects: set[UUID],
+    line_of_sight: CoverageSummary,
+    *,
+    closed_by: str,
+    closed_at: datetime,
+) -> RetrospectivePublic:
+    return RetrospectivePublic(
         cycle_id=cycle.id,
         cycle_name=cycle.name,
         start_date=cycle.start_date.isoformat(),
         end_date=cycle.end_date.isoformat(),
-        closed_at=now,
-        closed_by=principal.actor,
+        closed_at=closed_at,
+        closed_by=closed_by,
         key_results=len(graded),
         hit=sum(1 for g in graded.values() if g.hit),
         grade_distribution=reports.grade_distributions(facts, graded),
@@ -259,18 +288,28 @@ async def close_cycle(
         honesty=reports.honesty_report(facts),
         coverage=line_of_sight,
     )
+
+
+async def _store_close(
+    session: AsyncSession,
+    org_id: UUID,
+    retrospective: RetrospectivePublic,
+    grade_rows: list[KeyResultGrade],
+    closed_objectives: list[ObjectiveFacts],
+    now: datetime,
+) -> None:
+    """The grades, the retrospective, and the still-open objectives closed, flushed."""
     if grade_rows:
         await session.execute(insert(KeyResultGrade), [g.model_dump() for g in grade_rows])
     session.add(
         Retrospective(
             org_id=org_id,
-            cycle_id=cycle.id,
-            closed_at=now,
-            closed_by=principal.actor,
+            cycle_id=retrospective.cycle_id,
+            closed_at=retrospective.closed_at,
+            closed_by=retrospective.closed_by,
             document=retrospective.model_dump(mode="json"),
         )
     )
-    closed_objectives = [o for o in facts.objectives if o.state in CLOSABLE_OBJECTIVE_STATES]
     if closed_objectives:
         await session.execute(
             update(Objective)
@@ -279,6 +318,21 @@ async def close_cycle(
             .execution_options(synchronize_session=False)
         )
     await session.flush()
+
+
+async def _emit_close(
+    session: AsyncSession,
+    principal: Principal,
+    cycle: Cycle,
+    before: CyclePublic,
+    facts: CycleFacts,
+    retrospective: RetrospectivePublic,
+    grade_rows: list[KeyResultGrade],
+    closed_objectives: list[ObjectiveFacts],
+    now: datetime,
+) -> None:
+    """cycle.closed, then objective.closed for each objective it closed, then key_result.graded for each grade."""
+    org_id = principal.org_id
     titles = {kr.id: kr.title for kr in facts.key_results}
     scores = {o.objective_id: o for o in retrospective.objectives}
     await events.emit(
@@ -319,7 +373,6 @@ async def close_cycle(
             for g in grade_rows
         ),
     )
-    return retrospective
 
 
 async def list_grades(
