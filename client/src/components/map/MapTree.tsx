@@ -39,7 +39,7 @@ function Item({ item, nodeProps, depth }: { item: TreeItem; nodeProps: (o: MapOb
             </Text>
             <Group gap={6} wrap="wrap">
               {unaligned && (
-                <Text fz={12} fw={600} c="orange.9">
+                <Text fz={12} fw={700}>
                   Aligned to nothing
                 </Text>
               )}
