@@ -216,7 +216,7 @@ function ObjectiveRow({ objective, fromCycle }: { objective: ScoreboardObjective
               {LEVEL_LABEL[objective.level]}
             </Badge>
             {fromCycle && (
-              <Badge size="xs" variant="light" color="indigo.9" data-testid="from-cycle" title={`An objective of ${fromCycle}`}>
+              <Badge size="xs" variant="outline" color="indigo.9" data-testid="from-cycle" title={`An objective of ${fromCycle}`}>
                 From {fromCycle}
               </Badge>
             )}
