@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -44,7 +44,7 @@ from sightline.integrations.routes import router as integrations_router
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.sso_routes import public_router as sso_public_router
 from sightline.integrations.sso_routes import router as sso_router
-from sightline.okrs.routes import router as okrs_router
+from sightline.okrs.routes import routers as okrs_routers
 from sightline.url_guard import UrlPolicy
 from sightline.web import DEFAULT_CLIENT_DIR, install_client
 from sightline.webhooks.routes import router as webhooks_router
@@ -77,6 +77,58 @@ def side_pool_size(settings: Settings) -> dict[str, int]:
 
 def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    app = FastAPI(
+        title="Sightline API",
+        version="1.0.0",
+        description=API_DESCRIPTION,
+        lifespan=_lifespan(database_url, settings),
+        generate_unique_id_function=_operation_id,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # install_docs: Swagger UI from this service, not a CDN
+        redoc_url=None,
+        dependencies=[Depends(reject_unknown_query_parameters)],  # a misspelt filter is a 422, not ignored
+    )
+    app.state.settings = settings
+    app.state.authenticate = authenticate  # who is asking: the session cookie or API key (http.deps)
+    app.state.webhook_policy = UrlPolicy.from_settings(settings)
+    app.state.secret_box = SecretBox.from_settings(settings)
+    app.state.oidc_client = OidcClient(app.state.webhook_policy)
+    app.state.head_revision = head_revision()
+    install_problem_handlers(app)
+    install_idempotency(app)
+    _install_middleware(app, settings)
+    app.include_router(_operations_router())
+    for router in API_ROUTERS:
+        app.include_router(router)
+    install_docs(app)
+    # Last: the web app answers only what no API route matched.
+    install_client(app, settings.client_dir or DEFAULT_CLIENT_DIR)
+    wrap_app(app)  # security headers outside every layer, errors of the last resort included
+    _install_contract(app)
+    return app
+
+
+# In this order in the OpenAPI document.
+API_ROUTERS = (
+    auth_public_router,
+    identity_router,
+    identity_password_router,
+    verification_public_router,
+    verification_router,
+    *okrs_routers,
+    insights_router,
+    alignment_router,
+    initiatives_router,
+    events_router,
+    webhooks_router,
+    integrations_router,
+    sso_public_router,
+    sso_router,
+)
+
+
+def _lifespan(database_url: str, settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The engines, the outbound clients and (in process) the background jobs, for the application's life."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -117,25 +169,11 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
             await side_engine.dispose()
             await engine.dispose()
 
-    app = FastAPI(
-        title="Sightline API",
-        version="1.0.0",
-        description=API_DESCRIPTION,
-        lifespan=lifespan,
-        generate_unique_id_function=_operation_id,
-        openapi_url="/api/v1/openapi.json",
-        docs_url=None,  # install_docs: Swagger UI from this service, not a CDN
-        redoc_url=None,
-        dependencies=[Depends(reject_unknown_query_parameters)],  # a misspelt filter is a 422, not ignored
-    )
-    app.state.settings = settings
-    app.state.authenticate = authenticate  # who is asking: the session cookie or API key (http.deps)
-    app.state.webhook_policy = UrlPolicy.from_settings(settings)
-    app.state.secret_box = SecretBox.from_settings(settings)
-    app.state.oidc_client = OidcClient(app.state.webhook_policy)
-    app.state.head_revision = head_revision()
-    install_problem_handlers(app)
-    install_idempotency(app)
+    return lifespan
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    """The middleware, innermost first."""
     # Innermost: `Location` on the 201 of a create (a replayed one too), from the collection path and the new id.
     app.add_middleware(LocationMiddleware, collections=lambda: located_collections(app))
     # Added first, so it runs inside RequestContextMiddleware (body limits, request id, access log).
@@ -148,26 +186,9 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
         body_timeout_seconds=settings.body_timeout_seconds,
     )
 
-    app.include_router(_operations_router())
-    app.include_router(auth_public_router)
-    app.include_router(identity_router)
-    app.include_router(identity_password_router)
-    app.include_router(verification_public_router)
-    app.include_router(verification_router)
-    app.include_router(okrs_router)
-    app.include_router(insights_router)
-    app.include_router(alignment_router)
-    app.include_router(initiatives_router)
-    app.include_router(events_router)
-    app.include_router(webhooks_router)
-    app.include_router(integrations_router)
-    app.include_router(sso_public_router)
-    app.include_router(sso_router)
-    install_docs(app)
-    # Last: the web app answers only what no API route matched.
-    install_client(app, settings.client_dir or DEFAULT_CLIENT_DIR)
-    wrap_app(app)  # security headers outside every layer, errors of the last resort included
 
+def _install_contract(app: FastAPI) -> None:
+    """The OpenAPI document, finished once (the Problem schema, the contract's own additions)."""
     original_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -181,7 +202,6 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    return app
 
 
 def tune_garbage_collector() -> None:

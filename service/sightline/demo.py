@@ -40,7 +40,7 @@ from sightline.initiatives import service as initiatives
 from sightline.initiatives import spend as initiative_spend
 from sightline.initiatives.schemas import InitiativeCreate, KeyResultLink, SpendCreate
 from sightline.insights import close
-from sightline.okrs import check_ins, cycles, key_results, objectives, schemas, teams
+from sightline.okrs import check_in_batch, check_ins, cycles, key_results, objectives, schemas, teams
 from sightline.okrs.models import Cycle, KeyResult
 from sightline.okrs.recompute import recompute_org
 from sightline.scoring import Cadence, Direction, Metric
@@ -513,7 +513,7 @@ class _Demo:
             ]
             body = schemas.CheckInBatch(items=items, source=source)
             now = batch[0].moment + delay
-            created = await check_ins.create_batch(session, principal=self.people[owner], body=body, now=now)
+            created = await check_in_batch.create_batch(session, principal=self.people[owner], body=body, now=now)
             for reading, public in zip(batch, created, strict=True):
                 self.recorded[(reading.title, reading.moment)] = public.id
 

@@ -16,7 +16,7 @@ from sightline import scoring
 from sightline.auth import Principal
 from sightline.insights.csv_sheets import Directory, Problems, Sheet, flag, optional, parse_moment, validated
 from sightline.insights.history import CSV_IMPORT_SOURCE
-from sightline.okrs.check_ins import BACKDATED_AFTER, CLOCK_SKEW
+from sightline.okrs.check_in_rules import BACKDATED_AFTER, CLOCK_SKEW
 from sightline.okrs.derive import Calendar
 from sightline.okrs.key_results import new_key_result
 from sightline.okrs.models import CheckIn, KeyResult, Objective
