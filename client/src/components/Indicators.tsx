@@ -41,7 +41,7 @@ function ExplainedStatus({ status, facts, badge }: { status: Status; facts: Stat
           data-testid="status-explained"
           onMouseEnter={() => setOpened(true)}
           onMouseLeave={() => setOpened(false)}
-          onClick={() => setOpened((o) => !o)}
+          onClick={() => setOpened(true)}
           onBlur={() => setOpened(false)}
           style={{ lineHeight: 0 }}
         >
