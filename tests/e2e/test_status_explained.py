@@ -66,7 +66,7 @@ def check_cards(page: Page, api: httpx.Client, *, tap: bool) -> None:
     assert "hover" not in explanation.inner_text().lower()
     check_accessibility(page, f"status explained ({'tap' if tap else 'hover'})")
     if tap:
-        badge.tap()
+        page.keyboard.press("Escape")
     else:
         page.mouse.move(0, 0)
     expect(explanation).to_be_hidden()
