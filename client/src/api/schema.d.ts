@@ -988,6 +988,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/cycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The cycle the app opens on for the signed-in person: their last choice and the suggested one
+         * @description The cycle the app opens on for the signed-in person: their last choice and the suggested one.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["cycles-get_my_cycle"];
+        /**
+         * Remember the cycle the signed-in person chose (a personal preference: any role may set it)
+         * @description Remember the cycle the signed-in person chose (a personal preference: any role may set it).
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        put: operations["cycles-put_my_cycle"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/key-results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every key result the signed-in person owns in the active cycles, due ones first
+         * @description Every key result the signed-in person owns in the active cycles, due ones first.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["key-results-get_my_key_results"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cycles/{cycle_id}/scoreboard": {
         parameters: {
             query?: never;
@@ -1259,6 +1309,50 @@ export interface paths {
          *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
          */
         post: operations["reviews-record_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/{review_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One recorded team review, with its items
+         * @description One recorded team review, with its items.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["reviews-get_review"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reviews/{review_id}/markdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One recorded team review as a Markdown document (notes, decisions, the key results discussed)
+         * @description One recorded team review as a Markdown document (notes, decisions, the key results discussed).
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["reviews-get_review_markdown"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1853,6 +1947,30 @@ export interface paths {
          *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
          */
         post: operations["integrations-create_integration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Try a source before saving it: one pull that records nothing; the value or why it failed (admin)
+         * @description Try a source before saving it: one pull that records nothing; the value or why it failed (admin).
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
+        post: operations["integrations-preview_integration"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2908,6 +3026,28 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** CycleChoicePublic */
+        CycleChoicePublic: {
+            /**
+             * Cycle Id
+             * @description The cycle this person last chose in the app; null before any choice or once it was deleted
+             */
+            cycle_id: string | null;
+            /**
+             * Suggested Cycle Id
+             * @description Where this person's and their teams' work is: the current active cycle (containing today in the organisation's time zone) with most of their objectives and key results, counting the cycles enclosing it; ties go to the shortest. Null without any cycle
+             */
+            suggested_cycle_id: string | null;
+        };
+        /** CycleChoiceUpdate */
+        CycleChoiceUpdate: {
+            /**
+             * Cycle Id
+             * Format: uuid
+             * @description The cycle to open on next time
+             */
+            cycle_id: string;
+        };
         /** CycleCreate */
         CycleCreate: {
             /** Name */
@@ -3728,6 +3868,27 @@ export interface components {
              * @example 1250.00
              */
             unallocated_spend: string;
+            /**
+             * Pacing Day
+             * Format: date
+             * @description The day the pace is taken at: `as_of`, or today in the organisation's zone
+             */
+            pacing_day: string;
+            /**
+             * Elapsed Share
+             * @description Share of the initiative's days (start_date to end_date, inclusive) over by the end of pacing_day; null without both dates
+             */
+            elapsed_share: string | null;
+            /**
+             * Expected Spend
+             * @description planned_budget × elapsed_share, to the cent: what spending to plan would have reached by now
+             */
+            expected_spend: string | null;
+            /**
+             * Spend Vs Expected
+             * @description actual_spend − expected_spend: positive = spending ahead of the plan, negative = behind
+             */
+            spend_vs_expected: string | null;
             /** Version */
             version: number;
             /**
@@ -3920,6 +4081,19 @@ export interface components {
              * Format: uuid
              */
             key_result_id: string;
+            /**
+             * Key Result Title
+             * @description The key result's title, so a list names what the money moves
+             */
+            key_result_title: string;
+            /**
+             * Objective Id
+             * Format: uuid
+             * @description The key result's objective
+             */
+            objective_id: string;
+            /** Objective Title */
+            objective_title: string;
             /**
              * Share
              * @description The share given on the link; null = split equally
@@ -4312,7 +4486,7 @@ export interface components {
             password: string;
             /**
              * Organisation Id
-             * @description Needed only when the email belongs to several organisations
+             * @description Needed only when the email and password open several organisations (a 409 of type organisation-choice lists them by id and name)
              */
             organisation_id?: string | null;
         };
@@ -4436,6 +4610,12 @@ export interface components {
              * @example 1250.00
              */
             spend: string;
+            /**
+             * Inherited
+             * @description An objective of a cycle enclosing the one asked for (the year of a quarter)
+             * @default false
+             */
+            inherited?: boolean;
         };
         /** Me */
         Me: {
@@ -4588,6 +4768,37 @@ export interface components {
             date: string;
             /** Value */
             value: number;
+        };
+        /** MyKeyResult */
+        MyKeyResult: {
+            key_result: components["schemas"]["KeyResultPublic"];
+            /** Objective Title */
+            objective_title: string;
+            /**
+             * Cycle Id
+             * Format: uuid
+             */
+            cycle_id: string;
+            /** Cycle Name */
+            cycle_name: string;
+            /**
+             * Due
+             * @description No check-in within its cadence period (weekly: 7 days…), or none yet
+             */
+            due: boolean;
+            /**
+             * Due Since
+             * @description When it became due: its last check-in plus one cadence period; null for one never checked in
+             */
+            due_since: string | null;
+        };
+        /** MyKeyResults */
+        MyKeyResults: {
+            /**
+             * Items
+             * @description Due first, then worst status, then title; at most 500
+             */
+            items: components["schemas"]["MyKeyResult"][];
         };
         /** NewUnalignedInitiative */
         NewUnalignedInitiative: {
@@ -4963,6 +5174,12 @@ export interface components {
              */
             low_ambition_threshold?: number;
             /**
+             * Fiscal Year Start Month
+             * @description The month the organisation's fiscal year starts (1 = January): cycle presets
+             * @default 1
+             */
+            fiscal_year_start_month?: number;
+            /**
              * Mfa Required For Admins
              * @description Admins and owners must use a second factor (changed by an owner, recently signed in)
              * @default false
@@ -4990,6 +5207,8 @@ export interface components {
             time_zone?: string | null;
             /** Low Ambition Threshold */
             low_ambition_threshold?: number | null;
+            /** Fiscal Year Start Month */
+            fiscal_year_start_month?: number | null;
             /** Mfa Required For Admins */
             mfa_required_for_admins?: boolean | null;
         };
@@ -5394,6 +5613,52 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** PullPreview */
+        PullPreview: {
+            /**
+             * Ok
+             * @description Whether the source gave one usable number
+             */
+            ok: boolean;
+            /**
+             * Value
+             * @description The number a run would record
+             */
+            value: number | null;
+            /**
+             * Error
+             * @description Why the pull failed, as a run would record it
+             */
+            error: string | null;
+            /** Duration Ms */
+            duration_ms: number;
+            /**
+             * Current Value
+             * @description The key result's current value (null before any check-in)
+             */
+            current_value: number | null;
+            /**
+             * Would Skip
+             * @description Set when the key result takes no check-in now (a run would be skipped), and why
+             */
+            would_skip: string | null;
+        };
+        /** PullPreviewInput */
+        PullPreviewInput: {
+            /**
+             * Key Result Id
+             * Format: uuid
+             * @description The key result the source would feed (its cycle gives $2 and $3)
+             */
+            key_result_id: string;
+            /**
+             * Integration Id
+             * @description When editing: an HTTP source without `headers` is tried with this integration's saved ones
+             */
+            integration_id?: string | null;
+            /** Source */
+            source: components["schemas"]["HttpSourceInput"] | components["schemas"]["SqlSourceInput"];
+        };
         /** Reauthenticate */
         Reauthenticate: {
             /** Password */
@@ -5495,6 +5760,54 @@ export interface components {
             new_unaligned_initiatives: components["schemas"]["NewUnalignedInitiative"][];
             previous_review: components["schemas"]["TeamReviewPublic"] | null;
         };
+        /** ReviewItemNote */
+        ReviewItemNote: {
+            /**
+             * Key Result Id
+             * Format: uuid
+             * @description A key result of the organisation (usually one on the agenda)
+             */
+            key_result_id: string;
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+            /** Decisions */
+            decisions?: string[];
+        };
+        /**
+         * ReviewItemRecord
+         * @description One key result talked about in a recorded review: how it stood when the review was recorded, and what the
+         *     team said and decided about it.
+         */
+        ReviewItemRecord: {
+            /**
+             * Key Result Id
+             * Format: uuid
+             */
+            key_result_id: string;
+            /** Title */
+            title: string;
+            /**
+             * Objective Id
+             * Format: uuid
+             */
+            objective_id: string;
+            /** Objective Title */
+            objective_title: string;
+            /** Owner Name */
+            owner_name: string;
+            status: components["schemas"]["Status"];
+            /** Progress */
+            progress: number;
+            /** Latest Confidence */
+            latest_confidence: number | null;
+            /** Note */
+            note: string;
+            /** Decisions */
+            decisions: string[];
+        };
         /** ScoreboardObjective */
         ScoreboardObjective: {
             /**
@@ -5502,6 +5815,17 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /**
+             * Cycle Id
+             * Format: uuid
+             */
+            cycle_id: string;
+            /**
+             * Inherited
+             * @description An objective of a cycle enclosing the one asked for (the year of a quarter)
+             * @default false
+             */
+            inherited?: boolean;
             /** Title */
             title: string;
             /**
@@ -5693,6 +6017,12 @@ export interface components {
              * @description 12-1024 characters (after NFC; runs of spaces count as one); common and breached passwords, repeated patterns and your own email, name or organisation name are refused (422, the error's `type` names the rule)
              */
             password: string;
+            /**
+             * Another Organisation
+             * @description Create the organisation even though this email already has an account (in another organisation); without it such a sign-up is a 409 of type email-exists
+             * @default false
+             */
+            another_organisation?: boolean;
         };
         /** SpendCreate */
         SpendCreate: {
@@ -6236,6 +6566,11 @@ export interface components {
             /** Decisions */
             decisions?: string[];
             /**
+             * Items
+             * @description Per key result discussed: a note and decisions, in the order given (each key result once). The record keeps the key result's title, status, progress and confidence as they are when recorded
+             */
+            items?: components["schemas"]["ReviewItemNote"][];
+            /**
              * Held At
              * @description Defaults to now; never in the future
              */
@@ -6258,6 +6593,8 @@ export interface components {
              * Format: uuid
              */
             team_id: string;
+            /** Team Name */
+            team_name: string;
             /**
              * Held At
              * Format: date-time
@@ -6272,6 +6609,11 @@ export interface components {
             notes: string;
             /** Decisions */
             decisions: string[];
+            /**
+             * Items
+             * @description The key results discussed, in agenda order, with notes
+             */
+            items: components["schemas"]["ReviewItemRecord"][];
             /** Author Id */
             author_id: string | null;
             /** Actor */
@@ -6594,6 +6936,16 @@ export interface operations {
             };
             /** @description Not allowed for this credential */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12990,6 +13342,326 @@ export interface operations {
             };
         };
     };
+    "cycles-get_my_cycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleChoicePublic"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "cycles-put_my_cycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CycleChoiceUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CycleChoicePublic"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "key-results-get_my_key_results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyKeyResults"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "insights-get_scoreboard": {
         parameters: {
             query?: {
@@ -13000,6 +13672,8 @@ export interface operations {
                 owner_id?: string | null;
                 level?: ("company" | "team" | "individual") | null;
                 kind?: ("committed" | "aspirational") | null;
+                /** @description Also the objectives of the cycles containing this one (a quarter's year), marked `inherited` */
+                include_enclosing?: boolean;
             };
             header?: never;
             path: {
@@ -14500,6 +15174,234 @@ export interface operations {
             };
             /** @description Conflict with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "reviews-get_review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamReviewPublic"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "reviews-get_review_markdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The review in Markdown */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/markdown": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18466,6 +19368,136 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IntegrationPublic"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "integrations-preview_integration": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PullPreviewInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PullPreview"];
                 };
             };
             /** @description Malformed request */
