@@ -12,7 +12,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from sightline.demo import CORRECTED, DEMO_EMAIL, DEMO_PASSWORD, SEED_TITLE
+from sightline.demo import DEMO_EMAIL, DEMO_PASSWORD, SEED_TITLE
+from sightline.demo.data import CORRECTED
 from tests.e2e.conftest import PHONE, Watched, assert_fits_width, check_accessibility, screenshot, sign_in
 
 STATUS_LABEL = {

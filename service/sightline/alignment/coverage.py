@@ -9,6 +9,7 @@ paths. Link weights say how much of a parent a child claims; they do not scale e
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
@@ -20,11 +21,11 @@ from sqlmodel import col
 
 from sightline.alignment.models import Alignment
 from sightline.db.tenancy import scoped
-from sightline.initiatives.reporting import allocations_by_key_result, unaligned_initiatives
+from sightline.initiatives.reporting import UnalignedInitiative, allocations_by_key_result, unaligned_initiatives
 from sightline.initiatives.schemas import MoneyText
 from sightline.okrs.cycles import get_cycle
 from sightline.okrs.models import Objective, Team
-from sightline.okrs.subgraph import load_subgraph
+from sightline.okrs.subgraph import LinkRow, load_subgraph
 
 ZERO = Decimal("0.00")
 
@@ -144,24 +145,10 @@ async def coverage(
     session: AsyncSession, *, org_id: UUID, cycle_id: UUID, as_of: date | None, now: datetime
 ) -> Coverage:
     cycle = await get_cycle(session, org_id=org_id, cycle_id=cycle_id)
-    in_cycle = list(
-        (
-            await session.execute(
-                scoped(Objective, org_id).where(col(Objective.cycle_id) == cycle.id, col(Objective.state) != "archived")
-            )
-        ).scalars()
-    )
+    in_cycle = await _objectives_in(session, org_id, cycle.id)
     graph = await load_subgraph(session, org_id=org_id, roots=in_cycle, full=True)
     currency = next(iter(graph.calendars.values())).settings.currency if graph.calendars else "EUR"
-    with_parent = set(
-        (
-            await session.execute(
-                select(col(Alignment.child_objective_id)).where(
-                    col(Alignment.org_id) == org_id, col(Alignment.child_objective_id).in_([o.id for o in in_cycle])
-                )
-            )
-        ).scalars()
-    )
+    with_parent = await _with_parent(session, org_id, [o.id for o in in_cycle])
     key_results = [kr for objective_krs in graph.key_results.values() for kr in objective_krs]
     money = await allocations_by_key_result(
         session, org_id=org_id, key_result_ids=[kr.id for kr in key_results], as_of=as_of, currency=currency
@@ -173,7 +160,55 @@ async def coverage(
 
     kr_spend = {kr.id: money[kr.id].spend if kr.id in money else ZERO for kr in key_results}
     own = {o_id: sum((kr_spend[kr.id] for kr in krs), ZERO) for o_id, krs in graph.key_results.items()}
-    below = graph.children_of()
+    objective_spend = _objective_spend(graph.children_of(), own)
+    covered_teams = _teams_with_objectives(teams, {o.team_id for o in in_cycle if o.team_id})
+    cycle_krs = [kr for o in in_cycle for kr in graph.key_results.get(o.id, ())]
+    return Coverage(
+        cycle_id=cycle.id,
+        currency=currency,
+        as_of=as_of,
+        objectives_without_parent=[
+            CoverageObjective(id=o.id, title=o.title, level=o.level, team_id=o.team_id, owner_id=o.owner_id)
+            for o in in_cycle
+            if o.level != "company" and o.id not in with_parent
+        ],
+        key_results_without_initiative=[
+            CoverageKeyResult(id=kr.id, title=kr.title, objective_id=kr.objective_id, owner_id=kr.owner_id)
+            for kr in cycle_krs
+            if kr.id not in money
+        ],
+        unaligned_work=[_unaligned_work(u) for u in unaligned if u.currency == currency],
+        unaligned_spend=sum((u.unaligned_spend for u in unaligned if u.currency == currency), ZERO),
+        teams_without_objectives=[CoverageTeam(id=t.id, name=t.name) for t in teams if t.id not in covered_teams],
+        over_claimed_key_results=_over_claims(graph.links, {kr.id: kr.title for kr in key_results}),
+        spend_by_key_result=[KeyResultSpend(key_result_id=kr.id, spend=kr_spend[kr.id]) for kr in cycle_krs],
+        spend_by_objective=[objective_spend(o) for o in in_cycle],
+        spend_by_team=[
+            TeamSpend(team_id=t.id, spend=sum((own.get(o.id, ZERO) for o in in_cycle if o.team_id == t.id), ZERO))
+            for t in teams
+        ],
+        spend_by_company_objective=[objective_spend(o) for o in in_cycle if o.level == "company"],
+    )
+
+
+async def _objectives_in(session: AsyncSession, org_id: UUID, cycle_id: UUID) -> list[Objective]:
+    """The cycle's objectives that are not archived."""
+    statement = scoped(Objective, org_id).where(col(Objective.cycle_id) == cycle_id, col(Objective.state) != "archived")
+    return list((await session.execute(statement)).scalars())
+
+
+async def _with_parent(session: AsyncSession, org_id: UUID, objective_ids: list[UUID]) -> set[UUID]:
+    """Those of the objectives aligned to something."""
+    statement = select(col(Alignment.child_objective_id)).where(
+        col(Alignment.org_id) == org_id, col(Alignment.child_objective_id).in_(objective_ids)
+    )
+    return set((await session.execute(statement)).scalars())
+
+
+def _objective_spend(
+    below: dict[UUID, list[LinkRow]], own: dict[UUID, Decimal]
+) -> Callable[[Objective], ObjectiveSpend]:
+    """An objective's own spend and the spend rolled up from every objective below it (once each)."""
 
     def rolled_up(root: UUID) -> Decimal:
         seen, queue = {root}, deque([root])
@@ -193,46 +228,19 @@ async def coverage(
             rolled_up_spend=rolled_up(objective.id),
         )
 
-    covered_teams = _teams_with_objectives(teams, {o.team_id for o in in_cycle if o.team_id})
-    cycle_krs = [kr for o in in_cycle for kr in graph.key_results.get(o.id, ())]
-    return Coverage(
-        cycle_id=cycle.id,
-        currency=currency,
-        as_of=as_of,
-        objectives_without_parent=[
-            CoverageObjective(id=o.id, title=o.title, level=o.level, team_id=o.team_id, owner_id=o.owner_id)
-            for o in in_cycle
-            if o.level != "company" and o.id not in with_parent
-        ],
-        key_results_without_initiative=[
-            CoverageKeyResult(id=kr.id, title=kr.title, objective_id=kr.objective_id, owner_id=kr.owner_id)
-            for kr in cycle_krs
-            if kr.id not in money
-        ],
-        unaligned_work=[
-            UnalignedWork(
-                id=u.id,
-                title=u.title,
-                kind=u.kind,
-                state=u.state,
-                planned_budget=u.planned_budget,
-                actual_spend=u.actual_spend,
-                unaligned_spend=u.unaligned_spend,
-                partial=u.key_result_count > 0,
-            )
-            for u in unaligned
-            if u.currency == currency
-        ],
-        unaligned_spend=sum((u.unaligned_spend for u in unaligned if u.currency == currency), ZERO),
-        teams_without_objectives=[CoverageTeam(id=t.id, name=t.name) for t in teams if t.id not in covered_teams],
-        over_claimed_key_results=_over_claims(graph.links, {kr.id: kr.title for kr in key_results}),
-        spend_by_key_result=[KeyResultSpend(key_result_id=kr.id, spend=kr_spend[kr.id]) for kr in cycle_krs],
-        spend_by_objective=[objective_spend(o) for o in in_cycle],
-        spend_by_team=[
-            TeamSpend(team_id=t.id, spend=sum((own.get(o.id, ZERO) for o in in_cycle if o.team_id == t.id), ZERO))
-            for t in teams
-        ],
-        spend_by_company_objective=[objective_spend(o) for o in in_cycle if o.level == "company"],
+    return objective_spend
+
+
+def _unaligned_work(u: UnalignedInitiative) -> UnalignedWork:
+    return UnalignedWork(
+        id=u.id,
+        title=u.title,
+        kind=u.kind,
+        state=u.state,
+        planned_budget=u.planned_budget,
+        actual_spend=u.actual_spend,
+        unaligned_spend=u.unaligned_spend,
+        partial=u.key_result_count > 0,
     )
 
 

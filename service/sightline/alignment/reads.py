@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select, text
@@ -179,25 +182,7 @@ async def _archived_key_results(session: AsyncSession, org_id: UUID, ids: set[UU
 async def alignment_map(session: AsyncSession, *, org_id: UUID, cycle_id: UUID, now: datetime) -> AlignmentMap:
     """Objectives, key results and links of a cycle and every cycle overlapping it, ready for a layout."""
     cycle = await get_cycle(session, org_id=org_id, cycle_id=cycle_id)
-    cycle_ids = list(
-        (
-            await session.execute(
-                scoped(Cycle, org_id)
-                .with_only_columns(col(Cycle.id))
-                .where(col(Cycle.start_date) <= cycle.end_date, col(Cycle.end_date) >= cycle.start_date)
-            )
-        ).scalars()
-    )
-    objective_table = Objective.__table__  # type: ignore[attr-defined]
-    roots = (  # plain rows: a thousand ORM objects would cost more than the query
-        await session.execute(
-            select(objective_table).where(
-                objective_table.c.org_id == org_id,
-                in_uuids(objective_table.c.cycle_id, cycle_ids),
-                objective_table.c.state != "archived",
-            )
-        )
-    ).all()
+    cycle_ids, roots = await _map_roots(session, org_id, cycle)
     graph = await load_subgraph(
         session,
         org_id=org_id,
@@ -224,22 +209,59 @@ async def alignment_map(session: AsyncSession, *, org_id: UUID, cycle_id: UUID, 
         }
         for i in in_map
     ]
-    key_results = [
+    return AlignmentMap.model_validate(
         {
-            "id": kr.id,
-            "objective_id": kr.objective_id,
-            "title": kr.title,
-            "progress": kr.progress,
-            "score": kr.score,
-            "status": kr.status,
-            "current_value": kr.current_value,
-            "target_value": kr.target_value,
-            "unit": kr.unit,
-            "spend": kr_spend[kr.id],
+            "cycle_ids": cycle_ids,
+            "currency": currency,
+            "objectives": objectives,
+            "key_results": [_map_key_result(kr, kr_spend[kr.id]) for kr in map_krs],
+            "edges": _map_edges(graph.links, in_map),
         }
-        for kr in map_krs
-    ]
-    edges = [
+    )
+
+
+async def _map_roots(session: AsyncSession, org_id: UUID, cycle: Cycle) -> tuple[list[UUID], Sequence[Any]]:
+    """The cycles overlapping `cycle`, and their objectives that are not archived (plain rows)."""
+    cycle_ids = list(
+        (
+            await session.execute(
+                scoped(Cycle, org_id)
+                .with_only_columns(col(Cycle.id))
+                .where(col(Cycle.start_date) <= cycle.end_date, col(Cycle.end_date) >= cycle.start_date)
+            )
+        ).scalars()
+    )
+    objective_table = Objective.__table__  # type: ignore[attr-defined]
+    roots = (  # plain rows: a thousand ORM objects would cost more than the query
+        await session.execute(
+            select(objective_table).where(
+                objective_table.c.org_id == org_id,
+                in_uuids(objective_table.c.cycle_id, cycle_ids),
+                objective_table.c.state != "archived",
+            )
+        )
+    ).all()
+    return cycle_ids, roots
+
+
+def _map_key_result(kr: Any, spend: Decimal) -> dict[str, Any]:
+    return {
+        "id": kr.id,
+        "objective_id": kr.objective_id,
+        "title": kr.title,
+        "progress": kr.progress,
+        "score": kr.score,
+        "status": kr.status,
+        "current_value": kr.current_value,
+        "target_value": kr.target_value,
+        "unit": kr.unit,
+        "spend": spend,
+    }
+
+
+def _map_edges(links: Iterable[Any], in_map: set[UUID]) -> list[dict[str, Any]]:
+    """The links whose both ends are on the map."""
+    return [
         {
             "id": link.id,
             "source": link.child_objective_id,
@@ -248,15 +270,6 @@ async def alignment_map(session: AsyncSession, *, org_id: UUID, cycle_id: UUID, 
             "kind": link.kind,
             "weight": link.weight,
         }
-        for link in graph.links
+        for link in links
         if link.child_objective_id in in_map and link.parent_node_id in in_map
     ]
-    return AlignmentMap.model_validate(
-        {
-            "cycle_ids": cycle_ids,
-            "currency": currency,
-            "objectives": objectives,
-            "key_results": key_results,
-            "edges": edges,
-        }
-    )

@@ -221,7 +221,7 @@ async def close_cycle(
     grade_rows = _grade_rows(facts, graded, reports.assess_ambition(facts, suspects=suspects), now)
     line_of_sight = summarise(await coverage(session, org_id=org_id, cycle_id=cycle.id, as_of=None, now=now))
 
-    _mark_closed(cycle, now)
+    cycle.state, cycle.closed_at, cycle.version, cycle.updated_at = "closed", now, cycle.version + 1, now
     retrospective = _retrospective(
         cycle, facts, graded, suspects, line_of_sight, closed_by=principal.actor, closed_at=now
     )
@@ -253,13 +253,6 @@ async def _closing_suspects(
         including=cycle.id,
         low_ambition=facts.calendar.settings.low_ambition_threshold,
     )
-
-
-def _mark_closed(cycle: Cycle, now: datetime) -> None:
-    cycle.state = "closed"
-    cycle.closed_at = now
-    cycle.version += 1
-    cycle.updated_at = now
 
 
 def _retrospective(
