@@ -15,11 +15,36 @@ PACKAGE = Path(__file__).resolve().parents[2] / "service" / "sightline"
 MAX_FUNCTION_LINES = 60
 MAX_MODULE_LINES = 400
 EXCLUDED = ("db/migrations/",)
+# The reasons of the entries below.
+BUSY = "being edited by the web-app work (issue 14) when this guard landed: to split once it is in"
+LEFT = "not split yet (issue 17 section 2): the next to split"
 
-# "path/to/module.py:qualified.name": the reason it may be longer.
-FUNCTIONS_ALLOWED: dict[str, str] = {}
+# "path/to/module.py:qualified.name": the reason it may be longer. The list only shrinks (a test below checks).
+FUNCTIONS_ALLOWED: dict[str, str] = {
+    "insights/review.py:agenda": BUSY,
+    "integrations/digest.py:build_digest": LEFT,
+    "insights/csv_plan.py:plan_key_results": LEFT,
+    "insights/csv_plan.py:plan_check_ins": LEFT,
+    "alignment/links.py:create_link": LEFT,
+    "initiatives/reporting.py:unaligned_initiatives": BUSY,
+    "integrations/preview.py:preview_pull": BUSY,
+    "initiatives/reporting.py:allocations_by_key_result": BUSY,
+    "identity/service.py:signup": BUSY,
+}
 # "path/to/module.py": the reason it may be longer.
-MODULES_ALLOWED: dict[str, str] = {}
+MODULES_ALLOWED: dict[str, str] = {
+    "identity/service.py": BUSY,
+    "identity/routes.py": BUSY,
+    "integrations/runs.py": LEFT,
+    "http/contract.py": BUSY,
+    "integrations/oidc.py": LEFT,
+    "insights/schemas.py": LEFT,
+    "initiatives/service.py": BUSY,
+    "scoring.py": LEFT,
+    "identity/mfa.py": LEFT,
+    "integrations/routes.py": BUSY,
+    "integrations/sql_source.py": LEFT,
+}
 
 
 def _modules() -> list[tuple[str, Path]]:

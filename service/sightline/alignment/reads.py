@@ -21,6 +21,7 @@ from sightline.alignment.schemas import (
     Hop,
     LineOfSight,
     LineOfSightPath,
+    ObjectiveNode,
     ObjectiveRef,
     Tree,
     TreeNode,
@@ -105,45 +106,58 @@ async def line_of_sight(session: AsyncSession, *, org_id: UUID, objective_id: UU
     archived_key_results = await _archived_key_results(
         session, org_id, {link.parent_key_result_id for link in links.values() if link.parent_key_result_id}
     )
-    paths = []
-    for row in complete[:MAX_PATHS]:
-        hops, contribution = [], 1.0
-        for link_id in row.links:
-            link = links[link_id]
-            contribution *= link.weight
-            hops.append(
-                Hop(
-                    link_id=link.id,
-                    child=nodes[link.child_objective_id],
-                    parent=nodes[link.parent_node_id],
-                    via_key_result_id=link.parent_key_result_id,
-                    kind=link.kind,  # type: ignore[arg-type]
-                    weight=link.weight,
-                )
-            )
-        stop = _stop([links[link_id] for link_id in row.links], objectives, archived_key_results)
-        paths.append(
-            LineOfSightPath(
-                hops=hops,
-                contribution=contribution,
-                reaches_company=stop is None,
-                stops_at=stop.stops_at if stop else None,
-                stop_reason=stop.reason if stop else None,
+    paths = [
+        _path([links[link_id] for link_id in row.links], nodes, objectives, archived_key_results)
+        for row in complete[:MAX_PATHS]
+    ]
+    return LineOfSight(
+        objective=nodes[start.id],
+        paths=paths,
+        reaches_company=start.level == "company" or any(path.reaches_company for path in paths),
+        stops=_stops(start, paths, aligned=bool(rows)),
+    )
+
+
+def _path(
+    path_links: list[Alignment],
+    nodes: dict[UUID, ObjectiveNode],
+    objectives: dict[UUID, Objective],
+    archived_key_results: set[UUID],
+) -> LineOfSightPath:
+    """One path up: its hops, the product of their weights, and where (and why) it stops short of company level."""
+    hops, contribution = [], 1.0
+    for link in path_links:
+        contribution *= link.weight
+        hops.append(
+            Hop(
+                link_id=link.id,
+                child=nodes[link.child_objective_id],
+                parent=nodes[link.parent_node_id],
+                via_key_result_id=link.parent_key_result_id,
+                kind=link.kind,  # type: ignore[arg-type]
+                weight=link.weight,
             )
         )
+    stop = _stop(path_links, objectives, archived_key_results)
+    return LineOfSightPath(
+        hops=hops,
+        contribution=contribution,
+        reaches_company=stop is None,
+        stops_at=stop.stops_at if stop else None,
+        stop_reason=stop.reason if stop else None,
+    )
+
+
+def _stops(start: Objective, paths: list[LineOfSightPath], *, aligned: bool) -> list[ChainStop]:
+    """Each place the chain stops, once, with its reason."""
     stops: dict[tuple[UUID, str], ChainStop] = {}
-    if start.level != "company" and not rows:  # aligned to nothing: the chain stops where it starts
+    if start.level != "company" and not aligned:  # aligned to nothing: the chain stops where it starts
         stops[(start.id, "not_aligned")] = ChainStop(stops_at=_ref(start), reason="not_aligned")
     for path in paths:
         if path.stops_at is not None and path.stop_reason is not None:
             key = (path.stops_at.id, path.stop_reason)
             stops.setdefault(key, ChainStop(stops_at=path.stops_at, reason=path.stop_reason))
-    return LineOfSight(
-        objective=nodes[start.id],
-        paths=paths,
-        reaches_company=start.level == "company" or any(path.reaches_company for path in paths),
-        stops=list(stops.values()),
-    )
+    return list(stops.values())
 
 
 def _ref(objective: Objective) -> ObjectiveRef:
