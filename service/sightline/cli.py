@@ -164,7 +164,8 @@ def demo(
 
 async def _load_demo(url: str, webhook_url: str) -> DemoCredentials:
     from sightline.db.engine import create_engine, session_factory
-    from sightline.demo import TIME_ZONE, load_demo
+    from sightline.demo import load_demo
+    from sightline.demo.data import TIME_ZONE
 
     engine = create_engine(url, pool_size=2, max_overflow=0)
     try:
