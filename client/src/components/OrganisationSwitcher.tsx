@@ -15,14 +15,14 @@ export function OrganisationSwitcher() {
   const current = me.data?.organisation.id;
   const others = knownOrganisations(email).filter((organisation) => organisation.id !== current);
   if (!email || others.length === 0) return null;
-  const switchTo = (id: string) =>
-    logout.mutate(
-      {},
-      {
-        onSettled: () =>
-          void navigate(`/sign-in?email=${encodeURIComponent(email)}&organisation=${encodeURIComponent(id)}`),
-      },
-    );
+  // mutateAsync, not mutate's callbacks: the ended session unmounts this menu (the app goes to its sign-in page)
+  // before a callback could run; the promise still settles, and then the sign-in for the chosen organisation opens.
+  const switchTo = async (id: string) => {
+    await logout.mutateAsync({}).catch(() => undefined); // an already-ended session is fine: sign in anyway
+    void navigate(`/sign-in?email=${encodeURIComponent(email)}&organisation=${encodeURIComponent(id)}`, {
+      replace: true,
+    });
+  };
   return (
     <>
       <Menu.Divider />
@@ -31,7 +31,7 @@ export function OrganisationSwitcher() {
         <Menu.Item
           key={organisation.id}
           leftSection={<IconSwitchHorizontal size={16} aria-hidden />}
-          onClick={() => switchTo(organisation.id)}
+          onClick={() => void switchTo(organisation.id)}
         >
           {organisation.name}
         </Menu.Item>

@@ -11,6 +11,13 @@ import { needsSecondStep, useLogin } from "../queries/auth";
 
 export function SignInView() {
   const [params] = useSearchParams();
+  // A switch of organisation lands here with a new email/organisation while the page may already be showing (the
+  // ended session sent it here first): start the form afresh from the address.
+  return <SignInForm key={`${params.get("email") ?? ""}|${params.get("organisation") ?? ""}`} />;
+}
+
+function SignInForm() {
+  const [params] = useSearchParams();
   const [email, setEmail] = useState(params.get("email") ?? "");
   const [password, setPassword] = useState("");
   // Switching organisation from the account menu arrives with the organisation already chosen.
