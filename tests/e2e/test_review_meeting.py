@@ -66,6 +66,15 @@ def test_review_meeting_desktop(open_page: OpenPage, dana_api: httpx.Client, tmp
     page = open_page(WIDE).page
     _open_review(page, agenda)
     items = page.get_by_test_id("agenda-item")
+    # Items from several cycles (a quarter and its year) each name their cycle; from one cycle, none does.
+    names = {c["id"]: c["name"] for c in dana_api.get("/api/v1/cycles", params={"limit": 200}).json()["items"]}
+    spans = len({item["cycle_id"] for item in agenda["items"]}) > 1
+    for index, item in enumerate(agenda["items"]):
+        badge = items.nth(index).get_by_test_id("agenda-item-cycle")
+        if spans:
+            expect(badge).to_have_text(names[item["cycle_id"]])
+        else:
+            expect(badge).to_have_count(0)
     # The delta display: a drop reads "(−n)", a rise "(+n)", never "(−-n)".
     for index, item in enumerate(agenda["items"]):
         figures = items.nth(index).get_by_test_id("agenda-item-figures")
@@ -114,7 +123,7 @@ def test_review_meeting_desktop(open_page: OpenPage, dana_api: httpx.Client, tmp
     expect(position).to_have_text(f"Item 1 of {count}")
     check_accessibility(page, "presenter mode", within='[role="dialog"]')
     _no_landmark_or_dialog_violations(page)
-    screenshot(page, "review-presenter", docs=True)
+    screenshot(page, "review-presenter", docs=True, full_page=False)
     page.keyboard.press("Escape")
     expect(presenter).to_have_count(0)
 
@@ -177,6 +186,6 @@ def test_review_meeting_phone(open_page: OpenPage, dana_api: httpx.Client) -> No
     assert_fits_width(page, "presenter mode (phone)")
     check_accessibility(page, "presenter mode (phone)", within='[role="dialog"]')
     _no_landmark_or_dialog_violations(page)
-    screenshot(page, "phone-review-presenter", docs=True)
+    screenshot(page, "phone-review-presenter", docs=True, full_page=False)
     presenter.get_by_role("button", name="Leave presenter mode").click()
     expect(presenter).to_have_count(0)

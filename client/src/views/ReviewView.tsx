@@ -18,6 +18,7 @@ import { canWrite } from "../lib/permissions";
 import { confidenceChange, type ItemNotes as Notes, itemsToRecord, ownTeamId } from "../lib/review";
 import { useMe } from "../queries/auth";
 import { useDirectory } from "../queries/directory";
+import { useCycles } from "../queries/okrs";
 import { useRecordReview, useReviewAgenda } from "../queries/insights";
 
 export function ReviewView() {
@@ -66,6 +67,11 @@ function Agenda({ agenda, writable }: { agenda: Schemas["ReviewAgenda"]; writabl
   const [notes, setNotes] = useState<Notes>({});
   const [timer, setTimer] = useState<TimerState>(TIMER_IDLE);
   const [presenting, setPresenting] = useState(false);
+  // The agenda spans the team's active cycles: when it holds more than one (a quarter and its year), each item
+  // names its cycle, so the year's key results are marked as such.
+  const cycles = useCycles();
+  const cycleNames = new Map((cycles.data?.items ?? []).map((cycle) => [cycle.id, cycle.name]));
+  const spansCycles = new Set(agenda.items.map((item) => item.cycle_id)).size > 1;
   const onNotes = (keyResultId: string, next: { note: string; decision: string }) =>
     setNotes((current) => ({ ...current, [keyResultId]: next }));
   return (
@@ -99,6 +105,11 @@ function Agenda({ agenda, writable }: { agenda: Schemas["ReviewAgenda"]; writabl
                     {item.objective_title}
                   </Anchor>
                   <Group gap={4}>
+                    {spansCycles && cycleNames.has(item.cycle_id) && (
+                      <Badge size="xs" variant="light" color="gray" c="gray.8" data-testid="agenda-item-cycle">
+                        {cycleNames.get(item.cycle_id)}
+                      </Badge>
+                    )}
                     {item.reasons.map((reason) => (
                       <Badge key={reason} size="xs" variant="outline" color="gray.8">
                         {reason.replaceAll("_", " ")}
@@ -107,7 +118,15 @@ function Agenda({ agenda, writable }: { agenda: Schemas["ReviewAgenda"]; writabl
                   </Group>
                 </Stack>
                 <Stack gap={2} align="flex-end">
-                  <StatusBadge status={item.status} />
+                  <StatusBadge
+                    status={item.status}
+                    explain={{
+                      progress: item.progress,
+                      expected: item.expected_progress,
+                      confidence: item.latest_confidence,
+                      subject: "key_result",
+                    }}
+                  />
                   <Text size="xs" c="dimmed" data-testid="agenda-item-figures">
                     {item.owner_name} · {formatProgress(item.progress)} of {formatProgress(item.expected_progress)} expected ·
                     confidence {formatConfidence(item.latest_confidence)}
