@@ -195,7 +195,10 @@ function RunLog({ integration, onClose }: { integration: Integration; onClose: (
           No run yet.
         </Text>
       ) : (
-        <Table.ScrollContainer minWidth={560}>
+        <Table.ScrollContainer
+          minWidth={560}
+          scrollAreaProps={{ viewportProps: { tabIndex: 0, role: "region", "aria-label": "Runs, scrollable" } }}
+        >
           <Table aria-label="Runs" data-testid="runs" verticalSpacing={4}>
             <Table.Thead>
               <Table.Tr>
