@@ -261,13 +261,14 @@ def check_accessibility(page: Page, view: str, within: str | None = None) -> Non
     )
 
 
-def screenshot(page: Page, name: str, *, docs: bool = False) -> None:
+def screenshot(page: Page, name: str, *, docs: bool = False, full_page: bool = True) -> None:
     """A PNG of the view in tests/e2e/screenshots/ (git-ignored); with SIGHTLINE_UPDATE_SCREENSHOTS=1 the main views
-    (`docs=True`) also refresh the committed copies in docs/screenshots/."""
+    (`docs=True`) also refresh the committed copies in docs/screenshots/. `full_page=False` takes the viewport only:
+    for a full-screen overlay (presenter mode, a drawer), below which a full-page capture shows the page behind."""
     SCREENSHOTS.mkdir(exist_ok=True)
     target = SCREENSHOTS / f"{name}.png"
     # Toasts are transient: keep them out of the picture.
-    page.screenshot(path=str(target), full_page=True, style=".mantine-Notifications-root { display: none; }")
+    page.screenshot(path=str(target), full_page=full_page, style=".mantine-Notifications-root { display: none; }")
     if docs and os.environ.get("SIGHTLINE_UPDATE_SCREENSHOTS") == "1":
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(target, DOCS_SCREENSHOTS / target.name)

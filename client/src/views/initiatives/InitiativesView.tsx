@@ -109,7 +109,8 @@ export function InitiativesView() {
                           </Text>
                         </Table.Td>
                         <Table.Td>
-                          <Badge variant="outline" color={stateOf(item.state).color}>
+                          {/* Its full width: a narrow column would cut the state to "IN PROGRE…". */}
+                          <Badge variant="outline" color={stateOf(item.state).color} miw="max-content">
                             {stateOf(item.state).label}
                           </Badge>
                         </Table.Td>

@@ -1,9 +1,9 @@
 /** What the initiatives screen's parts share: the states and kinds, and the cycle's key results as options. */
-import { useMemo } from "react";
-import type { Schemas } from "../../api/client";
+import { useQueries } from "@tanstack/react-query";
+import { $api, fetchClient, type Schemas } from "../../api/client";
 import { INITIATIVE_KINDS } from "../../components/InitiativeEditor";
-import { useCycleChoice } from "../../queries/cycleChoice";
-import { useObjectives } from "../../queries/okrs";
+import { enclosingCycles, useCycleChoice } from "../../queries/cycleChoice";
+import { collectPages, PAGE_LIMIT } from "../../queries/shared";
 
 export type Initiative = Schemas["InitiativePublic"];
 export type State = Initiative["state"];
@@ -18,17 +18,35 @@ export const STATES: { value: State; label: string; color: string }[] = [
 export const KINDS = INITIATIVE_KINDS;
 export const stateOf = (state: string) => STATES.find((item) => item.value === state) ?? STATES[0]!;
 
-/** The chosen cycle's key results as select options ("Objective › Key result"). */
-export function useKeyResultOptions() {
-  const { cycle } = useCycleChoice();
-  const objectives = useObjectives(cycle ? { cycle_id: cycle.id } : null);
-  return useMemo(
-    () =>
-      (objectives.data?.items ?? []).flatMap((objective) =>
-        objective.key_results
-          .filter((kr) => !kr.archived)
-          .map((kr) => ({ value: kr.id, label: `${objective.title} › ${kr.title}` })),
-      ),
-    [objectives.data],
+type ObjectivesPage = { items: Schemas["ObjectivePublic"][] };
+
+/** Every listed objective's live key results as options (module-level: useQueries keeps its result while the
+ * lists' data stay the same). */
+function keyResultOptions(lists: { data?: ObjectivesPage }[]) {
+  return lists.flatMap((list) =>
+    (list.data?.items ?? []).flatMap((objective) =>
+      objective.key_results
+        .filter((kr) => !kr.archived)
+        .map((kr) => ({ value: kr.id, label: `${objective.title} › ${kr.title}` })),
+    ),
   );
+}
+
+/** The key results of the chosen cycle and of the cycles containing it (a quarter's year, whose key results the
+ * demo's initiatives fund), as select options ("Objective › Key result"); the objectives lists are the same queries
+ * (and cache entries) as the other screens' `useObjectives`. */
+export function useKeyResultOptions() {
+  const { cycles, cycle } = useCycleChoice();
+  const shown = cycle ? [cycle, ...enclosingCycles(cycles.data?.items ?? [], cycle)] : [];
+  return useQueries({
+    queries: shown.map((c) => {
+      const query = { cycle_id: c.id, limit: PAGE_LIMIT };
+      return {
+        queryKey: $api.queryOptions("get", "/api/v1/objectives", { params: { query } }).queryKey,
+        queryFn: ({ signal }: { signal: AbortSignal }) =>
+          collectPages((cursor) => fetchClient.GET("/api/v1/objectives", { params: { query: { ...query, cursor } }, signal })),
+      };
+    }),
+    combine: keyResultOptions,
+  });
 }
