@@ -58,16 +58,20 @@ export function useRetrospective(cycleId: string | null) {
   );
 }
 
-export type ExportFormat = NonNullable<
-  NonNullable<paths["/api/v1/cycles/{cycle_id}/export"]["get"]["parameters"]["query"]>["format"]
->;
+export type ExportFormat = "csv" | "json";
+
+/** One operation per format, each with its one media type (the old `?format=` URL is deprecated). */
+const EXPORT_PATHS = {
+  csv: "/api/v1/cycles/{cycle_id}/export/csv",
+  json: "/api/v1/cycles/{cycle_id}/export/json",
+} as const satisfies Record<ExportFormat, keyof paths>;
 
 /** The cycle's export as a file (zip of CSVs or one JSON document) with the name the server gives it. */
 export function useExportCycle() {
   return useMutation({
     mutationFn: async ({ cycleId, format }: { cycleId: string; format: ExportFormat }) => {
-      const { data, error, response } = await fetchClient.GET("/api/v1/cycles/{cycle_id}/export", {
-        params: { path: { cycle_id: cycleId }, query: { format } },
+      const { data, error, response } = await fetchClient.GET(EXPORT_PATHS[format], {
+        params: { path: { cycle_id: cycleId } },
         parseAs: "blob",
       });
       if (error !== undefined) throw error;
