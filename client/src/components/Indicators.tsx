@@ -1,10 +1,9 @@
 /** Small read-outs used everywhere: status badge, score, progress bar, confidence. */
-import { Badge, Group, Popover, Progress, Stack, Text, Tooltip, UnstyledButton } from "@mantine/core";
-import { type ReactNode, useState } from "react";
+import { Badge, Group, Progress, Text, Tooltip } from "@mantine/core";
 import { formatConfidence, formatProgress, formatScore, scoreBand } from "../lib/format";
 import { type Status, STATUS_COLOR, STATUS_LABEL } from "../lib/status";
-import { DEFAULT_THRESHOLDS, explainStatus, type StatusFacts } from "../lib/statusExplain";
-import { useOrganisation } from "../queries/organisation";
+import type { StatusFacts } from "../lib/statusExplain";
+import { ExplainedStatus } from "./StatusBadgeExplained";
 
 /**
  * The status; given the figures behind it (`explain`), a button that explains itself on hover, focus or tap: the
@@ -25,40 +24,6 @@ export function StatusBadge({
     </Badge>
   );
   return explain ? <ExplainedStatus status={status} facts={explain} badge={badge} /> : badge;
-}
-
-function ExplainedStatus({ status, facts, badge }: { status: Status; facts: StatusFacts; badge: ReactNode }) {
-  const [opened, setOpened] = useState(false);
-  const organisation = useOrganisation();
-  const settings = organisation.data?.organisation.settings;
-  const lines = explainStatus(status, facts, { ...DEFAULT_THRESHOLDS, ...settings });
-  return (
-    <Popover opened={opened} onChange={setOpened} position="bottom-end" withArrow shadow="md" width={300}>
-      <Popover.Target>
-        <UnstyledButton
-          aria-label={`${STATUS_LABEL[status]}: why?`}
-          aria-expanded={opened}
-          data-testid="status-explained"
-          onMouseEnter={() => setOpened(true)}
-          onMouseLeave={() => setOpened(false)}
-          onClick={() => setOpened(true)}
-          onBlur={() => setOpened(false)}
-          style={{ lineHeight: 0 }}
-        >
-          {badge}
-        </UnstyledButton>
-      </Popover.Target>
-      <Popover.Dropdown data-testid="status-explanation">
-        <Stack gap={4}>
-          {lines.map((line) => (
-            <Text key={line} size="sm">
-              {line}
-            </Text>
-          ))}
-        </Stack>
-      </Popover.Dropdown>
-    </Popover>
-  );
 }
 
 // Mid-cycle a low score is expected, so only a good grade (≥ 0.7) is coloured; the status badge carries the alarm.

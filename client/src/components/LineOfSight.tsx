@@ -62,7 +62,11 @@ export function LineOfSight({ objective, writable }: { objective: Schemas["Objec
                   <Anchor component={Link} to={`/objectives/${hop.parent.id}`} size="sm">
                     {hop.parent.title}
                   </Anchor>
-                  <StatusBadge status={hop.parent.status} size="xs" />
+                  <StatusBadge
+                    status={hop.parent.status}
+                    size="xs"
+                    explain={{ progress: hop.parent.progress, expected: hop.parent.expected_progress, subject: "objective" }}
+                  />
                 </Fragment>
               ))}
               <Text size="xs" c={path.reaches_company ? "dimmed" : "red.9"}>

@@ -179,7 +179,16 @@ function CheckInRow({
             {row.objective_title}
           </Anchor>
           <Group gap={6}>
-            <StatusBadge status={keyResult.status} size="xs" />
+            <StatusBadge
+              status={keyResult.status}
+              size="xs"
+              explain={{
+                progress: keyResult.progress,
+                expected: keyResult.expected_progress,
+                confidence: keyResult.latest_confidence,
+                subject: "key_result",
+              }}
+            />
             {row.due ? (
               <Badge size="xs" color="orange.9" variant="outline" data-testid="due-mark">
                 Due
