@@ -1,6 +1,7 @@
-"""Issue 14 point 4: status explains itself. Every progress bar carries the expected-by-now marker; the status badge
-opens on hover (desktop) or tap (phone) with the gap to expected progress and the rules; milestones and thresholds
-have their own display and no pace line."""
+"""Issue 14 point 4: status explains itself. Every progress bar with an expected value carries the expected-by-now
+marker; the status badge opens on hover (desktop) or tap (phone) with the gap to expected progress and the rules — on
+the objective page, in My check-ins, in the review and in the line of sight; milestones and thresholds have their own
+display and no pace line."""
 
 from __future__ import annotations
 
@@ -38,6 +39,86 @@ def card(page: Page, kr: dict[str, Any]) -> Locator:
     return page.locator(f'[data-key-result-id="{kr["id"]}"]')
 
 
+def open_explanation(page: Page, badge: Locator, *, tap: bool) -> Locator:
+    if tap:
+        badge.tap()
+    else:
+        badge.hover()
+    explanation = page.get_by_test_id("status-explanation")
+    expect(explanation).to_be_visible()
+    return explanation
+
+
+def close_explanation(page: Page, *, tap: bool) -> None:
+    if tap:
+        page.keyboard.press("Escape")
+    else:
+        page.mouse.move(0, 0)
+    expect(page.get_by_test_id("status-explanation")).to_be_hidden()
+
+
+THRESHOLDS = "On track up to 10 points behind, at risk up to 25 points"
+CONFIDENCE_RULE = "3 or less turns on track into at risk"
+
+
+def check_scoreboard_markers(page: Page, api: httpx.Client) -> None:
+    """A marker on each bar whose objective has an expected value (the API's figure), none on the others."""
+    objectives = {o["id"]: o for o in get(api, "/api/v1/objectives", limit=200)["items"]}
+    rows = page.get_by_test_id("scoreboard-row")
+    expect(rows.first).to_be_visible()
+    assert rows.count() == page.get_by_role("progressbar").count()
+    with_expected = 0
+    for row in rows.all():
+        objective = objectives[row.get_attribute("data-objective-id") or ""]
+        marker = row.get_by_test_id("expected-marker")
+        if objective["expected_progress"] is None:
+            expect(marker).to_have_count(0)
+        else:
+            with_expected += 1
+            expect(marker).to_have_count(1)
+            shown = float(marker.get_attribute("data-expected") or "nan")
+            assert shown == pytest.approx(objective["expected_progress"])
+    assert with_expected > 0
+
+
+def check_other_badges(page: Page, api: httpx.Client, *, tap: bool) -> None:
+    """The same explanation in My check-ins, the review and the line of sight."""
+    page.goto("/my-check-ins")
+    row = page.get_by_test_id("my-checkin-row").first
+    explanation = open_explanation(page, row.get_by_test_id("status-explained"), tap=tap)
+    expect(explanation).to_contain_text(CONFIDENCE_RULE)
+    check_accessibility(page, "my check-ins, status explained")
+    close_explanation(page, tap=tap)
+
+    page.goto("/review")
+    item = page.get_by_test_id("agenda-item").filter(has=page.locator("[data-status=off_track], [data-status=at_risk]"))
+    item = item.first
+    figures = item.get_by_test_id("agenda-item-figures").inner_text()
+    expected = re.search(r"of (\d+) % expected", figures)
+    assert expected, figures
+    explanation = open_explanation(page, item.get_by_test_id("status-explained"), tap=tap)
+    expect(explanation).to_contain_text(f"expected by now {expected.group(1)} %")
+    expect(explanation).to_contain_text(THRESHOLDS)
+    expect(explanation).to_contain_text(CONFIDENCE_RULE)
+    check_accessibility(page, "review, status explained")
+    close_explanation(page, tap=tap)
+
+    seed = next(k for k in get(api, "/api/v1/key-results", limit=200)["items"] if k["title"] == SEED_TITLE)
+    sight = get(api, f"/api/v1/objectives/{seed['objective_id']}/line-of-sight")
+    parent = sight["paths"][0]["hops"][0]["parent"]
+    page.goto(f"/objectives/{seed['objective_id']}")
+    badge = page.get_by_test_id("line-of-sight").get_by_test_id("status-explained").first
+    explanation = open_explanation(page, badge, tap=tap)
+    expect(explanation).to_contain_text(f"expected by now {round(parent['expected_progress'] * 100)} %")
+    expect(explanation).to_contain_text(THRESHOLDS)
+    expect(explanation).not_to_contain_text("confidence")  # objectives have no confidence rule
+    if tap:
+        badge.tap()  # a second tap closes it
+        expect(explanation).to_be_hidden()
+    else:
+        close_explanation(page, tap=tap)
+
+
 def check_cards(page: Page, api: httpx.Client, *, tap: bool) -> None:
     krs = get(api, "/api/v1/key-results", limit=200)["items"]
     seed = next(k for k in krs if k["title"] == SEED_TITLE)
@@ -52,24 +133,23 @@ def check_cards(page: Page, api: httpx.Client, *, tap: bool) -> None:
     expect(marker).to_have_count(1)
     assert float(marker.get_attribute("data-expected") or "nan") == pytest.approx(seed["expected_progress"])
     badge = seed_card.get_by_test_id("status-explained")
-    if tap:
-        badge.tap()
-    else:
-        badge.hover()
-    explanation = page.get_by_test_id("status-explanation")
-    expect(explanation).to_be_visible()
+    # Hovered (or tapped) at once, while the rest of the page still loads and shifts the badge: it stays open.
+    explanation = open_explanation(page, badge, tap=tap)
     expected = round(seed["expected_progress"] * 100)
     expect(explanation).to_contain_text(f"expected by now {expected} %")
     expect(explanation).to_contain_text(re.compile(r"\d+ points? (behind|ahead)|exactly on plan"))
-    expect(explanation).to_contain_text("On track up to 10 points behind, at risk up to 25 points")
-    expect(explanation).to_contain_text("3 or less turns on track into at risk")
+    expect(explanation).to_contain_text(THRESHOLDS)
+    expect(explanation).to_contain_text(CONFIDENCE_RULE)
     assert "hover" not in explanation.inner_text().lower()
     check_accessibility(page, f"status explained ({'tap' if tap else 'hover'})")
-    if tap:
-        page.keyboard.press("Escape")
-    else:
-        page.mouse.move(0, 0)
-    expect(explanation).to_be_hidden()
+    if not tap:
+        # The pointer may travel from the badge onto the explanation and rest there.
+        box = explanation.bounding_box()
+        assert box
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=10)
+        page.wait_for_timeout(600)
+        expect(explanation).to_be_visible()
+    close_explanation(page, tap=tap)
 
     page.goto(f"/objectives/{objective['id']}")
     m = card(page, milestone)
@@ -94,13 +174,11 @@ def check_cards(page: Page, api: httpx.Client, *, tap: bool) -> None:
 def test_status_explained_on_desktop(open_page: OpenPage, demo_api: httpx.Client) -> None:
     page = open_page(WIDE).page
     sign_in(page, DEMO_EMAIL, DEMO_PASSWORD)
-    # Every progress bar on the scoreboard carries its marker.
-    bars = page.get_by_role("progressbar")
-    expect(bars.first).to_be_visible()
-    expect(page.get_by_test_id("expected-marker")).to_have_count(bars.count())
+    check_scoreboard_markers(page, demo_api)
     check_cards(page, demo_api, tap=False)
     page.mouse.move(0, 0)
     screenshot(page, "objective-milestone-threshold", docs=True)
+    check_other_badges(page, demo_api, tap=False)
 
 
 def test_status_explained_on_a_phone(open_page: OpenPage, demo_api: httpx.Client, browser: Any, base_url: str) -> None:
@@ -109,6 +187,8 @@ def test_status_explained_on_a_phone(open_page: OpenPage, demo_api: httpx.Client
     )
     page = open_page(PHONE, context=context).page
     sign_in(page, DEMO_EMAIL, DEMO_PASSWORD)
+    check_scoreboard_markers(page, demo_api)
     check_cards(page, demo_api, tap=True)
     assert_fits_width(page, "objective with milestone and threshold (390)")
+    check_other_badges(page, demo_api, tap=True)
     context.close()
