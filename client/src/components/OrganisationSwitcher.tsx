@@ -3,25 +3,21 @@
  * password (and second step), so no session opens another organisation's data by itself. */
 import { Menu } from "@mantine/core";
 import { IconSwitchHorizontal } from "@tabler/icons-react";
-import { useNavigate } from "react-router";
 import { knownOrganisations } from "../lib/organisations";
 import { useLogout, useMe } from "../queries/auth";
 
 export function OrganisationSwitcher() {
   const me = useMe();
   const logout = useLogout();
-  const navigate = useNavigate();
   const email = me.data?.member?.email;
   const current = me.data?.organisation.id;
   const others = knownOrganisations(email).filter((organisation) => organisation.id !== current);
   if (!email || others.length === 0) return null;
-  // mutateAsync, not mutate's callbacks: the ended session unmounts this menu (the app goes to its sign-in page)
-  // before a callback could run; the promise still settles, and then the sign-in for the chosen organisation opens.
+  // mutateAsync, not mutate's callbacks: the ended session unmounts this menu before a callback could run.
   const switchTo = async (id: string) => {
     await logout.mutateAsync({}).catch(() => undefined); // an already-ended session is fine: sign in anyway
-    void navigate(`/sign-in?email=${encodeURIComponent(email)}&organisation=${encodeURIComponent(id)}`, {
-      replace: true,
-    });
+    // A full page load: nothing of the previous organisation stays in memory.
+    window.location.assign(`/sign-in?email=${encodeURIComponent(email)}&organisation=${encodeURIComponent(id)}`);
   };
   return (
     <>
