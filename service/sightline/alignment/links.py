@@ -71,44 +71,13 @@ async def create_link(
         raise Invalid("body.parent_objective_id", "give exactly one of parent_objective_id and parent_key_result_id")
     await _lock_links(session, org_id)
     child = await get_objective(session, org_id=org_id, objective_id=body.child_objective_id)
-    if body.parent_key_result_id is not None:
-        parent_kr = await get_key_result(session, org_id=org_id, key_result_id=body.parent_key_result_id)
-        parent = await get_objective(session, org_id=org_id, objective_id=parent_kr.objective_id)
-        parent_field = "body.parent_key_result_id"
-    else:
-        parent = await get_objective(session, org_id=org_id, objective_id=body.parent_objective_id)  # type: ignore[arg-type]
-        parent_field = "body.parent_objective_id"
+    parent, parent_field = await _parent_objective(session, org_id, body)
     for objective, field in ((child, "body.child_objective_id"), (parent, parent_field)):
         if objective.state == "archived":
             raise Invalid(field, "the objective is archived")
-    if path := await _loop_path(session, org_id, child.id, parent.id):
-        titles = await _titles(session, org_id, path)
-        loop = " → ".join(titles.get(node, str(node)) for node in [child.id, *path] if node in titles)
-        raise Invalid(
-            parent_field,
-            f"this link would close a loop: {loop}" if len(path) > 1 else "an objective cannot be aligned to itself",
-        )
-    child_cycle = await get_cycle(session, org_id=org_id, cycle_id=child.cycle_id)
-    parent_cycle = await get_cycle(session, org_id=org_id, cycle_id=parent.cycle_id)
-    if child_cycle.start_date > parent_cycle.end_date or parent_cycle.start_date > child_cycle.end_date:
-        raise Invalid(
-            parent_field,
-            f"the cycles do not overlap ({child_cycle.name}: {child_cycle.start_date} to "
-            f"{child_cycle.end_date}; {parent_cycle.name}: {parent_cycle.start_date} to "
-            f"{parent_cycle.end_date})",
-        )
-    duplicate = (
-        await session.execute(
-            scoped(Alignment, org_id).where(
-                col(Alignment.child_objective_id) == child.id,
-                col(Alignment.parent_objective_id) == body.parent_objective_id
-                if body.parent_objective_id
-                else col(Alignment.parent_key_result_id) == body.parent_key_result_id,
-            )
-        )
-    ).scalar_one_or_none()
-    if duplicate is not None:
-        raise Invalid(parent_field, f"already aligned by link {duplicate.id}")
+    await _refuse_loop(session, org_id, child, parent, parent_field)
+    await _refuse_disjoint_cycles(session, org_id, child, parent, parent_field)
+    await _refuse_duplicate(session, org_id, child, body, parent_field)
     link = Alignment(
         org_id=org_id,
         child_objective_id=child.id,
@@ -137,6 +106,61 @@ async def create_link(
         ),
     )
     return public
+
+
+async def _parent_objective(session: AsyncSession, org_id: UUID, body: AlignmentCreate) -> tuple[Objective, str]:
+    """The objective the link points at (the key result's, for a link to a key result), with its body field."""
+    if body.parent_key_result_id is not None:
+        parent_kr = await get_key_result(session, org_id=org_id, key_result_id=body.parent_key_result_id)
+        parent = await get_objective(session, org_id=org_id, objective_id=parent_kr.objective_id)
+        return parent, "body.parent_key_result_id"
+    parent = await get_objective(session, org_id=org_id, objective_id=body.parent_objective_id)  # type: ignore[arg-type]
+    return parent, "body.parent_objective_id"
+
+
+async def _refuse_loop(
+    session: AsyncSession, org_id: UUID, child: Objective, parent: Objective, parent_field: str
+) -> None:
+    """A link that would close a loop in the alignment graph is refused, naming the loop."""
+    if path := await _loop_path(session, org_id, child.id, parent.id):
+        titles = await _titles(session, org_id, path)
+        loop = " → ".join(titles.get(node, str(node)) for node in [child.id, *path] if node in titles)
+        raise Invalid(
+            parent_field,
+            f"this link would close a loop: {loop}" if len(path) > 1 else "an objective cannot be aligned to itself",
+        )
+
+
+async def _refuse_disjoint_cycles(
+    session: AsyncSession, org_id: UUID, child: Objective, parent: Objective, parent_field: str
+) -> None:
+    """The two objectives' cycles must overlap in time."""
+    child_cycle = await get_cycle(session, org_id=org_id, cycle_id=child.cycle_id)
+    parent_cycle = await get_cycle(session, org_id=org_id, cycle_id=parent.cycle_id)
+    if child_cycle.start_date > parent_cycle.end_date or parent_cycle.start_date > child_cycle.end_date:
+        raise Invalid(
+            parent_field,
+            f"the cycles do not overlap ({child_cycle.name}: {child_cycle.start_date} to "
+            f"{child_cycle.end_date}; {parent_cycle.name}: {parent_cycle.start_date} to "
+            f"{parent_cycle.end_date})",
+        )
+
+
+async def _refuse_duplicate(
+    session: AsyncSession, org_id: UUID, child: Objective, body: AlignmentCreate, parent_field: str
+) -> None:
+    duplicate = (
+        await session.execute(
+            scoped(Alignment, org_id).where(
+                col(Alignment.child_objective_id) == child.id,
+                col(Alignment.parent_objective_id) == body.parent_objective_id
+                if body.parent_objective_id
+                else col(Alignment.parent_key_result_id) == body.parent_key_result_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if duplicate is not None:
+        raise Invalid(parent_field, f"already aligned by link {duplicate.id}")
 
 
 async def _claim_warnings(session: AsyncSession, org_id: UUID, key_result_id: UUID | None) -> list[str]:

@@ -140,49 +140,13 @@ def plan_key_results(
         )
         default_owner = objective.owner_id if objective is not None else principal.user_id
         owner_id = _resolve_owner(cells, directory, default_owner, sheet.field, row, problems)
-        plan_text = optional(cells, "milestone_plan")
-        plan: Any = []
-        if plan_text is not None:
-            try:
-                plan = orjson.loads(plan_text)
-            except orjson.JSONDecodeError:
-                problems.add(
-                    sheet.field, row, "milestone_plan", 'a JSON list like [{"date": "2026-03-31", "value": 10}]'
-                )
-                plan = []
-        values = {
-            "objective_id": objective.id if objective is not None else uuid4(),
-            "title": cells.get("title", ""),
-            "metric": optional(cells, "metric") or Metric.number,
-            "unit": cells.get("unit", ""),
-            "direction": optional(cells, "direction") or Direction.increase,
-            "start_value": _number(cells, "start_value") or 0,
-            "target_value": _number(cells, "target_value"),
-            "stretch_value": _number(cells, "stretch_value"),
-            "previous_value": _number(cells, "previous_value"),
-            "weight": _number(cells, "weight") or 1,
-            "cadence": optional(cells, "cadence") or calendar.settings.default_cadence,
-            "milestone_plan": plan,
-            "data_source": optional(cells, "data_source") or "manual",
-            "external_key": optional(cells, "external_key"),
-        }
+        plan = _milestone_plan(cells, sheet.field, row, problems)
+        values = _key_result_values(cells, objective, plan, calendar)
         body = validated(KeyResultCreate, values, sheet.field, row, problems)
         archived = flag(cells, "archived", sheet.field, row, problems)
         if body is None:
             continue
-        for rule_field, message in scoring.validate_key_result(
-            metric=body.metric,
-            direction=body.direction,
-            start=body.start_value,
-            target=body.target_value,
-            stretch=body.stretch_value,
-            cycle_start_date=calendar.cycle.start_date,
-            cycle_end_date=calendar.cycle.end_date,
-            plan_dates=[p.date for p in body.milestone_plan],
-            plan_values=[p.value for p in body.milestone_plan],
-            previous=body.previous_value,
-        ):
-            problems.add(sheet.field, row, rule_field.split(".")[0], message)
+        _check_key_result_rules(body, calendar, sheet.field, row, problems)
         if body.external_key is not None:
             if body.external_key in keys or body.external_key in external_keys_taken:
                 problems.add(sheet.field, row, "external_key", f"{body.external_key!r} is already used")
@@ -204,6 +168,59 @@ def plan_key_results(
             )
         )
     return planned
+
+
+def _milestone_plan(cells: dict[str, str], sheet: str, row: int, problems: Problems) -> Any:
+    """The milestone_plan cell as JSON (pydantic checks its shape), or an empty plan and a problem."""
+    plan_text = optional(cells, "milestone_plan")
+    if plan_text is None:
+        return []
+    try:
+        return orjson.loads(plan_text)
+    except orjson.JSONDecodeError:
+        problems.add(sheet, row, "milestone_plan", 'a JSON list like [{"date": "2026-03-31", "value": 10}]')
+        return []
+
+
+def _key_result_values(
+    cells: dict[str, str], objective: Objective | None, plan: Any, calendar: Calendar
+) -> dict[str, Any]:
+    """The row as the body of a key result request, with the API's defaults for empty cells."""
+    return {
+        "objective_id": objective.id if objective is not None else uuid4(),
+        "title": cells.get("title", ""),
+        "metric": optional(cells, "metric") or Metric.number,
+        "unit": cells.get("unit", ""),
+        "direction": optional(cells, "direction") or Direction.increase,
+        "start_value": _number(cells, "start_value") or 0,
+        "target_value": _number(cells, "target_value"),
+        "stretch_value": _number(cells, "stretch_value"),
+        "previous_value": _number(cells, "previous_value"),
+        "weight": _number(cells, "weight") or 1,
+        "cadence": optional(cells, "cadence") or calendar.settings.default_cadence,
+        "milestone_plan": plan,
+        "data_source": optional(cells, "data_source") or "manual",
+        "external_key": optional(cells, "external_key"),
+    }
+
+
+def _check_key_result_rules(
+    body: KeyResultCreate, calendar: Calendar, sheet: str, row: int, problems: Problems
+) -> None:
+    """The scoring rules a key result request meets (targets, stretch, milestone plan within the cycle)."""
+    for rule_field, message in scoring.validate_key_result(
+        metric=body.metric,
+        direction=body.direction,
+        start=body.start_value,
+        target=body.target_value,
+        stretch=body.stretch_value,
+        cycle_start_date=calendar.cycle.start_date,
+        cycle_end_date=calendar.cycle.end_date,
+        plan_dates=[p.date for p in body.milestone_plan],
+        plan_values=[p.value for p in body.milestone_plan],
+        previous=body.previous_value,
+    ):
+        problems.add(sheet, row, rule_field.split(".")[0], message)
 
 
 def _objective_of(
@@ -263,37 +280,13 @@ def plan_check_ins(
             "note": cells.get("note", ""),
         }
         body = validated(CheckInBatchItem, values, sheet.field, row, problems)
-        original: CheckIn | None = None
         reason = optional(cells, "reason")
-        if (corrects := optional(cells, "corrects")) is not None:
-            original = by_ref.get(corrects)
-            if original is None or target is None or original.key_result_id != target.id:
-                problems.add(sheet.field, row, "corrects", "not the id of an earlier check-in of this key result")
-            elif original.id in corrected:
-                problems.add(sheet.field, row, "corrects", "that check-in is already corrected; correct the correction")
-            if reason is None:
-                problems.add(sheet.field, row, "reason", "a correction needs a reason")
-        elif reason is not None:
-            problems.add(sheet.field, row, "reason", "only a correction (with corrects) takes a reason")
+        original = _corrected_check_in(cells, target, reason, by_ref, corrected, sheet.field, row, problems)
         moment: datetime | None
         if original is not None:
             moment = original.checked_in_at  # a correction replaces the value at its time
         else:
-            parsed = parse_moment(optional(cells, "checked_in_at"))
-            if parsed is None:
-                problems.add(sheet.field, row, "checked_in_at", "required: the time the value was true")
-            elif isinstance(parsed, str):
-                problems.add(sheet.field, row, "checked_in_at", parsed)
-            elif parsed > now + CLOCK_SKEW:
-                problems.add(sheet.field, row, "checked_in_at", "lies in the future")
-            elif not calendar.start <= parsed < calendar.end:
-                problems.add(
-                    sheet.field,
-                    row,
-                    "checked_in_at",
-                    f"lies outside the cycle ({calendar.cycle.start_date} to {calendar.cycle.end_date})",
-                )
-            moment = parsed if isinstance(parsed, datetime) else None
+            moment = _moment(cells, calendar, now, sheet.field, row, problems)
         if target is not None and body is not None and target.metric == Metric.milestone:
             problem = scoring.milestone_value_problem(body.value, target.target_value)  # a step of the milestone
             if problem is not None:
@@ -301,22 +294,7 @@ def plan_check_ins(
                 continue
         if target is None or body is None or moment is None:
             continue
-        check_in = CheckIn(
-            org_id=principal.org_id,
-            id=uuid4(),
-            key_result_id=target.id,
-            value=body.value,
-            confidence=body.confidence,
-            note=body.note,
-            author_id=principal.user_id if principal.api_key_id is None else None,
-            actor=principal.actor,
-            source=CSV_IMPORT_SOURCE,
-            checked_in_at=moment,
-            created_at=now,
-            backdated=original is None and now - moment > BACKDATED_AFTER,
-            corrects=original.id if original is not None else None,
-            reason=reason if original is not None else None,
-        )
+        check_in = _new_check_in(body, target, principal, moment, now, original, reason)
         if original is not None:
             corrected.add(original.id)
         if ref is not None:
@@ -325,3 +303,77 @@ def plan_check_ins(
             by_ref[ref] = check_in
         planned.append(check_in)
     return planned
+
+
+def _corrected_check_in(
+    cells: dict[str, str],
+    target: KeyResult | None,
+    reason: str | None,
+    by_ref: dict[str, CheckIn],
+    corrected: set[UUID],
+    sheet: str,
+    row: int,
+    problems: Problems,
+) -> CheckIn | None:
+    """The earlier check-in this row corrects (its `corrects` cell), checking the correction and its reason."""
+    corrects = optional(cells, "corrects")
+    if corrects is None:
+        if reason is not None:
+            problems.add(sheet, row, "reason", "only a correction (with corrects) takes a reason")
+        return None
+    original = by_ref.get(corrects)
+    if original is None or target is None or original.key_result_id != target.id:
+        problems.add(sheet, row, "corrects", "not the id of an earlier check-in of this key result")
+    elif original.id in corrected:
+        problems.add(sheet, row, "corrects", "that check-in is already corrected; correct the correction")
+    if reason is None:
+        problems.add(sheet, row, "reason", "a correction needs a reason")
+    return original
+
+
+def _moment(
+    cells: dict[str, str], calendar: Calendar, now: datetime, sheet: str, row: int, problems: Problems
+) -> datetime | None:
+    """The row's checked_in_at: given, not in the future, within the cycle."""
+    parsed = parse_moment(optional(cells, "checked_in_at"))
+    if parsed is None:
+        problems.add(sheet, row, "checked_in_at", "required: the time the value was true")
+    elif isinstance(parsed, str):
+        problems.add(sheet, row, "checked_in_at", parsed)
+    elif parsed > now + CLOCK_SKEW:
+        problems.add(sheet, row, "checked_in_at", "lies in the future")
+    elif not calendar.start <= parsed < calendar.end:
+        problems.add(
+            sheet,
+            row,
+            "checked_in_at",
+            f"lies outside the cycle ({calendar.cycle.start_date} to {calendar.cycle.end_date})",
+        )
+    return parsed if isinstance(parsed, datetime) else None
+
+
+def _new_check_in(
+    body: CheckInBatchItem,
+    target: KeyResult,
+    principal: Principal,
+    moment: datetime,
+    now: datetime,
+    original: CheckIn | None,
+    reason: str | None,
+) -> CheckIn:
+    return CheckIn(
+        org_id=principal.org_id,
+        id=uuid4(),
+        key_result_id=target.id,
+        value=body.value,
+        confidence=body.confidence,
+        note=body.note,
+        author_id=principal.user_id if principal.api_key_id is None else None,
+        actor=principal.actor,
+        source=CSV_IMPORT_SOURCE,
+        checked_in_at=moment,
+        created_at=now,
+        backdated=original is None and now - moment > BACKDATED_AFTER,
+        corrects=original.id if original is not None else None,
+        reason=reason if original is not None else None,
+    )

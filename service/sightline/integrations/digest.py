@@ -81,6 +81,32 @@ async def build_digest(session: AsyncSession, *, org_id: UUID, team_id: UUID, no
     team = await get_team(session, org_id=org_id, team_id=team_id)
     settings = org_settings(await get_org(session, org_id=org_id))
     zone = ZoneInfo(settings.time_zone)  # times in the organisation's zone: messages show their dates
+    rows = await _active_key_results(session, org_id=org_id, team_id=team_id)
+    owners = await _owner_names(session, org_id=org_id, owner_ids={kr.owner_id for kr, _ in rows})
+    at_risk: list[DigestKeyResult] = []
+    due: list[DigestDueCheckIn] = []
+    for kr, cycle in rows:
+        owner = owners.get(kr.owner_id, "")
+        if kr.status in (Status.at_risk, Status.off_track):
+            at_risk.append(_at_risk_item(kr, owner))
+        due_item = _due_item(kr, owner, calendar=Calendar.of(settings, cycle), now=now, zone=zone)
+        if due_item is not None:
+            due.append(due_item)
+    changes = await _status_changes(session, org_id=org_id, ids=[kr.id for kr, _ in rows], now=now, zone=zone)
+    due.sort(key=lambda item: item.due_at)
+    return TeamDigestContent(
+        team_id=team.id,
+        team_name=team.name,
+        week_start=week_start(now=now, time_zone=settings.time_zone),
+        since=now - LOOK_BACK,
+        at_risk=at_risk[:MAX_ITEMS],
+        status_changes=changes,
+        due_check_ins=due[:MAX_ITEMS],
+    )
+
+
+async def _active_key_results(session: AsyncSession, *, org_id: UUID, team_id: UUID) -> list[tuple[KeyResult, Cycle]]:
+    """The team's live key results (active objective in an active cycle, not archived), oldest first."""
     rows = (
         await session.execute(
             select(KeyResult, Cycle)
@@ -99,76 +125,71 @@ async def build_digest(session: AsyncSession, *, org_id: UUID, team_id: UUID, no
             .order_by(col(KeyResult.created_at), col(KeyResult.id))
         )
     ).all()
-    owner_ids = {kr.owner_id for kr, _ in rows}
-    owners = (
-        {
-            user.id: user.name
-            for user in (await session.execute(scoped(User, org_id).where(col(User.id).in_(owner_ids)))).scalars()
-        }
-        if owner_ids
-        else {}
+    return [(kr, cycle) for kr, cycle in rows]
+
+
+async def _owner_names(session: AsyncSession, *, org_id: UUID, owner_ids: set[UUID]) -> dict[UUID, str]:
+    if not owner_ids:
+        return {}
+    users = (await session.execute(scoped(User, org_id).where(col(User.id).in_(owner_ids)))).scalars()
+    return {user.id: user.name for user in users}
+
+
+def _at_risk_item(kr: KeyResult, owner: str) -> DigestKeyResult:
+    return DigestKeyResult(
+        id=kr.id,
+        title=kr.title,
+        objective_id=kr.objective_id,
+        status=Status(kr.status),
+        current_value=kr.current_value,
+        target_value=kr.target_value,
+        unit=kr.unit,
+        latest_confidence=kr.latest_confidence,
+        owner_id=kr.owner_id,
+        owner_name=owner,
     )
-    at_risk: list[DigestKeyResult] = []
-    due: list[DigestDueCheckIn] = []
-    for kr, cycle in rows:
-        owner = owners.get(kr.owner_id, "")
-        if kr.status in (Status.at_risk, Status.off_track):
-            at_risk.append(
-                DigestKeyResult(
-                    id=kr.id,
-                    title=kr.title,
-                    objective_id=kr.objective_id,
-                    status=Status(kr.status),
-                    current_value=kr.current_value,
-                    target_value=kr.target_value,
-                    unit=kr.unit,
-                    latest_confidence=kr.latest_confidence,
-                    owner_id=kr.owner_id,
-                    owner_name=owner,
-                )
-            )
-        calendar = Calendar.of(settings, cycle)
-        deadline = scoring.check_in_deadline(
-            last_check_in_at=kr.last_check_in_at, cycle_start=calendar.start, cadence=Cadence(kr.cadence)
-        )
-        if deadline <= now + LOOK_AHEAD and deadline < calendar.end:
-            due.append(
-                DigestDueCheckIn(
-                    key_result_id=kr.id,
-                    title=kr.title,
-                    owner_id=kr.owner_id,
-                    owner_name=owner,
-                    due_at=deadline.astimezone(zone),
-                    overdue=now > deadline,
-                )
-            )
-    changes: list[DigestStatusChange] = []
-    if rows:
-        result = await session.execute(
-            _STATUS_CHANGES,
-            {"org": org_id, "ids": [kr.id for kr, _ in rows], "since": now - LOOK_BACK, "now": now, "limit": MAX_ITEMS},
-        )
-        changes = [
-            DigestStatusChange(
-                key_result_id=row.object_id,
-                title=row.title or "",
-                from_status=Status(row.from_status),
-                to_status=Status(row.to_status),
-                changed_at=row.occurred_at.astimezone(zone),
-            )
-            for row in result
-            if row.from_status and row.to_status
-        ]
-    due.sort(key=lambda item: item.due_at)
-    return TeamDigestContent(
-        team_id=team.id,
-        team_name=team.name,
-        week_start=week_start(now=now, time_zone=settings.time_zone),
-        since=now - LOOK_BACK,
-        at_risk=at_risk[:MAX_ITEMS],
-        status_changes=changes,
-        due_check_ins=due[:MAX_ITEMS],
+
+
+def _due_item(
+    kr: KeyResult, owner: str, *, calendar: Calendar, now: datetime, zone: ZoneInfo
+) -> DigestDueCheckIn | None:
+    """The key result's next check-in if it falls within the look-ahead and before its cycle ends."""
+    deadline = scoring.check_in_deadline(
+        last_check_in_at=kr.last_check_in_at, cycle_start=calendar.start, cadence=Cadence(kr.cadence)
     )
+    if not (deadline <= now + LOOK_AHEAD and deadline < calendar.end):
+        return None
+    return DigestDueCheckIn(
+        key_result_id=kr.id,
+        title=kr.title,
+        owner_id=kr.owner_id,
+        owner_name=owner,
+        due_at=deadline.astimezone(zone),
+        overdue=now > deadline,
+    )
+
+
+async def _status_changes(
+    session: AsyncSession, *, org_id: UUID, ids: list[UUID], now: datetime, zone: ZoneInfo
+) -> list[DigestStatusChange]:
+    """The status changes of these key results over the look-back, in one statement."""
+    if not ids:
+        return []
+    result = await session.execute(
+        _STATUS_CHANGES,
+        {"org": org_id, "ids": ids, "since": now - LOOK_BACK, "now": now, "limit": MAX_ITEMS},
+    )
+    return [
+        DigestStatusChange(
+            key_result_id=row.object_id,
+            title=row.title or "",
+            from_status=Status(row.from_status),
+            to_status=Status(row.to_status),
+            changed_at=row.occurred_at.astimezone(zone),
+        )
+        for row in result
+        if row.from_status and row.to_status
+    ]
 
 
 # Subscriptions -----------------------------------------------------------------------------------
