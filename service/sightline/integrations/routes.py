@@ -15,7 +15,7 @@ from sightline.http.pagination import Page
 from sightline.http.params import IfMatch, Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
-from sightline.integrations import connections, digest, preview, runs, service
+from sightline.integrations import connections, digest, manual_runs, preview, service
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.schemas import (
     ConnectionCheck,
@@ -197,7 +197,7 @@ async def run_integration(
     fetchers: Sources,
     now: Clock,
 ) -> IntegrationRunPublic:
-    run = await runs.run_now(
+    run = await manual_runs.run_now(
         session, factory, principal=principal, integration_id=integration_id, fetchers=fetchers, now=now
     )
     return _run_public(run)
@@ -212,7 +212,7 @@ async def run_integration(
 async def list_runs(
     integration_id: UUID, principal: Admin, session: DbSession, paging: Paging, outcome: RunOutcome | None = None
 ) -> Page[IntegrationRunPublic]:
-    rows, cursor = await runs.list_runs(
+    rows, cursor = await manual_runs.list_runs(
         session, org_id=principal.org_id, integration_id=integration_id, params=paging, outcome=outcome
     )
     return Page(items=[_run_public(r) for r in rows], next_cursor=cursor)
@@ -316,7 +316,9 @@ async def delete_connection(
 async def check_connection(
     connection_id: UUID, principal: Admin, session: DbSession, fetchers: Sources
 ) -> ConnectionCheck:
-    return await runs.check_connection(session, org_id=principal.org_id, connection_id=connection_id, fetchers=fetchers)
+    return await manual_runs.check_connection(
+        session, org_id=principal.org_id, connection_id=connection_id, fetchers=fetchers
+    )
 
 
 # Team digests ------------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""Running integrations: the schedule and its back-off, one pull → one ordinary check-in, the run log.
+"""Running integrations: the schedule and its back-off, preparing and fetching a pull, the run's lease.
+
+Recording a run's outcome is `sightline.integrations.recording`; a manual run, the run log and testing a
+connection are `sightline.integrations.manual_runs`.
 
 A pull writes its value through `sightline.okrs.check_ins.create_check_in` (source = the integration's name),
 so history, status, events and webhooks behave as for a check-in typed by hand. It never writes the same
@@ -19,7 +22,6 @@ transaction open, and records its outcome (giving the lease back) in another. A 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import math
 import time
@@ -34,25 +36,18 @@ from sqlalchemy import and_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from sightline.auth import Principal
 from sightline.config import Settings
 from sightline.crypto import SecretBox, SecretUnreadable
-from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped, set_tenant
-from sightline.errors import Conflict, Invalid, NotFound, TooManyRequests
-from sightline.events import service as events
+from sightline.errors import TooManyRequests
 from sightline.identity.service import get_org, org_settings
-from sightline.integrations.connections import get_connection
 from sightline.integrations.http_source import HttpFetcher
-from sightline.integrations.models import Integration, IntegrationRun, SqlConnection
-from sightline.integrations.schemas import ConnectionCheck
-from sightline.integrations.service import decrypted_headers, get_integration, integration_public
+from sightline.integrations.models import Integration, SqlConnection
+from sightline.integrations.service import decrypted_headers
 from sightline.integrations.sources import SourceError, value_from_csv, value_from_json
 from sightline.integrations.sql_source import SqlRunner
-from sightline.okrs.check_ins import create_check_in
 from sightline.okrs.derive import Calendar
 from sightline.okrs.models import Cycle, KeyResult, Objective
-from sightline.okrs.schemas import CheckInCreate
 from sightline.scoring import CADENCE_PERIOD, Cadence
 from sightline.url_guard import UrlPolicy
 
@@ -306,256 +301,3 @@ async def give_back(
     async with factory() as session, session.begin():
         await set_tenant(session, org_id)
         await session.execute(_GIVE_BACK, {"org": org_id, "id": integration_id, "token": token})
-
-
-# Recording a run ---------------------------------------------------------------------------------
-async def record(
-    session: AsyncSession,
-    *,
-    plan: Plan,
-    pulled: Pulled,
-    trigger: str,
-    actor: str,
-    started_at: datetime,
-    now: datetime,
-    lease: UUID | None = None,
-) -> IntegrationRun | None:
-    """Write the run's outcome: a check-in (unless unchanged), the log row, the health fields, events; and
-    give the run's lease back in the same transaction."""
-    locked = await _lock_for_record(session, plan, lease)
-    if locked is None:
-        return None  # deleted while its source was read
-    integration, kr = locked
-    run = IntegrationRun(
-        org_id=plan.org_id,
-        integration_id=integration.id,
-        trigger=trigger,
-        triggered_by=actor,
-        started_at=started_at,
-        duration_ms=pulled.duration_ms,
-        outcome="failed",
-        value=pulled.value,
-    )
-    skipped = plan.not_writable
-    if pulled.error is None and skipped is None:
-        skipped = await _record_value(session, plan, pulled, integration, kr, run, now=now)
-    if skipped is not None:
-        run.outcome, run.value, run.error = "skipped", None, skipped[:ERROR_LIMIT]
-    elif pulled.error is not None:
-        run.error = pulled.error
-    session.add(run)
-    await _update_health(session, integration, kr, run, actor=actor, now=now)
-    await session.flush()
-    return run
-
-
-async def _lock_for_record(
-    session: AsyncSession, plan: Plan, lease: UUID | None
-) -> tuple[Integration, KeyResult] | None:
-    """The integration (NO KEY UPDATE) and its key result (FOR UPDATE), fresh; the lease given back. None when
-    the integration was deleted meanwhile."""
-    org_id = plan.org_id
-    integration = (
-        await session.execute(
-            scoped(Integration, org_id)
-            .where(col(Integration.id) == plan.integration_id)
-            .with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
-    if integration is None:
-        return None
-    if lease is not None:
-        await session.execute(_GIVE_BACK, {"org": org_id, "id": integration.id, "token": lease})
-    kr = (
-        await session.execute(
-            scoped(KeyResult, org_id)
-            .where(col(KeyResult.id) == integration.key_result_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
-    return integration, kr
-
-
-async def _record_value(
-    session: AsyncSession,
-    plan: Plan,
-    pulled: Pulled,
-    integration: Integration,
-    kr: KeyResult,
-    run: IntegrationRun,
-    *,
-    now: datetime,
-) -> str | None:
-    """The pulled value as a check-in on the integration's own account, unless the key result has it already
-    ("unchanged"); the reason when the key result stopped taking check-ins meanwhile ("skipped")."""
-    assert pulled.value is not None
-    if already_recorded(
-        value=pulled.value,
-        current_value=kr.current_value,
-        last_check_in_at=kr.last_check_in_at,
-        cycle_start=plan.cycle_start,
-        cadence=Cadence(kr.cadence),
-        now=now,
-    ):
-        run.outcome = "unchanged"
-        return None
-    principal = Principal(
-        org_id=plan.org_id, scopes=frozenset({"read", "write"}), system_actor=f"integration:{integration.id}"
-    )
-    body = CheckInCreate(
-        key_result_id=kr.id,
-        value=pulled.value,
-        confidence=kr.latest_confidence,
-        note=f"Pulled by the integration {integration.name} ({integration.kind})",
-        source=integration.name,
-    )
-    try:
-        check_in = await create_check_in(session, principal=principal, body=body, now=now)
-    except (Conflict, Invalid) as exc:  # the key result stopped taking check-ins meanwhile
-        return exc.detail
-    run.outcome, run.check_in_id = "recorded", check_in.id
-    return None
-
-
-async def _update_health(
-    session: AsyncSession, integration: Integration, kr: KeyResult, run: IntegrationRun, *, actor: str, now: datetime
-) -> None:
-    before = integration_public(integration)
-    was_failing = integration.consecutive_failures > 0
-    integration.last_run_at = now
-    if run.outcome == "failed":
-        integration.consecutive_failures += 1
-        integration.failing_since = integration.failing_since or now
-        integration.last_error = run.error
-        kr.data_source_status, kr.data_source_error = "failing", run.error
-    elif run.outcome in ("recorded", "unchanged"):
-        integration.consecutive_failures, integration.failing_since, integration.last_error = 0, None, None
-        integration.last_success_at, integration.last_value = now, run.value
-        kr.data_source_status, kr.data_source_error = "ok", None
-    kr.data_source_checked_at = now
-    if integration.enabled:
-        integration.next_run_at = next_run_at(
-            schedule=integration.schedule, ran_at=now, consecutive_failures=integration.consecutive_failures
-        )
-    is_failing = integration.consecutive_failures > 0
-    if was_failing != is_failing:
-        await events.emit(
-            session,
-            events.NewEvent(
-                org_id=integration.org_id,
-                type="integration.failing" if is_failing else "integration.recovered",
-                actor=actor,
-                object_type="integration",
-                object_id=integration.id,
-                occurred_at=now,
-                before=before,
-                after=integration_public(integration),
-            ),
-        )
-    if is_failing:
-        log.warning("integration_failed", integration_id=str(integration.id), error=run.error)
-
-
-# Manual runs and the run log ---------------------------------------------------------------------
-async def run_now(
-    session: AsyncSession,
-    factory: async_sessionmaker[AsyncSession],
-    *,
-    principal: Principal,
-    integration_id: UUID,
-    fetchers: Fetchers,
-    now: datetime,
-) -> IntegrationRun:
-    """Pull now (even a disabled integration); the run is the answer, 409 while another run holds it.
-
-    The request's transaction takes the lease and is committed before the source is read, so the request
-    holds no pooled connection while a slow source answers; the outcome is recorded in a transaction of its
-    own from `factory`.
-    """
-    integration = await get_integration(session, org_id=principal.org_id, integration_id=integration_id)
-    lease = await take_lease(session, integration, fetchers=fetchers, now=now)
-    if lease is None:
-        raise Conflict(RUNNING)
-    # A refusal here rolls the request's transaction back, and the lease with it.
-    with fetchers.slot(principal.org_id):
-        return await _run_leased(session, factory, integration, lease, principal=principal, fetchers=fetchers, now=now)
-
-
-async def _run_leased(
-    session: AsyncSession,
-    factory: async_sessionmaker[AsyncSession],
-    integration: Integration,
-    lease: UUID,
-    *,
-    principal: Principal,
-    fetchers: Fetchers,
-    now: datetime,
-) -> IntegrationRun:
-    plan = await prepare(session, integration, fetchers.box, now=now)
-    await session.commit()  # ends the request's transaction (and gives its connection back); not used again
-    try:
-        pulled = await fetch(plan, fetchers, now=now)
-        async with factory() as recording, recording.begin():
-            await set_tenant(recording, plan.org_id)
-            run = await record(
-                recording,
-                plan=plan,
-                pulled=pulled,
-                trigger="manual",
-                actor=principal.actor,
-                started_at=now,
-                now=now,
-                lease=lease,
-            )
-    except BaseException:
-        await asyncio.shield(give_back(factory, org_id=plan.org_id, integration_id=plan.integration_id, token=lease))
-        raise
-    if run is None:
-        raise NotFound("integration")  # deleted while its source was read
-    return run
-
-
-async def list_runs(
-    session: AsyncSession, *, org_id: UUID, integration_id: UUID, params: PageParams, outcome: str | None
-) -> tuple[list[IntegrationRun], str | None]:
-    """The integration's run log, newest first."""
-    await get_integration(session, org_id=org_id, integration_id=integration_id)
-    statement = scoped(IntegrationRun, org_id).where(col(IntegrationRun.integration_id) == integration_id)
-    if outcome is not None:
-        statement = statement.where(col(IntegrationRun.outcome) == outcome)
-    rows = list(
-        (
-            await session.execute(
-                paginate(statement, IntegrationRun.started_at, IntegrationRun.id, params=params, descending=True)
-            )
-        ).scalars()
-    )
-    return page_of(rows, params, lambda r: (r.started_at, r.id))
-
-
-async def check_connection(
-    session: AsyncSession, *, org_id: UUID, connection_id: UUID, fetchers: Fetchers
-) -> ConnectionCheck:
-    """Connect to a registered database and run `SELECT 1` read-only; the error is a class of failure.
-
-    The request's transaction ends before the database is reached (no pooled connection held meanwhile).
-    """
-    connection = await get_connection(session, org_id=org_id, connection_id=connection_id)
-    encrypted, allow_weak_tls = connection.dsn_encrypted, connection.allow_weak_tls
-    await session.commit()  # nothing to write; not used again
-    try:
-        await fetchers.sql.check_connection(fetchers.box.decrypt(encrypted), allow_weak_tls=allow_weak_tls)
-    except SecretUnreadable as exc:
-        return ConnectionCheck(ok=False, error=str(exc))
-    except SourceError as exc:
-        log.warning(
-            "sql_connection_check_failed",
-            org_id=str(org_id),
-            connection_id=str(connection_id),
-            error=exc.reason,
-            detail=exc.detail,
-        )
-        return ConnectionCheck(ok=False, error=exc.reason)
-    return ConnectionCheck(ok=True, error=None)

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sightline.clock import current_time
 from sightline.db.tenancy import set_tenant
 from sightline.errors import NotFound
-from sightline.integrations.runs import SCHEDULER_ACTOR, Fetchers, fetch, give_back, prepare, record, take_lease
+from sightline.integrations.recording import record
+from sightline.integrations.runs import SCHEDULER_ACTOR, Fetchers, fetch, give_back, prepare, take_lease
 from sightline.integrations.service import get_integration
 
 log = structlog.get_logger("sightline.integrations")
