@@ -39,7 +39,7 @@ from sightline.identity.verification_routes import public_router as verification
 from sightline.identity.verification_routes import router as verification_router
 from sightline.initiatives.routes import router as initiatives_router
 from sightline.insights.routes import router as insights_router
-from sightline.integrations.oidc import OidcClient
+from sightline.integrations.oidc_client import OidcClient
 from sightline.integrations.routes import router as integrations_router
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.sso_routes import public_router as sso_public_router

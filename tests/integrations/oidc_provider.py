@@ -32,7 +32,7 @@ from tests.integrations.conftest import LOCAL
 from tests.support import PASSWORD, Tenant
 from werkzeug.serving import make_server
 
-from sightline.integrations.oidc import OidcClient
+from sightline.integrations.oidc_client import OidcClient
 
 CLIENT_ID, CLIENT_SECRET = "sightline-test", "provider-s3cret"
 REDIRECT_URI = "http://testserver/api/v1/auth/sso/callback"

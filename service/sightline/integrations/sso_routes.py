@@ -24,7 +24,7 @@ from sightline.http.query import open_query
 from sightline.http.routers import api_router
 from sightline.identity import mfa, security_events
 from sightline.identity.routes import set_pending_sign_in, set_session_cookie
-from sightline.integrations import oidc, sso_config
+from sightline.integrations import oidc, oidc_client, sso_config
 from sightline.integrations.schemas import SsoConfigInput, SsoConfigPublic
 from sightline.url_guard import UrlPolicy
 
@@ -46,8 +46,8 @@ def _box(request: Request) -> SecretBox:
     return box
 
 
-def _client(request: Request) -> oidc.OidcClient:
-    client: oidc.OidcClient = request.app.state.oidc_client
+def _client(request: Request) -> oidc_client.OidcClient:
+    client: oidc_client.OidcClient = request.app.state.oidc_client
     return client
 
 
@@ -58,7 +58,7 @@ def _policy(request: Request) -> UrlPolicy:
 
 BaseUrl = Annotated[str, Depends(_base_url)]
 Box = Annotated[SecretBox, Depends(_box)]
-Client = Annotated[oidc.OidcClient, Depends(_client)]
+Client = Annotated[oidc_client.OidcClient, Depends(_client)]
 Policy = Annotated[UrlPolicy, Depends(_policy)]
 
 
