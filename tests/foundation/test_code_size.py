@@ -22,10 +22,6 @@ LEFT = "not split yet (issue 17 section 2): the next to split"
 # "path/to/module.py:qualified.name": the reason it may be longer. The list only shrinks (a test below checks).
 FUNCTIONS_ALLOWED: dict[str, str] = {
     "insights/review.py:agenda": BUSY,
-    "integrations/digest.py:build_digest": LEFT,
-    "insights/csv_plan.py:plan_key_results": LEFT,
-    "insights/csv_plan.py:plan_check_ins": LEFT,
-    "alignment/links.py:create_link": LEFT,
     "initiatives/reporting.py:unaligned_initiatives": BUSY,
     "integrations/preview.py:preview_pull": BUSY,
     "initiatives/reporting.py:allocations_by_key_result": BUSY,
@@ -35,10 +31,7 @@ FUNCTIONS_ALLOWED: dict[str, str] = {
 MODULES_ALLOWED: dict[str, str] = {
     "identity/service.py": BUSY,
     "identity/routes.py": BUSY,
-    "integrations/runs.py": LEFT,
     "http/contract.py": BUSY,
-    "integrations/oidc.py": LEFT,
-    "insights/schemas.py": LEFT,
     "initiatives/service.py": BUSY,
     "scoring.py": LEFT,
     "identity/mfa.py": LEFT,

@@ -17,18 +17,20 @@ from sightline.insights.history import KeyResultFacts, first_hit_at
 from sightline.insights.schemas import (
     AmbitionFigures,
     AmbitionReport,
-    CalibrationFigures,
-    CalibrationReport,
-    CalibrationView,
     GradeBin,
     GradeDistribution,
     HonestyReport,
     KeyResultAmbition,
+    TeamAmbition,
+)
+from sightline.insights.signal_schemas import (
+    CalibrationFigures,
+    CalibrationReport,
+    CalibrationView,
     PersonCalibration,
     PersonSignals,
     SignalCounts,
     SignalPublic,
-    TeamAmbition,
     TeamCalibration,
     TeamSignals,
 )

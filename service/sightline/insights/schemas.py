@@ -1,4 +1,4 @@
-"""API shapes of the insights: scoreboard, ambition, honesty, calibration, grades, retrospective, health, review."""
+"""API shapes of the insights: scoreboard, ambition, honesty, grades, retrospective, health, review, import."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from sightline.alignment.coverage import CoverageSummary
 from sightline.initiatives.schemas import MoneyText
 from sightline.inputs import IsoDateTime, LongText, StrictInput
 from sightline.insights.ambition import AmbitionFlag
-from sightline.insights.calibration import Tendency
 from sightline.insights.grades import GradeFlag
-from sightline.insights.honesty import SignalKind
+from sightline.insights.signal_schemas import CalibrationReport, PersonSignals, SignalCounts, SignalPublic, TeamSignals
 from sightline.okrs.schemas import Kind, Level, ObjectiveState
 from sightline.scoring import Status
 from sightline.timestamps import UtcDateTime
@@ -143,78 +142,13 @@ class AmbitionReport(BaseModel):
     key_results: list[KeyResultAmbition]
 
 
-# Honesty -----------------------------------------------------------------------------------------
-class SignalCounts(BaseModel):
-    total: int
-    correction: int
-    backdated: int
-    late_jump: int
-    flat_then_jump: int
-    confidence_never_moved: int
-
-
-class TeamSignals(SignalCounts):
-    team_id: UUID | None
-    name: str
-
-
-class PersonSignals(SignalCounts):
-    user_id: UUID
-    name: str
-
-
-class SignalPublic(BaseModel):
-    kind: SignalKind
-    key_result_id: UUID
-    key_result_title: str
-    owner_id: UUID
-    team_id: UUID | None
-    check_in_id: UUID | None
-    at: UtcDateTime | None
-    size: float | None = Field(description="Share of the target range, where a size means something")
-    reason: str | None = Field(description="The reason given with a correction")
-    detail: str
-
-
+# Honesty (its rows, and calibration, are in insights/signal_schemas.py) --------------------------------
 class HonestyReport(BaseModel):
     note: str = Field(SIGNALS_NOT_VERDICTS, description="How to read these numbers")
     cycle: SignalCounts
     teams: list[TeamSignals]
     people: list[PersonSignals]
     signals: list[SignalPublic]
-
-
-# Calibration -------------------------------------------------------------------------------------
-class CalibrationFigures(BaseModel):
-    forecasts: int = Field(description="Check-ins with a confidence")
-    key_results: int
-    brier: float | None = Field(description="Mean of (confidence/10 − outcome)²: 0 is perfect, 0.25 is always 5/10")
-    mean_confidence: float | None = Field(description="Mean confidence/10")
-    hit_rate: float | None = Field(description="Share of these forecasts whose key result hit its target")
-    bias: float | None = Field(description="mean_confidence − hit_rate: above 0 over-confident")
-    tendency: Tendency | None
-
-
-class TeamCalibration(CalibrationFigures):
-    team_id: UUID | None
-    name: str
-
-
-class PersonCalibration(CalibrationFigures):
-    user_id: UUID
-    name: str
-
-
-class CalibrationView(BaseModel):
-    overall: CalibrationFigures
-    teams: list[TeamCalibration]
-    people: list[PersonCalibration]
-
-
-class CalibrationReport(BaseModel):
-    every_check_in: CalibrationView
-    mid_cycle: CalibrationView = Field(description="Only the latest confidence given by mid-cycle, per key result")
-    mid_cycle_at: UtcDateTime
 
 
 # Grades ------------------------------------------------------------------------------------------
