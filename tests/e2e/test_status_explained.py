@@ -177,6 +177,7 @@ def test_status_explained_on_desktop(open_page: OpenPage, demo_api: httpx.Client
     check_scoreboard_markers(page, demo_api)
     check_cards(page, demo_api, tap=False)
     page.mouse.move(0, 0)
+    page.evaluate("window.scrollTo(0, 0)")  # scrolled, a full-page picture draws the fixed header mid-page
     screenshot(page, "objective-milestone-threshold", docs=True)
     check_other_badges(page, demo_api, tap=False)
 
