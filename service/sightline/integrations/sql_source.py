@@ -24,7 +24,6 @@ import asyncio
 import ipaddress
 import re
 import ssl
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -35,6 +34,7 @@ import asyncpg
 
 from sightline.config import Settings
 from sightline.integrations.sources import OUT_OF_RANGE, SourceError, parse_number
+from sightline.integrations.sql_tls import ssl_attempts
 from sightline.url_guard import (
     HostUnresolvable,
     IPAddress,
@@ -189,53 +189,6 @@ async def checked_target(
     return target, addresses
 
 
-# TLS ------------------------------------------------------------------------------------------------
-class _NamedContext(ssl.SSLContext):
-    """Sends (and, when verifying, checks) the host's name while the socket goes to its checked address.
-
-    The driver passes the address it was given as server_hostname; this puts the name back.
-    """
-
-    server_name: str | None = None
-
-    def wrap_bio(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        if self.server_name is not None:
-            kwargs["server_hostname"] = self.server_name
-        return super().wrap_bio(*args, **kwargs)
-
-
-def _context(target: ConnectionTarget) -> ssl.SSLContext:
-    """TLS for `sslmode`: verify-* against the system's trust store (certificate files are never read)."""
-    context = _NamedContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    named = not _is_literal(target.host)
-    context.server_name = target.host.rstrip(".") if named else None
-    if target.sslmode in ("verify-ca", "verify-full"):
-        context.load_default_certs()
-        context.check_hostname = target.sslmode == "verify-full"
-        context.verify_mode = ssl.CERT_REQUIRED
-    else:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def _is_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _ssl_attempts(target: ConnectionTarget) -> Iterator[ssl.SSLContext | bool]:
-    """What `sslmode` means, as explicit attempts: prefer is TLS first, then plain (libpq's order)."""
-    if target.sslmode != "disable":
-        yield _context(target)
-    if target.sslmode in ("disable", "prefer"):
-        yield False
-
-
 # Failures as classes --------------------------------------------------------------------------------
 def _connect_failure(exc: BaseException) -> str:
     if isinstance(exc, asyncpg.PostgresError):
@@ -344,7 +297,7 @@ class SqlRunner:
         """A connection to the first checked address that answers, every driver setting explicit."""
         last: BaseException | None = None
         for address in addresses:
-            for tls in _ssl_attempts(target):
+            for tls in ssl_attempts(target):
                 try:
                     return await asyncpg.connect(
                         host=str(address),
