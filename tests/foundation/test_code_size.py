@@ -34,9 +34,7 @@ MODULES_ALLOWED: dict[str, str] = {
     "http/contract.py": BUSY,
     "initiatives/service.py": BUSY,
     "scoring.py": LEFT,
-    "identity/mfa.py": LEFT,
     "integrations/routes.py": BUSY,
-    "integrations/sql_source.py": LEFT,
 }
 
 

@@ -13,19 +13,16 @@ between the password (or the identity provider) and the code.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import io
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 import pyotp
 import segno
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
@@ -37,6 +34,7 @@ from sightline.errors import Conflict, Forbidden, Invalid, Unauthorized
 from sightline.events import service as events
 from sightline.identity import sessions, throttle
 from sightline.identity.models import MfaTotp, Org, RecoveryCode, User
+from sightline.identity.recovery_codes import codes_left, new_recovery_codes, use_recovery_code
 from sightline.identity.schemas import (
     MfaSignIn,
     MfaStatus,
@@ -52,7 +50,6 @@ STEP_SECONDS = 30
 DIGITS = 6
 DRIFT_STEPS = 1
 ENROLMENT_SECONDS = 15 * 60
-RECOVERY_CODES = 10
 PENDING_COOKIE = "sightline_mfa"
 PENDING_SECONDS = 5 * 60
 _PENDING_PURPOSE = "mfa-sign-in"
@@ -105,58 +102,6 @@ async def verify_totp(session: AsyncSession, *, user: User, code: str, box: Secr
     return True
 
 
-# Recovery codes -----------------------------------------------------------------------------------------
-def _code_hash(code: str) -> bytes:
-    normalised = "".join(code.split()).replace("-", "").lower()
-    return hashlib.sha256(normalised.encode()).digest()
-
-
-def _new_code() -> str:
-    raw = base64.b32encode(secrets.token_bytes(10)).decode().lower()  # 80 bits, 16 characters
-    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
-
-
-async def _new_recovery_codes(session: AsyncSession, *, user: User, now: datetime) -> list[str]:
-    """A new set; the old ones (used or not) are gone."""
-    await session.execute(
-        delete(RecoveryCode).where(col(RecoveryCode.org_id) == user.org_id, col(RecoveryCode.user_id) == user.id)
-    )
-    codes = [_new_code() for _ in range(RECOVERY_CODES)]
-    session.add_all(
-        RecoveryCode(org_id=user.org_id, user_id=user.id, code_hash=_code_hash(code), created_at=now) for code in codes
-    )
-    await session.flush()
-    return codes
-
-
-async def use_recovery_code(session: AsyncSession, *, user: User, code: str, now: datetime) -> bool:
-    used = await session.execute(
-        update(RecoveryCode)
-        .where(
-            col(RecoveryCode.org_id) == user.org_id,
-            col(RecoveryCode.user_id) == user.id,
-            col(RecoveryCode.code_hash) == _code_hash(code),
-            col(RecoveryCode.used_at).is_(None),
-        )
-        .values(used_at=now)
-        .returning(col(RecoveryCode.code_hash))
-    )
-    return used.first() is not None
-
-
-async def _codes_left(session: AsyncSession, *, org_id: UUID, user_id: UUID) -> int:
-    count = await session.execute(
-        select(func.count())
-        .select_from(RecoveryCode)
-        .where(
-            col(RecoveryCode.org_id) == org_id,
-            col(RecoveryCode.user_id) == user_id,
-            col(RecoveryCode.used_at).is_(None),
-        )
-    )
-    return int(count.scalar_one())
-
-
 # The person's own settings -----------------------------------------------------------------------------
 def _person(principal: Principal) -> UUID:
     if principal.session_id is None or principal.user_id is None:
@@ -180,7 +125,7 @@ async def status(session: AsyncSession, *, principal: Principal) -> MfaStatus:
     user_id = _person(principal)
     return MfaStatus(
         totp_enabled=await totp_enabled(session, org_id=principal.org_id, user_id=user_id),
-        recovery_codes_left=await _codes_left(session, org_id=principal.org_id, user_id=user_id),
+        recovery_codes_left=await codes_left(session, org_id=principal.org_id, user_id=user_id),
         required=await required_for(session, org_id=principal.org_id, role=principal.role),
     )
 
@@ -232,7 +177,7 @@ async def confirm_enrolment(
     factor.pending_secret = None
     factor.pending_at = None
     await session.flush()
-    codes = await _new_recovery_codes(session, user=user, now=now)
+    codes = await new_recovery_codes(session, user=user, now=now)
     await _record(
         session, principal=principal, user=user, now=now, type="mfa.replaced" if was_enabled else "mfa.enrolled"
     )
@@ -257,7 +202,7 @@ async def renew_recovery_codes(session: AsyncSession, *, principal: Principal, n
     user = await _user(session, principal)
     if not await totp_enabled(session, org_id=user.org_id, user_id=user.id):
         raise Conflict("recovery codes go with an authenticator app: set one up first")
-    codes = await _new_recovery_codes(session, user=user, now=now)
+    codes = await new_recovery_codes(session, user=user, now=now)
     await _record(session, principal=principal, user=user, now=now, type="mfa.recovery_codes_renewed")
     return codes
 
