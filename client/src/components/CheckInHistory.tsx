@@ -3,7 +3,7 @@ import { Badge, Button, Group, Modal, Stack, Table, Text, Textarea, TextInput } 
 import { useDisclosure } from "@mantine/hooks";
 import { type FormEvent, useState } from "react";
 import type { Schemas } from "../api/client";
-import { formatConfidence, formatDateTime, formatValue } from "../lib/format";
+import { formatConfidence, formatDateTime, formatKeyResultValue } from "../lib/format";
 import { fieldErrors } from "../lib/problem";
 import { parseNumber } from "../lib/validation";
 import { useCreateCheckIn } from "../queries/okrs";
@@ -23,7 +23,7 @@ export function CheckInHistory({
   canWrite: boolean;
 }) {
   const [correcting, setCorrecting] = useState<Schemas["CheckInPublic"] | null>(null);
-  const fmt = (value: number) => formatValue(value, keyResult.metric, keyResult.unit, currency);
+  const fmt = (value: number) => formatKeyResultValue(keyResult, value, currency);
   if (checkIns.length === 0) {
     return (
       <Text size="sm" c="dimmed">

@@ -5,7 +5,7 @@ import { notifications } from "@mantine/notifications";
 import { IconDots } from "@tabler/icons-react";
 import { useState } from "react";
 import type { Schemas } from "../api/client";
-import { formatDateTime, formatRelative, formatValue } from "../lib/format";
+import { formatDateTime, formatRelative, formatKeyResultValue } from "../lib/format";
 import { fieldErrors, isConflict } from "../lib/problem";
 import { CADENCE_LABEL, DIRECTION_LABEL } from "../lib/status";
 import { keyResultChanges, keyResultDraftOf } from "../lib/validation";
@@ -35,7 +35,7 @@ export function KeyResultCard({
   const directory = useDirectory();
   const [editing, { open: openEdit, close: closeEdit }] = useDisclosure(false);
   const archive = useArchiveKeyResult();
-  const fmt = (value: number) => formatValue(value, keyResult.metric, keyResult.unit, currency);
+  const fmt = (value: number) => formatKeyResultValue(keyResult, value, currency);
   const headingId = `kr-${keyResult.id}`;
   const kind = keyResultKind(keyResult);
 

@@ -4,7 +4,7 @@ import { Text, VisuallyHidden } from "@mantine/core";
 import type { Schemas } from "../api/client";
 import { chartData, cycleBounds } from "../lib/chart";
 import { keyResultKind } from "../lib/keyResultKind";
-import { formatCompact, formatDate, formatValue, niceDomain } from "../lib/format";
+import { formatCompact, formatDate, formatKeyResultValue, niceDomain } from "../lib/format";
 
 /** An axis or tooltip time (milliseconds) as a date; recharts also calls formatters with nothing. */
 function formatTime(value: unknown): string {
@@ -27,11 +27,14 @@ export function KeyResultChart({
   const kind = keyResultKind(keyResult);
   const data = chartData(keyResult, cycle, checkIns).filter((point) => kind === "target" || point.actual !== undefined);
   const [start, end] = cycleBounds(cycle);
-  const fmt = (value: number) => formatValue(value, keyResult.metric, keyResult.unit, currency);
+  const fmt = (value: number) => formatKeyResultValue(keyResult, value, currency);
   const references = [
     {
       y: keyResult.target_value,
-      label: `${kind === "threshold" ? "Threshold" : kind === "milestone" ? "Done" : "Target"} ${fmt(keyResult.target_value)}`,
+      label:
+        kind === "milestone"
+          ? "Done" // the target of a milestone is its last step: "Done", not "Done Done"
+          : `${kind === "threshold" ? "Threshold" : "Target"} ${fmt(keyResult.target_value)}`,
       color: "teal.8",
     },
     ...(keyResult.stretch_value !== null

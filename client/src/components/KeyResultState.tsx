@@ -2,12 +2,12 @@
  * threshold holds or is breached; neither has an expected-by-now marker or a pace line. */
 import { Badge, Group, Text } from "@mantine/core";
 import type { Schemas } from "../api/client";
-import { formatDate, formatValue } from "../lib/format";
+import { formatDate, formatKeyResultValue } from "../lib/format";
 import { keyResultKind, thresholdHolds } from "../lib/keyResultKind";
 
 export function KeyResultState({ keyResult, currency }: { keyResult: Schemas["KeyResultPublic"]; currency: string }) {
   const kind = keyResultKind(keyResult);
-  const fmt = (value: number) => formatValue(value, keyResult.metric, keyResult.unit, currency);
+  const fmt = (value: number) => formatKeyResultValue(keyResult, value, currency);
   if (kind === "milestone") {
     const done = keyResult.progress >= 1;
     const planned = keyResult.milestone_plan.find((point) => point.value >= keyResult.target_value);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { formatCompact, formatConfidence, formatDateTime, formatNumber, formatPercent, niceDomain, formatProgress, formatRelative, formatScore, formatValue, scoreBand, setDisplayTimeZone } from "./format";
+import { formatCompact, formatConfidence, formatDateTime, formatKeyResultValue, formatNumber, formatPercent, niceDomain, formatProgress, formatRelative, formatScore, formatValue, scoreBand, setDisplayTimeZone } from "./format";
 
 describe("formatValue", () => {
   it.each([
@@ -21,6 +21,17 @@ describe("formatValue", () => {
 
   it("falls back to a plain number for an unknown currency code", () => {
     expect(formatValue(5, "currency", "", "not-a-code")).toBe("5 not-a-code");
+  });
+});
+
+describe("formatKeyResultValue", () => {
+  it("counts a milestone's steps: only the last one is done", () => {
+    const steps = { metric: "milestone", unit: null, target_value: 3 } as const;
+    expect(formatKeyResultValue(steps, 0)).toBe("0 of 3 steps");
+    expect(formatKeyResultValue(steps, 1)).toBe("1 of 3 steps");
+    expect(formatKeyResultValue(steps, 3)).toBe("Done");
+    expect(formatKeyResultValue({ metric: "milestone", unit: null, target_value: 1 }, 1)).toBe("Done");
+    expect(formatKeyResultValue({ metric: "number", unit: "leads", target_value: 10 }, 12000)).toBe("12,000 leads");
   });
 });
 

@@ -27,6 +27,20 @@ export function formatValue(value: number, metric: Metric, unit = "", currency =
   }
 }
 
+/** A key result's value in its own terms: a milestone of several steps counts them, only the last one is done. */
+export function formatKeyResultValue(
+  keyResult: { metric: Metric; unit?: string | null; target_value: number },
+  value: number,
+  currency = "EUR",
+): string {
+  if (keyResult.metric === "milestone" && keyResult.target_value > 1) {
+    return value >= keyResult.target_value
+      ? "Done"
+      : `${formatNumber(value)} of ${formatNumber(keyResult.target_value)} steps`;
+  }
+  return formatValue(value, keyResult.metric, keyResult.unit ?? "", currency);
+}
+
 /** Grouped thousands; two decimals at most below 100, none from 100 up (1,508 leads, not 1,508.15). */
 export function formatNumber(value: number): string {
   return new Intl.NumberFormat(LOCALE, { maximumFractionDigits: Math.abs(value) >= 100 ? 0 : 2 }).format(value);

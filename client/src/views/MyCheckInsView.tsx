@@ -10,7 +10,7 @@ import { Link } from "react-router";
 import type { Schemas } from "../api/client";
 import { StatusBadge } from "../components/Indicators";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
-import { formatRelative, formatValue } from "../lib/format";
+import { formatRelative, formatKeyResultValue } from "../lib/format";
 import { fieldErrors, problemMessage } from "../lib/problem";
 import { checkInFields, type CheckInDraft, isBlankCheckIn, validateCheckIn } from "../lib/validation";
 import { useMe } from "../queries/auth";
@@ -158,7 +158,7 @@ function CheckInRow({
   onNoChange: () => void;
 }) {
   const keyResult = row.key_result;
-  const fmt = (value: number) => formatValue(value, keyResult.metric, keyResult.unit, currency);
+  const fmt = (value: number) => formatKeyResultValue(keyResult, value, currency);
   const headingId = `my-kr-${index}`;
   return (
     <Paper
