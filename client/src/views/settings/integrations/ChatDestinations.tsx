@@ -63,7 +63,7 @@ function ChatCard({ endpoint }: { endpoint: Endpoint }) {
             </Text>
           </Stack>
           <Group gap={6}>
-            <Badge variant="light" color="indigo.9">
+            <Badge variant="outline" color="indigo.9">
               {preset.label}
             </Badge>
             {!endpoint.enabled && (
