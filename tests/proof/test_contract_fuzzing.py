@@ -1,27 +1,52 @@
-"""Contract fuzzing: schemathesis with every check, stateful links, against a live `sightline serve`.
+"""Contract fuzzing: schemathesis with every check against a live `sightline serve`, in two runs.
+
+1. Every operation, every phase (examples, coverage, fuzzing, stateful over the contract's links).
+2. The stateful phase on the planning chain alone (tests/proof/schemathesis-chains.toml): cycle → objective → key
+   result → check-in, with edits under If-Match. Schemathesis starts its scenarios only from operations it judges
+   "reliable" by their names, and none of the chain's creates is one of those in the whole contract, so in run 1
+   its scenarios never reach them; run 2 selects the chain's operations only, where every create starts scenarios.
+   The test then reads the database: the fuzzer itself created a cycle, an objective in it, a key result on that,
+   a check-in on that, and edited an objective or a key result (If-Match from the create's ETag).
 
 Bounded (a few examples per operation) so the suite stays fast; a longer run:
-    SIGHTLINE_FUZZ_EXAMPLES=100 uv run pytest tests/proof/test_contract_fuzzing.py
+    SIGHTLINE_FUZZ_EXAMPLES=100 SIGHTLINE_FUZZ_CHAIN_EXAMPLES=200 uv run pytest tests/proof/test_contract_fuzzing.py
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from tests.support import PASSWORD, free_port
+
+from sightline.db.urls import asyncpg_dsn
 
 pytestmark = pytest.mark.slow  # fuzzes a live `sightline serve` for minutes
 
 HERE = Path(__file__).parent
 BIN = Path(sys.executable).parent
+SEED = "20261123"
+# The planning chain: its creates and the edits their links lead to (the archive DELETEs are left out: see
+# docs/decisions/contract-stateful-fuzzing.md).
+CHAIN_OPERATIONS = (
+    "cycles-create_cycle",
+    "objectives-create_objective",
+    "objectives-update_objective",
+    "key-results-create_key_result",
+    "key-results-update_key_result",
+    "check-ins-create_check_in",
+)
 
 
 @pytest.fixture
@@ -57,63 +82,149 @@ def live_server(database_url: str) -> Iterator[str]:
         assert "Traceback" not in stderr, stderr[-4000:]
 
 
-def _member_credential(base: str) -> str:
+@dataclass(frozen=True)
+class Fuzzed:
+    """The fuzzed organisation: a member's API key, and what was there before the fuzzer came."""
+
+    key: str
+    org_id: str
+    owner_id: str
+    year_id: str
+    team_id: str
+
+
+def _fuzzed_organisation(base: str) -> Fuzzed:
     """An organisation with some data, and an API key with a member's rights (read and write)."""
     with httpx.Client(base_url=base) as owner:
-        assert (
-            owner.post(
-                "/api/v1/signup",
-                json={
-                    "organisation_name": "Fuzzed",
-                    "name": "Owner",
-                    "email": "fuzz-owner@example.test",
-                    "password": PASSWORD,
-                },
-            ).status_code
-            == 201
+        signup = owner.post(
+            "/api/v1/signup",
+            json={
+                "organisation_name": "Fuzzed",
+                "name": "Owner",
+                "email": f"fuzz-owner-{uuid.uuid4().hex[:8]}@example.test",
+                "password": PASSWORD,
+            },
         )
-        cycle = owner.post(
+        assert signup.status_code == 201, signup.text
+        year = owner.post(
             "/api/v1/cycles",
             json={"name": "FY2026", "start_date": "2026-01-01", "end_date": "2026-12-31", "state": "active"},
         ).json()
         objective = owner.post(
-            "/api/v1/objectives", json={"cycle_id": cycle["id"], "title": "Grow", "level": "company"}
+            "/api/v1/objectives", json={"cycle_id": year["id"], "title": "Grow", "level": "company"}
         ).json()
         owner.post("/api/v1/key-results", json={"objective_id": objective["id"], "title": "Leads", "target_value": 100})
+        team = owner.post("/api/v1/teams", json={"name": "Platform"})
+        assert team.status_code == 201, team.text
         # A member's rights (read + write) on an API key: a session cookie would be ended by the fuzzer's own
         # call to POST /auth/logout, leaving every later operation a 401.
         key = owner.post("/api/v1/api-keys", json={"name": "fuzzer", "scopes": ["read", "write"]})
         assert key.status_code == 201
-        return str(key.json()["secret"])
+        me = owner.get("/api/v1/me").json()
+        return Fuzzed(
+            key=str(key.json()["secret"]),
+            org_id=str(me["organisation"]["id"]),
+            owner_id=str(me["member"]["id"]),
+            year_id=str(year["id"]),
+            team_id=str(team.json()["id"]),
+        )
 
 
-def test_schemathesis_finds_no_failure_with_every_check(live_server: str) -> None:
-    key = _member_credential(live_server)
-    examples = os.environ.get("SIGHTLINE_FUZZ_EXAMPLES", "5")
+def _schemathesis(base: str, key: str, config: str, *arguments: str, env: dict[str, str] | None = None) -> str:
+    """A run with every check, on the contract the service serves; it must end with no failure."""
     result = subprocess.run(
         [
             str(BIN / "schemathesis"),
             "--config-file",
-            str(HERE / "schemathesis.toml"),
+            str(HERE / config),
             "run",
-            f"{live_server}/api/v1/openapi.json",
+            f"{base}/api/v1/openapi.json",
             "--checks",
             "all",
-            "--max-examples",
-            examples,
             "--seed",
-            "20261123",
+            SEED,
             "--workers",
             "2",
             "-H",
             f"Authorization: Bearer {key}",
             "--no-color",
+            *arguments[2:],
         ],
         capture_output=True,
         text=True,
         timeout=540,
+        env={**os.environ, **(env or {})},
     )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     summary = result.stdout[result.stdout.find("SUMMARY") :]
-    assert result.returncode == 0, result.stdout[-6000:]
     assert "Tested:" in summary
     assert "Stateful" in summary, "the stateful phase (the contract's links) did not run"
+    return result.stdout
+
+
+async def _chain_counts(admin_url: str, fuzzed: Fuzzed) -> dict[str, int]:
+    """What the fuzzer created and edited down the chain, starting from the cycles it created itself."""
+    conn = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        row = await conn.fetchrow(
+            """
+            WITH cycles_made AS (
+                SELECT id FROM cycles WHERE org_id = $1 AND id <> $2
+            ), objectives_made AS (
+                SELECT id, version FROM objectives WHERE org_id = $1 AND cycle_id IN (SELECT id FROM cycles_made)
+            ), key_results_made AS (
+                SELECT id, version FROM key_results
+                WHERE org_id = $1 AND objective_id IN (SELECT id FROM objectives_made)
+            )
+            SELECT
+                (SELECT count(*) FROM cycles_made) AS cycles,
+                (SELECT count(*) FROM objectives_made) AS objectives,
+                (SELECT count(*) FROM key_results_made) AS key_results,
+                (SELECT count(*) FROM check_ins
+                 WHERE org_id = $1 AND key_result_id IN (SELECT id FROM key_results_made)) AS check_ins,
+                (SELECT count(*) FROM objectives_made WHERE version > 1)
+                    + (SELECT count(*) FROM key_results_made WHERE version > 1) AS edited
+            """,
+            uuid.UUID(fuzzed.org_id),
+            uuid.UUID(fuzzed.year_id),
+        )
+    finally:
+        await conn.close()
+    assert row is not None
+    return dict(row)
+
+
+def test_schemathesis_finds_no_failure_with_every_check(live_server: str, admin_database_url: str) -> None:
+    # Each run fuzzes an organisation of its own: what the first run changes cannot stop the second's chains.
+    _schemathesis(
+        live_server,
+        _fuzzed_organisation(live_server).key,
+        "schemathesis.toml",
+        "--max-examples",
+        os.environ.get("SIGHTLINE_FUZZ_EXAMPLES", "5"),
+    )
+    fuzzed = _fuzzed_organisation(live_server)
+    chain_filter = [argument for operation in CHAIN_OPERATIONS for argument in ("--include-operation-id", operation)]
+    _schemathesis(
+        live_server,
+        fuzzed.key,
+        "schemathesis-chains.toml",
+        "--phases",
+        "stateful",
+        "--max-examples",
+        os.environ.get("SIGHTLINE_FUZZ_CHAIN_EXAMPLES", "30"),
+        *chain_filter,
+        env={
+            "SIGHTLINE_FUZZ_CYCLE_ID": fuzzed.year_id,
+            "SIGHTLINE_FUZZ_TEAM_ID": fuzzed.team_id,
+            "SIGHTLINE_FUZZ_OWNER_ID": fuzzed.owner_id,
+        },
+    )
+    counts = asyncio.run(_chain_counts(admin_database_url, fuzzed))
+    # Each link of the chain was followed at least once, with data the fuzzer made: a check-in on a key result
+    # on an objective in a cycle that the fuzzer created, and an edit (If-Match) of what it created.
+    assert counts["cycles"] >= 1, counts
+    assert counts["objectives"] >= 1, counts
+    assert counts["key_results"] >= 1, counts
+    assert counts["check_ins"] >= 1, counts
+    assert counts["edited"] >= 1, counts

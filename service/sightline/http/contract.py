@@ -11,7 +11,8 @@
   `Retry-After` (and the rate-limit fields) on 429 and 503, which every API operation can answer.
 - A description on every operation: its docstring, then who may call it and the headers it honours.
 - OpenAPI links from each create to what uses the created id (path, query or body), with the ETag as
-  If-Match, so generated clients and the stateful fuzzer chain objective → key result → check-in.
+  If-Match, so generated clients and the stateful fuzzer chain cycle → objective → key result → check-in;
+  a realistic request example on the creates and edits of that chain.
 
 docs/decisions/contract-derived-from-routes.md says why this is a pass over the routes.
 """
@@ -109,6 +110,39 @@ HEADERS: dict[str, Any] = {
         "schema": {"type": "string"},
     },
 }
+# A realistic body for the creates and edits of the planning chain (cycle → objective → key result → check-in), shown
+# in the documentation and used by generators: schemathesis mixes them into its generated bodies, so its stateful
+# phase has bodies that pass the rules JSON Schema cannot say (dates in order, a company objective needs no team, a
+# check-in without a time is "now"). A link's id (cycle_id, objective_id, …) replaces the placeholder one.
+_PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000"
+REQUEST_EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
+    "CycleCreate": (
+        "A quarter, open for check-ins",
+        {"name": "Q3 2026", "start_date": "2026-07-01", "end_date": "2026-09-30", "state": "active"},
+    ),
+    "ObjectiveCreate": (
+        "A company objective",
+        {"cycle_id": _PLACEHOLDER_ID, "title": "Delight our first hundred customers", "level": "company"},
+    ),
+    "ObjectiveUpdate": ("A new title", {"title": "Delight our first two hundred customers"}),
+    "KeyResultCreate": (
+        "A number to raise",
+        {
+            "objective_id": _PLACEHOLDER_ID,
+            "title": "Weekly active teams",
+            "metric": "number",
+            "unit": "teams",
+            "start_value": 10,
+            "target_value": 100,
+        },
+    ),
+    "KeyResultUpdate": ("A higher target", {"target_value": 120}),
+    "CheckInCreate": (
+        "A check-in now",
+        {"key_result_id": _PLACEHOLDER_ID, "value": 42, "confidence": 7, "note": "Two pilots went live this week"},
+    ),
+}
+
 _ETAG = {"$ref": "#/components/headers/ETag"}
 _RETRY_AFTER = {"$ref": "#/components/headers/Retry-After"}
 
@@ -142,6 +176,7 @@ def finish_contract(app: FastAPI, schema: dict[str, Any]) -> None:
             _if_match(operation)
             _response_headers(operation, method, path, route, schema["paths"])
             _describe(operation, route, principal)
+            _request_example(operation)
     unknown = used_tags - TAGS.keys()
     if unknown:
         raise RuntimeError(f"describe these tags in sightline.http.contract.TAGS: {sorted(unknown)}")
@@ -218,6 +253,16 @@ def _if_match(operation: dict[str, Any]) -> None:
         responses["428"] = _problem("If-Match required: send the ETag of your last read")
     else:
         responses.pop("428", None)
+
+
+def _request_example(operation: dict[str, Any]) -> None:
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if content is None:
+        return
+    example = REQUEST_EXAMPLES.get(content.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1])
+    if example is not None:
+        summary, value = example
+        content["examples"] = {"typical": {"summary": summary, "value": value}}
 
 
 def _sets_etag(endpoint: Callable[..., Any]) -> bool:
