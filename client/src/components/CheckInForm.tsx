@@ -20,7 +20,7 @@ export function CheckInForm({ keyResult }: { keyResult: Schemas["KeyResultPublic
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const found = validateCheckIn(draft, keyResult.metric);
+    const found = validateCheckIn(draft, keyResult.metric, keyResult.target_value);
     setErrors(found);
     if (Object.keys(found).length > 0) return;
     create.mutate(
@@ -48,7 +48,13 @@ export function CheckInForm({ keyResult }: { keyResult: Schemas["KeyResultPublic
       <Stack gap="xs">
         <Group align="flex-start" wrap="wrap" gap="sm">
           <TextInput
-            label={keyResult.metric === "milestone" ? "Done? (1 or 0)" : "New value"}
+            label={
+              keyResult.metric !== "milestone"
+                ? "New value"
+                : keyResult.target_value > 1
+                  ? `Steps done (0–${keyResult.target_value})`
+                  : "Done? (1 or 0)"
+            }
             inputMode="decimal"
             value={draft.value}
             onChange={(event) => setDraft({ ...draft, value: event.currentTarget.value })}

@@ -54,6 +54,10 @@ describe("key result rules (mirroring the API's 422s)", () => {
     const milestone = draft({ metric: "milestone", target_value: "", start_value: "" });
     expect(validateKeyResult(milestone)).toEqual({});
     expect(keyResultBody(milestone, "o1")).toMatchObject({ start_value: 0, target_value: 1, direction: "increase" });
+    const steps = draft({ metric: "milestone", target_value: "3", start_value: "" });
+    expect(validateKeyResult(steps)).toEqual({});
+    expect(keyResultBody(steps, "o1")).toMatchObject({ start_value: 0, target_value: 3 });
+    expect(validateKeyResult(draft({ metric: "milestone", target_value: "2.5" }))).toHaveProperty("target_value");
   });
 
   it("builds the create body with numbers and without empty optionals", () => {
@@ -87,6 +91,9 @@ describe("check-in and cycle rules", () => {
     expect(validateCheckIn({ value: "5", confidence: "7", note: "" }, "number")).toEqual({});
     expect(validateCheckIn({ value: "", confidence: "", note: "" }, "number")).toHaveProperty("value");
     expect(validateCheckIn({ value: "0.5", confidence: "", note: "" }, "milestone")).toHaveProperty("value");
+    expect(validateCheckIn({ value: "2", confidence: "", note: "" }, "milestone")).toHaveProperty("value");
+    expect(validateCheckIn({ value: "2", confidence: "", note: "" }, "milestone", 3)).toEqual({});
+    expect(validateCheckIn({ value: "4", confidence: "", note: "" }, "milestone", 3)).toHaveProperty("value");
   });
 
   it("a cycle ends after it starts", () => {

@@ -69,13 +69,16 @@ export function validateKeyResult(draft: KeyResultDraft, cycle?: { start_date: s
   const errors: Errors = {};
   if (!draft.title.trim()) errors.title = "Give the key result a title";
   const start = draft.metric === "milestone" ? 0 : parseNumber(draft.start_value);
-  const target = draft.metric === "milestone" ? 1 : parseNumber(draft.target_value);
+  // A milestone's target is its number of steps (1: done or not), whole; empty means 1.
+  const target = draft.metric === "milestone" ? (parseNumber(draft.target_value) ?? 1) : parseNumber(draft.target_value);
   const stretch = parseNumber(draft.stretch_value);
   const previous = parseNumber(draft.previous_value);
   const weight = parseNumber(draft.weight);
   if (start === null || Number.isNaN(start)) errors.start_value = "Enter the starting value";
   if (target === null) errors.target_value = "Enter the target";
   else if (Number.isNaN(target)) errors.target_value = "Enter a number";
+  else if (draft.metric === "milestone" && (!Number.isInteger(target) || target < 1))
+    errors.target_value = "A whole number of steps, 1 or more";
   if (Number.isNaN(stretch)) errors.stretch_value = "Enter a number or leave empty";
   if (Number.isNaN(previous)) errors.previous_value = "Enter a number or leave empty";
   if (weight === null || Number.isNaN(weight) || weight <= 0 || weight > 100) errors.weight = "A weight between 0 and 100";
@@ -112,7 +115,7 @@ export function keyResultBody(draft: KeyResultDraft, objectiveId: string): Schem
     direction: milestone ? "increase" : draft.direction,
     unit: draft.unit.trim(),
     start_value: milestone ? 0 : (parseNumber(draft.start_value) ?? 0),
-    target_value: milestone ? 1 : (parseNumber(draft.target_value) ?? 0),
+    target_value: milestone ? (parseNumber(draft.target_value) ?? 1) : (parseNumber(draft.target_value) ?? 0),
     stretch_value: milestone ? null : optional(draft.stretch_value),
     previous_value: milestone ? null : optional(draft.previous_value),
     weight: parseNumber(draft.weight) ?? 1,
@@ -132,12 +135,14 @@ export interface CheckInDraft {
   note: string;
 }
 
-export function validateCheckIn(draft: CheckInDraft, metric: Schemas["Metric"]): Errors {
+/** `steps`: a milestone's target, its last step (1 for done or not). */
+export function validateCheckIn(draft: CheckInDraft, metric: Schemas["Metric"], steps = 1): Errors {
   const errors: Errors = {};
   const value = parseNumber(draft.value);
   if (value === null) errors.value = "Enter the current value";
   else if (Number.isNaN(value)) errors.value = "Enter a number";
-  else if (metric === "milestone" && value !== 0 && value !== 1) errors.value = "1 when done, 0 when not";
+  else if (metric === "milestone" && (!Number.isInteger(value) || value < 0 || value > steps))
+    errors.value = steps === 1 ? "1 when done, 0 when not" : `A whole number of steps from 0 to ${steps}`;
   if (draft.confidence !== "") {
     const confidence = Number(draft.confidence);
     if (!Number.isInteger(confidence) || confidence < 0 || confidence > 10) errors.confidence = "A whole number from 0 to 10";

@@ -48,7 +48,7 @@ export function MyCheckInsView() {
     event.preventDefault();
     const found: Record<string, Record<string, string>> = {};
     for (const row of filled) {
-      const rowErrors = validateCheckIn(drafts[row.key_result.id] ?? EMPTY, row.key_result.metric);
+      const rowErrors = validateCheckIn(drafts[row.key_result.id] ?? EMPTY, row.key_result.metric, row.key_result.target_value);
       if (Object.keys(rowErrors).length) found[row.key_result.id] = rowErrors;
     }
     setErrors(found);

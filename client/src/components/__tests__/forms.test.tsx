@@ -56,13 +56,15 @@ describe("KeyResultForm", () => {
     expect(onSubmit).toHaveBeenCalledWith(expect.objectContaining({ title: "Leads", target_value: "10000", stretch_value: "12,000" }));
   });
 
-  it("hides start, target and stretch for a milestone", () => {
+  it("asks a milestone for its steps instead of start, target and stretch", () => {
     stubApi({ "GET /api/v1/members": page([]), "GET /api/v1/teams": page([]) });
     renderWithProviders(
       <KeyResultForm initial={{ ...emptyKeyResultDraft(), metric: "milestone" }} submitting={false} submitLabel="Save" onSubmit={() => {}} />,
     );
     expect(screen.queryByLabelText(/^Target/)).toBeNull();
-    expect(screen.getByText(/A milestone is done \(1\) or not \(0\)/)).toBeTruthy();
+    expect(screen.queryByLabelText(/^Stretch/)).toBeNull();
+    expect(screen.getByLabelText(/^Steps/)).toBeTruthy();
+    expect(screen.getByText(/1: done or not/)).toBeTruthy();
   });
 });
 

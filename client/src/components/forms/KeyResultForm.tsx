@@ -76,9 +76,14 @@ export function KeyResultForm({
           {draft.metric === "number" && <TextInput label="Unit" placeholder="leads" {...text("unit")} miw={120} />}
         </Group>
         {milestone ? (
-          <Text size="sm" c="dimmed">
-            A milestone is done (1) or not (0); check in 1 when it is done.
-          </Text>
+          <TextInput
+            label="Steps"
+            description="1: done or not (check in 1 when done). More: check in the steps done; it is done at the last."
+            placeholder="1"
+            inputMode="numeric"
+            {...text("target_value")}
+            maw={420}
+          />
         ) : (
           <>
             <Group grow align="flex-start" wrap="wrap">
