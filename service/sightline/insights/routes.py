@@ -138,18 +138,18 @@ async def list_grades(
     items, cursor = await close.list_grades(session, org_id=principal.org_id, cycle_id=cycle_id, params=paging)
     return Page(items=items, next_cursor=cursor)
 
+
 BINARY = {"type": "string", "format": "binary"}
 JSON_EXPORT = {"type": "object", "description": "The cycle, its objectives, key results and check-ins"}
-
 
 
 @router.get(
     "/cycles/{cycle_id}/export",
     tags=["insights"],
+    summary="Export objectives, key results and check-ins: CSV (a zip, one file per table) or JSON, streamed",
     description="Deprecated: use `GET /cycles/{cycle_id}/export/csv` or `/export/json`, each with one media type. "
     "Here `format=csv` (the default) answers `application/zip`, `format=json` answers `application/json`.",
     deprecated=True,
-    summary="Export objectives, key results and check-ins: CSV (a zip, one file per table) or JSON, streamed",
     response_class=StreamingResponse,
     responses={
         200: {
@@ -173,6 +173,7 @@ async def export_cycle(
         media_type="application/zip" if format == "csv" else "application/json",
         headers={"Content-Disposition": f'attachment; filename="{export.file_name(cycle, format)}"'},
     )
+
 
 @router.get(
     "/cycles/{cycle_id}/export/csv",
@@ -204,7 +205,6 @@ async def export_cycle_json(
 ) -> StreamingResponse:
     """The JSON export on its own URL, so its one media type is declared (docs/decisions/contract-export-formats.md)."""
     return await export_cycle(cycle_id, principal, session, factory, format="json", csv_formulas="escaped")
-
 
 
 @router.post(

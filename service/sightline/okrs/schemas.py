@@ -30,6 +30,9 @@ def _not_a_boolean(value: object) -> object:
     return value
 
 
+# Put it AFTER the Field in an Annotated: it still runs first (a before-validator wraps what precedes it), and the
+# Field's limits stay JSON Schema keywords (minimum, maximum…). Before the Field, pydantic applies the limits as a
+# separate check and leaks them into the schema as `ge`/`le`/`gt`, which no client understands.
 NotBool = BeforeValidator(_not_a_boolean)
 Value = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15), NotBool]
 Confidence = Annotated[int, Field(ge=0, le=10, description="0–10: how likely the target is hit by cycle end"), NotBool]
@@ -41,9 +44,6 @@ CycleState = Literal["planning", "active", "closed"]
 ExternalKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 BATCH_LIMIT = 1000  # items in one batch of check-ins
 SourceLabel = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.:-]*$")]
-# Put it AFTER the Field in an Annotated: it still runs first (a before-validator wraps what precedes it), and the
-# Field's limits stay JSON Schema keywords (minimum, maximum…). Before the Field, pydantic applies the limits as a
-# separate check and leaks them into the schema as `ge`/`le`/`gt`, which no client understands.
 
 
 # Teams -------------------------------------------------------------------------------------------
