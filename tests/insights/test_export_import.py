@@ -290,7 +290,7 @@ async def test_import_from_a_spreadsheet_creates_history_and_current_values(
 
 def _board_by_name(board: dict[str, Any]) -> dict[str, Any]:
     """The scoreboard without ids (they differ between organisations), objectives by title."""
-    ignore = {"id", "owner_id", "team_id"}
+    ignore = {"id", "owner_id", "team_id", "cycle_id"}
 
     def figures(objective: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in objective.items() if k not in ignore}
