@@ -1,4 +1,4 @@
-"""The one definition of progress, score, expected value and status (PRODUCT.md section 3).
+"""The one definition of progress, score, expected value and status (docs/concepts.md).
 
 Pure functions: no I/O, and the clock always comes in as an aware `now`.
 """

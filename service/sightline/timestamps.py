@@ -1,4 +1,4 @@
-"""One form for every timestamp the API returns: UTC, written with `Z` (PRODUCT.md section 3's days stay dates).
+"""One form for every timestamp the API returns: UTC, written with `Z` (the organisation's days stay dates).
 
 Rows and computations carry aware datetimes in whatever zone they were made in (the organisation's, for a
 cycle's end or a mid-cycle moment); a response field typed `UtcDateTime` is always written in UTC, so a client

@@ -87,7 +87,7 @@ def test_new_user_builds_okrs_and_checks_in_through_the_ui(open_page: OpenPage) 
     expect(page.get_by_test_id("objective-title")).to_have_text("Make marketing the engine of pipeline")
     check_accessibility(page, "objective page without key results")
 
-    # A key result with a stretch and last period's value (PRODUCT.md's seed example).
+    # A key result with a stretch and last period's value (the seed example of docs/concepts.md).
     page.get_by_role("button", name="Add key result").click()
     dialog = page.get_by_role("dialog")
     field(dialog, "Key result").fill("Marketing-sourced leads")  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ README_MAX_LINES = 200
 # Markdown links and images, inline (`[text](target)`) and reference-style (`[id]: target`).
 INLINE_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?[^)]*\)")
 REFERENCE_LINK = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.MULTILINE)
-SCANNED = ("README.md", "docs", "service", "client/src", "tests")
+SCANNED = ("README.md", "docs", "service", "client/src", "tests", "openapi", "mkdocs.yml", ".ci")
 TEXT_SUFFIXES = {".md", ".py", ".ts", ".tsx", ".js", ".jsx", ".css", ".html", ".json", ".yml", ".yaml", ".toml"}
 
 
@@ -120,6 +120,8 @@ def test_no_markdown_link_points_outside_the_repository() -> None:
         text = path.read_text(encoding="utf-8", errors="replace")
         if "../shared" in text:
             offenders.append(f"{path.relative_to(ROOT)}: mentions ../shared")
+        if "PRODUCT" + ".md" in text:  # the specification the project started from lives outside the repository
+            offenders.append(f"{path.relative_to(ROOT)}: refers to a specification outside the repository")
         if path.suffix != ".md":
             continue
         for pattern in (INLINE_LINK, REFERENCE_LINK):

@@ -96,7 +96,7 @@ async def test_objective_level_team_rules(tenant: Tenant) -> None:
     assert ok["progress"] is None
 
 
-# PRODUCT.md section 2 validation examples: each a 422 problem naming the field.
+# docs/concepts.md validation examples: each a 422 problem naming the field.
 VALIDATION: list[tuple[str, str, dict[str, Any], list[Any]]] = [
     ("increase-needs-target-above-start", "kr", {"start_value": 10, "target_value": 5}, ["body", "target_value"]),
     (

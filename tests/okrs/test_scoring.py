@@ -1,4 +1,4 @@
-"""Worked examples for the scoring rules of PRODUCT.md section 3."""
+"""Worked examples for the scoring rules of docs/concepts.md."""
 
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo

@@ -1,4 +1,4 @@
-"""PRODUCT.md section 3 worked examples, through the API with the clock pinned (exact numbers)."""
+"""docs/concepts.md worked examples, through the API with the clock pinned (exact numbers)."""
 
 from __future__ import annotations
 

@@ -5124,7 +5124,7 @@ export interface components {
         };
         /**
          * OrganisationSettings
-         * @description Per-organisation settings; the status thresholds follow PRODUCT.md section 3.
+         * @description Per-organisation settings; the status thresholds follow docs/concepts.md.
          */
         OrganisationSettings: {
             /**

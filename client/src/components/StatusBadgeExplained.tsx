@@ -1,6 +1,6 @@
 /**
  * A status badge that explains itself: the gap to expected progress, the organisation's thresholds and the confidence
- * rule (PRODUCT.md section 3), in a card that opens on hover, keyboard focus or tap.
+ * rule (docs/concepts.md), in a card that opens on hover, keyboard focus or tap.
  *
  * How it stays open:
  * - hovered with a mouse, it stays while the pointer is over the badge or the card, and closes a moment after the

@@ -37,7 +37,7 @@ describe("formatKeyResultValue", () => {
 
 describe("formatScore: the 0.0–1.0 grade", () => {
   it.each([
-    [0.85, "0.85"], // PRODUCT.md's worked example: 21,000 of a 18,000 target with a 24,000 stretch
+    [0.85, "0.85"], // the worked example of docs/concepts.md: 21,000 of a 18,000 target with a 24,000 stretch
     [0.7, "0.7"],
     [1, "1.0"],
     [0, "0.0"],

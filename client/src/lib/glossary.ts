@@ -1,4 +1,4 @@
-/** Plain-language explanations of the measures the insight screens show (PRODUCT.md section 7): one wording for
+/** Plain-language explanations of the measures the insight screens show (docs/web-app.md): one wording for
  * every screen, shown by the help tips next to their labels. */
 export const GLOSSARY = {
   brier: {

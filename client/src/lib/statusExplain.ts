@@ -1,6 +1,6 @@
 /**
  * Why a status is what it is, in words, from the figures the API returns and the organisation's thresholds
- * (PRODUCT.md section 3: the gap to expected progress, and a low confidence turning on track into at risk).
+ * (docs/concepts.md: the gap to expected progress, and a low confidence turning on track into at risk).
  */
 import { formatProgress } from "./format";
 import { type Status, STATUS_LABEL } from "./status";

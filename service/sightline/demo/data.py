@@ -11,7 +11,7 @@ from sightline.okrs import schemas
 DEMO_EMAIL = "demo@sightline.example"
 DEMO_PASSWORD = "sightline-demo"  # printed by `sightline demo`; every demo member shares it
 ORG_NAME = "Northwind Marketing"
-SEED_TITLE = "Marketing-qualified leads"  # the worked example of PRODUCT.md section 3
+SEED_TITLE = "Marketing-qualified leads"  # the worked example of docs/concepts.md
 TIME_ZONE = "Europe/Berlin"
 CORRECTED = "Blended cost per MQL"  # one check-in with a typo, then its correction
 IMPORTED = "Net promoter score"  # one survey result imported three weeks late (backdated)

@@ -37,7 +37,7 @@ def _known_zone(value: str | None) -> str | None:
 
 
 class OrganisationSettings(BaseModel):
-    """Per-organisation settings; the status thresholds follow PRODUCT.md section 3."""
+    """Per-organisation settings; the status thresholds follow docs/concepts.md."""
 
     on_track_gap: float = Field(0.10, ge=0, le=1, description="Gap of progress behind pace still on track")
     at_risk_gap: float = Field(0.25, ge=0, le=1, description="Gap up to which a result is at risk")

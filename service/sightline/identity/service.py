@@ -57,7 +57,7 @@ async def password_sign_in_refused(session: AsyncSession, *, org_id: UUID, role:
 _SSO_REQUIRED = text("SELECT enabled AND sso_required FROM sso_configs WHERE org_id = :org_id")
 
 
-# The settings the status rule reads (PRODUCT.md section 3): a change to one recomputes every live key result's
+# The settings the status rule reads (docs/concepts.md): a change to one recomputes every live key result's
 # status in the settings change's own transaction. The OKR layer, above this one, registers that recompute here
 # (sightline.okrs.recompute); identity cannot import it.
 STATUS_RULE_SETTINGS = ("on_track_gap", "at_risk_gap", "low_confidence", "time_zone")

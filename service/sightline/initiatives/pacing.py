@@ -1,6 +1,6 @@
 """Budget pacing of an initiative: how much of its planned budget should be spent by a given day.
 
-The one place the rule lives (PRODUCT.md section 7, issue 14 point 7): the elapsed share of the initiative's dates
+The one place the rule lives (issue 14 point 7): the elapsed share of the initiative's dates
 is the number of its days over by the end of the pacing day, out of all its days (both ends inclusive); the
 expected spend is the planned budget times that share, rounded to the cent. Without both dates there is no pace.
 """

@@ -1,4 +1,4 @@
-"""Ambition: does a target reach further than what was already achieved? (PRODUCT.md section 4)
+"""Ambition: does a target reach further than what was already achieved? (docs/concepts.md)
 
 ambition = (target − start) / (previous − start) − 1, the same for the stretch value. Pure functions.
 """

@@ -81,7 +81,7 @@ def effective(check_ins: Sequence[CheckInFacts]) -> list[CheckInFacts]:
     """The values that count, in reported order: every check-in no correction replaced.
 
     A correction carries the time of the check-in it corrects, so it takes that one's place in the line.
-    Same rule as the key result's current value (PRODUCT.md section 3).
+    Same rule as the key result's current value (docs/concepts.md).
     """
     corrected = {c.corrects for c in check_ins if c.corrects is not None}
     return sorted((c for c in check_ins if c.id not in corrected), key=lambda c: (c.checked_in_at, c.seq))

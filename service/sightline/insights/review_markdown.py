@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sightline.identity.service import get_org, org_settings
-from sightline.insights.review import get_review
+from sightline.insights.review_records import get_review
 from sightline.insights.schemas import TeamReviewPublic
 
 STATUS_LABEL = {

@@ -16,7 +16,7 @@ from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
 from sightline.inputs import DateOrMoment
-from sightline.insights import close, csv_import, export, health, review, review_markdown, scoreboard
+from sightline.insights import close, csv_import, export, health, review, review_markdown, review_records, scoreboard
 from sightline.insights.csv_formulas import CsvFormulas
 from sightline.insights.schemas import (
     SIGNALS_NOT_VERDICTS,
@@ -253,18 +253,18 @@ async def get_review_agenda(
 async def record_review(
     team_id: UUID, body: TeamReviewCreate, principal: Writer, session: DbSession, now: Clock
 ) -> TeamReviewPublic:
-    return await review.record_review(session, principal=principal, team_id=team_id, body=body, now=now)
+    return await review_records.record_review(session, principal=principal, team_id=team_id, body=body, now=now)
 
 
 @router.get("/teams/{team_id}/reviews", tags=["reviews"], summary="A team's recorded reviews", responses=ONE)
 async def list_reviews(team_id: UUID, principal: Reader, session: DbSession, paging: Paging) -> Page[TeamReviewPublic]:
-    items, cursor = await review.list_reviews(session, org_id=principal.org_id, team_id=team_id, params=paging)
+    items, cursor = await review_records.list_reviews(session, org_id=principal.org_id, team_id=team_id, params=paging)
     return Page(items=items, next_cursor=cursor)
 
 
 @router.get("/reviews/{review_id}", tags=["reviews"], summary="One recorded team review, with its items", responses=ONE)
 async def get_review(review_id: UUID, principal: Reader, session: DbSession) -> TeamReviewPublic:
-    return await review.get_review(session, org_id=principal.org_id, review_id=review_id)
+    return await review_records.get_review(session, org_id=principal.org_id, review_id=review_id)
 
 
 @router.get(

@@ -84,7 +84,7 @@ async def _validate(session: AsyncSession, org_id: UUID, cycle: Cycle, *, parent
         within = f"must lie within the parent cycle {parent.name} ({parent.start_date} to {parent.end_date})"
         if parent_changed:
             raise Invalid("body.parent_id", f"the dates {within}")
-        # The parent stays and the dates moved: the answer names the date that left it (PRODUCT.md section 4).
+        # The parent stays and the dates moved: the answer names the date that left it (docs/concepts.md).
         outside = [
             FieldError(("body", field), f"{getattr(cycle, field)} {within}", "cycle_outside_parent")
             for field, out in (

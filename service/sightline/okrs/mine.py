@@ -1,4 +1,4 @@
-"""What the signed-in person works on (PRODUCT.md section 7): the cycles enclosing a cycle, the cycle the app
+"""What the signed-in person works on (docs/web-app.md): the cycles enclosing a cycle, the cycle the app
 opens on (the one they last chose, else the one where their and their teams' work is), and every key result
 they own in the active cycles, due ones first.
 """

@@ -254,7 +254,7 @@ class CheckInBatchItem(StrictInput):
 class CheckInBatch(StrictInput):
     items: list[CheckInBatchItem] = Field(min_length=1, max_length=BATCH_LIMIT)
     source: SourceLabel | None = None
-    # Each item is validated on its own (PRODUCT.md section 5, decision api-batch-errors): an item whose own
+    # Each item is validated on its own (docs/concepts.md, decision api-batch-errors): an item whose own
     # fields are malformed is set aside with its errors, so the service can still check the rules of the
     # others and answer one 422 naming every bad item. `items` holds the well-formed ones, `_positions` their
     # index in the request, `_malformed` the errors of the others (locations start with "body").

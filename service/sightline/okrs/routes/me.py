@@ -1,4 +1,4 @@
-"""HTTP routes of the OKR core: the signed-in person's own view (PRODUCT.md section 7)."""
+"""HTTP routes of the OKR core: the signed-in person's own view (docs/web-app.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The web app's first hour: the cycle each person last chose, remembered on the server (PRODUCT.md section 7).
+"""The web app's first hour: the cycle each person last chose, remembered on the server (docs/web-app.md).
 
 Revision ID: 0065
 Revises: 0064
