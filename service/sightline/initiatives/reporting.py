@@ -85,23 +85,11 @@ def _cycle_key_results(org_id: UUID, cycle_id: UUID) -> Any:
     )
 
 
-async def allocations_by_key_result(
-    session: AsyncSession,
-    *,
-    org_id: UUID,
-    key_result_ids: Collection[UUID] | None = None,
-    cycle_id: UUID | None = None,
-    as_of: date | None = None,
-    currency: str | None = None,
-) -> dict[UUID, KeyResultMoney]:
-    """Budget and spend allocated to each key result (of `key_result_ids`, of the cycle, or all).
-
-    Amounts are in `currency` (default: the organisation's currency); initiatives in another currency
-    count in `initiative_ids` but add nothing to the amounts (call again with that currency). Only key
-    results with at least one linked initiative appear. One statement.
-    """
-    if key_result_ids is not None and not key_result_ids:
-        return {}
+def _allocation_rows(
+    org_id: UUID, key_result_ids: Collection[UUID] | None, cycle_id: UUID | None, as_of: date | None
+) -> Any:
+    """Every link of every initiative touching the scope, each with whether it is in scope, its initiative's
+    budget, state, currency and spend to date, and the organisation's currency; by initiative, links in order."""
     link = InitiativeKeyResult
 
     def scope(table: Any) -> Any:
@@ -120,7 +108,7 @@ async def allocations_by_key_result(
     org_currency = (
         select(func.coalesce(col(Org.settings)["currency"].astext, "EUR")).where(col(Org.org_id) == org_id)
     ).scalar_subquery()
-    statement = (
+    return (
         select(
             col(link.initiative_id),
             col(link.key_result_id),
@@ -139,29 +127,53 @@ async def allocations_by_key_result(
         .where(col(link.org_id) == org_id, col(link.initiative_id).in_(touched))
         .order_by(col(link.initiative_id), col(link.created_at), col(link.key_result_id))
     )
-    rows = (await session.execute(statement)).all()
+
+
+def _allocate(result: dict[UUID, KeyResultMoney], initiative_id: UUID, links: list[Any], currency: str | None) -> None:
+    """Add one initiative's money to its in-scope key results: split by its links, in the currency asked."""
+    head = links[0]
+    wanted = currency or head.org_currency
+    for row in links:
+        if row.in_scope:
+            result.setdefault(row.key_result_id, KeyResultMoney(row.key_result_id, wanted)).initiative_ids.append(
+                initiative_id
+            )
+    if head.currency != wanted:
+        return
+    rules = [Link(key_result_id=row.key_result_id, share=row.share) for row in links]
+    spend_split = split(Decimal(head.spend), rules)
+    budget_split = split(ZERO if head.state == "dropped" else head.planned_budget, rules)
+    for row in links:
+        if row.in_scope:
+            money = result[row.key_result_id]
+            money.spend += spend_split.allocated[row.key_result_id]
+            money.budget += budget_split.allocated[row.key_result_id]
+
+
+async def allocations_by_key_result(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    key_result_ids: Collection[UUID] | None = None,
+    cycle_id: UUID | None = None,
+    as_of: date | None = None,
+    currency: str | None = None,
+) -> dict[UUID, KeyResultMoney]:
+    """Budget and spend allocated to each key result (of `key_result_ids`, of the cycle, or all).
+
+    Amounts are in `currency` (default: the organisation's currency); initiatives in another currency
+    count in `initiative_ids` but add nothing to the amounts (call again with that currency). Only key
+    results with at least one linked initiative appear. One statement.
+    """
+    if key_result_ids is not None and not key_result_ids:
+        return {}
+    rows = (await session.execute(_allocation_rows(org_id, key_result_ids, cycle_id, as_of))).all()
     by_initiative: dict[UUID, list[Any]] = defaultdict(list)
     for row in rows:
         by_initiative[row.initiative_id].append(row)
     result: dict[UUID, KeyResultMoney] = {}
     for initiative_id, links in by_initiative.items():
-        head = links[0]
-        wanted = currency or head.org_currency
-        for row in links:
-            if row.in_scope:
-                result.setdefault(row.key_result_id, KeyResultMoney(row.key_result_id, wanted)).initiative_ids.append(
-                    initiative_id
-                )
-        if head.currency != wanted:
-            continue
-        rules = [Link(key_result_id=row.key_result_id, share=row.share) for row in links]
-        spend_split = split(Decimal(head.spend), rules)
-        budget_split = split(ZERO if head.state == "dropped" else head.planned_budget, rules)
-        for row in links:
-            if row.in_scope:
-                money = result[row.key_result_id]
-                money.spend += spend_split.allocated[row.key_result_id]
-                money.budget += budget_split.allocated[row.key_result_id]
+        _allocate(result, initiative_id, links, currency)
     return result
 
 
@@ -179,6 +191,52 @@ async def spend_by_key_result(
         session, org_id=org_id, key_result_ids=key_result_ids, cycle_id=cycle_id, as_of=as_of, currency=currency
     )
     return {key_result_id: m.spend for key_result_id, m in money.items()}
+
+
+def _link_totals(org_id: UUID) -> Any:
+    """Per initiative: how many links, how many carry a share, and the shares' sum."""
+    link = InitiativeKeyResult
+    return (
+        select(
+            col(link.initiative_id).label("initiative_id"),
+            func.count().label("links"),
+            func.count(col(link.share)).label("with_share"),
+            func.coalesce(func.sum(col(link.share)), 0).label("share_sum"),
+        )
+        .where(col(link.org_id) == org_id)
+        .group_by(col(link.initiative_id))
+        .subquery("links")
+    )
+
+
+def _within_cycle(statement: Any, cycle_id: UUID) -> Any:
+    """Only initiatives whose dates overlap the cycle (a missing start or end date is open-ended)."""
+    return statement.join(Cycle, and_(col(Cycle.org_id) == col(Initiative.org_id), col(Cycle.id) == cycle_id)).where(
+        (col(Initiative.start_date).is_(None)) | (col(Initiative.start_date) <= col(Cycle.end_date)),
+        (col(Initiative.end_date).is_(None)) | (col(Initiative.end_date) >= col(Cycle.start_date)),
+    )
+
+
+def _unaligned(initiative: Initiative, count: int, share_sum: Any, total: Any) -> UnalignedInitiative:
+    spent = Decimal(total)
+    explicit = Decimal(share_sum) if count else Decimal(0)
+    return UnalignedInitiative(
+        id=initiative.id,
+        title=initiative.title,
+        kind=initiative.kind,
+        state=initiative.state,
+        owner_id=initiative.owner_id,
+        team_id=initiative.team_id,
+        start_date=initiative.start_date,
+        end_date=initiative.end_date,
+        currency=initiative.currency,
+        planned_budget=initiative.planned_budget,
+        actual_spend=spent + ZERO,
+        key_result_count=count,
+        unaligned_share=(1 - explicit).quantize(SHARE_QUANTUM),
+        unaligned_spend=spent - allocated_total(spent, explicit, 0) + ZERO,
+        created_at=initiative.created_at,
+    )
 
 
 async def unaligned_initiatives(
@@ -199,18 +257,7 @@ async def unaligned_initiatives(
     campaign's spend was still spent); filter on `state` if needed. `team_ids` and `created_since` narrow
     the list to those teams' initiatives created at or after that time (the review agenda's "new" work).
     """
-    link = InitiativeKeyResult
-    links = (
-        select(
-            col(link.initiative_id).label("initiative_id"),
-            func.count().label("links"),
-            func.count(col(link.share)).label("with_share"),
-            func.coalesce(func.sum(col(link.share)), 0).label("share_sum"),
-        )
-        .where(col(link.org_id) == org_id)
-        .group_by(col(link.initiative_id))
-        .subquery("links")
-    )
+    links = _link_totals(org_id)
     spend = _spend_to_date(org_id, as_of)
     link_count = func.coalesce(links.c.links, 0)
     unaligned: Any = link_count == 0
@@ -233,33 +280,6 @@ async def unaligned_initiatives(
     if created_since is not None:
         statement = statement.where(col(Initiative.created_at) >= created_since)
     if cycle_id is not None:
-        statement = statement.join(
-            Cycle, and_(col(Cycle.org_id) == col(Initiative.org_id), col(Cycle.id) == cycle_id)
-        ).where(
-            (col(Initiative.start_date).is_(None)) | (col(Initiative.start_date) <= col(Cycle.end_date)),
-            (col(Initiative.end_date).is_(None)) | (col(Initiative.end_date) >= col(Cycle.start_date)),
-        )
-    result = []
-    for initiative, count, share_sum, total in (await session.execute(statement)).all():
-        spent = Decimal(total)
-        explicit = Decimal(share_sum) if count else Decimal(0)
-        result.append(
-            UnalignedInitiative(
-                id=initiative.id,
-                title=initiative.title,
-                kind=initiative.kind,
-                state=initiative.state,
-                owner_id=initiative.owner_id,
-                team_id=initiative.team_id,
-                start_date=initiative.start_date,
-                end_date=initiative.end_date,
-                currency=initiative.currency,
-                planned_budget=initiative.planned_budget,
-                actual_spend=spent + ZERO,
-                key_result_count=count,
-                unaligned_share=(1 - explicit).quantize(SHARE_QUANTUM),
-                unaligned_spend=spent - allocated_total(spent, explicit, 0) + ZERO,
-                created_at=initiative.created_at,
-            )
-        )
-    return result
+        statement = _within_cycle(statement, cycle_id)
+    rows = (await session.execute(statement)).all()
+    return [_unaligned(initiative, count, share_sum, total) for initiative, count, share_sum, total in rows]
