@@ -32,7 +32,6 @@ MODULES_ALLOWED: dict[str, str] = {
     "identity/service.py": BUSY,
     "identity/routes.py": BUSY,
     "http/contract.py": BUSY,
-    "initiatives/service.py": BUSY,
     "scoring.py": RULES,
     "integrations/routes.py": BUSY,
 }

@@ -13,7 +13,7 @@ from sightline.http.pagination import Page
 from sightline.http.params import IfMatchRequired, Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
-from sightline.initiatives import service, spend
+from sightline.initiatives import reads, service, spend
 from sightline.initiatives.schemas import (
     InitiativeCreate,
     InitiativeKind,
@@ -50,7 +50,7 @@ async def list_initiatives(
     cycle_id: Annotated[UUID | None, Query(description="Linked to a key result of this cycle")] = None,
     linked: Annotated[bool | None, Query(description="false: only initiatives linked to no key result")] = None,
 ) -> Page[InitiativePublic]:
-    items, cursor = await service.list_initiatives(
+    items, cursor = await reads.list_initiatives(
         session,
         org_id=principal.org_id,
         params=paging,
@@ -88,7 +88,7 @@ async def create_initiative(
 async def get_initiative(
     initiative_id: UUID, principal: Reader, session: DbSession, response: Response, now: Clock, as_of: AsOf = None
 ) -> InitiativePublic:
-    initiative = await service.read_initiative(
+    initiative = await reads.read_initiative(
         session, org_id=principal.org_id, initiative_id=initiative_id, as_of=as_of, now=now
     )
     set_etag(response, initiative.version)

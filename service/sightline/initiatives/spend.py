@@ -22,8 +22,8 @@ from sightline.errors import Invalid
 from sightline.events import service as events
 from sightline.identity.service import get_org, org_settings
 from sightline.initiatives.models import SpendEntry
+from sightline.initiatives.reads import get_initiative
 from sightline.initiatives.schemas import SpendCreate, SpendEntryPublic, money_text
-from sightline.initiatives.service import get_initiative
 
 
 def spend_entry_public(entry: SpendEntry, currency: str) -> SpendEntryPublic:
