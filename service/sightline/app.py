@@ -40,7 +40,7 @@ from sightline.identity.verification_routes import router as verification_router
 from sightline.initiatives.routes import router as initiatives_router
 from sightline.insights.routes import router as insights_router
 from sightline.integrations.oidc_client import OidcClient
-from sightline.integrations.routes import router as integrations_router
+from sightline.integrations.routes import routers as integrations_routers
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.sso_routes import public_router as sso_public_router
 from sightline.integrations.sso_routes import router as sso_router
@@ -121,7 +121,7 @@ API_ROUTERS = (
     initiatives_router,
     events_router,
     webhooks_router,
-    integrations_router,
+    *integrations_routers,
     sso_public_router,
     sso_router,
 )

@@ -33,7 +33,6 @@ MODULES_ALLOWED: dict[str, str] = {
     "identity/routes.py": BUSY,
     "http/contract.py": BUSY,
     "scoring.py": RULES,
-    "integrations/routes.py": BUSY,
 }
 
 

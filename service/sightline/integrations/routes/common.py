@@ -1,0 +1,35 @@
+"""What the integrations routes share: the app's URL rules, source fetchers and secret box, and problem answers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from sightline.crypto import SecretBox
+from sightline.http.problems import problem_responses
+from sightline.integrations.runs import Fetchers
+from sightline.url_guard import UrlPolicy
+
+ONE = problem_responses(404)
+WRITE_ONE = problem_responses(404, 409, 412)
+
+
+def _policy(request: Request) -> UrlPolicy:
+    policy: UrlPolicy = request.app.state.webhook_policy  # the operator's URL rules, shared with webhooks
+    return policy
+
+
+def _fetchers(request: Request) -> Fetchers:
+    fetchers: Fetchers = request.app.state.integration_fetchers
+    return fetchers
+
+
+def _box(request: Request) -> SecretBox:
+    box: SecretBox = request.app.state.secret_box
+    return box
+
+
+Policy = Annotated[UrlPolicy, Depends(_policy)]
+Sources = Annotated[Fetchers, Depends(_fetchers)]
+Box = Annotated[SecretBox, Depends(_box)]
