@@ -9,6 +9,7 @@ while the source answers, and counts towards the organisation's manual pulls (42
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -32,6 +33,58 @@ from sightline.url_guard import UrlPolicy
 NO_INTEGRATION = UUID(int=0)  # the plan's id in the operator's log when the source is not saved yet
 
 
+@dataclass
+class _Secrets:
+    """What the source's pull needs that is stored encrypted: HTTP headers, or a SQL connection's string."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    dsn: str | None = None
+    allow_weak_tls: bool = False
+    unusable: str | None = None  # why a stored secret cannot be read
+
+
+async def _key_result_and_cycle(session: AsyncSession, org_id: UUID, key_result_id: UUID) -> tuple[KeyResult, Cycle]:
+    found = (
+        await session.execute(
+            select(KeyResult, Cycle)
+            .join(
+                Objective,
+                and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
+            )
+            .join(Cycle, and_(col(Cycle.org_id) == col(Objective.org_id), col(Cycle.id) == col(Objective.cycle_id)))
+            .where(col(KeyResult.org_id) == org_id, col(KeyResult.id) == key_result_id)
+        )
+    ).first()
+    if found is None:
+        raise NotFound("key result")
+    kr, cycle = found
+    return kr, cycle
+
+
+async def _secrets(
+    session: AsyncSession, org_id: UUID, body: PullPreviewInput, connection_id: UUID | None, fetchers: Fetchers
+) -> _Secrets:
+    """The headers given (or, editing a saved integration without new ones, its saved headers), or the SQL
+    connection's string; a secret that cannot be decrypted is named, and the pull reports it."""
+    secrets = _Secrets()
+    try:
+        if isinstance(body.source, HttpSourceInput):
+            if body.source.headers is not None:
+                secrets.headers = dict(body.source.headers)
+            elif body.integration_id is not None:  # an edit keeps the saved headers: try with them
+                saved = await get_integration(session, org_id=org_id, integration_id=body.integration_id)
+                secrets.headers = decrypted_headers(saved, fetchers.box)
+        elif connection_id is not None:
+            connection = (
+                await session.execute(scoped(SqlConnection, org_id).where(col(SqlConnection.id) == connection_id))
+            ).scalar_one()
+            secrets.dsn = fetchers.box.decrypt(connection.dsn_encrypted)
+            secrets.allow_weak_tls = connection.allow_weak_tls
+    except SecretUnreadable as exc:
+        secrets.unusable = str(exc)
+    return secrets
+
+
 async def preview_pull(
     session: AsyncSession,
     *,
@@ -44,53 +97,22 @@ async def preview_pull(
     org_id = principal.org_id
     config, connection_id = _source_config(body.source, policy)
     await _check_connection(session, org_id, connection_id)
-    found = (
-        await session.execute(
-            select(KeyResult, Cycle)
-            .join(
-                Objective,
-                and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
-            )
-            .join(Cycle, and_(col(Cycle.org_id) == col(Objective.org_id), col(Cycle.id) == col(Objective.cycle_id)))
-            .where(col(KeyResult.org_id) == org_id, col(KeyResult.id) == body.key_result_id)
-        )
-    ).first()
-    if found is None:
-        raise NotFound("key result")
-    kr, cycle = found
+    kr, cycle = await _key_result_and_cycle(session, org_id, body.key_result_id)
     calendar = Calendar.of(org_settings(await get_org(session, org_id=org_id)), cycle)
-    headers: dict[str, str] = {}
-    dsn: str | None = None
-    allow_weak_tls = False
-    unusable: str | None = None
-    try:
-        if isinstance(body.source, HttpSourceInput):
-            if body.source.headers is not None:
-                headers = dict(body.source.headers)
-            elif body.integration_id is not None:  # an edit keeps the saved headers: try with them
-                saved = await get_integration(session, org_id=org_id, integration_id=body.integration_id)
-                headers = decrypted_headers(saved, fetchers.box)
-        elif connection_id is not None:
-            connection = (
-                await session.execute(scoped(SqlConnection, org_id).where(col(SqlConnection.id) == connection_id))
-            ).scalar_one()
-            dsn = fetchers.box.decrypt(connection.dsn_encrypted)
-            allow_weak_tls = connection.allow_weak_tls
-    except SecretUnreadable as exc:
-        unusable = str(exc)
+    secrets = await _secrets(session, org_id, body, connection_id, fetchers)
     plan = Plan(
         org_id=org_id,
         integration_id=body.integration_id or NO_INTEGRATION,
         name="preview",
         kind=body.source.kind,
         config=config,
-        headers=headers,
-        dsn=dsn,
+        headers=secrets.headers,
+        dsn=secrets.dsn,
         cycle_start=calendar.start,
         cycle_end=calendar.end,
         not_writable=None,  # a preview reads the source even when the key result takes no check-in now
-        unusable=unusable,
-        allow_weak_tls=allow_weak_tls,
+        unusable=secrets.unusable,
+        allow_weak_tls=secrets.allow_weak_tls,
     )
     would_skip = _not_writable(cycle, kr, calendar, now)
     current = kr.current_value if kr.last_check_in_at is not None else None
