@@ -23,8 +23,9 @@ from sightline.db.migrate import head_revision
 from sightline.errors import ServiceUnavailable
 from sightline.events.routes import router as events_router
 from sightline.http.api_docs import install_docs
-from sightline.http.contract import LocationMiddleware, finish_contract, located_collections
+from sightline.http.contract import finish_contract
 from sightline.http.idempotency import install_idempotency
+from sightline.http.location import LocationMiddleware, located_collections
 from sightline.http.middleware import RequestContextMiddleware
 from sightline.http.problems import Problem, install_problem_handlers
 from sightline.http.query import reject_unknown_query_parameters

@@ -30,7 +30,6 @@ FUNCTIONS_ALLOWED: dict[str, str] = {
 MODULES_ALLOWED: dict[str, str] = {
     "identity/service.py": BUSY,
     "identity/routes.py": BUSY,
-    "http/contract.py": BUSY,
     "scoring.py": RULES,
 }
 

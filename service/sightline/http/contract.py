@@ -7,12 +7,12 @@
   elsewhere, and then no 428 is documented (the service sends 428 only for a required, missing If-Match).
 - Response headers: `ETag` where the endpoint sets one, `Idempotent-Replayed` on the success of every POST that
   honours `Idempotency-Key` (not those revealing a shown-once secret: they answer 409 instead of a replay),
-  `Location` on the 201 of a create whose resource has its own URL (the service sets it: `LocationMiddleware`),
+  `Location` on the 201 of a create whose resource has its own URL (the service sets it: location.py),
   `Retry-After` (and the rate-limit fields) on 429 and 503, which every API operation can answer.
 - A description on every operation: its docstring, then who may call it and the headers it honours.
 - OpenAPI links from each create to what uses the created id (path, query or body), with the ETag as
   If-Match, so generated clients and the stateful fuzzer chain cycle → objective → key result → check-in;
-  a realistic request example on the creates and edits of that chain.
+  a realistic request example on the creates and edits of that chain (contract_links.py).
 
 docs/decisions/contract-derived-from-routes.md says why this is a pass over the routes.
 """
@@ -20,16 +20,14 @@ docs/decisions/contract-derived-from-routes.md says why this is a pass over the 
 from __future__ import annotations
 
 import inspect
-import json
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sightline.http.contract_links import add_links, item_path
 from sightline.http.params import IF_MATCH_REQUIRED
 
 SESSION_COOKIE_NAME = "sightline_session"
@@ -184,7 +182,7 @@ def finish_contract(app: FastAPI, schema: dict[str, Any]) -> None:
     add_links(schema)
 
 
-def _api_routes(app: FastAPI) -> Iterator[Any]:
+def api_routes(app: FastAPI) -> Iterator[Any]:
     """Every API route as it is served (an included router's prefix, tags and dependencies applied)."""
     for context in iter_route_contexts(app.routes):
         if isinstance(context.original_route, APIRoute):
@@ -193,7 +191,7 @@ def _api_routes(app: FastAPI) -> Iterator[Any]:
 
 def _routes(app: FastAPI) -> dict[tuple[str, str], Any]:
     found = {}
-    for route in _api_routes(app):
+    for route in api_routes(app):
         if route.include_in_schema:
             for method in route.methods:
                 found[(method.lower(), route.path_format)] = route
@@ -280,15 +278,6 @@ def _idempotent(operation: dict[str, Any]) -> bool:
     return any(p["in"] == "header" and p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
 
 
-def item_path(collection: str, paths: dict[str, Any]) -> str | None:
-    """The URL template of one member of `collection` (`/objectives` → `/objectives/{objective_id}`)."""
-    for candidate, item in paths.items():
-        rest = candidate.removeprefix(collection + "/")
-        if rest != candidate and re.fullmatch(r"\{[a-z_]+\}", rest) and "get" in item:
-            return candidate
-    return None
-
-
 def _response_headers(operation: dict[str, Any], method: str, path: str, route: Any, paths: dict[str, Any]) -> None:
     responses = operation["responses"]
     successes = [code for code in responses if code.startswith("2")]
@@ -349,108 +338,3 @@ def _describe(operation: dict[str, Any], route: Any, principal: Callable[..., An
         else:
             parts.append("**Idempotency-Key** makes a retry safe: the same key replays the first answer.")
     operation["description"] = "\n\n".join(parts)
-
-
-def add_links(schema: dict[str, Any]) -> None:
-    """OpenAPI links from each create to the operations that take the created id: in their path, their query or
-    their request body (`cycle_id`, `objective_id`, `key_result_id`, …), and the ETag as If-Match."""
-    paths = schema["paths"]
-    bodies = schema["components"]["schemas"]
-    for path, item in paths.items():
-        created = item.get("post", {}).get("responses", {}).get("201")
-        member = item_path(path, paths)
-        if created is None or member is None:
-            continue
-        name = member.rsplit("{", 1)[1].rstrip("}")
-        etag = "ETag" in created.get("headers", {})
-        links: dict[str, Any] = {}
-        for target, target_item in paths.items():
-            for method, operation in target_item.items():
-                link = _link(name, target, method, operation, bodies, etag)
-                if link is not None:
-                    links[operation["operationId"]] = {"operationId": operation["operationId"], **link}
-        if links:
-            created["links"] = links
-
-
-def _link(
-    name: str, target: str, method: str, operation: dict[str, Any], bodies: dict[str, Any], etag: bool
-) -> dict[str, Any] | None:
-    parameters = {(p["in"], p["name"]): p for p in operation.get("parameters", [])}
-    if ("path", name) in parameters:
-        link: dict[str, Any] = {"parameters": {name: "$response.body#/id"}}
-        if etag and ("header", "If-Match") in parameters and target.endswith("}") and method in ("patch", "delete"):
-            link["parameters"]["header.If-Match"] = "$response.header.ETag"
-        return link
-    if ("query", name) in parameters:
-        return {"parameters": {f"query.{name}": "$response.body#/id"}}
-    if method == "post":
-        content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
-        reference = content.get("schema", {}).get("$ref", "")
-        body = bodies.get(reference.rsplit("/", 1)[-1], {})
-        if name in body.get("required", []):
-            return {"requestBody": {name: "$response.body#/id"}}
-    return None
-
-
-class LocationMiddleware:
-    """`Location` on the 201 of a create whose resource has its own URL: the collection's path plus the new id."""
-
-    def __init__(self, app: ASGIApp, *, collections: Callable[[], list[re.Pattern[str]]]) -> None:
-        self.app = app
-        self._collections = collections
-        self._patterns: list[re.Pattern[str]] | None = None
-
-    def _creates_located(self, path: str) -> bool:
-        if self._patterns is None:
-            self._patterns = self._collections()
-        return any(pattern.fullmatch(path) for pattern in self._patterns)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or not self._creates_located(scope["path"]):
-            await self.app(scope, receive, send)
-            return
-        held: list[Message] = []  # a 201's start and body, until the body is complete
-
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 201:
-                held.append(message)
-                return
-            if not held:
-                await send(message)
-                return
-            held.append(message)
-            if message["type"] == "http.response.body" and not message.get("more_body", False):
-                start, chunks = held[0], held[1:]
-                body = b"".join(chunk.get("body", b"") for chunk in chunks)
-                location = _location(scope, body)
-                if location is not None:
-                    start = {**start, "headers": [*start["headers"], (b"location", location.encode())]}
-                await send(start)
-                await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, receive, send_wrapper)
-
-
-def _location(scope: Scope, body: bytes) -> str | None:
-    try:
-        created = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(created, dict) or not isinstance(created.get("id"), str):
-        return None
-    return f"{scope.get('root_path', '')}{scope['path']}/{created['id']}"
-
-
-def located_collections(app: FastAPI) -> list[re.Pattern[str]]:
-    """Paths (as patterns) of the POST operations whose 201 creates a resource with its own URL."""
-    paths: dict[str, dict[str, Any]] = {}
-    for route in _api_routes(app):
-        for method in route.methods:
-            paths.setdefault(route.path_format, {})[method.lower()] = route
-    patterns = []
-    for path, item in paths.items():
-        create = item.get("post")
-        if create is not None and create.status_code == 201 and item_path(path, paths):
-            patterns.append(re.compile("[^/]+".join(re.escape(part) for part in re.split(r"\{[a-z_]+\}", path))))
-    return patterns
