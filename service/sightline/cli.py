@@ -304,7 +304,7 @@ async def _reset_password(url: str, email: str, organisation: str | None, passwo
     from sightline.clock import current_time
     from sightline.db.engine import create_engine, session_factory
     from sightline.errors import DomainError, Invalid
-    from sightline.identity.service import operator_reset_password
+    from sightline.identity.members import operator_reset_password
 
     engine = create_engine(url, pool_size=1, max_overflow=0)
     try:

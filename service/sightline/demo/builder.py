@@ -35,7 +35,7 @@ from sightline.demo.data import (
     Obj,
 )
 from sightline.demo.timeline import Reading, Step, at, milestone_plan, planned_readings
-from sightline.identity import service as identity
+from sightline.identity import members as identity_members
 from sightline.identity.schemas import MemberCreate
 from sightline.initiatives import service as initiatives
 from sightline.initiatives import spend as initiative_spend
@@ -87,7 +87,7 @@ class Demo:
         async with self.transaction() as session:
             for key, name, role in PEOPLE:
                 member = MemberCreate(email=f"{key}@northwind.example", name=name, role=role, password=DEMO_PASSWORD)
-                user, _ = await identity.add_member(session, principal=owner, body=member, now=now)
+                user, _ = await identity_members.add_member(session, principal=owner, body=member, now=now)
                 self.people[key] = Principal(self.org_id, ROLE_SCOPES[role], user_id=user.id, role=role)
             for key, name, parent, lead, members in TEAMS:
                 team = schemas.TeamCreate(

@@ -23,7 +23,7 @@ from sightline.http.pagination import Page, page_params
 from sightline.http.params import IfMatchRequired
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
-from sightline.identity import mfa, security_events, service, sessions, verification
+from sightline.identity import api_keys, members, mfa, security_events, service, sessions, verification
 from sightline.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -317,7 +317,7 @@ async def change_password(
     settings: SettingsDep,
     now: Clock,
 ) -> Response:
-    await service.change_password(
+    await members.change_password(
         session,
         request.app.state.side_session_factory,
         principal=principal,
@@ -497,7 +497,7 @@ async def list_members(
     params: Annotated[PageParams, Depends(page_params)],
     include_removed: Annotated[bool, Query(description="Removed members too (their `deactivated` is set)")] = False,
 ) -> Page[MemberPublic]:
-    users, cursor = await service.list_members(
+    users, cursor = await members.list_members(
         session, principal=principal, params=params, include_removed=include_removed
     )
     return Page(items=[member_public(u) for u in users], next_cursor=cursor)
@@ -514,7 +514,7 @@ async def list_members(
 async def add_member(
     body: MemberCreate, principal: Admin, session: DbSession, response: Response, now: Clock
 ) -> MemberCreated:
-    user, generated = await service.add_member(session, principal=principal, body=body, now=now)
+    user, generated = await members.add_member(session, principal=principal, body=body, now=now)
     set_etag(response, user.version)
     return MemberCreated(**member_public(user).model_dump(), initial_password=generated)
 
@@ -552,7 +552,7 @@ async def update_member(
 ) -> MemberPublic:
     if body.role is not None:
         require_recent_sign_in(principal, now=now, settings=settings)  # a role is a privilege
-    user = await service.update_member(
+    user = await members.update_member(
         session, principal=principal, member_id=member_id, body=body, if_match=if_match, now=now
     )
     set_etag(response, user.version)
@@ -567,7 +567,7 @@ async def update_member(
     responses=problem_responses(404, 409),
 )
 async def remove_member(member_id: UUID, principal: Admin, session: DbSession, now: Clock) -> Response:
-    await service.remove_member(session, principal=principal, member_id=member_id, now=now)
+    await members.remove_member(session, principal=principal, member_id=member_id, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -581,7 +581,7 @@ async def remove_member(member_id: UUID, principal: Admin, session: DbSession, n
 async def reset_member_password(
     member_id: UUID, principal: Admin, _recent: RecentSignIn, session: DbSession, now: Clock
 ) -> PasswordReset:
-    _, password = await service.reset_password(session, principal=principal, member_id=member_id, now=now)
+    _, password = await members.reset_password(session, principal=principal, member_id=member_id, now=now)
     return PasswordReset(password=password)
 
 
@@ -592,7 +592,7 @@ async def list_api_keys(
     params: Annotated[PageParams, Depends(page_params)],
     include_revoked: Annotated[bool, Query(description="Revoked keys too (their `revoked_at` is set)")] = False,
 ) -> Page[ApiKeyPublic]:
-    keys, cursor = await service.list_api_keys(
+    keys, cursor = await api_keys.list_api_keys(
         session, principal=principal, params=params, include_revoked=include_revoked
     )
     return Page(items=keys, next_cursor=cursor)
@@ -608,7 +608,7 @@ async def list_api_keys(
 async def create_api_key(
     body: ApiKeyCreate, principal: Admin, _recent: RecentSignIn, session: DbSession, response: Response, now: Clock
 ) -> ApiKeyCreated:
-    key, creator, secret = await service.create_api_key(session, principal=principal, body=body, now=now)
+    key, creator, secret = await api_keys.create_api_key(session, principal=principal, body=body, now=now)
     set_etag(response, key.version)
     return ApiKeyCreated(**api_key_public(key, creator).model_dump(), secret=secret)
 
@@ -626,11 +626,11 @@ async def get_api_key(
     response: Response,
     include_revoked: Annotated[bool, Query(description="Answer for a revoked key too (404 otherwise)")] = False,
 ) -> ApiKeyPublic:
-    key = await service.get_api_key(session, principal=principal, key_id=key_id)
+    key = await api_keys.get_api_key(session, principal=principal, key_id=key_id)
     if key.revoked_at is not None and not include_revoked:
         raise NotFound("API key")
     set_etag(response, key.version)
-    return await service.api_key_view(session, principal=principal, key=key)
+    return await api_keys.api_key_view(session, principal=principal, key=key)
 
 
 @router.delete(
@@ -641,5 +641,5 @@ async def get_api_key(
     responses=problem_responses(404),
 )
 async def revoke_api_key(key_id: UUID, principal: Admin, session: DbSession, now: Clock) -> Response:
-    await service.revoke_api_key(session, principal=principal, key_id=key_id, now=now)
+    await api_keys.revoke_api_key(session, principal=principal, key_id=key_id, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
