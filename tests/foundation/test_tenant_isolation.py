@@ -79,6 +79,9 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         },
     )
     digest = await create(a.client, "/api/v1/team-digests", {"team_id": team["id"], "endpoint_id": endpoint["id"]})
+    review = await create(
+        a.client, f"/api/v1/teams/{team['id']}/reviews", {"notes": "Alpha review notes", "decisions": ["Alpha decision"]}
+    )
     ids = {
         "member_id": member.json()["id"],
         "key_id": key["id"],
@@ -94,6 +97,7 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "integration_id": integration["id"],
         "connection_id": connection["id"],
         "digest_id": digest["id"],
+        "review_id": review["id"],
         "session_id": (await a.client.get("/api/v1/me/sessions")).json()[0]["id"],
         "event_id": (await a.client.get("/api/v1/events", params={"limit": 1})).json()["items"][0]["id"],
     }
@@ -115,6 +119,8 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "alpha-secret",
         "alpha-crm",
         "crm.example.com",
+        "Alpha review notes",
+        "Alpha decision",
     ]
 
     operations = []

@@ -90,6 +90,8 @@ async def test_planted_correction_backdating_and_late_jump_are_found_exactly(
     correction = next(s for s in honesty["signals"] if s["kind"] == "correction")
     assert correction["reason"] == "double-counted"
     assert correction["size"] == 100 / 12000  # 3000 corrected to 2900, of a 12,000 range
+    backdated = next(s for s in honesty["signals"] if s["kind"] == "backdated")
+    assert backdated["detail"] == "recorded 19 days after the moment it reports"  # words, not raw timestamps
     late = next(s for s in honesty["signals"] if s["kind"] == "late_jump")
     assert late["size"] == 0.45  # 50 → 95 of a 0–100 range, with 3 % of the year left
     counts = {"total": 3, "correction": 1, "backdated": 1, "late_jump": 1, "flat_then_jump": 0}

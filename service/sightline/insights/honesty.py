@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -63,6 +63,16 @@ def _share(key_result: KeyResultFacts, delta: float) -> float | None:
     return abs(delta) / key_result.target_range if key_result.target_range > 0 else None
 
 
+def _delay(late: timedelta) -> str:
+    """How late a check-in was recorded, in words: people read the detail, and timestamps belong in fields."""
+    hours = late.total_seconds() / 3600
+    if hours < 48:
+        whole = max(1, round(hours))
+        return f"{whole} hour{'s' if whole != 1 else ''}"
+    days = round(hours / 24)
+    return f"{days} days"
+
+
 def _percent(share: float | None) -> str:
     return "" if share is None else f" ({share:.0%} of the target range)"
 
@@ -100,7 +110,7 @@ def _backdated(key_result: KeyResultFacts, check_ins: Sequence[CheckInFacts]) ->
             at=c.checked_in_at,
             size=None,
             reason=None,
-            detail=f"recorded at {c.created_at.isoformat()} for {c.checked_in_at.isoformat()}",
+            detail=f"recorded {_delay(c.created_at - c.checked_in_at)} after the moment it reports",
         )
         for c in sorted(check_ins, key=lambda c: c.seq)
         if c.backdated and c.corrects is None and c.source != CSV_IMPORT_SOURCE

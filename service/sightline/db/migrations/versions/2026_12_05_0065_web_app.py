@@ -30,4 +30,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("forward-only migrations")
+    # Reversible (tests step back across it): the table and its policies go together.
+    run("DROP TABLE member_preferences")
