@@ -33,9 +33,7 @@ from sightline.http.ratelimit import RateLimitMiddleware
 from sightline.http.retry import RetryCollisionsMiddleware
 from sightline.http.security_headers import wrap_app
 from sightline.identity.credentials import authenticate
-from sightline.identity.routes import password_router as identity_password_router
-from sightline.identity.routes import public_router as auth_public_router
-from sightline.identity.routes import router as identity_router
+from sightline.identity.routes import routers as identity_routers
 from sightline.identity.verification_routes import public_router as verification_public_router
 from sightline.identity.verification_routes import router as verification_router
 from sightline.initiatives.routes import router as initiatives_router
@@ -111,9 +109,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
 
 # In this order in the OpenAPI document.
 API_ROUTERS = (
-    auth_public_router,
-    identity_router,
-    identity_password_router,
+    *identity_routers,
     verification_public_router,
     verification_router,
     *okrs_routers,

@@ -23,7 +23,7 @@ from sightline.http.problems import problem_responses
 from sightline.http.query import open_query
 from sightline.http.routers import api_router
 from sightline.identity import mfa, security_events
-from sightline.identity.routes import set_pending_sign_in, set_session_cookie
+from sightline.identity.routes.common import set_pending_sign_in, set_session_cookie
 from sightline.integrations import oidc, oidc_client, sso_config
 from sightline.integrations.schemas import SsoConfigInput, SsoConfigPublic
 from sightline.url_guard import UrlPolicy
