@@ -7,6 +7,7 @@ import { type FormEvent, Fragment, useState } from "react";
 import { Link } from "react-router";
 import type { Schemas } from "../api/client";
 import { fieldErrors, problemMessage } from "../lib/problem";
+import { formatPercent } from "../lib/format";
 import { useCreateAlignment, useLineOfSight, useParentLinks, useRemoveAlignment } from "../queries/alignment";
 import { useObjectives } from "../queries/okrs";
 import { FormProblem } from "./FormProblem";
@@ -57,7 +58,7 @@ export function LineOfSight({ objective, writable }: { objective: Schemas["Objec
                 <Fragment key={hop.link_id}>
                   <IconArrowUp size={14} aria-hidden style={{ transform: "rotate(90deg)" }} />
                   <Badge size="xs" variant="outline" color={hop.kind === "contributes" ? "violet.8" : "gray.8"}>
-                    {hop.kind} {Math.round(hop.weight * 100)} %
+                    {hop.kind} {formatPercent(hop.weight)}
                   </Badge>
                   <Anchor component={Link} to={`/objectives/${hop.parent.id}`} size="sm">
                     {hop.parent.title}
@@ -71,7 +72,7 @@ export function LineOfSight({ objective, writable }: { objective: Schemas["Objec
               ))}
               <Text size="xs" c={path.reaches_company ? "dimmed" : "red.9"}>
                 {path.reaches_company
-                  ? `· ${Math.round(path.contribution * 100)} % of the company objective`
+                  ? `· ${formatPercent(path.contribution)} of the company objective`
                   : `· stops below company level${path.stops_at ? ` at “${path.stops_at.title}”` : ""}${
                       path.stop_reason ? `: ${STOP_REASONS[path.stop_reason]}` : ""
                     }`}
@@ -88,7 +89,7 @@ export function LineOfSight({ objective, writable }: { objective: Schemas["Objec
           {links.data.items.map((link) => (
             <Group key={link.id} gap="xs">
               <Text size="sm">
-                {link.kind} · {Math.round(link.weight * 100)} %
+                {link.kind} · {formatPercent(link.weight)}
               </Text>
               <Button
                 size="compact-xs"

@@ -11,7 +11,7 @@ import { HelpTip } from "../components/HelpTip";
 import { AmbitionSummary, Figure, HonestySummary, Panel } from "../components/InsightParts";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
 import { useCycleChoice } from "../queries/cycleChoice";
-import { formatCompact } from "../lib/format";
+import { formatCompact, formatPercent } from "../lib/format";
 import { money } from "../lib/money";
 import { percent } from "../lib/retrospective";
 import { useCoverage } from "../queries/alignment";
@@ -152,7 +152,7 @@ export function HealthView() {
             )}
             {data.over_claimed_key_results.map((claim) => (
               <Text key={claim.key_result_id} size="sm">
-                “{claim.title}” is claimed {Math.round(claim.claimed * 100)} % by {claim.claims.length} contributing objectives
+                “{claim.title}” is claimed {formatPercent(claim.claimed)} by {claim.claims.length} contributing objectives
               </Text>
             ))}
           </Stack>

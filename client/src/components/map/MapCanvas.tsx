@@ -8,7 +8,7 @@ import { IconChevronDown, IconChevronRight, IconFocusCentered } from "@tabler/ic
 import { useMemo } from "react";
 import { Link } from "react-router";
 import { edgeLabel, type Graph, type GraphEdge, type MapObjective } from "../../lib/alignmentGraph";
-import { formatProgress } from "../../lib/format";
+import { formatPercent, formatProgress } from "../../lib/format";
 import { BAND_LABEL, GUTTER, type LayoutInput, type MapLayout, NODE_HEIGHT } from "../../lib/mapLayout";
 import { money } from "../../lib/money";
 import { STATUS_LABEL } from "../../lib/status";
@@ -74,7 +74,7 @@ function Edges({ graph, layout }: { graph: Graph; layout: MapLayout }) {
               strokeWidth={4}
               paintOrder="stroke"
             >
-              {Math.round(edge.weight * 100)} %
+              {formatPercent(edge.weight)}
             </text>
           </g>
         );

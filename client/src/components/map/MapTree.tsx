@@ -3,7 +3,7 @@ import { ActionIcon, Badge, Group, Stack, Text } from "@mantine/core";
 import { IconChevronDown, IconChevronRight, IconFocusCentered } from "@tabler/icons-react";
 import { Link } from "react-router";
 import type { MapObjective } from "../../lib/alignmentGraph";
-import { formatProgress } from "../../lib/format";
+import { formatPercent, formatProgress } from "../../lib/format";
 import type { TreeItem } from "../../lib/mapView";
 import { money } from "../../lib/money";
 import { LEVEL_LABEL, STATUS_LABEL } from "../../lib/status";
@@ -45,7 +45,7 @@ function Item({ item, nodeProps, depth }: { item: TreeItem; nodeProps: (o: MapOb
               )}
               {item.via && (
                 <Text fz={12} c={item.via.kind === "contributes" ? "violet.9" : "gray.8"}>
-                  {item.via.kind === "contributes" ? "Contributes" : "Cascade"} {Math.round(item.via.weight * 100)} %
+                  {item.via.kind === "contributes" ? "Contributes" : "Cascade"} {formatPercent(item.via.weight)}
                   {item.via.viaKeyResult ? ` to ${item.via.viaKeyResult}` : ""}
                 </Text>
               )}

@@ -5,7 +5,7 @@ import { IconArrowUp } from "@tabler/icons-react";
 import { Fragment } from "react";
 import { Link } from "react-router";
 import { Loading } from "../../components/QueryState";
-import { formatDate } from "../../lib/format";
+import { formatDate, formatPercent } from "../../lib/format";
 import { money } from "../../lib/money";
 import { useLineOfSight } from "../../queries/alignment";
 import type { Initiative } from "./model";
@@ -49,7 +49,7 @@ export function BudgetPacing({ initiative }: { initiative: Initiative }) {
             />
           </div>
           <Text size="xs" c="dimmed" mt={4}>
-            {Math.round(Number(initiative.elapsed_share) * 100)} % of its dates have passed ·{" "}
+            {formatPercent(Number(initiative.elapsed_share))} of its dates have passed ·{" "}
             {delta === 0
               ? "spending exactly on plan"
               : delta > 0
@@ -78,7 +78,7 @@ export function KeyResultTrace({ initiative }: { initiative: Initiative }) {
             {kr.key_result_title}
           </Anchor>
           <Text size="xs" c="dimmed">
-            {Math.round(Number(kr.effective_share) * 100)} % of the money · {money(kr.allocated_spend, initiative.currency)} spent
+            {formatPercent(Number(kr.effective_share))} of the money · {money(kr.allocated_spend, initiative.currency)} spent
           </Text>
           <Chain objectiveId={kr.objective_id} objectiveTitle={kr.objective_title} />
         </Paper>
