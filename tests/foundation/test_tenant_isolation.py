@@ -79,9 +79,8 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         },
     )
     digest = await create(a.client, "/api/v1/team-digests", {"team_id": team["id"], "endpoint_id": endpoint["id"]})
-    review = await create(
-        a.client, f"/api/v1/teams/{team['id']}/reviews", {"notes": "Alpha review notes", "decisions": ["Alpha decision"]}
-    )
+    review_body = {"notes": "Alpha review notes", "decisions": ["Alpha decision"]}
+    review = await create(a.client, f"/api/v1/teams/{team['id']}/reviews", review_body)
     ids = {
         "member_id": member.json()["id"],
         "key_id": key["id"],
