@@ -140,7 +140,7 @@ def test_demo_alignment_map_draws_every_objective_with_its_links(
     expect(page.locator(".map-edge.edge-contributes")).to_have_count(contributes)
     expect(page.locator(".map-edge.edge-cascade")).to_have_count(len(edges) - contributes)
     check_accessibility(page, "alignment map (demo)")
-    screenshot(page, "alignment-map", docs=True)
+    screenshot(page, "alignment-map")  # the docs copy comes from test_alignment_map.py
 
     company = next(o for o in graph["objectives"] if o["level"] == "company")
     page.get_by_test_id("map-node").get_by_role("link", name=company["title"]).click()
