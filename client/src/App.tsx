@@ -2,7 +2,7 @@
 import { MantineProvider } from "@mantine/core";
 import { Notifications } from "@mantine/notifications";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { lazy, Suspense, useEffect, useState } from "react";
+import { type ComponentType, lazy, Suspense, useEffect, useState } from "react";
 import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
 import { setGateHandler, setUnauthorizedHandler } from "./api/client";
 import { AppLayout } from "./components/AppLayout";
@@ -34,20 +34,21 @@ import { SignInView } from "./views/SignInView";
 import { SignUpView } from "./views/SignUpView";
 import { VerifyEmailView } from "./views/VerifyEmailView";
 
-// The objective page carries the charting library: load it with the first objective opened.
-const ObjectiveView = lazy(() => import("./views/ObjectiveView").then((module) => ({ default: module.ObjectiveView })));
+/** A screen loaded with its own code chunk. When a chunk fails to load, main.tsx reloads the page once and Vite
+ * then resolves the import with nothing: wait (the reload is under way) instead of rendering a broken module. */
+function lazyView<K extends string>(load: () => Promise<Record<K, ComponentType> | undefined>, name: K) {
+  return lazy(() =>
+    load().then((module) => (module ? { default: module[name] } : new Promise<{ default: ComponentType }>(() => {}))),
+  );
+}
 
-const RetrospectiveView = lazy(() =>
-  import("./views/retrospective/RetrospectiveView").then((module) => ({ default: module.RetrospectiveView })),
-);
-const HealthView = lazy(() => import("./views/HealthView").then((module) => ({ default: module.HealthView })));
-const ReviewRecordView = lazy(() =>
-  import("./views/ReviewRecordView").then((module) => ({ default: module.ReviewRecordView })),
-);
-// The alignment map carries the graph drawing and layout libraries.
-const AlignmentMapView = lazy(() =>
-  import("./views/AlignmentMapView").then((module) => ({ default: module.AlignmentMapView })),
-);
+// The objective page carries the charting library: load it with the first objective opened.
+const ObjectiveView = lazyView(() => import("./views/ObjectiveView"), "ObjectiveView");
+const RetrospectiveView = lazyView(() => import("./views/retrospective/RetrospectiveView"), "RetrospectiveView");
+const HealthView = lazyView(() => import("./views/HealthView"), "HealthView");
+const ReviewRecordView = lazyView(() => import("./views/ReviewRecordView"), "ReviewRecordView");
+// The alignment map carries its drawing and its layout worker.
+const AlignmentMapView = lazyView(() => import("./views/AlignmentMapView"), "AlignmentMapView");
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({

@@ -106,7 +106,7 @@ def _open(open_page: OpenPage, org: ApiSession, viewport: dict[str, int]) -> tup
     watched = open_page(viewport=viewport)
     page = watched.page
     sign_in(page, org.email, path="/settings/integrations")
-    expect(page.get_by_role("heading", name="Data sources")).to_be_visible()
+    expect(page.get_by_role("heading", name="Data sources", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="No data sources yet")).to_be_visible()
     expect(page.get_by_role("button", name="Save single sign-on")).to_be_visible()
     return watched, page

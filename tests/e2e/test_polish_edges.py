@@ -206,5 +206,10 @@ def test_health_measures_explain_themselves(open_page: OpenPage, viewport: dict[
         check_accessibility(page, f"health help tip {term} ({_tag(viewport)})")
         tip.click()  # the same control closes it again
         expect(dialog).to_be_hidden()
+        tip.focus()  # and from the keyboard: Enter opens it, Escape closes it with the focus still on the button
+        page.keyboard.press("Enter")
+        expect(dialog).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
     # No raw ISO date-time anywhere on the page.
     assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:", page.locator("main").inner_text())
