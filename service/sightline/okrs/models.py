@@ -66,6 +66,13 @@ class Objective(SQLModel, table=True):
     version: int = 1
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # The stored roll-up (okrs/rollups.py): kept by every write that changes it; `rollup_at` is the clock its
+    # expected progress and status were computed at (NULL: never, reads compute it themselves).
+    rollup_progress: float | None = None
+    rollup_expected_progress: float | None = None
+    rollup_score: float | None = None
+    rollup_status: str = "no_data"
+    rollup_at: datetime | None = _ts(nullable=True)
 
 
 class KeyResult(SQLModel, table=True):
