@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
@@ -20,6 +21,7 @@ from sightline.config import Settings, get_settings
 from sightline.crypto import SecretBox
 from sightline.db.engine import assert_restricted, create_engine, session_factory
 from sightline.db.migrate import head_revision
+from sightline.db.urls import asyncpg_dsn
 from sightline.errors import ServiceUnavailable
 from sightline.events.routes import router as events_router
 from sightline.http.api_docs import install_docs
@@ -142,6 +144,14 @@ def _lifespan(database_url: str, settings: Settings) -> Callable[[FastAPI], Abst
         # each wait for a second one until the pool times out; their own small pool never waits on the main.
         side_engine = create_engine(database_url, **side_pool_size(settings))
         app.state.side_session_factory = session_factory(side_engine)
+        # One-statement reads (identity/credentials.py `with_document`): plain asyncpg, same app-role login,
+        # autocommit, each connection caching the prepared statements (docs/decisions/api-fast-reads.md).
+        app.state.read_pool = await asyncpg.create_pool(
+            asyncpg_dsn(database_url),
+            min_size=1,
+            max_size=settings.db_pool_size,
+            server_settings={"application_name": "sightline"},
+        )
         app.state.webhook_sender = WebhookSender.from_settings(settings)  # pings are sent by the API itself
         # Sources are read by the API too (POST /integrations/{id}/run), under the same URL rules.
         app.state.integration_fetchers = Fetchers.from_settings(settings, policy=app.state.webhook_policy)
@@ -163,6 +173,7 @@ def _lifespan(database_url: str, settings: Settings) -> Callable[[FastAPI], Abst
             await asyncio.gather(*jobs, return_exceptions=True)
             await app.state.webhook_sender.aclose()
             await app.state.integration_fetchers.aclose()
+            await app.state.read_pool.close()
             await side_engine.dispose()
             await engine.dispose()
 

@@ -72,6 +72,14 @@ async def require_verified(
     if verified or verified is None:  # None: no such row; resolution already refused a dead session
         _remember(key)
         return
+    gate(request, session_id=session_id, verified=False)
+
+
+def gate(request: Request, *, session_id: UUID | None, verified: bool | None) -> None:
+    """The gate on a flag the caller already read (one-statement reads fetch it with the credential)."""
+    settings: Settings = request.app.state.settings
+    if not settings.signup_verify_email or session_id is None or verified is not False:
+        return
     request.state.email_verification_required = True
     if (request.method, request.url.path) not in ALLOWED_UNVERIFIED:
         raise EmailVerificationRequired(

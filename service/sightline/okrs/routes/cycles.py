@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import Response, status
+from fastapi import Request, Response, status
 
 from sightline.http.deps import Clock, DbSession, Reader, Writer
 from sightline.http.etag import set_etag
@@ -12,7 +12,8 @@ from sightline.http.pagination import Page
 from sightline.http.params import IfMatch, Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
-from sightline.okrs import cycles
+from sightline.identity.credentials import NOT_FETCHED, fetched_document, with_document
+from sightline.okrs import cycles, reads
 from sightline.okrs.schemas import (
     CycleCreate,
     CyclePublic,
@@ -52,8 +53,14 @@ async def create_cycle(
     return cycles.cycle_public(cycle)
 
 
-@router.get("/cycles/{cycle_id}", tags=["cycles"], summary="Get a cycle", responses=ONE)
-async def get_cycle(cycle_id: UUID, principal: Reader, session: DbSession, response: Response) -> CyclePublic:
+@router.get("/cycles/{cycle_id}", tags=["cycles"], summary="Get a cycle", responses=ONE, response_model=CyclePublic)
+@with_document(reads.CYCLE)
+async def get_cycle(
+    cycle_id: UUID, principal: Reader, request: Request, session: DbSession, response: Response
+) -> Response | CyclePublic:
+    document = fetched_document(request)
+    if document is not NOT_FETCHED:
+        return reads.respond(reads.cycle(document))
     cycle = await cycles.get_cycle(session, org_id=principal.org_id, cycle_id=cycle_id)
     set_etag(response, cycle.version)
     return cycles.cycle_public(cycle)

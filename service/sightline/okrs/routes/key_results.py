@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import Response, status
+from fastapi import Request, Response, status
 
 from sightline.http.deps import Clock, DbSession, Reader, Writer
 from sightline.http.etag import set_etag
@@ -12,7 +12,8 @@ from sightline.http.pagination import Page
 from sightline.http.params import IfMatchRequired, Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
-from sightline.okrs import check_ins, key_results
+from sightline.identity.credentials import NOT_FETCHED, fetched_document, with_document
+from sightline.okrs import check_ins, key_results, reads
 from sightline.okrs.schemas import (
     CheckInPublic,
     KeyResultCreate,
@@ -69,10 +70,20 @@ async def create_key_result(
     return kr
 
 
-@router.get("/key-results/{key_result_id}", tags=["key-results"], summary="Get a key result", responses=ONE)
+@router.get(
+    "/key-results/{key_result_id}",
+    tags=["key-results"],
+    summary="Get a key result",
+    responses=ONE,
+    response_model=KeyResultPublic,
+)
+@with_document(reads.KEY_RESULT)
 async def get_key_result(
-    key_result_id: UUID, principal: Reader, session: DbSession, response: Response, now: Clock
-) -> KeyResultPublic:
+    key_result_id: UUID, principal: Reader, request: Request, session: DbSession, response: Response, now: Clock
+) -> Response | KeyResultPublic:
+    document = fetched_document(request)
+    if document is not NOT_FETCHED:
+        return reads.respond(reads.key_result(document, now=now))
     kr = await key_results.read_key_result(session, org_id=principal.org_id, key_result_id=key_result_id, now=now)
     set_etag(response, kr.version)
     return kr

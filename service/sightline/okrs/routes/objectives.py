@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Query, Response, status
+from fastapi import Query, Request, Response, status
 
+from sightline.db.tenancy import set_tenant
 from sightline.http.deps import Clock, DbSession, Reader, Writer
 from sightline.http.etag import set_etag
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatchRequired, Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
-from sightline.okrs import objectives
+from sightline.identity.credentials import NOT_FETCHED, fetched_document, with_document
+from sightline.okrs import objectives, reads
 from sightline.okrs.schemas import (
     Kind,
     Level,
@@ -76,10 +78,26 @@ async def create_objective(
     return objective
 
 
-@router.get("/objectives/{objective_id}", tags=["objectives"], summary="Get an objective", responses=ONE)
+@router.get(
+    "/objectives/{objective_id}",
+    tags=["objectives"],
+    summary="Get an objective",
+    responses=ONE,
+    response_model=ObjectivePublic,
+)
+@with_document(reads.OBJECTIVE)
 async def get_objective(
-    objective_id: UUID, principal: Reader, session: DbSession, response: Response, now: Clock
-) -> ObjectivePublic:
+    objective_id: UUID, principal: Reader, request: Request, session: DbSession, response: Response, now: Clock
+) -> Response | ObjectivePublic:
+    document = fetched_document(request)
+    if document is not NOT_FETCHED:
+        window = request.app.state.settings.recompute_interval_seconds
+        body = reads.objective(document, now=now, window_seconds=window)
+        if body is not None:
+            return reads.respond(body)
+        # A stale stored roll-up from children: the full recomputation (the credential was resolved on the
+        # read pool, so this transaction is scoped here).
+        await set_tenant(session, principal.org_id)
     objective = await objectives.read_objective(session, org_id=principal.org_id, objective_id=objective_id, now=now)
     set_etag(response, objective.version)
     return objective
