@@ -21,6 +21,7 @@ from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import one_of_org, scoped
 from sightline.errors import Invalid
 from sightline.events import service as events
+from sightline.okrs import rollups
 from sightline.okrs.cycles import get_cycle
 from sightline.okrs.key_results import get_key_result
 from sightline.okrs.models import Objective
@@ -105,6 +106,7 @@ async def create_link(
             after=public,
         ),
     )
+    await rollups.refresh(session, org_id=org_id, objective_ids=[parent.id], now=now, actor=principal.actor)
     return public
 
 
@@ -202,6 +204,9 @@ async def delete_link(session: AsyncSession, *, principal: Principal, link_id: U
             occurred_at=now,
             before=before,
         ),
+    )
+    await rollups.refresh(
+        session, org_id=principal.org_id, objective_ids=[link.parent_node_id], now=now, actor=principal.actor
     )
 
 

@@ -20,6 +20,7 @@ from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
+from sightline.okrs import rollups
 from sightline.okrs.check_in_rules import (
     BACKDATED_AFTER,
     Target,
@@ -139,6 +140,10 @@ async def create_check_in(
             after=public,
         ),
         *status_events,
+    )
+    # Last, so the ancestors' rows are locked only for the rest of the transaction.
+    await rollups.refresh(
+        session, org_id=org_id, objective_ids=[target.key_result.objective_id], now=now, actor=principal.actor
     )
     return public
 

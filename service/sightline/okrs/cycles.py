@@ -5,6 +5,7 @@ Closing is `sightline.insights.close` (POST /cycles/{id}/close): it grades and f
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +30,12 @@ from sightline.okrs.schemas import CycleCreate, CyclePublic, CycleUpdate
 from sightline.versions import check_if_match
 
 STATE_ORDER = {"planning": 0, "active": 1, "closed": 2}
+
+
+# Called when a cycle's dates or state change, in the same transaction (okrs.rollups registers: the stored
+# roll-ups of its objectives follow its calendar). A hook, because roll-ups read calendars from this module.
+CalendarHook = Callable[[AsyncSession, UUID, UUID, str, datetime], Awaitable[None]]
+calendar_changed: list[CalendarHook] = []
 
 
 def cycle_public(cycle: Cycle) -> CyclePublic:
@@ -329,6 +336,9 @@ async def update_cycle(
             after=after,
         ),
     )
+    if state_changed or old_dates != _Dates(cycle.start_date, cycle.end_date):
+        for hook in calendar_changed:
+            await hook(session, principal.org_id, cycle.id, principal.actor, now)
     return cycle
 
 

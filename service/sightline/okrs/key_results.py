@@ -16,6 +16,7 @@ from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import one_of_org
 from sightline.errors import Conflict, FieldError, Invalid
 from sightline.events import service as events
+from sightline.okrs import rollups
 from sightline.okrs.cycles import load_calendars
 from sightline.okrs.derive import Calendar, derive_stored, key_result_public
 from sightline.okrs.models import KeyResult, Objective
@@ -170,6 +171,7 @@ async def create_key_result(
             after=public,
         ),
     )
+    await rollups.refresh(session, org_id=org_id, objective_ids=[kr.objective_id], now=now, actor=principal.actor)
     return public
 
 
@@ -235,6 +237,7 @@ async def update_key_result(
                 after=after,
             ),
         )
+    await rollups.refresh(session, org_id=org_id, objective_ids=[kr.objective_id], now=now, actor=principal.actor)
     return after
 
 
@@ -264,6 +267,9 @@ async def archive_key_result(
                 object_id=kr.id,
                 occurred_at=now,
             ),
+        )
+        await rollups.refresh(
+            session, org_id=principal.org_id, objective_ids=[kr.objective_id], now=now, actor=principal.actor
         )
 
 

@@ -14,11 +14,12 @@ from sightline.db.keyset import PageParams, encode_cursor, page_of, paginate
 from sightline.db.tenancy import one_of_org, scoped
 from sightline.errors import Conflict, Invalid
 from sightline.events import service as events
+from sightline.okrs import rollups
 from sightline.okrs.cycles import get_cycle
 from sightline.okrs.derive import Rollup, key_result_public
 from sightline.okrs.models import Objective
 from sightline.okrs.schemas import KeyResultPublic, ObjectiveCreate, ObjectivePublic, ObjectiveUpdate
-from sightline.okrs.subgraph import load_subgraph
+from sightline.okrs.subgraph import load_calendars_and_key_results, load_subgraph
 from sightline.okrs.teams import ensure_users, get_team
 from sightline.versions import check_if_match, if_match_after
 
@@ -60,18 +61,20 @@ async def publics(
     objectives: list[Objective],
     now: datetime,
 ) -> list[ObjectivePublic]:
-    """Objectives with their live key results and rolled-up progress (through aligned children too):
-    a fixed number of statements for any number of objectives and any depth of alignment."""
-    graph = await load_subgraph(session, org_id=org_id, roots=objectives)
-    rollups = graph.rollups(now)
+    """Objectives with their live key results and rolled-up progress (through aligned children too): the
+    stored roll-ups when they are fresh (two statements), else computed from the subgraph below (a fixed
+    number of statements for any number of objectives and any depth of alignment)."""
+    if all(rollups.is_fresh(o.rollup_at, now) for o in objectives):
+        calendars, key_results = await load_calendars_and_key_results(session, org_id=org_id, objectives=objectives)
+        rolled = {o.id: rollups.stored(o) for o in objectives}
+    else:
+        graph = await load_subgraph(session, org_id=org_id, roots=objectives)
+        calendars, key_results, rolled = graph.calendars, graph.key_results, graph.rollups(now)
     return [
         objective_public(
             o,
-            [
-                key_result_public(kr, calendar=graph.calendars[o.cycle_id], now=now)
-                for kr in graph.key_results.get(o.id, ())
-            ],
-            rollups[o.id],
+            [key_result_public(kr, calendar=calendars[o.cycle_id], now=now) for kr in key_results.get(o.id, ())],
+            rolled[o.id],
         )
         for o in objectives
     ]
@@ -191,7 +194,7 @@ async def create_objective(
     )
     await _validate(session, org_id, objective)
     session.add(objective)
-    await session.flush()
+    await rollups.refresh(session, org_id=org_id, objective_ids=[objective.id], now=now, actor=principal.actor)
     public = (await publics(session, org_id=org_id, objectives=[objective], now=now))[0]
     await events.emit(
         session,
@@ -234,7 +237,7 @@ async def update_objective(
             await _validate(session, org_id, objective)
     objective.version += 1
     objective.updated_at = now
-    await session.flush()
+    await rollups.refresh(session, org_id=org_id, objective_ids=[objective.id], now=now, actor=principal.actor)
     after = (await publics(session, org_id=org_id, objectives=[objective], now=now))[0]
     await events.emit(
         session,
@@ -278,4 +281,7 @@ async def archive_objective(
                 object_id=objective.id,
                 occurred_at=now,
             ),
+        )
+        await rollups.refresh(
+            session, org_id=principal.org_id, objective_ids=[objective.id], now=now, actor=principal.actor
         )

@@ -13,6 +13,7 @@ from sightline.db.tenancy import try_org_lock, wait_org_lock
 from sightline.events import service as events
 from sightline.identity import service as identity
 from sightline.observability import skip_row
+from sightline.okrs import rollups
 from sightline.okrs.derive import Calendar, derive_stored, key_result_public
 from sightline.okrs.models import Cycle, KeyResult, Objective
 
@@ -75,6 +76,7 @@ async def recompute_org(
         )
     await session.flush()
     await events.emit(session, *changes)
+    await rollups.refresh_org(session, org_id=org_id, now=now, actor=actor)
     return len(changes)
 
 

@@ -1,5 +1,12 @@
-"""Stored objective roll-ups: computed by `scoring.py`'s rules (through `derive.rollup`) when something below
-an objective changes, in the same transaction, and read as they are.
+"""Stored objective roll-ups: computed by `scoring.py`'s rules (through `derive.rollup` and `Subgraph`) when
+something below an objective changes, in the same transaction, and read as they are.
+
+A write that changes what an objective rolls up from (a check-in, a key result created, edited or archived, a
+link made or removed, an objective's mode or state, a cycle's dates, the organisation's thresholds) calls
+`refresh` with the objectives it touched. `refresh` locks them and every ancestor that rolls up from children
+(one statement, in id order, so concurrent writers cannot deadlock on them and a later writer computes from
+the earlier one's committed values), recomputes them bottom-up from their own key results and their other
+children's stored roll-ups, stores what changed and writes `objective.status_changed` for each status that moved.
 
 The time-dependent parts (expected progress, and the status that follows from it) are as of `rollup_at`. A
 read uses them while they are younger than the scheduled pass's interval (the pass refreshes them, as it does
@@ -8,14 +15,66 @@ key-result statuses); an older or missing roll-up is computed at read time inste
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from sightline.events import service as events
+from sightline.okrs.cycles import calendar_changed
 from sightline.okrs.derive import Rollup
+from sightline.okrs.models import Objective
+from sightline.okrs.schemas import ObjectiveRollupPublic
+from sightline.okrs.subgraph import (
+    NO_DATA,
+    ROLLUP_COLUMNS,
+    Subgraph,
+    load_calendars_and_key_results,
+    load_subgraph,
+)
 from sightline.scoring import Status
 
+# The touched objectives and every ancestor whose roll-up depends on them (one that rolls up only its own key
+# results ends the climb), locked in one order. NO KEY UPDATE: new key results may still reference them.
+LOCK_UP = """
+    WITH RECURSIVE up(node) AS (
+        SELECT o.id FROM objectives o WHERE o.org_id = :org AND o.id = ANY(CAST(:ids AS uuid[]))
+        UNION
+        SELECT p.id FROM up
+        JOIN alignments a ON a.org_id = :org AND a.child_objective_id = up.node
+        JOIN objectives p ON p.org_id = :org AND p.id = a.parent_node_id AND p.progress_from <> 'key_results'
+    )
+    SELECT o.* FROM objectives o
+    WHERE o.org_id = :org AND o.id IN (SELECT node FROM up)
+    ORDER BY o.id
+    FOR NO KEY UPDATE OF o
+"""
+# The links below the locked objectives, with what the roll-up reads of each child.
+CHILDREN = """
+    SELECT a.parent_node_id, a.child_objective_id, a.weight,
+           c.id, c.cycle_id, c.state, c.progress_from, c.rollup_progress, c.rollup_expected_progress,
+           c.rollup_score, c.rollup_status, c.rollup_at
+    FROM alignments a JOIN objectives c ON c.org_id = a.org_id AND c.id = a.child_objective_id
+    WHERE a.org_id = :org AND a.parent_node_id = ANY(CAST(:ids AS uuid[]))
+"""
+STORE = """
+    UPDATE objectives SET rollup_progress = :progress, rollup_expected_progress = :expected_progress,
+        rollup_score = :score, rollup_status = :status, rollup_at = :at
+    WHERE org_id = :org AND id = :id
+"""
+STATUS_CHANGED = "objective.status_changed"
 
-def is_fresh(rollup_at: datetime | None, now: datetime, window_seconds: float) -> bool:
+
+# How long a stored roll-up's time-dependent parts may be shown: the scheduled pass's default interval (300 s,
+# `SIGHTLINE_RECOMPUTE_INTERVAL_SECONDS`) and a minute for the pass itself to get round.
+FRESH_SECONDS = 360.0
+
+
+def is_fresh(rollup_at: datetime | None, now: datetime, window_seconds: float = FRESH_SECONDS) -> bool:
     """Whether a roll-up stored at `rollup_at` may be shown at `now` (never one from the future)."""
     return rollup_at is not None and rollup_at <= now < rollup_at + timedelta(seconds=window_seconds)
 
@@ -28,3 +87,126 @@ def stored(objective: Any) -> Rollup:
         score=objective.rollup_score,
         status=Status(objective.rollup_status),
     )
+
+
+async def refresh(
+    session: AsyncSession, *, org_id: UUID, objective_ids: Iterable[UUID], now: datetime, actor: str
+) -> None:
+    """Recompute and store the roll-ups of `objective_ids` and of every ancestor that depends on them."""
+    ids = sorted(set(objective_ids))
+    if not ids:
+        return
+    await session.flush()  # the caller's pending changes are what the roll-up reads
+    locked = list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": ids})).all())
+    rolling = [o.id for o in locked if o.progress_from != "key_results"]
+    links = list((await session.execute(text(CHILDREN), {"org": org_id, "ids": rolling})).all()) if rolling else []
+    mine = {o.id for o in locked}
+    frontier = {link.id: link for link in links if link.id not in mine}
+    # A child outside the locked set counts with its stored roll-up, unless that is too old for `now`.
+    stale = [c for c in frontier.values() if not is_fresh(c.rollup_at, now)]
+    known = {c.id: stored(c) for c in frontier.values() if is_fresh(c.rollup_at, now)}
+    if stale:
+        known |= (await load_subgraph(session, org_id=org_id, roots=stale)).rollups(now)
+    calendars, key_results = await load_calendars_and_key_results(
+        session, org_id=org_id, objectives=locked, key_result_columns=ROLLUP_COLUMNS
+    )
+    graph = Subgraph(
+        objectives={o.id: o for o in (*frontier.values(), *locked)},
+        key_results=key_results,
+        links=links,
+        calendars=calendars,
+        thresholds=next(iter(calendars.values())).thresholds,
+        known={child: known.get(child, NO_DATA) for child in frontier},
+    )
+    await store(session, org_id=org_id, objectives=locked, rollups=graph.rollups(now), now=now, actor=actor)
+
+
+async def store(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    objectives: Sequence[Any],
+    rollups: dict[UUID, Rollup],
+    now: datetime,
+    actor: str,
+) -> None:
+    """Write the new roll-ups (one executemany), keep loaded models in step, and report status changes."""
+    rows = [{"org": org_id, "id": o.id, "at": now, **_columns(rollups[o.id])} for o in objectives]
+    if not rows:
+        return
+    await session.execute(text(STORE), rows)
+    changed: list[events.NewEvent] = []
+    for objective in objectives:
+        new = rollups[objective.id]
+        model = session.identity_map.get((Objective, (org_id, objective.id), None))  # type: ignore[arg-type]
+        if model is not None:  # a model the caller holds shows what was stored
+            for column, value in {**_columns(new), "at": now}.items():
+                set_committed_value(model, "rollup_at" if column == "at" else f"rollup_{column}", value)
+        if objective.rollup_at is not None and objective.rollup_status != new.status.value:
+            changed.append(_status_changed(org_id, objective, stored(objective), new, now=now, actor=actor))
+    await events.emit(session, *changed)
+
+
+def _columns(rollup: Rollup) -> dict[str, Any]:
+    return {
+        "progress": rollup.progress,
+        "expected_progress": rollup.expected_progress,
+        "score": rollup.score,
+        "status": rollup.status.value,
+    }
+
+
+def _status_changed(org_id: UUID, objective: Any, before: Rollup, after: Rollup, *, now: datetime, actor: str):  # type: ignore[no-untyped-def]
+    def shape(rollup: Rollup) -> ObjectiveRollupPublic:
+        return ObjectiveRollupPublic(
+            id=objective.id,
+            cycle_id=objective.cycle_id,
+            title=objective.title,
+            progress=rollup.progress,
+            expected_progress=rollup.expected_progress,
+            score=rollup.score,
+            status=rollup.status,
+        )
+
+    return events.NewEvent(
+        org_id=org_id,
+        type=STATUS_CHANGED,
+        actor=actor,
+        object_type="objective",
+        object_id=objective.id,
+        occurred_at=now,
+        before=shape(before),
+        after=shape(after),
+    )
+
+
+# Every objective of the organisation's cycles in planning or active, locked in one order (a closed cycle's
+# roll-ups are computed on read: nothing stores them after it closes).
+LOCK_ORG = """
+    SELECT o.* FROM objectives o
+    JOIN cycles c ON c.org_id = o.org_id AND c.id = o.cycle_id
+    WHERE o.org_id = :org AND c.state <> 'closed'
+    ORDER BY o.id
+    FOR NO KEY UPDATE OF o
+"""
+
+
+async def refresh_org(session: AsyncSession, *, org_id: UUID, now: datetime, actor: str) -> None:
+    """Recompute every open cycle's objectives from their key results (the scheduled pass, a rule change):
+    a fixed number of statements, whatever the size of the organisation."""
+    await session.flush()
+    locked = list((await session.execute(text(LOCK_ORG), {"org": org_id})).all())
+    if locked:
+        graph = await load_subgraph(session, org_id=org_id, roots=locked, key_result_columns=ROLLUP_COLUMNS)
+        await store(session, org_id=org_id, objectives=locked, rollups=graph.rollups(now), now=now, actor=actor)
+
+
+CYCLE_OBJECTIVES = "SELECT id FROM objectives WHERE org_id = :org AND cycle_id = :cycle"
+
+
+async def after_calendar_change(session: AsyncSession, org_id: UUID, cycle_id: UUID, actor: str, now: datetime) -> None:
+    ids = (await session.execute(text(CYCLE_OBJECTIVES), {"org": org_id, "cycle": cycle_id})).scalars()
+    await refresh(session, org_id=org_id, objective_ids=list(ids), now=now, actor=actor)
+
+
+calendar_changed.append(after_calendar_change)

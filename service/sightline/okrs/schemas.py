@@ -228,6 +228,18 @@ class ObjectivePublic(BaseModel):
     updated_at: UtcDateTime
 
 
+class ObjectiveRollupPublic(BaseModel):
+    """An objective's rolled-up numbers (the data of `objective.status_changed`)."""
+
+    id: UUID
+    cycle_id: UUID
+    title: str
+    progress: float | None
+    expected_progress: float | None
+    score: float | None
+    status: Status
+
+
 # Check-ins ---------------------------------------------------------------------------------------
 class CheckInCreate(StrictInput):
     key_result_id: UUID

@@ -67,7 +67,9 @@ class Subgraph:
     links: list[LinkRow]
     calendars: dict[UUID, Calendar]
     thresholds: Thresholds
-    _rollups: dict[UUID, Rollup] = field(default_factory=dict)
+    # Roll-ups known before computing (children outside the graph, e.g. their stored ones), then all of them.
+    known: dict[UUID, Rollup] = field(default_factory=dict)
+    _rolled: bool = False
     _elapsed: dict[UUID, float] = field(default_factory=dict)  # per cycle, at the `now` of `rollups`
     # Each objective's roll-up of its own key results when already known (the scoreboard aggregates them
     # in SQL); otherwise computed here from `key_results`.
@@ -81,10 +83,11 @@ class Subgraph:
 
     def rollups(self, now: datetime) -> dict[UUID, Rollup]:
         """Effective roll-up of every objective, children before parents (iterative: no depth limit)."""
-        if self._rollups:
-            return self._rollups
+        done = self.known
+        if self._rolled:
+            return done
+        self._rolled = True
         below = self.children_of()
-        done = self._rollups
         visiting: set[UUID] = set()  # the database refuses loops; this only keeps a bad row from hanging us
         for root in self.objectives:
             stack: list[tuple[UUID, bool]] = [(root, False)]
@@ -129,7 +132,7 @@ class Subgraph:
             child = self.objectives.get(link.child_objective_id)
             if child is None or child.state == "archived":
                 continue
-            r = self._rollups.get(child.id, NO_DATA)
+            r = self.known.get(child.id, NO_DATA)
             child_parts.append(Part(r.progress, r.expected_progress, r.score, r.status, link.weight))
         children = rollup(child_parts, self.thresholds)
         return children if objective.progress_from == "children" else combine(own, children, self.thresholds)
@@ -162,6 +165,26 @@ async def load_subgraph(
             select(objective_table).where(objective_table.c.org_id == org_id, in_uuids(objective_table.c.id, missing))
         ):
             objectives[row.id] = row
+    calendars, key_results = await load_calendars_and_key_results(
+        session, org_id=org_id, objectives=objectives.values(), key_result_columns=key_result_columns
+    )
+    if thresholds is None:
+        thresholds = next(iter(calendars.values())).thresholds if calendars else Thresholds()
+    return Subgraph(
+        objectives=objectives, key_results=key_results, links=links, calendars=calendars, thresholds=thresholds
+    )
+
+
+async def load_calendars_and_key_results(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    objectives: Iterable[Any],
+    key_result_columns: Sequence[str] | None = None,
+) -> tuple[dict[UUID, Calendar], dict[UUID, list[Any]]]:
+    """The calendars of the objectives' cycles and their live key results (two statements at most).
+    `key_result_columns`: load only these columns of the key results (roll-up needs ROLLUP_COLUMNS)."""
+    objectives = list(objectives)
     key_results: dict[UUID, list[Any]] = defaultdict(list)
     if objectives:
         kr_table = KeyResult.__table__  # type: ignore[attr-defined]
@@ -171,18 +194,14 @@ async def load_subgraph(
             select(*columns)
             .where(
                 kr_table.c.org_id == org_id,
-                in_uuids(kr_table.c.objective_id, objectives),
+                in_uuids(kr_table.c.objective_id, {o.id for o in objectives}),
                 kr_table.c.archived_at.is_(None),
             )
             .order_by(kr_table.c.created_at, kr_table.c.id)
         ):
             key_results[kr.objective_id].append(kr)
-    calendars = await load_calendars(session, org_id=org_id, cycle_ids={o.cycle_id for o in objectives.values()})
-    if thresholds is None:
-        thresholds = next(iter(calendars.values())).thresholds if calendars else Thresholds()
-    return Subgraph(
-        objectives=objectives, key_results=key_results, links=links, calendars=calendars, thresholds=thresholds
-    )
+    calendars = await load_calendars(session, org_id=org_id, cycle_ids={o.cycle_id for o in objectives})
+    return calendars, key_results
 
 
 NO_DATA = Rollup(progress=None, expected_progress=None, score=None, status=Status.no_data)

@@ -27,7 +27,14 @@ from sightline.integrations.schemas import (
     TeamDigestPublic,
 )
 from sightline.okrs.reminders import CheckInOverdue
-from sightline.okrs.schemas import CheckInPublic, CyclePublic, KeyResultPublic, ObjectivePublic, TeamPublic
+from sightline.okrs.schemas import (
+    CheckInPublic,
+    CyclePublic,
+    KeyResultPublic,
+    ObjectivePublic,
+    ObjectiveRollupPublic,
+    TeamPublic,
+)
 from sightline.webhooks.schemas import EndpointPublic, EventType, ObjectReference, PingData
 
 
@@ -60,6 +67,13 @@ CATALOGUE: tuple[EventKind, ...] = (
     EventKind("objective.archived", "An objective was archived.", ObjectReference),
     EventKind(
         "objective.closed", "An objective was closed with its cycle, with its final score.", ObjectiveClosed, True
+    ),
+    EventKind(
+        "objective.status_changed",
+        "An objective's rolled-up status changed: through a check-in or edit anywhere below it, a link made or "
+        "removed, a settings change, or the passage of time.",
+        ObjectiveRollupPublic,
+        True,
     ),
     EventKind("key_result.created", "A key result was created.", KeyResultPublic),
     EventKind("key_result.updated", "A key result was edited.", KeyResultPublic, True),
