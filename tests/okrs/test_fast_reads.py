@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import struct
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
+from tests.support import FixedClock, Tenant, create, make_client, okr_setup
 
 from sightline.app import create_app
 from sightline.config import get_settings
@@ -27,7 +28,7 @@ from sightline.http.deps import utcnow
 from sightline.okrs import objectives
 from sightline.okrs.cycles import cycle_public, get_cycle
 from sightline.okrs.key_results import read_key_result
-from tests.support import FixedClock, Tenant, create, make_client, okr_setup
+from sightline.okrs.rollups import FRESH_SECONDS
 
 SSL_REQUEST = 80877103
 
@@ -93,10 +94,18 @@ async def counted(database_url: str) -> AsyncIterator[tuple[FastAPI, WireCounter
 
 
 @pytest.fixture
-def pinned(counted: tuple[FastAPI, WireCounter], clock: FixedClock) -> FixedClock:
+def pinned(counted: tuple[FastAPI, WireCounter], clock: FixedClock) -> Iterator[FixedClock]:
     """The counted application on the suite's pinned clock."""
     counted[0].dependency_overrides[utcnow] = lambda: clock.now
-    return clock
+    yield clock
+    counted[0].dependency_overrides.pop(utcnow, None)
+
+
+@pytest.fixture
+async def other(signup: Any) -> Tenant:
+    """Another organisation (signed up before the clock is pinned: sessions live on the database's clock)."""
+    tenant: Tenant = await signup("Other Ltd")
+    return tenant
 
 
 async def _round_trips(counter: WireCounter, client: httpx.AsyncClient, path: str) -> tuple[int, httpx.Response]:
@@ -191,3 +200,136 @@ async def test_each_single_read_is_one_round_trip_and_the_full_paths_answer(
         # The counter sees the full path's statements: a list is more than one round trip.
         trips, _ = await _round_trips(counter, by_key, "/api/v1/objectives")
         assert trips > 1
+
+
+async def _store_rollup(conn: asyncpg.Connection, objective_id: str, at: Any, status: str = "at_risk") -> None:
+    await conn.execute(
+        "UPDATE objectives SET rollup_progress = 0.125, rollup_expected_progress = 0.5, rollup_score = 0.0625, "
+        "rollup_status = $2, rollup_at = $3 WHERE id = $1",
+        uuid.UUID(objective_id),
+        status,
+        at,
+    )
+
+
+async def test_a_fresh_stored_roll_up_is_shown_a_stale_one_recomputed(
+    app: FastAPI,
+    tenant: Tenant,
+    counted: tuple[FastAPI, WireCounter],
+    pinned: FixedClock,
+    owner_connection: asyncpg.Connection,
+) -> None:
+    proxied, counter = counted
+    graph = await _graph(tenant)
+    window = FRESH_SECONDS
+    async with make_client(proxied, cookies=tenant.client.cookies) as client:
+        for which in ("objective", "parent"):  # rolls up from key results; from children
+            row_id = graph[which]["id"]
+            path = f"/api/v1/objectives/{row_id}"
+            await _store_rollup(owner_connection, row_id, pinned.now - timedelta(seconds=window / 2))
+            trips, response = await _round_trips(counter, client, path)
+            assert trips == 1
+            body = response.json()
+            shown = {k: body[k] for k in ("progress", "expected_progress", "score", "status")}
+            assert shown == {"progress": 0.125, "expected_progress": 0.5, "score": 0.0625, "status": "at_risk"}
+            slow = await _slow(app, tenant, "objective", row_id, pinned)
+            assert {k: v for k, v in body.items() if k not in shown} == {
+                k: v for k, v in slow.items() if k not in shown
+            }
+            for stale in (pinned.now - timedelta(seconds=window + 1), None, pinned.now + timedelta(seconds=1)):
+                await _store_rollup(owner_connection, row_id, stale)
+                trips, response = await _round_trips(counter, client, path)
+                assert response.json() == await _slow(app, tenant, "objective", row_id, pinned), (which, stale)
+                assert response.json()["progress"] != 0.125  # recomputed, not the stored numbers
+                # Its own key results are in the statement's document; children need the full path.
+                assert (trips == 1) if which == "objective" else (trips > 1)
+
+
+async def test_refusals_are_the_full_paths_and_take_effect_on_the_very_next_request(
+    app: FastAPI,
+    tenant: Tenant,
+    other: Tenant,
+    counted: tuple[FastAPI, WireCounter],
+    pinned: FixedClock,
+    owner_connection: asyncpg.Connection,
+) -> None:
+    proxied, _ = counted
+    graph = await _graph(tenant)
+    elsewhere_graph = await _graph(other)
+    paths = [
+        f"/api/v1/objectives/{graph['objective']['id']}",
+        f"/api/v1/key-results/{graph['kr']['id']}",
+        f"/api/v1/cycles/{graph['cycle']['id']}",
+    ]
+    foreign = [
+        f"/api/v1/objectives/{elsewhere_graph['objective']['id']}",
+        f"/api/v1/key-results/{elsewhere_graph['kr']['id']}",
+        f"/api/v1/cycles/{elsewhere_graph['cycle']['id']}",
+    ]
+
+    def problem(response: httpx.Response) -> tuple[int, str, str]:
+        body = response.json()
+        return response.status_code, body["type"], body["detail"]
+
+    key, key_id = await tenant.api_key_client(app, ["read"])
+    writer, _ = await tenant.api_key_client(app, ["write"])
+    async with (
+        make_client(proxied) as anon,
+        make_client(proxied, headers={"Authorization": key.headers["Authorization"]}) as by_key,
+        make_client(proxied, headers={"Authorization": writer.headers["Authorization"]}) as by_writer,
+        make_client(proxied, headers={"Authorization": "Bearer nope"}) as unknown,
+        make_client(proxied, headers={"Authorization": "Basic abc"}) as malformed,
+        make_client(proxied, cookies=tenant.client.cookies) as by_session,
+    ):
+        for path, elsewhere in zip(paths, foreign, strict=True):
+            assert (await by_key.get(path)).status_code == 200
+            unknown_id = path.rsplit("/", 1)[0] + f"/{uuid.uuid4()}"
+            assert problem(await by_key.get(elsewhere)) == problem(await by_key.get(unknown_id))
+            assert problem(await by_key.get(elsewhere))[0] == 404
+            assert (await by_key.get(path.rsplit("/", 1)[0] + "/not-a-uuid")).status_code == 422
+            # Refusals: the same problems as an operation on the full path (GET /teams).
+            for client in (anon, unknown, malformed, by_writer):
+                refused = await client.get(path)
+                assert refused.status_code in (401, 403)
+                assert problem(refused) == problem(await client.get("/api/v1/teams"))
+                if refused.status_code == 401:
+                    assert refused.headers["www-authenticate"] == "Bearer"
+        # No cache: a revoked key and an ended session are refused on the very next request.
+        assert (await tenant.client.delete(f"/api/v1/api-keys/{key_id}")).status_code == 204
+        assert problem(await by_key.get(paths[0]))[0] == 401
+        assert (await by_session.get(paths[1])).status_code == 200
+        await by_session.post("/api/v1/auth/logout")
+        assert problem(await by_session.get(paths[1])) == problem(await by_session.get("/api/v1/teams"))
+        assert (await by_session.get(paths[1])).status_code == 401
+
+
+async def test_the_verification_and_second_factor_gates_hold(
+    signup: Any, counted: tuple[FastAPI, WireCounter], owner_connection: asyncpg.Connection
+) -> None:
+    proxied, _ = counted
+    owner = await signup("Gated Ltd")
+    graph = await _graph(owner)
+    path = f"/api/v1/cycles/{graph['cycle']['id']}"
+    saved = proxied.state.settings
+    async with make_client(proxied, cookies=owner.client.cookies) as client:
+        await owner_connection.execute(
+            "UPDATE users SET email_verified_at = NULL WHERE id = $1", uuid.UUID(owner.owner_id)
+        )
+        proxied.state.settings = saved.model_copy(update={"signup_verify_email": True})
+        try:
+            refused = await client.get(path)
+            assert refused.status_code == 403
+            assert refused.json()["type"].endswith("email-verification-required")
+            await owner_connection.execute(
+                "UPDATE users SET email_verified_at = now() WHERE id = $1", uuid.UUID(owner.owner_id)
+            )
+            assert (await client.get(path)).status_code == 200
+        finally:
+            proxied.state.settings = saved
+        await owner_connection.execute(
+            "UPDATE orgs SET settings = settings || '{\"mfa_required_for_admins\": true}' WHERE org_id = $1",
+            uuid.UUID(owner.org_id),
+        )
+        refused = await client.get(path)
+        assert refused.status_code == 403
+        assert refused.json()["type"].endswith("mfa-enrolment-required")

@@ -80,16 +80,17 @@ def key_result(document: str | None, *, now: datetime) -> dict[str, Any]:
     return key_result_public(_kr_row(parsed["key_result"]), _calendar(parsed), now)
 
 
-def objective(document: str | None, *, now: datetime, window_seconds: float) -> dict[str, Any] | None:
+def objective(document: str | None, *, now: datetime) -> dict[str, Any] | None:
     """The body of GET /objectives/{id} (ObjectivePublic); None when only the slow path can roll it up (a
-    stale stored roll-up of an objective that rolls up from children)."""
+    stale stored roll-up of an objective that rolls up from children). Fresh: `rollups.is_fresh`, as the full
+    path decides it."""
     if document is None:
         raise NotFound("objective")
     parsed = orjson.loads(document)
     o = parsed["objective"]
     calendar = _calendar(parsed)
     key_results = [_kr_row(kr) for kr in parsed["key_results"]]
-    if is_fresh(_ts(o["rollup_at"]), now, window_seconds):
+    if is_fresh(_ts(o["rollup_at"]), now):
         result = stored(Row(o))
     elif o["progress_from"] == "key_results":
         # Its own key results are all here: the roll-up the slow path computes, from the same rows.

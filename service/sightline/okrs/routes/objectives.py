@@ -91,8 +91,7 @@ async def get_objective(
 ) -> Response | ObjectivePublic:
     document = fetched_document(request)
     if document is not NOT_FETCHED:
-        window = request.app.state.settings.recompute_interval_seconds
-        body = reads.objective(document, now=now, window_seconds=window)
+        body = reads.objective(document, now=now)
         if body is not None:
             return reads.respond(body)
         # A stale stored roll-up from children: the full recomputation (the credential was resolved on the
