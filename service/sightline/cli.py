@@ -5,19 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, TypedDict
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
 from sightline.config import Settings, get_settings
 from sightline.observability import configure_logging
+from sightline.serving import AppExtension, default_workers
+from sightline.serving import proxy_options as proxy_options  # where tests and tools have always found it
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
-
     from sightline.demo import DemoCredentials
 
 cli = typer.Typer(help="Sightline: OKRs with line of sight.", no_args_is_help=True, add_completion=False)
@@ -60,69 +59,46 @@ def _prepare(settings: Settings) -> str:
     return url
 
 
+Workers = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="API worker processes (SIGHTLINE_WORKERS); default: one per core. The background jobs run once "
+        "whatever the number: in the one worker's process, or in one job process beside several.",
+    ),
+]
+
+
 def _run_server(
     settings: Settings,
     url: str,
     host: str | None,
     port: int | None,
+    workers: int | None,
     *,
-    extend: Callable[[FastAPI], None] | None = None,
+    extend: AppExtension | None = None,
 ) -> None:
-    """Serve the app (with `extend`'s additions). With `extend` (the demo's receiver), the port listens before the
-    app starts, so its own background jobs' first requests to itself wait in the backlog instead of being refused."""
-    import uvicorn
-
-    from sightline.app import create_app, tune_garbage_collector
+    """Serve the app (with `extend`'s additions) in `workers` processes (sightline/serving.py)."""
+    from sightline.serving import serve as serve_app
 
     host, port = host or settings.host, port or settings.port
-    # The address given on the command line is the one links point at (chat messages, digests, pings).
-    settings = settings.model_copy(update={"host": host, "port": port})
-    app = create_app(url, settings)
-    if extend is not None:
-        extend(app)
-    tune_garbage_collector()
-    typer.echo(f"Sightline is serving on http://{host}:{port}", err=True)
-    options = proxy_options(settings)
-    if extend is None:
-        uvicorn.run(app, host=host, port=port, access_log=False, timeout_keep_alive=30, **options)
-        return
-    config = uvicorn.Config(app, host=host, port=port, access_log=False, timeout_keep_alive=30, **options)
-    listening = config.bind_socket()
-    listening.listen(config.backlog)
-    uvicorn.Server(config).run(sockets=[listening])
-
-
-class ProxyOptions(TypedDict, total=False):
-    proxy_headers: bool
-    forwarded_allow_ips: str
-
-
-def proxy_options(settings: Settings) -> ProxyOptions:
-    """uvicorn's handling of X-Forwarded-For/-Proto: believed only from SIGHTLINE_TRUSTED_PROXIES, never otherwise
-    (uvicorn alone would trust 127.0.0.1). It rewrites the client address and scheme before the app sees them, so
-    throttles, rate limits, the access log and Secure cookies all see the real client."""
-    if not settings.trusted_proxies:
-        return {"proxy_headers": False}
-    import ipaddress
-
-    # Written out as uvicorn parses them (it would take "10.0.0.1/8" for a host name, silently).
-    trusted = [
-        str(ipaddress.ip_network(entry, strict=False)) if "/" in entry else str(ipaddress.ip_address(entry))
-        for entry in settings.trusted_proxies
-    ]
-    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted)}
+    count = workers or settings.workers or default_workers()
+    processes = f"{count} worker processes" if count > 1 else "one process"
+    typer.echo(f"Sightline is serving on http://{host}:{port} ({processes})", err=True)
+    serve_app(settings, url, host, port, workers=count, extend=extend)
 
 
 @cli.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (SIGHTLINE_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (SIGHTLINE_PORT)")] = None,
+    workers: Workers = None,
 ) -> None:
     """Start the service: embedded PostgreSQL unless DATABASE_URL is set, migrations, API and web app."""
     settings = get_settings()
     url = _prepare(settings)
     _ensure_client(settings)
-    _run_server(settings, url, host, port)
+    _run_server(settings, url, host, port, workers)
 
 
 def _ensure_client(settings: Settings) -> None:
@@ -137,6 +113,7 @@ def _ensure_client(settings: Settings) -> None:
 def demo(
     host: Annotated[str | None, typer.Option(help="Interface to bind (SIGHTLINE_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (SIGHTLINE_PORT)")] = None,
+    workers: Workers = None,
 ) -> None:
     """Like serve, with the demo organisation Northwind Marketing loaded first (once per database).
 
@@ -159,7 +136,7 @@ def demo(
     typer.echo(f"  password: {credentials.password}")
     typer.echo(f"  webhooks: delivered to {receiver} (Settings, Webhooks: the delivery log)")
     receive = partial(install_demo_receiver, org_id=credentials.organisation_id, url=receiver)
-    _run_server(demo_settings(settings, receiver), url, host, port, extend=receive)
+    _run_server(demo_settings(settings, receiver), url, host, port, workers, extend=receive)
 
 
 async def _load_demo(url: str, webhook_url: str) -> DemoCredentials:

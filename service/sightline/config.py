@@ -89,8 +89,10 @@ class Settings(BaseSettings):
     trust_forwarded_for: bool = False
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65_536
-    # Background jobs (status recompute, check-in reminders, webhook delivery) inside `serve`; off when a
-    # separate `sightline worker` process runs them.
+    # API worker processes of `serve` and `demo` (`--workers`); unset: one per core this process may run on.
+    workers: int | None = Field(default=None, ge=1)
+    # Background jobs (status recompute, check-in reminders, webhook delivery) run by `serve`, exactly once: in its
+    # process with one worker, in one job process beside several; off when `sightline worker` processes run them.
     worker_in_process: bool = True
     recompute_interval_seconds: float = 300.0
     # How often expired sessions, closed throttle windows, old replay records and stale pending rows are purged.
