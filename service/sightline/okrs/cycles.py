@@ -32,10 +32,8 @@ from sightline.versions import check_if_match
 STATE_ORDER = {"planning": 0, "active": 1, "closed": 2}
 
 
-# Called when a cycle's dates or state change, in the same transaction (okrs.rollups registers: the stored
-# roll-ups of its objectives follow its calendar). A hook, because roll-ups read calendars from this module.
-CalendarHook = Callable[[AsyncSession, UUID, UUID, str, datetime], Awaitable[None]]
-calendar_changed: list[CalendarHook] = []
+# Run when a cycle's dates or state change, in its transaction: okrs.rollups registers (a hook, as it imports us).
+calendar_changed: list[Callable[[AsyncSession, UUID, UUID, str, datetime], Awaitable[None]]] = []
 
 
 def cycle_public(cycle: Cycle) -> CyclePublic:

@@ -221,6 +221,7 @@ async def update_objective(
     now: datetime,
 ) -> ObjectivePublic:
     org_id = principal.org_id
+    await rollups.lock(session, org_id=org_id, objective_ids=[objective_id])
     objective = await get_objective(session, org_id=org_id, objective_id=objective_id, lock=True)
     with if_match_after(if_match, objective.version, required=True):  # a bad body is a 422 even when stale
         cycle = await get_cycle(session, org_id=org_id, cycle_id=objective.cycle_id)
@@ -264,6 +265,7 @@ async def archive_objective(
     now: datetime,
 ) -> None:
     """Objectives are archived, never deleted: their key results and check-ins stay in the history."""
+    await rollups.lock(session, org_id=principal.org_id, objective_ids=[objective_id])
     objective = await get_objective(session, org_id=principal.org_id, objective_id=objective_id, lock=True)
     check_if_match(if_match, objective.version, required=True)
     if objective.state != "archived":

@@ -38,15 +38,18 @@ from sightline.okrs.subgraph import (
 )
 from sightline.scoring import Status
 
-# The touched objectives and every ancestor whose roll-up depends on them (one that rolls up only its own key
-# results ends the climb), locked in one order. NO KEY UPDATE: new key results may still reference them.
+# Links change under the organisation's alignment lock (alignment/links.py holds it exclusively). A refresh
+# holds it shared, taken before the climb's snapshot: the climb then sees every link committed before it, and
+# a link made meanwhile waits for the refresh (whose own change the link's refresh then reads).
+SHARE_LINKS = "SELECT pg_advisory_xact_lock_shared(hashtext(:k))"
+# The touched objectives and every ancestor, locked in one order. Ancestors that roll up only their own key
+# results are locked too: a concurrent change of their mode must wait for us, or we for it, to read it right.
+# NO KEY UPDATE: new key results may still reference them.
 LOCK_UP = """
     WITH RECURSIVE up(node) AS (
         SELECT o.id FROM objectives o WHERE o.org_id = :org AND o.id = ANY(CAST(:ids AS uuid[]))
         UNION
-        SELECT p.id FROM up
-        JOIN alignments a ON a.org_id = :org AND a.child_objective_id = up.node
-        JOIN objectives p ON p.org_id = :org AND p.id = a.parent_node_id AND p.progress_from <> 'key_results'
+        SELECT a.parent_node_id FROM up JOIN alignments a ON a.org_id = :org AND a.child_objective_id = up.node
     )
     SELECT o.* FROM objectives o
     WHERE o.org_id = :org AND o.id IN (SELECT node FROM up)
@@ -89,6 +92,13 @@ def stored(objective: Any) -> Rollup:
     )
 
 
+async def lock(session: AsyncSession, *, org_id: UUID, objective_ids: Sequence[UUID]) -> list[Any]:
+    """Lock the objectives and all their ancestors, in id order: a writer that changes an objective itself
+    takes this first, so it locks in the same order as every check-in below it (no deadlock between them)."""
+    await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
+    return list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": list(objective_ids)})).all())
+
+
 async def refresh(
     session: AsyncSession, *, org_id: UUID, objective_ids: Iterable[UUID], now: datetime, actor: str
 ) -> None:
@@ -97,7 +107,7 @@ async def refresh(
     if not ids:
         return
     await session.flush()  # the caller's pending changes are what the roll-up reads
-    locked = list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": ids})).all())
+    locked = await lock(session, org_id=org_id, objective_ids=ids)
     rolling = [o.id for o in locked if o.progress_from != "key_results"]
     links = list((await session.execute(text(CHILDREN), {"org": org_id, "ids": rolling})).all()) if rolling else []
     mine = {o.id for o in locked}
@@ -195,6 +205,7 @@ async def refresh_org(session: AsyncSession, *, org_id: UUID, now: datetime, act
     """Recompute every open cycle's objectives from their key results (the scheduled pass, a rule change):
     a fixed number of statements, whatever the size of the organisation."""
     await session.flush()
+    await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
     locked = list((await session.execute(text(LOCK_ORG), {"org": org_id})).all())
     if locked:
         graph = await load_subgraph(session, org_id=org_id, roots=locked, key_result_columns=ROLLUP_COLUMNS)
