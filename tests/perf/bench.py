@@ -284,6 +284,7 @@ async def load_large_org(dsn: str, base: str) -> dict[str, object]:
                 SIZE["initiatives"],
             )
         await conn.execute("ANALYZE")
+        await store_rollups(dsn, org)
         kr_ids = [r["id"] for r in await conn.fetch("SELECT id FROM key_results WHERE org_id = $1", org)]
         leaves = [str(o) for o in levels[-1]]
     finally:
@@ -295,6 +296,22 @@ async def load_large_org(dsn: str, base: str) -> dict[str, object]:
         "kr_ids": [str(k) for k in kr_ids],
         "top": str(levels[0][0]),
     }
+
+
+async def store_rollups(dsn: str, org: uuid.UUID) -> None:
+    """The scheduled pass the service runs at start, for the organisation just loaded behind its back: statuses
+    and stored objective roll-ups as the service keeps them (okrs/rollups.py)."""
+    from sightline.db.engine import create_engine, session_factory
+    from sightline.db.tenancy import set_tenant
+    from sightline.okrs.recompute import recompute_org
+
+    engine = create_engine(dsn)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            await set_tenant(session, org)
+            await recompute_org(session, org_id=org, now=datetime.now(UTC))
+    finally:
+        await engine.dispose()
 
 
 def lua_random_path(paths: list[str], directory: Path, name: str) -> str:
