@@ -130,7 +130,7 @@ async def _with_status(
     now: datetime,
     status: str,
 ) -> tuple[list[ObjectivePublic], str | None]:
-    """A page of the objectives whose rolled-up status (computed on read, never stored) is `status`.
+    """A page of the objectives whose rolled-up status (as `publics` shows it) is `status`.
 
     Candidates are read in keyset order, a batch at a time, until the page is full or none are left; the
     cursor is the last objective returned, so the next page carries on from there with the same filter.

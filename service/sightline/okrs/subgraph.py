@@ -1,11 +1,10 @@
 """Load a part of the alignment graph (objectives aligned below objectives) in a fixed number of statements
-and roll progress up through it.
+and roll progress up through it: the full recomputation (the scheduled pass, a stale stored roll-up) and the
+bottom-up refresh of okrs/rollups.py both go through `Subgraph`.
 
 Progress of an objective in `children` mode is the link-weighted mean of its children's effective
 progress (children linked to it directly or to one of its key results); `both` counts its own key
-results and its children equally. A change anywhere below is visible above on the next read, because
-the roll-up is computed from the stored key-result rows at read time: one recursive query finds the
-subgraph, whatever its depth or width.
+results and its children equally. One recursive query finds the subgraph, whatever its depth or width.
 """
 
 from __future__ import annotations
