@@ -1,10 +1,10 @@
 """`sightline serve --workers N`: the API in N processes, the background jobs exactly once.
 
 One worker: the API and the jobs share one process and event loop (what `serve` always did). Several: this
-process binds the port and supervises (uvicorn's `Multiprocess`: a worker that dies is replaced, SIGTERM or
-SIGINT stops them all gracefully), the N API workers accept on that one socket and run no job, and one job
-process runs `run_worker` (what `sightline worker` runs), started again if it dies. Why this design:
-docs/decisions/ops-workers.md.
+process binds the port, builds the app once and forks the N API workers from it (they accept on that one
+socket, share its code and startup heap copy-on-write, and run no job) and one job process, which runs
+`run_worker` (what `sightline worker` runs). It replaces a process that dies, and on SIGTERM or SIGINT stops
+them all gracefully and waits for them. Why this design: docs/decisions/ops-workers.md.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
-from multiprocessing.context import SpawnProcess
+from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, TypedDict
 
 import uvicorn
-from uvicorn.config import STARTUP_FAILURE  # a worker that could not start: the supervisor gives up
-from uvicorn.supervisors import Multiprocess
+from uvicorn.config import STARTUP_FAILURE  # uvicorn's exit code for a server that could not start
 
 from sightline.config import Settings
 from sightline.observability import configure_logging
@@ -34,17 +34,19 @@ from sightline.observability import configure_logging
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-# Beside uvicorn's own supervisor messages ("Started parent process", "Child process [...] died").
+# Beside uvicorn's own lines ("Started server process [...]").
 log = logging.getLogger("uvicorn.error")
 
-# Additions to the app (the demo's receiver). Sent to each worker process: a module-level function or a partial.
+# Additions to the app (the demo's receiver).
 AppExtension = Callable[["FastAPI"], None]
 # A job process that exits is started again, but never sooner than this after its last start (no tight loop when
 # it cannot start at all, e.g. the database is down).
 JOB_RESTART_SECONDS = 5.0
-WORKER_HEALTHCHECK_SECONDS = 30
-_SPAWN = multiprocessing.get_context("spawn")  # what uvicorn uses for its workers: no state inherited by accident
+# Forks of the supervisor, which holds no thread, connection or event loop when it forks (the migrations' and the
+# demo loader's engines are disposed): a worker starts in a fraction of a second instead of importing everything.
+_FORK = multiprocessing.get_context("fork")
 _PR_SET_PDEATHSIG = 1
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class ProxyOptions(TypedDict, total=False):
@@ -89,14 +91,14 @@ def serve(
     config = _config(settings, url, host, port, workers=workers, extend=extend)
     listening = config.bind_socket()
     listening.listen(config.backlog)
+    config.load()  # the app, built once here (every worker is a fork of this process)
     if workers == 1:
         _serve_in_process(config, listening)
         return
     jobs = JobProcess(url, settings) if settings.worker_in_process else None
-    supervisor = Supervisor(config, [listening], jobs)
-    supervisor.run()
-    if supervisor.failed_to_start():
-        sys.exit(STARTUP_FAILURE)
+    code = Supervisor(config, listening, workers=workers, jobs=jobs).run()
+    if code:
+        sys.exit(code)
 
 
 def _config(
@@ -105,31 +107,25 @@ def _config(
     if workers > 1:  # the jobs run once, in the job process (or in `sightline worker`s), never in an API worker
         settings = settings.model_copy(update={"worker_in_process": False})
     return uvicorn.Config(
-        partial(build_app, url, settings, extend, parent=os.getpid() if workers > 1 else None),
+        partial(build_app, url, settings, extend),
         factory=True,
         host=host,
         port=port,
-        workers=workers,
         access_log=False,  # the service writes its own (http/middleware.py)
         timeout_keep_alive=30,
-        # A new worker answers the supervisor's health check only once Python has started and imported the
-        # service: uvicorn's 5 s killed slow starts on a busy machine (as hung), over and over.
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         **proxy_options(settings),
     )
 
 
-def build_app(url: str, settings: Settings, extend: AppExtension | None, *, parent: int | None) -> FastAPI:
-    """The application of one API worker, made in its own process (uvicorn calls this factory there)."""
+def build_app(url: str, settings: Settings, extend: AppExtension | None) -> FastAPI:
+    """The application (its engines and jobs start with its lifespan, in the process that serves it)."""
     from sightline.app import create_app, tune_garbage_collector
 
-    if parent is not None:
-        _stop_with(parent)
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(url, settings)
     if extend is not None:
         extend(app)
-    tune_garbage_collector()
+    tune_garbage_collector()  # before any fork too: the frozen startup heap stays shared with the workers
     return app
 
 
@@ -141,39 +137,55 @@ def _serve_in_process(config: uvicorn.Config, listening: socket.socket) -> None:
         sys.exit(STARTUP_FAILURE)
 
 
-def run_jobs(url: str, settings: Settings, parent: int) -> None:
-    """The job process: the background jobs until SIGTERM or SIGINT (run_worker stops them gracefully)."""
-    from sightline.worker import run_worker
-
-    _stop_with(parent)
-    configure_logging(settings.log_level, settings.log_format)
-    asyncio.run(run_worker(url, settings))
-
-
-def _stop_with(parent: int) -> None:
-    """SIGTERM to this process when the supervisor dies, even by SIGKILL (Linux): no orphaned worker keeps the
-    port or runs jobs beside the next `serve`'s."""
+def _as_child(parent: int) -> None:
+    """In a fresh fork: the default signal handlers until uvicorn or the worker installs its own, and SIGTERM
+    when the supervisor dies, even by SIGKILL (Linux), so no orphan keeps the port or runs jobs beside the next
+    `serve`'s."""
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # held by `_fork`: one that came meanwhile stops it
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:  # it died before the request above took effect
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+def _fork(target: Callable[..., None], *args: object, name: str) -> BaseProcess:
+    """Start `target(*args, supervisor's pid)` in a fork; SIGINT and SIGTERM are held until the child has its
+    own handlers (the supervisor's, inherited, would swallow them)."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        process = _FORK.Process(target=target, args=(*args, os.getpid()), name=name)
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    return process
+
+
+def _api_worker(config: uvicorn.Config, listening: socket.socket, parent: int) -> None:
+    """An API worker: uvicorn on the shared socket, the app's lifespan (engines, pools) in this process."""
+    _as_child(parent)
+    uvicorn.Server(config).run(sockets=[listening])  # exits with STARTUP_FAILURE when the app cannot start
+
+
+def run_jobs(url: str, settings: Settings, parent: int) -> None:
+    """The job process: the background jobs until SIGTERM or SIGINT (run_worker stops them gracefully)."""
+    from sightline.worker import run_worker
+
+    _as_child(parent)
+    asyncio.run(run_worker(url, settings))
+
+
 class JobProcess:
     """The one process that runs the background jobs beside the API workers."""
 
     def __init__(self, url: str, settings: Settings) -> None:
-        self._target = partial(run_jobs, url, settings, os.getpid())
-        self._process: SpawnProcess | None = None
+        self._url, self._settings = url, settings
+        self._process: BaseProcess | None = None
         self._started_at = 0.0
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
     def start(self) -> None:
-        self._process = _SPAWN.Process(target=self._target, name="sightline-jobs")
-        self._process.start()
+        self._process = _fork(run_jobs, self._url, self._settings, name="sightline-jobs")
         self._started_at = time.monotonic()
         log.info("Started job process [%s]", self._process.pid)
 
@@ -196,33 +208,54 @@ class JobProcess:
             self._process.join()
 
 
-class Supervisor(Multiprocess):
-    """uvicorn's supervisor of the API workers, with the job process beside them: started first, kept alive,
-    stopped (SIGTERM: its jobs finish what they hold) at the same time as the workers, joined after them."""
+class Supervisor:
+    """Keeps the API workers and the job process running until SIGTERM or SIGINT; then stops them all (uvicorn
+    finishes the requests in flight, the jobs what they hold) and waits for them."""
 
-    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket], jobs: JobProcess | None) -> None:
-        super().__init__(config, sockets)
-        self.jobs = jobs
+    def __init__(
+        self, config: uvicorn.Config, listening: socket.socket, *, workers: int, jobs: JobProcess | None
+    ) -> None:
+        self.config, self.listening, self.jobs = config, listening, jobs
+        self.count = workers
+        self.workers: list[BaseProcess] = []
+        self.stopping = threading.Event()
 
-    def init_processes(self) -> None:
+    def run(self) -> int:
+        """Until a signal; 0, or STARTUP_FAILURE when a worker could not start (it would fail again)."""
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: self.stopping.set())
+        log.info("Started parent process [%s]", os.getpid())
         if self.jobs is not None:
             self.jobs.start()
-        super().init_processes()
-
-    def keep_subprocess_alive(self) -> None:
-        super().keep_subprocess_alive()
-        if self.jobs is not None and not self.should_exit.is_set():
-            self.jobs.keep_alive()
-
-    def terminate_all(self) -> None:
-        super().terminate_all()
+        self.workers = [self._start_worker() for _ in range(self.count)]
+        code = 0
+        while not code and not self.stopping.wait(0.5):
+            code = self._keep_alive()
+        for worker in self.workers:
+            if worker.is_alive() and worker.pid is not None:
+                os.kill(worker.pid, signal.SIGTERM)
         if self.jobs is not None:
             self.jobs.terminate()
-
-    def join_all(self) -> None:
-        super().join_all()
+        for worker in self.workers:
+            worker.join()
         if self.jobs is not None:
             self.jobs.join()
+        log.info("Stopping parent process [%s]", os.getpid())
+        return code
 
-    def failed_to_start(self) -> bool:
-        return any(process.exitcode == STARTUP_FAILURE for process in self.processes)
+    def _start_worker(self) -> BaseProcess:
+        return _fork(_api_worker, self.config, self.listening, name="sightline-api")
+
+    def _keep_alive(self) -> int:
+        for index, worker in enumerate(self.workers):
+            if worker.is_alive():
+                continue
+            worker.join()
+            if worker.exitcode == STARTUP_FAILURE:
+                log.error("Worker process [%s] could not start; stopping", worker.pid)
+                return STARTUP_FAILURE
+            log.warning("Worker process [%s] exited with %s; starting another", worker.pid, worker.exitcode)
+            self.workers[index] = self._start_worker()
+        if self.jobs is not None:
+            self.jobs.keep_alive()
+        return 0
