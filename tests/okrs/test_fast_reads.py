@@ -28,7 +28,7 @@ from sightline.http.deps import utcnow
 from sightline.okrs import objectives
 from sightline.okrs.cycles import cycle_public, get_cycle
 from sightline.okrs.key_results import read_key_result
-from sightline.okrs.rollups import FRESH_SECONDS
+from sightline.okrs.subgraph import FRESH_SECONDS
 
 SSL_REQUEST = 80877103
 

@@ -323,7 +323,7 @@ async def _rollup_mismatches(database_url: str, org_id: uuid.UUID) -> list[str]:
             objectives = (await session.execute(select(Objective).where(col(Objective.org_id) == org_id))).scalars()
             for objective in objectives:
                 assert objective.rollup_at is not None, objective.title
-                graph = await load_subgraph(session, org_id=org_id, roots=[objective])
+                graph = await load_subgraph(session, org_id=org_id, roots=[objective], use_stored=False)
                 want = graph.rollups(objective.rollup_at)[objective.id]
                 if stored(objective) != want:
                     problems.append(f"{objective.title}: stored {stored(objective)} ≠ recomputed {want}")

@@ -39,7 +39,7 @@ from sightline.okrs.mine import enclosing_cycle_ids
 from sightline.okrs.models import KeyResult, Objective
 
 # The alignment module's own walk below objectives that roll up from children: one definition of it.
-from sightline.okrs.subgraph import LINKS_BELOW, Subgraph
+from sightline.okrs.subgraph import LINKS_BELOW, Subgraph, is_fresh, stored
 from sightline.okrs.teams import get_team
 from sightline.scoring import CADENCE_PERIOD, STALE_GRACE, Cadence, Direction, Metric, Status
 
@@ -92,7 +92,8 @@ LINEAR = "(kr.metric <> 'milestone' AND kr.direction IN ('increase', 'decrease')
 
 _OBJECTIVES = """
 SELECT o.id, o.cycle_id, o.title, o.level, o.kind, o.state, o.progress_from, o.owner_id, u.name AS owner_name,
-       o.team_id, o.created_at,
+       o.team_id, o.created_at, o.rollup_progress, o.rollup_expected_progress, o.rollup_score, o.rollup_status,
+       o.rollup_at,
        count(kr.id) AS key_result_count,
        {status_counts},
        sum(kr.weight) AS weight,
@@ -371,8 +372,11 @@ async def scoreboard(
     scope = objective_scope(org_id=org_id, cycle_id=cycle.id, flt=flt, enclosing=enclosing)
     rows = await _aggregates(session, scope)
     calendars = {**await load_calendars(session, org_id=org_id, cycle_ids=set(enclosing)), cycle.id: calendar}
-    own = await _own_rollups(session, scope, rows, calendars, now)
-    rollups = await _through_children(session, org_id, rows, own, calendar, now)
+    if all(is_fresh(row.rollup_at, now) for row in rows):  # kept by every change below (okrs/rollups.py)
+        rollups = {row.id: stored(row) for row in rows}
+    else:
+        own = await _own_rollups(session, scope, rows, calendars, now)
+        rollups = await _through_children(session, org_id, rows, own, calendar, now)
     objectives = [{**_objective(row, rollups[row.id]), "inherited": row.cycle_id != cycle.id} for row in rows]
     kr_totals = dict.fromkeys(STATUSES, 0)
     for row in rows:

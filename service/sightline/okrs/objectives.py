@@ -19,7 +19,7 @@ from sightline.okrs.cycles import get_cycle
 from sightline.okrs.derive import Rollup, key_result_public
 from sightline.okrs.models import Objective
 from sightline.okrs.schemas import KeyResultPublic, ObjectiveCreate, ObjectivePublic, ObjectiveUpdate
-from sightline.okrs.subgraph import load_calendars_and_key_results, load_subgraph
+from sightline.okrs.subgraph import is_fresh, load_calendars_and_key_results, load_subgraph, stored
 from sightline.okrs.teams import ensure_users, get_team
 from sightline.versions import check_if_match, if_match_after
 
@@ -64,9 +64,9 @@ async def publics(
     """Objectives with their live key results and rolled-up progress (through aligned children too): the
     stored roll-ups when they are fresh (two statements), else computed from the subgraph below (a fixed
     number of statements for any number of objectives and any depth of alignment)."""
-    if all(rollups.is_fresh(o.rollup_at, now) for o in objectives):
+    if all(is_fresh(o.rollup_at, now) for o in objectives):
         calendars, key_results = await load_calendars_and_key_results(session, org_id=org_id, objectives=objectives)
-        rolled = {o.id: rollups.stored(o) for o in objectives}
+        rolled = {o.id: stored(o) for o in objectives}
     else:
         graph = await load_subgraph(session, org_id=org_id, roots=objectives)
         calendars, key_results, rolled = graph.calendars, graph.key_results, graph.rollups(now)

@@ -22,7 +22,7 @@ from sightline.identity.credentials import WithDocument
 from sightline.identity.schemas import OrganisationSettings
 from sightline.okrs.derive import Calendar, Rollup, expected, key_result_part, rollup
 from sightline.okrs.models import Cycle, KeyResult
-from sightline.okrs.rollups import is_fresh, stored
+from sightline.okrs.subgraph import is_fresh, stored
 from sightline.scoring import Cadence
 from sightline.versions import etag
 
@@ -82,7 +82,7 @@ def key_result(document: str | None, *, now: datetime) -> dict[str, Any]:
 
 def objective(document: str | None, *, now: datetime) -> dict[str, Any] | None:
     """The body of GET /objectives/{id} (ObjectivePublic); None when only the slow path can roll it up (a
-    stale stored roll-up of an objective that rolls up from children). Fresh: `rollups.is_fresh`, as the full
+    stale stored roll-up of an objective that rolls up from children). Fresh: `subgraph.is_fresh`, as the full
     path decides it."""
     if document is None:
         raise NotFound("objective")

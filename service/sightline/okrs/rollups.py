@@ -16,7 +16,7 @@ key-result statuses); an older or missing roll-up is computed at read time inste
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -33,10 +33,11 @@ from sightline.okrs.subgraph import (
     NO_DATA,
     ROLLUP_COLUMNS,
     Subgraph,
+    is_fresh,
     load_calendars_and_key_results,
     load_subgraph,
+    stored,
 )
-from sightline.scoring import Status
 
 # Links change under the organisation's alignment lock (alignment/links.py holds it exclusively). A refresh
 # holds it shared, taken before the climb's snapshot: the climb then sees every link committed before it, and
@@ -70,26 +71,6 @@ STORE = """
     WHERE org_id = :org AND id = :id
 """
 STATUS_CHANGED = "objective.status_changed"
-
-
-# How long a stored roll-up's time-dependent parts may be shown: the scheduled pass's default interval (300 s,
-# `SIGHTLINE_RECOMPUTE_INTERVAL_SECONDS`) and a minute for the pass itself to get round.
-FRESH_SECONDS = 360.0
-
-
-def is_fresh(rollup_at: datetime | None, now: datetime, window_seconds: float = FRESH_SECONDS) -> bool:
-    """Whether a roll-up stored at `rollup_at` may be shown at `now` (never one from the future)."""
-    return rollup_at is not None and rollup_at <= now < rollup_at + timedelta(seconds=window_seconds)
-
-
-def stored(objective: Any) -> Rollup:
-    """The roll-up kept on an objective row (model or Core row)."""
-    return Rollup(
-        progress=objective.rollup_progress,
-        expected_progress=objective.rollup_expected_progress,
-        score=objective.rollup_score,
-        status=Status(objective.rollup_status),
-    )
 
 
 async def lock(session: AsyncSession, *, org_id: UUID, objective_ids: Sequence[UUID]) -> list[Any]:
@@ -127,6 +108,7 @@ async def refresh(
         calendars=calendars,
         thresholds=next(iter(calendars.values())).thresholds,
         known={child: known.get(child, NO_DATA) for child in frontier},
+        use_stored=False,  # the locked ones are being recomputed
     )
     await store(session, org_id=org_id, objectives=locked, rollups=graph.rollups(now), now=now, actor=actor)
 
@@ -208,7 +190,9 @@ async def refresh_org(session: AsyncSession, *, org_id: UUID, now: datetime, act
     await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
     locked = list((await session.execute(text(LOCK_ORG), {"org": org_id})).all())
     if locked:
-        graph = await load_subgraph(session, org_id=org_id, roots=locked, key_result_columns=ROLLUP_COLUMNS)
+        graph = await load_subgraph(
+            session, org_id=org_id, roots=locked, key_result_columns=ROLLUP_COLUMNS, use_stored=False
+        )
         await store(session, org_id=org_id, objectives=locked, rollups=graph.rollups(now), now=now, actor=actor)
 
 

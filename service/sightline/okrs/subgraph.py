@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +25,26 @@ from sightline.okrs.cycles import load_calendars
 from sightline.okrs.derive import Calendar, Part, Rollup, combine, key_result_part, rollup
 from sightline.okrs.models import KeyResult, Objective
 from sightline.scoring import Status, Thresholds
+
+# How long a stored roll-up's time-dependent parts may be shown (okrs/rollups.py keeps them): the scheduled
+# pass's default interval (300 s, `SIGHTLINE_RECOMPUTE_INTERVAL_SECONDS`) and a minute for the pass to get round.
+FRESH_SECONDS = 360.0
+
+
+def is_fresh(rollup_at: datetime | None, now: datetime, window_seconds: float = FRESH_SECONDS) -> bool:
+    """Whether a roll-up stored at `rollup_at` may be shown at `now` (never one from the future)."""
+    return rollup_at is not None and rollup_at <= now < rollup_at + timedelta(seconds=window_seconds)
+
+
+def stored(objective: Any) -> Rollup:
+    """The roll-up kept on an objective row (model or Core row)."""
+    return Rollup(
+        progress=objective.rollup_progress,
+        expected_progress=objective.rollup_expected_progress,
+        score=objective.rollup_score,
+        status=Status(objective.rollup_status),
+    )
+
 
 # Every link below the roots (`full`), or only as deep as roll-up needs: below objectives that take
 # their progress from children. One statement either way.
@@ -68,6 +88,8 @@ class Subgraph:
     thresholds: Thresholds
     # Roll-ups known before computing (children outside the graph, e.g. their stored ones), then all of them.
     known: dict[UUID, Rollup] = field(default_factory=dict)
+    # Take an objective's stored roll-up when it is fresh (every read); off for a full recomputation.
+    use_stored: bool = True
     _rolled: bool = False
     _elapsed: dict[UUID, float] = field(default_factory=dict)  # per cycle, at the `now` of `rollups`
     # Each objective's roll-up of its own key results when already known (the scoreboard aggregates them
@@ -86,6 +108,10 @@ class Subgraph:
         if self._rolled:
             return done
         self._rolled = True
+        if self.use_stored:
+            for node, objective in self.objectives.items():
+                if node not in done and is_fresh(getattr(objective, "rollup_at", None), now):
+                    done[node] = stored(objective)
         below = self.children_of()
         visiting: set[UUID] = set()  # the database refuses loops; this only keeps a bad row from hanging us
         for root in self.objectives:
@@ -145,6 +171,7 @@ async def load_subgraph(
     full: bool = False,
     thresholds: Thresholds | None = None,
     key_result_columns: Sequence[str] | None = None,
+    use_stored: bool = True,
 ) -> Subgraph:
     """The given objectives and what is aligned below them (all of it when `full`, else what roll-up
     needs): at most five statements for any graph, fewer when nothing rolls up from children.
@@ -170,7 +197,12 @@ async def load_subgraph(
     if thresholds is None:
         thresholds = next(iter(calendars.values())).thresholds if calendars else Thresholds()
     return Subgraph(
-        objectives=objectives, key_results=key_results, links=links, calendars=calendars, thresholds=thresholds
+        objectives=objectives,
+        key_results=key_results,
+        links=links,
+        calendars=calendars,
+        thresholds=thresholds,
+        use_stored=use_stored,
     )
 
 
