@@ -85,8 +85,11 @@ DESCRIPTIONS: dict[str, str] = {
     "trust_forwarded_for": "Deprecated: `true` means `SIGHTLINE_TRUSTED_PROXIES=127.0.0.1,::1` when that is unset.",
     "argon2_time_cost": "argon2id time cost of password hashes (the tests lower it).",
     "argon2_memory_kib": "argon2id memory cost of password hashes, in KiB.",
+    "workers": "API worker processes of `serve` and `demo` (`--workers`). Unset: one per core the process may run "
+    "on. The background jobs still run once: in the one worker's process, or in one job process beside several.",
     "worker_in_process": "Run the background jobs (status recompute, reminders, webhook and mail delivery, "
-    "integration pulls, digests, purge) inside `serve`; `false` where `sightline worker` processes run them.",
+    "integration pulls, digests, purge) in `serve`, exactly once however many workers; `false` where "
+    "`sightline worker` processes run them.",
     "recompute_interval_seconds": "How often statuses are recomputed as time passes, and check-in reminders sent.",
     "purge_interval_seconds": "How often expired sessions, closed throttle windows, old replay records and stale "
     "pending rows are deleted.",
@@ -132,6 +135,7 @@ DECISION_AREAS: dict[str, str] = {
     "integrations": "Pulled key-result values",
     "layers": "The package layers",
     "mfa": "Two-step sign-in and sessions",
+    "ops": "Running the service",
     "passwords": "Passwords, cookies, proxies, throttle",
     "redaction": "Secrets in reads, replays, exports",
     "roles": "Database roles",
