@@ -97,12 +97,31 @@ PROOFS = Path(__file__).parent / "proof"
 
 
 @pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py marked the browser tests slow
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under xdist, the slow tests first, the proofs (the longest single tests) first among them, otherwise in file
-    order: the long tests start at once on every worker and the many short ones fill the gaps, instead of one long
-    test finishing the run alone. Every worker sorts the same collection the same way, as xdist requires."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        items.sort(key=lambda item: (item.get_closest_marker("slow") is None, PROOFS not in item.path.parents))
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, every worker starts with its share of the slow tests, then short ones.
+
+    `--dist worksteal` first hands each worker a contiguous slice of the collection (the first len/n items to the
+    first worker, and so on), then lets an idle worker take the tail of a busy one's queue. All slow tests in
+    front would land in the first worker's slice, run one after the other there, and finish the run alone; so
+    the slow tests (the proofs, the longest, first) are dealt in turn into the slices, each slice starting with
+    its share, and the short tests fill the rest of each slice (their tails are what idle workers take). Every
+    worker orders the same collection the same way, as xdist requires."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return
+    ordered = sorted(items, key=lambda item: (item.get_closest_marker("slow") is None, PROOFS not in item.path.parents))
+    slow = [item for item in ordered if item.get_closest_marker("slow") is not None]
+    short = ordered[len(slow) :]
+    workers = int(workerinput["workercount"])
+    remaining, dealt = len(items), []
+    for index in range(workers):
+        size = remaining // (workers - index)  # the slice xdist will send this worker first
+        mine = slow[index::workers]
+        fill = max(0, size - len(mine))
+        dealt += mine + short[:fill]
+        short = short[fill:]
+        remaining -= size
+    items[:] = dealt + short
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,20 @@
-"""Contract fuzzing: schemathesis with every check against a live `sightline serve`, in two runs.
+"""Contract fuzzing: schemathesis with every check against a live `sightline serve`.
 
-1. Every operation, every phase (examples, coverage, fuzzing, stateful over the contract's links).
-2. The stateful phase on the planning chain alone (tests/proof/schemathesis-chains.toml): cycle → objective → key
+Several runs, each a test of its own so that pytest's workers run them side by side (one run over the whole
+contract took four minutes alone, the long pole of the suite):
+
+1. The example, coverage and fuzzing phases, one run per group of operations (`GROUPS`, by the contract's tags).
+   Together the groups hold every operation of the contract: `test_the_fuzzing_groups_hold_every_operation`
+   fails on a tag no group names, and each run checks that schemathesis selected every operation of its tags.
+2. The stateful phase over the whole contract's links, in one run (its scenarios cross the groups).
+3. The stateful phase on the planning chain alone (tests/proof/schemathesis-chains.toml): cycle → objective → key
    result → check-in, with edits under If-Match. Schemathesis starts its scenarios only from operations it judges
-   "reliable" by their names, and none of the chain's creates is one of those in the whole contract, so in run 1
-   its scenarios never reach them; run 2 selects the chain's operations only, where every create starts scenarios.
+   "reliable" by their names, and none of the chain's creates is one of those in the whole contract, so in run 2
+   its scenarios never reach them; run 3 selects the chain's operations only, where every create starts scenarios.
    The test then reads the database: the fuzzer itself created a cycle, an objective in it, a key result on that,
    a check-in on that, and edited an objective or a key result (If-Match from the create's ETag).
 
-Bounded (a few examples per operation) so the suite stays fast; a longer run:
+Each run fuzzes an organisation of its own. Bounded so the suite stays fast (docs/testing.md); a longer run:
     SIGHTLINE_FUZZ_EXAMPLES=100 SIGHTLINE_FUZZ_CHAIN_EXAMPLES=200 uv run pytest tests/proof/test_contract_fuzzing.py
 """
 
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -24,10 +31,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 from tests.support import PASSWORD, free_port
 
 from sightline.db.urls import asyncpg_dsn
@@ -49,7 +58,7 @@ CHAIN_OPERATIONS = (
 )
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")  # one server for the module's runs: each fuzzes an organisation of its own
 def live_server(database_url: str) -> Iterator[str]:
     port = free_port()
     env = {
@@ -130,7 +139,9 @@ def _fuzzed_organisation(base: str) -> Fuzzed:
         )
 
 
-def _schemathesis(base: str, key: str, config: str, *arguments: str, env: dict[str, str] | None = None) -> str:
+def _schemathesis(
+    base: str, key: str, config: str, *arguments: str, env: dict[str, str] | None = None, stateful: bool = True
+) -> str:
     """A run with every check, on the contract the service serves; it must end with no failure."""
     result = subprocess.run(
         [
@@ -148,7 +159,7 @@ def _schemathesis(base: str, key: str, config: str, *arguments: str, env: dict[s
             "-H",
             f"Authorization: Bearer {key}",
             "--no-color",
-            *arguments[2:],
+            *arguments,
         ],
         capture_output=True,
         text=True,
@@ -158,7 +169,8 @@ def _schemathesis(base: str, key: str, config: str, *arguments: str, env: dict[s
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     summary = result.stdout[result.stdout.find("SUMMARY") :]
     assert "Tested:" in summary
-    assert "Stateful" in summary, "the stateful phase (the contract's links) did not run"
+    if stateful:
+        assert "Stateful" in summary, "the stateful phase (the contract's links) did not run"
     return result.stdout
 
 
@@ -194,15 +206,73 @@ async def _chain_counts(admin_url: str, fuzzed: Fuzzed) -> dict[str, int]:
     return dict(row)
 
 
-def test_schemathesis_finds_no_failure_with_every_check(live_server: str, admin_database_url: str) -> None:
-    # Each run fuzzes an organisation of its own: what the first run changes cannot stop the second's chains.
+# The example, coverage and fuzzing phases run one group of the contract's tags at a time, each group a test that
+# a worker takes on its own; the groups are about the same size, and together they hold every tag.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "accounts": ("auth", "api-keys", "members", "organisation", "operations", "events"),
+    "planning": ("cycles", "objectives", "key-results", "check-ins", "alignment", "teams"),
+    "reporting": ("insights", "reviews", "initiatives", "team-digests"),
+    "connections": ("webhooks", "integrations", "sql-connections"),
+}
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def _operations_by_tag(contract: dict[str, Any]) -> dict[str, list[str]]:
+    """Each tag of the contract with its operations (`METHOD path`); an operation without a tag under ''."""
+    tags: dict[str, list[str]] = {}
+    for path, item in contract["paths"].items():
+        for method in METHODS:
+            if method in item:
+                for tag in item[method].get("tags") or [""]:
+                    tags.setdefault(tag, []).append(f"{method.upper()} {path}")
+    return tags
+
+
+async def test_the_fuzzing_groups_hold_every_operation(app: FastAPI) -> None:
+    """A tag no group names would leave its operations out of the example, coverage and fuzzing phases."""
+    tags = _operations_by_tag(app.openapi())
+    grouped = [tag for group in GROUPS.values() for tag in group]
+    assert len(grouped) == len(set(grouped)), "a tag is in two groups"
+    assert set(tags) == set(grouped), (
+        f"tags in no group: {set(tags) - set(grouped)}; unknown: {set(grouped) - set(tags)}"
+    )
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_every_operation_passes_every_check(live_server: str, group: str) -> None:
+    """Examples, coverage and fuzzing on every operation of one group of tags, with every check."""
+    operations = _operations_by_tag(httpx.get(f"{live_server}/api/v1/openapi.json").json())
+    expected = sum(len(operations[tag]) for tag in GROUPS[group])
+    output = _schemathesis(
+        live_server,
+        _fuzzed_organisation(live_server).key,
+        "schemathesis.toml",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-examples",
+        os.environ.get("SIGHTLINE_FUZZ_EXAMPLES", "25"),
+        *[argument for tag in GROUPS[group] for argument in ("--include-tag", tag)],
+        stateful=False,
+    )
+    # Every operation of the group's tags was selected and tested (a filter that matched less would pass silently).
+    counts = re.search(r"Selected: (\d+)/\d+\s+Tested: (\d+)", output)
+    assert counts and counts.groups() == (str(expected), str(expected)), output[output.find("SUMMARY") :]
+
+
+def test_the_contracts_links_pass_every_check(live_server: str) -> None:
+    """The stateful phase over the whole contract: scenarios follow its links across the groups."""
     _schemathesis(
         live_server,
         _fuzzed_organisation(live_server).key,
         "schemathesis.toml",
+        "--phases",
+        "stateful",
         "--max-examples",
-        os.environ.get("SIGHTLINE_FUZZ_EXAMPLES", "5"),
+        os.environ.get("SIGHTLINE_FUZZ_EXAMPLES", "25"),
     )
+
+
+def test_the_planning_chain_is_fuzzed_down_to_check_ins(live_server: str, admin_database_url: str) -> None:
     fuzzed = _fuzzed_organisation(live_server)
     chain_filter = [argument for operation in CHAIN_OPERATIONS for argument in ("--include-operation-id", operation)]
     _schemathesis(
