@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
+import httpx
 import orjson
 import pytest
 from sqlalchemy import text
@@ -112,21 +113,59 @@ async def test_another_body_under_a_key_in_flight_is_422_not_409(
     assert (await _post(tenant, "k-busy", _body("Other"))).status_code == 422
 
 
-async def test_a_duplicate_waiting_on_the_first_transaction_gets_409(
-    tenant: Tenant, owner_connection: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+# The sessions waiting on a lock held by this session (the request's claim behind the "first" transaction).
+_BEHIND_THIS_TRANSACTION = "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+
+
+async def _until_a_request_waits(owner_connection: asyncpg.Connection) -> None:
+    for _ in range(500):
+        await owner_connection.execute("SELECT pg_stat_clear_snapshot()")  # a fresh view inside the transaction
+        if await owner_connection.fetchval(_BEHIND_THIS_TRANSACTION) >= 1:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the duplicate never waited for the first transaction")
+
+
+async def test_a_duplicate_waits_for_the_first_transaction_and_replays_its_answer(
+    tenant: Tenant, owner_connection: asyncpg.Connection
 ) -> None:
-    # Without the claim's lock timeout this request would wait for the open transaction below: forever.
-    monkeypatch.setattr(idempotency, "LOCK_TIMEOUT", "100ms")
-    await _put_key_row(owner_connection, tenant, "k-locked", _body("CRM"), "in_flight")
-    async with owner_connection.transaction():  # as the first request's transaction holds the row
+    """The claim is written in the request's own transaction: a duplicate's INSERT waits on the key's unique
+    index until the first commits, then sees its stored answer."""
+    stored = orjson.dumps({"id": "first-answer"})
+    async with owner_connection.transaction():  # as the first request's transaction, about to commit
+        await _put_key_row(owner_connection, tenant, "k-locked", _body("CRM"), "done")
         await owner_connection.execute(
-            "UPDATE idempotency_keys SET state = 'committed' WHERE org_id = $1 AND key = $2",
+            "UPDATE idempotency_keys SET response_status = 201, response_headers = $3, response_body = $4"
+            " WHERE org_id = $1 AND key = $2",
             uuid.UUID(tenant.org_id),
             "k-locked",
+            '{"content-type": "application/json"}',
+            stored,
         )
-        response = await _post(tenant, "k-locked", _body("CRM"))
-    assert response.status_code == 409
-    assert "still in progress" in response.json()["detail"]
+        duplicate = asyncio.create_task(_post(tenant, "k-locked", _body("CRM")))
+        await _until_a_request_waits(owner_connection)
+    response = await duplicate
+    assert response.status_code == 201
+    assert response.content == stored
+    assert response.headers["idempotent-replayed"] == "true"
+    assert await _keys_named(owner_connection, tenant, "CRM") == 0  # replayed, not done again
+
+
+async def test_a_duplicate_of_a_first_that_rolled_back_does_the_work(
+    tenant: Tenant, owner_connection: asyncpg.Connection
+) -> None:
+    transaction = owner_connection.transaction()
+    await transaction.start()  # as the first request's transaction, about to fail
+    try:
+        await _put_key_row(owner_connection, tenant, "k-failing", _body("CRM"), "committed")
+        duplicate = asyncio.create_task(_post(tenant, "k-failing", _body("CRM")))
+        await _until_a_request_waits(owner_connection)
+    finally:
+        await transaction.rollback()
+    response = await duplicate
+    assert response.status_code == 201
+    assert "idempotent-replayed" not in response.headers
+    assert await _keys_named(owner_connection, tenant, "CRM") == 1
 
 
 async def test_concurrent_duplicates_act_once(tenant: Tenant, owner_connection: asyncpg.Connection) -> None:
@@ -147,14 +186,24 @@ async def test_work_committed_without_a_stored_response_gets_409(
     assert "read the resource" in response.json()["detail"]
 
 
-async def test_a_failure_to_store_the_response_keeps_the_success(
-    tenant: Tenant, owner_connection: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
+async def test_a_failure_to_store_the_response_undoes_the_work(
+    app: Any, tenant: Tenant, owner_connection: asyncpg.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Work, key and response commit together: a response that cannot be kept is no success to acknowledge.
+    The client hears 500, nothing landed, and its retry with the same key does the work once."""
     monkeypatch.setattr(idempotency, "_STORE", text("SELECT no_such_function()"))
-    assert (await _post(tenant, "k-unstored", _body("CRM"))).status_code == 201
+    headers = {"content-type": "application/json", HEADER: "k-unstored"}
+    # The suite's clients fail a test on any 5xx; this one is the answer expected here.
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver", cookies=tenant.client.cookies
+    ) as plain:
+        failed = await plain.post(PATH, content=_body("CRM"), headers=headers)
+    assert failed.status_code == 500
+    assert await _keys_named(owner_connection, tenant, "CRM") == 0
+    monkeypatch.undo()
     retry = await _post(tenant, "k-unstored", _body("CRM"))
-    assert retry.status_code == 409
-    assert "read the resource" in retry.json()["detail"]
+    assert retry.status_code == 201
+    assert "idempotent-replayed" not in retry.headers
     assert await _keys_named(owner_connection, tenant, "CRM") == 1
 
 
@@ -249,10 +298,11 @@ async def test_an_abandoned_in_flight_key_is_reclaimed(tenant: Tenant, owner_con
 
 
 async def test_side_transactions_never_starve_a_small_pool(database_url: str) -> None:
-    """A keyed POST claims its key, and a failed sign-in records itself, in a side transaction while the
-    request's own transaction holds its connection. From one shared pool, as many concurrent requests as
-    connections each waited for a second one until the pool timed out (a 500 after 30 s): found by the
-    crash test's 24 writers on 20 connections. The side pool of their own never waits on the main one.
+    """A failed sign-in records itself in a side transaction while the request's own transaction holds its
+    connection (a keyed POST did too, before it claimed its key in its own transaction). From one shared pool,
+    as many concurrent requests as connections each waited for a second one until the pool timed out (a 500
+    after 30 s): found by the crash test's 24 writers on 20 connections. The side pool of their own never
+    waits on the main one.
     """
     settings = get_settings().model_copy(update={"db_pool_size": 2, "db_max_overflow": 0})
     application = create_app(database_url, settings)

@@ -1,7 +1,11 @@
 """`Idempotency-Key` on authenticated POSTs: a retry replays the first response instead of redoing the work.
 
-Keys live per organisation for 24 h. A key is claimed in its own short transaction, marked `committed`
-inside the request's transaction (work and mark land together) and given its response right after.
+Keys live per organisation for 24 h. A keyed POST claims its key, does its work and keeps its response in
+ONE transaction on the request's own connection: the claim is the first write of that transaction, the
+response is stored once the route's answer is serialised and before the commit, so the key row becomes
+visible to anyone else only together with the work and the answer (docs/decisions/api-keyed-writes.md).
+A duplicate sent meanwhile waits on the key's unique index for the first transaction, then replays its
+answer; if the first rolled back, the duplicate claims the key and does the work itself.
 
 A replay is an answer like any other: it is sent only after the route's own authorisation passed, and only
 to the credential (member or API key) that made the first request. Another credential's retry of the key
@@ -14,11 +18,10 @@ import functools
 import hashlib
 import re
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
-from types import TracebackType
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID
 
@@ -27,8 +30,8 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import Row, bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import SessionTransaction
 
 from sightline.auth import Principal
 from sightline.clock import current_time
@@ -41,38 +44,48 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 TTL = timedelta(hours=24)
 STORED_HEADERS = ("content-type", "etag", "location")
-# A duplicate that finds the key row locked by the first request's transaction waits this long, then 409.
+# Only for a route that ends the request's transaction itself (it reads a slow source meanwhile): its
+# response is kept by a side transaction, which waits this long for a duplicate's lock on the key row.
 LOCK_TIMEOUT = "1s"
 _KEY_PATTERN = re.compile(r"[\x20-\x7e]{1,200}")
-_LOCK_NOT_AVAILABLE = "55P03"
 _IN_PROGRESS = "a request with this key is still in progress; retry once it has finished"
 log = structlog.get_logger("sightline.idempotency")
 
-# An expired row is replaced in the same statement; a live one is only locked, then read below.
+# One round trip. The key is written as 'committed': nobody sees the row before the work commits with it.
+# A key held by a transaction still running makes the INSERT wait for it (unique index); an expired key,
+# or one left 'in_flight' by an earlier version that died before its commit, is taken over in place.
+# Not claimed: the row as this statement's snapshot saw it (none if it was committed while we waited).
 _CLAIM = text("""
-    INSERT INTO idempotency_keys (org_id, key, request_hash, state, created_at, expires_at)
-    VALUES (:org, :key, :hash, 'in_flight', :now, :expires)
-    ON CONFLICT (org_id, key) DO UPDATE
-        SET request_hash = EXCLUDED.request_hash, state = 'in_flight', response_status = NULL,
-            response_headers = NULL, response_body = NULL, created_at = EXCLUDED.created_at,
-            expires_at = EXCLUDED.expires_at
-        WHERE idempotency_keys.expires_at <= EXCLUDED.created_at
-           -- 'in_flight' and unlocked for this long: the request died before its commit, nothing landed
-           OR (idempotency_keys.state = 'in_flight'
-               AND idempotency_keys.created_at < EXCLUDED.created_at - interval '2 minutes')
-    RETURNING key
+    WITH claimed AS (
+        INSERT INTO idempotency_keys (org_id, key, request_hash, state, created_at, expires_at)
+        VALUES (:org, :key, :hash, 'committed', :now, :expires)
+        ON CONFLICT (org_id, key) DO UPDATE
+            SET request_hash = EXCLUDED.request_hash, state = 'committed', response_status = NULL,
+                response_headers = NULL, response_body = NULL, created_at = EXCLUDED.created_at,
+                expires_at = EXCLUDED.expires_at
+            WHERE idempotency_keys.expires_at <= EXCLUDED.created_at
+               OR (idempotency_keys.state = 'in_flight'
+                   AND idempotency_keys.created_at < EXCLUDED.created_at - interval '2 minutes')
+        RETURNING key
+    )
+    SELECT true AS claimed, NULL::bytea AS request_hash, NULL::text AS state, NULL::integer AS response_status,
+           NULL::jsonb AS response_headers, NULL::bytea AS response_body
+    FROM claimed
+    UNION ALL
+    SELECT false, request_hash, state, response_status, response_headers, response_body
+    FROM idempotency_keys
+    WHERE org_id = :org AND key = :key AND NOT EXISTS (SELECT FROM claimed)
 """)
 _EXISTING = text("""
-    SELECT request_hash, state, response_status, response_headers, response_body
+    SELECT false AS claimed, request_hash, state, response_status, response_headers, response_body
     FROM idempotency_keys WHERE org_id = :org AND key = :key
 """)
-_MARK_COMMITTED = text("UPDATE idempotency_keys SET state = 'committed' WHERE org_id = :org AND key = :key")
 _STORE = text("""
     UPDATE idempotency_keys
     SET state = 'done', response_status = :status, response_headers = :headers, response_body = :body
     WHERE org_id = :org AND key = :key AND state = 'committed'
 """).bindparams(bindparam("headers", type_=JSONB))
-_RELEASE = text("DELETE FROM idempotency_keys WHERE org_id = :org AND key = :key AND state = ANY(:states)")
+_RELEASE = text("DELETE FROM idempotency_keys WHERE org_id = :org AND key = :key AND state = 'committed'")
 
 _HEADER_DOC: dict[str, Any] = {
     "name": HEADER,
@@ -82,8 +95,9 @@ _HEADER_DOC: dict[str, Any] = {
     "description": (
         "POST only. Retrying with the same key and body within 24 h replays the first successful response "
         f"(with `{REPLAYED_HEADER}: true`) to the credential that sent it, once the route's permission check "
-        "passed; another body or another credential → 422; the first still running → 409. "
-        "A failed request (4xx/5xx) does not use the key up."
+        "passed; a retry sent while the first is still running waits for it, then replays it; another body or "
+        "another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, "
+        "or was streamed). A failed request (4xx/5xx) does not use the key up."
     ),
 }
 
@@ -108,8 +122,21 @@ class IdempotentReplay(Exception):
 
 @dataclass(frozen=True)
 class Claim:
+    """A key claimed by this request, in this transaction of the request's session."""
+
     org_id: UUID
     key: str
+    session: AsyncSession
+    transaction: SessionTransaction | None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"org": self.org_id, "key": self.key}
+
+    def transaction_open(self) -> bool:
+        """Whether the claim's transaction is still the session's: false once the route ended it itself."""
+        current = self.session.sync_session.get_transaction()
+        return current is not None and current is self.transaction and current.is_active
 
 
 def request_fingerprint(method: str, path: str, query: str, body: bytes, credential: str = "") -> bytes:
@@ -117,22 +144,14 @@ def request_fingerprint(method: str, path: str, query: str, body: bytes, credent
     return hashlib.sha256(f"{credential}\n{method}\n{path}\n{query}\n".encode() + body).digest()
 
 
-@asynccontextmanager
-async def _side_transaction(request: Request, org_id: UUID) -> AsyncIterator[AsyncSession]:
-    """A short transaction beside the request's own, scoped to the organisation (RLS), from the side pool."""
-    factory: async_sessionmaker[AsyncSession] = request.app.state.side_session_factory
-    async with factory() as session, session.begin():
-        await set_tenant(session, org_id)
-        await session.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": LOCK_TIMEOUT})
-        yield session
-
-
 async def idempotency(request: Request, session: DbSession) -> None:
-    """Claim the key of a POST, or answer for it: replay, 422 for another body, 409 while in progress.
+    """Claim the key of a POST in the request's transaction, or answer for it: replay, 422 for another body, 409.
 
     `IdempotentRoute` puts it on the POSTs of authenticated routers, after the router's `current_principal`:
-    the key belongs to the credential that sent it.
+    the key belongs to the credential that sent it, and the credential's statement set the tenant already.
     """
+    # Reset first: RetryCollisionsMiddleware runs a collided request again with the same state.
+    request.state.idempotency_claim = request.state.idempotency_answer = None
     key = request.headers.get(HEADER)
     if request.method != "POST" or key is None:
         return
@@ -146,29 +165,23 @@ async def idempotency(request: Request, session: DbSession) -> None:
     )
     now = current_time()
     params = {"org": principal.org_id, "key": key}
-    # Committed on its own, so a concurrent duplicate sees the claim while this request is still working.
+    row = (await session.execute(_CLAIM, {**params, "hash": fingerprint, "now": now, "expires": now + TTL})).first()
+    if row is None:  # the first request with this key committed while this one waited for it
+        row = (await session.execute(_EXISTING, params)).first()
+    if row is not None and row.claimed:
+        transaction = session.sync_session.get_transaction()
+        request.state.idempotency_claim = Claim(principal.org_id, key, session, transaction)
+        return
     try:
-        async with _side_transaction(request, principal.org_id) as side:
-            try:
-                claimed = (
-                    await side.execute(_CLAIM, {**params, "hash": fingerprint, "now": now, "expires": now + TTL})
-                ).first()
-            except DBAPIError as exc:  # the row is locked by the first request's transaction
-                if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
-                    raise Conflict(_IN_PROGRESS) from exc
-                raise
-            if claimed is None:
-                _refuse((await side.execute(_EXISTING, params)).one(), fingerprint)
+        _refuse(row, fingerprint)
     except (Conflict, Invalid, IdempotentReplay) as answer:
         # Held until the route's own dependencies (its permission check first) have passed.
         request.state.idempotency_answer = answer
-        return
-    # Stashed first, so that if even the mark fails the claim is released after the rollback.
-    request.state.idempotency_claim = Claim(principal.org_id, key)
-    await session.execute(_MARK_COMMITTED, params)
 
 
-def _refuse(row: Row[Any], fingerprint: bytes) -> NoReturn:
+def _refuse(row: Row[Any] | None, fingerprint: bytes) -> NoReturn:
+    if row is None:  # taken over and released again in between: rare, and a retry settles it
+        raise Conflict(_IN_PROGRESS)
     # The body is compared before the state: another body under a used key is a client bug, whatever
     # became of the first request, and saying so beats a 409 that invites the same mistake again.
     if bytes(row.request_hash) != fingerprint:
@@ -180,32 +193,58 @@ def _refuse(row: Row[Any], fingerprint: bytes) -> NoReturn:
         )
     if row.state == "done":
         raise IdempotentReplay(row.response_status, dict(row.response_headers or {}), bytes(row.response_body))
-    if row.state == "in_flight":
+    if row.state == "in_flight":  # left by an earlier version, which claimed keys in a transaction of their own
         raise Conflict(_IN_PROGRESS)
-    # 'committed': the work landed but the process stopped before the response was stored.
+    # 'committed': the work landed but its response was not kept (a streamed answer, or the route ended
+    # its transaction before answering and the process stopped in between).
     raise Conflict("a request with this key was processed but its response was not kept; read the resource instead")
 
 
-async def _settle(request: Request, response: Response | None) -> None:
-    """After the request's transaction: store a success for replay, or release the key of a failure."""
-    claim: Claim | None = getattr(request.state, "idempotency_claim", None)
-    if claim is None:
-        return
-    params = {"org": claim.org_id, "key": claim.key}
+def _settlement(request: Request, response: Response) -> dict[str, Any] | None:
+    """What the key keeps of a success: status, the headers that matter, the body (None: nothing to keep)."""
+    body = getattr(response, "body", None)
+    if not isinstance(body, bytes):  # a streamed answer: the key stays 'committed' (409 on a retry)
+        return None
+    headers = {name: response.headers[name] for name in STORED_HEADERS if name in response.headers}
+    if getattr(request.scope.get("endpoint"), REVEALS_SECRET, False):
+        body = None  # never keep a shown-once secret (API key, initial password) at rest
+    return {"status": response.status_code, "headers": headers, "body": body}
+
+
+async def _settle(request: Request, claim: Claim, response: Response) -> None:
+    """Before the request's commit, in its transaction: keep a success for replay, give a refused key back.
+
+    A failure here raises, and the work rolls back with the key: nothing is acknowledged that a retry
+    could not replay, and the retry does the work once.
+    """
+    if not claim.transaction_open():
+        await _settle_beside(request, claim, response)
+    elif response.status_code >= 400:  # refused by the route: let the client retry a fixed request
+        await claim.session.execute(_RELEASE, claim.params)
+    elif (kept := _settlement(request, response)) is not None:
+        await claim.session.execute(_STORE, {**claim.params, **kept})
+
+
+@asynccontextmanager
+async def _side_transaction(request: Request, org_id: UUID) -> AsyncIterator[AsyncSession]:
+    """A short transaction beside the request's own, scoped to the organisation (RLS), from the side pool."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.side_session_factory
+    async with factory() as session, session.begin():
+        await set_tenant(session, org_id)
+        await session.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": LOCK_TIMEOUT})
+        yield session
+
+
+async def _settle_beside(request: Request, claim: Claim, response: Response) -> None:
+    """The route ended the request's transaction itself (its key committed as 'committed' with the work):
+    keep the response in a side transaction. A failure only logs: the answer stands, a retry gets 409."""
     try:
         async with _side_transaction(request, claim.org_id) as side:
-            if response is None:  # rolled back; 'in_flight' only, in case the commit landed after all
-                await side.execute(_RELEASE, {**params, "states": ["in_flight"]})
-            elif response.status_code >= 400:  # refused by the route: let the client retry a fixed request
-                await side.execute(_RELEASE, {**params, "states": ["in_flight", "committed"]})
-            elif isinstance(body := getattr(response, "body", None), bytes):
-                headers = {name: response.headers[name] for name in STORED_HEADERS if name in response.headers}
-                if getattr(request.scope.get("endpoint"), REVEALS_SECRET, False):
-                    body = None  # never keep a shown-once secret (API key, initial password) at rest
-                await side.execute(_STORE, {**params, "status": response.status_code, "headers": headers, "body": body})
+            if response.status_code >= 400:
+                await side.execute(_RELEASE, claim.params)
+            elif (kept := _settlement(request, response)) is not None:
+                await side.execute(_STORE, {**claim.params, **kept})
     except Exception:
-        # The work is committed (or rolled back) already: never turn that answer into an error. A key left
-        # 'committed' answers 409, one left 'in_flight' until it expires.
         log.exception("idempotency_settle_failed", org_id=str(claim.org_id), key=claim.key)
 
 
@@ -237,7 +276,7 @@ def _answer_held_for(endpoint: Callable[..., Coroutine[Any, Any, Any]]) -> Calla
 
 class IdempotentRoute(APIRoute):
     """POSTs only: claims the key (the `idempotency` dependency), documents the header, and settles the claimed
-    key once the request's transaction has ended. Other methods are plain routes."""
+    key in the request's transaction once the response is serialised. Other methods are plain routes."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if "POST" in {method.upper() for method in kwargs.get("methods") or ()}:
@@ -255,27 +294,16 @@ class IdempotentRoute(APIRoute):
         async def idempotent_handler(request: Request) -> Response:
             if request.method != "POST":
                 return await handler(request)
-            # The handler returns BEFORE DbSession (scope="function") commits: FastAPI closes that
-            # dependency on this stack afterwards. An exit pushed now, before the dependency is entered,
-            # runs after its commit or rollback; any earlier, and writing the key row would wait on the
-            # lock our own open transaction holds on it (the 'committed' mark).
-            stack = request.scope.get("fastapi_function_astack")
-            if not isinstance(stack, AsyncExitStack):
-                raise RuntimeError("FastAPI no longer exposes the function-scoped dependency stack")
-            returned: list[Response] = []
-
-            async def after_transaction(
-                exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-            ) -> None:
-                await _settle(request, returned[0] if exc is None and returned else None)
-
-            stack.push_async_exit(after_transaction)
             current = _CURRENT_REQUEST.set(request)
             try:
+                # Returns the serialised response BEFORE DbSession (scope="function") commits: FastAPI closes
+                # that dependency once this handler has returned, and the response is sent after the commit.
                 response = await handler(request)
             finally:
                 _CURRENT_REQUEST.reset(current)
-            returned.append(response)
+            claim: Claim | None = getattr(request.state, "idempotency_claim", None)
+            if claim is not None:
+                await _settle(request, claim, response)
             return response
 
         return idempotent_handler

@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
 
 from sightline import scoring
@@ -137,6 +138,29 @@ def set_current(
             after=after,
         )
     ]
+
+
+# What `set_current` changes on a key result.
+_CURRENT_FIELDS = (
+    "current_value",
+    "latest_confidence",
+    "last_check_in_at",
+    "progress",
+    "score",
+    "status",
+    "updated_at",
+)
+
+
+def store_current(kr: KeyResult) -> Any:
+    """The UPDATE that stores what `set_current` left in memory, for the caller to send (it may carry the
+    check-in's INSERT as a CTE: one round trip for both). From here on the instance counts as stored, so no
+    ORM flush sends the same change a second time."""
+    values = {name: getattr(kr, name) for name in _CURRENT_FIELDS}
+    for name, value in values.items():
+        set_committed_value(kr, name, value)
+    table = KeyResult.__table__  # type: ignore[attr-defined]
+    return update(table).where(table.c.org_id == kr.org_id, table.c.id == kr.id).values(values)
 
 
 def is_newest(kr: KeyResult, moment: datetime) -> bool:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
@@ -28,6 +28,7 @@ from sightline.okrs.check_in_rules import (
     locked_targets,
     reported_moment,
     set_current,
+    store_current,
     value_problem,
     writable,
 )
@@ -54,41 +55,40 @@ def check_in_public(check_in: CheckIn, corrected_by: UUID | None = None) -> Chec
     )
 
 
-async def _apply(
-    session: AsyncSession,
-    target: Target,
-    *,
-    principal: Principal,
-    now: datetime,
-    candidate: CheckIn | None,
-) -> list[events.NewEvent]:
-    """Recompute the key result's derived fields after new check-ins; return status-change events.
-
-    `candidate` is the newest new check-in of this key result when it is known to be the current one
-    (no correction involved and not older than the latest); otherwise the history decides.
-    """
-    kr = target.key_result
-    current = candidate if candidate is not None else await _current_check_in(session, kr)
-    return set_current(target, current, principal=principal, now=now)
+async def _current_after(session: AsyncSession, kr: KeyResult, check_in: CheckIn) -> CheckIn:
+    """The key result's current check-in once `check_in` (not written yet) joins the history: the latest by
+    reported time that no correction replaced; on a tie the newest recorded, which `check_in` is."""
+    before = await _current_check_in(session, kr, replaced=check_in.corrects)
+    if before is None or check_in.checked_in_at >= before.checked_in_at:
+        return check_in
+    return before
 
 
-async def _current_check_in(session: AsyncSession, kr: KeyResult) -> CheckIn | None:
-    """The latest check-in by reported time (then recording time) that no correction replaced."""
+async def _current_check_in(session: AsyncSession, kr: KeyResult, *, replaced: UUID | None) -> CheckIn | None:
+    """The latest check-in by reported time (then recording time) that no correction replaced (nor `replaced`,
+    which the check-in being written corrects)."""
     correction = aliased(CheckIn)
-    return (
-        await session.execute(
-            select(CheckIn)
-            .where(
-                col(CheckIn.org_id) == kr.org_id,
-                col(CheckIn.key_result_id) == kr.id,
-                ~exists().where(
-                    col(correction.org_id) == col(CheckIn.org_id), col(correction.corrects) == col(CheckIn.id)
-                ),
-            )
-            .order_by(col(CheckIn.checked_in_at).desc(), col(CheckIn.seq).desc())
-            .limit(1)
+    statement = (
+        select(CheckIn)
+        .where(
+            col(CheckIn.org_id) == kr.org_id,
+            col(CheckIn.key_result_id) == kr.id,
+            ~exists().where(col(correction.org_id) == col(CheckIn.org_id), col(correction.corrects) == col(CheckIn.id)),
         )
-    ).scalar_one_or_none()
+        .order_by(col(CheckIn.checked_in_at).desc(), col(CheckIn.seq).desc())
+        .limit(1)
+    )
+    if replaced is not None:
+        statement = statement.where(col(CheckIn.id) != replaced)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def _write(session: AsyncSession, check_in: CheckIn, target: Target) -> None:
+    """The check-in and its key result's derived fields in ONE statement; nothing is read back (the id is
+    made here, the derived fields are the ones in memory), and no ORM flush writes them again."""
+    row = {column.name: getattr(check_in, column.name) for column in CheckIn.__table__.columns if column.name != "seq"}  # type: ignore[attr-defined]
+    written = insert(CheckIn.__table__).values(row).cte("written_check_in")  # type: ignore[attr-defined]
+    await session.execute(store_current(target.key_result).add_cte(written))
 
 
 async def create_check_in(
@@ -108,25 +108,11 @@ async def create_check_in(
     if problem := value_problem(target, body.value):
         raise Invalid("body.value", problem)
     corrected, moment = await _corrected_and_moment(session, target, body, now)
-    check_in = CheckIn(
-        org_id=org_id,
-        key_result_id=target.key_result.id,
-        value=body.value,
-        confidence=body.confidence,
-        note=body.note,
-        author_id=principal.user_id if principal.api_key_id is None else None,
-        actor=principal.actor,
-        source=body.source or ("api" if principal.api_key_id else "manual"),
-        checked_in_at=moment,
-        created_at=now,
-        backdated=corrected is None and now - moment > BACKDATED_AFTER,
-        corrects=body.corrects,
-        reason=body.reason,
-    )
-    session.add(check_in)
-    await session.flush()
+    check_in = _new_check_in(target, body, principal=principal, moment=moment, corrected=corrected, now=now)
     newest = corrected is None and is_newest(target.key_result, moment)
-    status_events = await _apply(session, target, principal=principal, now=now, candidate=check_in if newest else None)
+    current = check_in if newest else await _current_after(session, target.key_result, check_in)
+    status_events = set_current(target, current, principal=principal, now=now)
+    await _write(session, check_in, target)
     public = check_in_public(check_in)
     await events.emit(
         session,
@@ -146,6 +132,32 @@ async def create_check_in(
         session, org_id=org_id, objective_ids=[target.key_result.objective_id], now=now, actor=principal.actor
     )
     return public
+
+
+def _new_check_in(
+    target: Target,
+    body: CheckInCreate,
+    *,
+    principal: Principal,
+    moment: datetime,
+    corrected: CheckIn | None,
+    now: datetime,
+) -> CheckIn:
+    return CheckIn(
+        org_id=principal.org_id,
+        key_result_id=target.key_result.id,
+        value=body.value,
+        confidence=body.confidence,
+        note=body.note,
+        author_id=principal.user_id if principal.api_key_id is None else None,
+        actor=principal.actor,
+        source=body.source or ("api" if principal.api_key_id else "manual"),
+        checked_in_at=moment,
+        created_at=now,
+        backdated=corrected is None and now - moment > BACKDATED_AFTER,
+        corrects=body.corrects,
+        reason=body.reason,
+    )
 
 
 async def _corrected_and_moment(
@@ -168,16 +180,12 @@ async def _corrected(session: AsyncSession, org_id: UUID, body: CheckInCreate) -
         raise Invalid("body.reason", "a correction needs a reason")
     if body.checked_in_at is not None:
         raise Invalid("body.checked_in_at", "a correction takes the time of the check-in it corrects")
-    original = (
-        await session.execute(select(CheckIn).where(col(CheckIn.org_id) == org_id, col(CheckIn.id) == body.corrects))
-    ).scalar_one_or_none()
-    if original is None or original.key_result_id != body.key_result_id:
+    # One statement: the check-in corrected and whichever check-in already corrected it.
+    found = (await session.execute(_with_corrections(org_id).where(col(CheckIn.id) == body.corrects))).first()
+    if found is None or found[0].key_result_id != body.key_result_id:
         raise Invalid("body.corrects", "not a check-in of this key result")
-    already = (
-        await session.execute(
-            select(col(CheckIn.id)).where(col(CheckIn.org_id) == org_id, col(CheckIn.corrects) == original.id)
-        )
-    ).scalar_one_or_none()
+    original: CheckIn = found[0]
+    already: UUID | None = found[1]
     if already is not None:
         raise Conflict(f"check-in {original.id} was already corrected by {already}; correct that one instead")
     return original
