@@ -17,7 +17,9 @@ from tests.support import SignUp, Tenant, make_client, sign_up
 from sightline.app import create_app
 from sightline.config import get_settings
 from sightline.http import idempotency
+from sightline.http.deps import DbSession, Writer
 from sightline.http.idempotency import HEADER, request_fingerprint
+from sightline.http.routers import api_router
 
 PATH = "/api/v1/teams"
 
@@ -320,3 +322,30 @@ async def test_side_transactions_never_starve_a_small_pool(database_url: str) ->
             async with asyncio.timeout(20):  # seconds; the pool's own timeout is 30
                 responses = await asyncio.gather(*keyed, *failed_sign_ins)
     assert [r.status_code for r in responses] == [201] * 8 + [401] * 8
+
+
+async def test_a_route_that_ends_its_own_transaction_keeps_its_answer_beside_it(
+    database_url: str, owner_connection: asyncpg.Connection
+) -> None:
+    """Routes that read a slow source commit the request's transaction first (and the key with it, as
+    'committed'): their answer is kept by a side transaction, and a retry replays it."""
+    router = api_router(authenticated=True)
+
+    @router.post("/early-commit", status_code=200)
+    async def early_commit(principal: Writer, session: DbSession) -> dict[str, str]:
+        await session.commit()  # as integrations' runs and checks do before they reach the source
+        return {"made": uuid.uuid4().hex}
+
+    application = create_app(database_url, get_settings())
+    application.include_router(router)
+    async with application.router.lifespan_context(application), make_client(application) as client:
+        org_id = (await sign_up(client, "Early commit", "Pat"))["organisation"]["id"]
+        first = await client.post("/api/v1/early-commit", headers={HEADER: "k-early"})
+        again = await client.post("/api/v1/early-commit", headers={HEADER: "k-early"})
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    state = await owner_connection.fetchval(
+        "SELECT state FROM idempotency_keys WHERE org_id = $1 AND key = 'k-early'", uuid.UUID(org_id)
+    )
+    assert state == "done"
