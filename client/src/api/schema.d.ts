@@ -7243,7 +7243,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -7459,7 +7459,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -7674,7 +7674,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -7793,7 +7793,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -8122,7 +8122,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -8679,7 +8679,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -9182,7 +9182,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -9418,7 +9418,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -10061,7 +10061,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -10286,7 +10286,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -10919,7 +10919,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -11558,7 +11558,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -12212,7 +12212,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -12981,7 +12981,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -13112,7 +13112,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -14018,7 +14018,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -14739,7 +14739,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -15108,7 +15108,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -15578,7 +15578,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -16514,7 +16514,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -17331,7 +17331,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -17857,7 +17857,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -18370,7 +18370,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -18734,7 +18734,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -18862,7 +18862,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -19109,7 +19109,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -19346,7 +19346,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -19478,7 +19478,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -20000,7 +20000,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -20355,7 +20355,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -20869,7 +20869,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -21105,7 +21105,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -21629,7 +21629,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; another body or another credential → 422; the first still running → 409. A failed request (4xx/5xx) does not use the key up. */
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
                 "Idempotency-Key"?: string;
             };
             path: {
