@@ -27,12 +27,16 @@ JOB_SKIPPED_ROWS = Counter(
 )
 
 
-def skip_row(job: str, *, org_id: UUID, **ids: UUID) -> None:
-    """Log (with the exception being handled) and count a stored row a scheduled job cannot compute, e.g. a
-    date written before input was bounded; the job goes on with the organisation's other rows."""
+def skip_row(job: str, *, org_id: UUID, error: BaseException | None = None, **ids: UUID) -> None:
+    """Log (with `error`, else the exception being handled) and count a stored row a scheduled job cannot
+    compute, e.g. a date written before input was bounded; the job goes on with the organisation's other rows."""
     JOB_SKIPPED_ROWS.labels(job).inc()
-    structlog.get_logger("sightline.worker").exception(
-        "job_skipped_row", job=job, org_id=str(org_id), **{name: str(value) for name, value in ids.items()}
+    structlog.get_logger("sightline.worker").error(
+        "job_skipped_row",
+        job=job,
+        org_id=str(org_id),
+        exc_info=error or True,
+        **{name: str(value) for name, value in ids.items()},
     )
 
 

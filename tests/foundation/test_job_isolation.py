@@ -170,6 +170,9 @@ async def test_a_row_a_job_cannot_read_is_skipped_and_the_rest_of_its_organisati
         await recompute_all(app.state.session_factory, now=LATER)
         await remind_all(app.state.session_factory, now=LATER)
         end = await counters(anon)
+        # A check-in beside the unreadable row still lands: its objective keeps its stored roll-up, logged.
+        check_in = {"key_result_id": readable["id"], "value": 200}
+        assert (await tenant.client.post("/api/v1/check-ins", json=check_in)).status_code == 201
     finally:
         await owner_connection.execute(
             "UPDATE key_results SET milestone_plan = '[]' WHERE id = $1", uuid.UUID(unreadable["id"])

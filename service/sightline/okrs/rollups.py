@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from sightline.events import service as events
+from sightline.observability import skip_row
 from sightline.okrs.cycles import calendar_changed
 from sightline.okrs.derive import Rollup
 from sightline.okrs.models import Objective
@@ -97,7 +98,9 @@ async def refresh(
     stale = [c for c in frontier.values() if not is_fresh(c.rollup_at, now)]
     known = {c.id: stored(c) for c in frontier.values() if is_fresh(c.rollup_at, now)}
     if stale:
-        known |= (await load_subgraph(session, org_id=org_id, roots=stale)).rollups(now)
+        below = await load_subgraph(session, org_id=org_id, roots=stale)
+        below.tolerant = True
+        known |= below.rollups(now)
     calendars, key_results = await load_calendars_and_key_results(
         session, org_id=org_id, objectives=locked, key_result_columns=ROLLUP_COLUMNS
     )
@@ -109,8 +112,21 @@ async def refresh(
         thresholds=next(iter(calendars.values())).thresholds,
         known={child: known.get(child, NO_DATA) for child in frontier},
         use_stored=False,  # the locked ones are being recomputed
+        tolerant=True,
     )
-    await store(session, org_id=org_id, objectives=locked, rollups=graph.rollups(now), now=now, actor=actor)
+    await _store_readable(session, org_id, graph, locked, now=now, actor=actor)
+
+
+async def _store_readable(
+    session: AsyncSession, org_id: UUID, graph: Subgraph, objectives: Sequence[Any], *, now: datetime, actor: str
+) -> None:
+    """Store what could be rolled up; an objective whose rows the rules cannot read (a stored value from before
+    input was bounded) keeps its old roll-up and is logged, and the others are still stored."""
+    rolled = graph.rollups(now)
+    for objective_id, error in graph.unreadable.items():
+        skip_row("rollups", org_id=org_id, error=error, objective_id=objective_id)
+    readable = [o for o in objectives if o.id not in graph.unreadable]
+    await store(session, org_id=org_id, objectives=readable, rollups=rolled, now=now, actor=actor)
 
 
 async def store(
@@ -193,7 +209,8 @@ async def refresh_org(session: AsyncSession, *, org_id: UUID, now: datetime, act
         graph = await load_subgraph(
             session, org_id=org_id, roots=locked, key_result_columns=ROLLUP_COLUMNS, use_stored=False
         )
-        await store(session, org_id=org_id, objectives=locked, rollups=graph.rollups(now), now=now, actor=actor)
+        graph.tolerant = True
+        await _store_readable(session, org_id, graph, locked, now=now, actor=actor)
 
 
 CYCLE_OBJECTIVES = "SELECT id FROM objectives WHERE org_id = :org AND cycle_id = :cycle"

@@ -90,6 +90,10 @@ class Subgraph:
     known: dict[UUID, Rollup] = field(default_factory=dict)
     # Take an objective's stored roll-up when it is fresh (every read); off for a full recomputation.
     use_stored: bool = True
+    # A job's or a write's refresh: an objective whose rows the rules cannot read keeps its stored roll-up
+    # (listed in `unreadable`) instead of failing everything else.
+    tolerant: bool = False
+    unreadable: dict[UUID, Exception] = field(default_factory=dict)
     _rolled: bool = False
     _elapsed: dict[UUID, float] = field(default_factory=dict)  # per cycle, at the `now` of `rollups`
     # Each objective's roll-up of its own key results when already known (the scoreboard aggregates them
@@ -129,7 +133,13 @@ class Subgraph:
                         if link.child_objective_id not in done
                     )
                     continue
-                done[node] = self._rollup_of(node, below, now)
+                try:
+                    done[node] = self._rollup_of(node, below, now)
+                except Exception as error:
+                    if not self.tolerant:
+                        raise
+                    self.unreadable[node] = error
+                    done[node] = stored(self.objectives[node])
         return done
 
     def _rollup_of(self, node: UUID, below: dict[UUID, list[LinkRow]], now: datetime) -> Rollup:
