@@ -73,6 +73,7 @@ class Objective(SQLModel, table=True):
     rollup_score: float | None = None
     rollup_status: str = "no_data"
     rollup_at: datetime | None = _ts(nullable=True)
+    rollup_version: int = 0  # bumped by every write of the roll-up (a refresh's compare-and-swap)
 
 
 class KeyResult(SQLModel, table=True):

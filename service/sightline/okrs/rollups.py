@@ -44,10 +44,9 @@ from sightline.okrs.subgraph import (
 # holds it shared, taken before the climb's snapshot: the climb then sees every link committed before it, and
 # a link made meanwhile waits for the refresh (whose own change the link's refresh then reads).
 SHARE_LINKS = "SELECT pg_advisory_xact_lock_shared(hashtext(:k))"
-# The touched objectives and every ancestor, locked in one order. Ancestors that roll up only their own key
-# results are locked too: a concurrent change of their mode must wait for us, or we for it, to read it right.
-# NO KEY UPDATE: new key results may still reference them.
-LOCK_UP = """
+# The touched objectives and every ancestor (ancestors that roll up only their own key results too: a change of
+# their mode must meet a refresh below them on their row).
+CLIMB = """
     WITH RECURSIVE up(node) AS (
         SELECT o.id FROM objectives o WHERE o.org_id = :org AND o.id = ANY(CAST(:ids AS uuid[]))
         UNION
@@ -56,8 +55,9 @@ LOCK_UP = """
     SELECT o.* FROM objectives o
     WHERE o.org_id = :org AND o.id IN (SELECT node FROM up)
     ORDER BY o.id
-    FOR NO KEY UPDATE OF o
 """
+# The same, locked in id order (NO KEY UPDATE: new key results may still reference them).
+LOCK_UP = CLIMB + " FOR NO KEY UPDATE OF o"
 # The links below the locked objectives, with what the roll-up reads of each child.
 CHILDREN = """
     SELECT a.parent_node_id, a.child_objective_id, a.weight,
@@ -66,17 +66,37 @@ CHILDREN = """
     FROM alignments a JOIN objectives c ON c.org_id = a.org_id AND c.id = a.child_objective_id
     WHERE a.org_id = :org AND a.parent_node_id = ANY(CAST(:ids AS uuid[]))
 """
-STORE = """
-    UPDATE objectives SET rollup_progress = :progress, rollup_expected_progress = :expected_progress,
-        rollup_score = :score, rollup_status = :status, rollup_at = :at
-    WHERE org_id = :org AND id = :id
+_SET = """rollup_progress = v.progress, rollup_expected_progress = v.expected_progress, rollup_score = v.score,
+        rollup_status = v.status, rollup_at = CAST(:at AS timestamptz), rollup_version = o.rollup_version + 1"""
+_VALUES = """SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:progress AS float8[]),
+        CAST(:expected_progress AS float8[]), CAST(:score AS float8[]), CAST(:status AS text[]),
+        CAST(:seen AS bigint[])) AS v(id, progress, expected_progress, score, status, seen)"""
+# Compare-and-swap, the only statement that holds the ancestors' rows: lock them in id order where each is still
+# at the roll-up version the computation read, and write them. Rows another refresh changed meanwhile are left
+# out (and recomputed by the caller).
+SWAP = f"""
+    WITH v AS ({_VALUES}),
+    locked AS (
+        SELECT o.id FROM objectives o JOIN v ON o.id = v.id
+        WHERE o.org_id = :org AND o.rollup_version = v.seen
+        ORDER BY o.id
+        FOR NO KEY UPDATE OF o
+    )
+    UPDATE objectives o SET {_SET}
+    FROM v WHERE o.org_id = :org AND o.id = v.id AND o.rollup_version = v.seen AND o.id IN (SELECT id FROM locked)
+    RETURNING o.id
 """
+# Rows already locked by the caller: written whatever their version.
+STORE = f"UPDATE objectives o SET {_SET} FROM ({_VALUES}) v WHERE o.org_id = :org AND o.id = v.id"
 STATUS_CHANGED = "objective.status_changed"
+Computed = tuple[list[Any], dict[UUID, Rollup]]  # the rows that could be rolled up, and every roll-up
+# Optimistic rounds before a refresh takes the rows' locks first (heavy contention on one ancestor).
+SWAP_ATTEMPTS = 4
 
 
 async def lock(session: AsyncSession, *, org_id: UUID, objective_ids: Sequence[UUID]) -> list[Any]:
     """Lock the objectives and all their ancestors, in id order: a writer that changes an objective itself
-    takes this first, so it locks in the same order as every check-in below it (no deadlock between them)."""
+    takes this first, so it locks in the same order as every swap below it (no deadlock between them)."""
     await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
     return list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": list(objective_ids)})).all())
 
@@ -84,17 +104,41 @@ async def lock(session: AsyncSession, *, org_id: UUID, objective_ids: Sequence[U
 async def refresh(
     session: AsyncSession, *, org_id: UUID, objective_ids: Iterable[UUID], now: datetime, actor: str
 ) -> None:
-    """Recompute and store the roll-ups of `objective_ids` and of every ancestor that depends on them."""
+    """Recompute and store the roll-ups of `objective_ids` and of every ancestor.
+
+    Optimistic: read the chain and what it rolls up from without locks, compute, then swap every row still at
+    the version read (one statement, the only one that holds the hot rows, as the last work before the
+    events). A row a concurrent refresh wrote meanwhile fails the swap and the whole chain is computed again
+    from fresh reads (read committed: each statement sees what committed before it). After a few lost rounds,
+    the chain is locked first and computed under the locks."""
     ids = sorted(set(objective_ids))
     if not ids:
         return
     await session.flush()  # the caller's pending changes are what the roll-up reads
-    locked = await lock(session, org_id=org_id, objective_ids=ids)
-    rolling = [o.id for o in locked if o.progress_from != "key_results"]
+    await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
+    first_seen: dict[UUID, Any] = {}  # each row before this refresh wrote it: `before` of its event
+    for _ in range(SWAP_ATTEMPTS):
+        chain = list((await session.execute(text(CLIMB), {"org": org_id, "ids": ids})).all())
+        for row in chain:
+            first_seen.setdefault(row.id, row)
+        readable, rolled = await _compute(session, org_id, chain, now)
+        if await _write(session, org_id, readable, rolled, now, swap=True) == {r.id for r in readable}:
+            break
+    else:
+        chain = list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": ids})).all())
+        readable, rolled = await _compute(session, org_id, chain, now)
+        await _write(session, org_id, readable, rolled, now, swap=False)
+    await _after_write(session, org_id, [first_seen.get(r.id, r) for r in readable], rolled, now, actor)
+
+
+async def _compute(session: AsyncSession, org_id: UUID, chain: list[Any], now: datetime) -> Computed:
+    """The chain's roll-ups, bottom-up, from its own key results and the other children's stored roll-ups; the
+    rows that could be rolled up (one the rules cannot read keeps its stored roll-up, logged)."""
+    rolling = [o.id for o in chain if o.progress_from != "key_results"]
     links = list((await session.execute(text(CHILDREN), {"org": org_id, "ids": rolling})).all()) if rolling else []
-    mine = {o.id for o in locked}
+    mine = {o.id for o in chain}
     frontier = {link.id: link for link in links if link.id not in mine}
-    # A child outside the locked set counts with its stored roll-up, unless that is too old for `now`.
+    # A child outside the chain counts with its stored roll-up, unless that is too old for `now`.
     stale = [c for c in frontier.values() if not is_fresh(c.rollup_at, now)]
     known = {c.id: stored(c) for c in frontier.values() if is_fresh(c.rollup_at, now)}
     if stale:
@@ -102,52 +146,63 @@ async def refresh(
         below.tolerant = True
         known |= below.rollups(now)
     calendars, key_results = await load_calendars_and_key_results(
-        session, org_id=org_id, objectives=locked, key_result_columns=ROLLUP_COLUMNS
+        session, org_id=org_id, objectives=chain, key_result_columns=ROLLUP_COLUMNS
     )
     graph = Subgraph(
-        objectives={o.id: o for o in (*frontier.values(), *locked)},
+        objectives={o.id: o for o in (*frontier.values(), *chain)},
         key_results=key_results,
         links=links,
         calendars=calendars,
         thresholds=next(iter(calendars.values())).thresholds,
         known={child: known.get(child, NO_DATA) for child in frontier},
-        use_stored=False,  # the locked ones are being recomputed
+        use_stored=False,  # the chain is being recomputed
         tolerant=True,
     )
-    await _store_readable(session, org_id, graph, locked, now=now, actor=actor)
+    return _readable(org_id, graph, chain, now)
 
 
-async def _store_readable(
-    session: AsyncSession, org_id: UUID, graph: Subgraph, objectives: Sequence[Any], *, now: datetime, actor: str
-) -> None:
-    """Store what could be rolled up; an objective whose rows the rules cannot read (a stored value from before
-    input was bounded) keeps its old roll-up and is logged, and the others are still stored."""
+def _readable(
+    org_id: UUID, graph: Subgraph, rows: Sequence[Any], now: datetime
+) -> tuple[list[Any], dict[UUID, Rollup]]:
     rolled = graph.rollups(now)
     for objective_id, error in graph.unreadable.items():
         skip_row("rollups", org_id=org_id, error=error, objective_id=objective_id)
-    readable = [o for o in objectives if o.id not in graph.unreadable]
-    await store(session, org_id=org_id, objectives=readable, rollups=rolled, now=now, actor=actor)
+    return [o for o in rows if o.id not in graph.unreadable], rolled
 
 
-async def store(
-    session: AsyncSession,
-    *,
-    org_id: UUID,
-    objectives: Sequence[Any],
-    rollups: dict[UUID, Rollup],
-    now: datetime,
-    actor: str,
-) -> None:
-    """Write the new roll-ups (one executemany), keep loaded models in step, and report status changes."""
-    rows = [{"org": org_id, "id": o.id, "at": now, **_columns(rollups[o.id])} for o in objectives]
+async def _write(
+    session: AsyncSession, org_id: UUID, rows: Sequence[Any], rolled: dict[UUID, Rollup], now: datetime, *, swap: bool
+) -> set[UUID]:
+    """Write the rows' new roll-ups in one statement: all of them (`swap` off: the caller holds their locks), or
+    those still at the version read; the ids written."""
     if not rows:
-        return
-    await session.execute(text(STORE), rows)
+        return set()
+    values = [rolled[o.id] for o in rows]
+    params = {
+        "org": org_id,
+        "at": now,
+        "ids": [o.id for o in rows],
+        "progress": [r.progress for r in values],
+        "expected_progress": [r.expected_progress for r in values],
+        "score": [r.score for r in values],
+        "status": [r.status.value for r in values],
+        "seen": [o.rollup_version for o in rows],
+    }
+    if swap:
+        return set((await session.execute(text(SWAP), params)).scalars())
+    await session.execute(text(STORE), params)
+    return {o.id for o in rows}
+
+
+async def _after_write(
+    session: AsyncSession, org_id: UUID, before: Sequence[Any], rolled: dict[UUID, Rollup], now: datetime, actor: str
+) -> None:
+    """Keep the caller's loaded models in step with what was written, and report each status that moved."""
     changed: list[events.NewEvent] = []
-    for objective in objectives:
-        new = rollups[objective.id]
+    for objective in before:
+        new = rolled[objective.id]
         model = session.identity_map.get((Objective, (org_id, objective.id), None))  # type: ignore[arg-type]
-        if model is not None:  # a model the caller holds shows what was stored
+        if model is not None:  # a model the caller holds shows what was stored (not flushed again)
             for column, value in {**_columns(new), "at": now}.items():
                 set_committed_value(model, "rollup_at" if column == "at" else f"rollup_{column}", value)
         if objective.rollup_at is not None and objective.rollup_status != new.status.value:
@@ -210,7 +265,9 @@ async def refresh_org(session: AsyncSession, *, org_id: UUID, now: datetime, act
             session, org_id=org_id, roots=locked, key_result_columns=ROLLUP_COLUMNS, use_stored=False
         )
         graph.tolerant = True
-        await _store_readable(session, org_id, graph, locked, now=now, actor=actor)
+        readable, rolled = _readable(org_id, graph, locked, now)
+        await _write(session, org_id, readable, rolled, now, swap=False)
+        await _after_write(session, org_id, readable, rolled, now, actor)
 
 
 CYCLE_OBJECTIVES = "SELECT id FROM objectives WHERE org_id = :org AND cycle_id = :cycle"
