@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select
@@ -15,8 +16,9 @@ from sightline.db.tenancy import one_of_org, scoped
 from sightline.errors import Conflict, Invalid
 from sightline.events import service as events
 from sightline.okrs import rollups
+from sightline.okrs.bodies import Row, objective_body
 from sightline.okrs.cycles import get_cycle
-from sightline.okrs.derive import Rollup, key_result_public
+from sightline.okrs.derive import Rollup
 from sightline.okrs.models import Objective
 from sightline.okrs.schemas import KeyResultPublic, ObjectiveCreate, ObjectivePublic, ObjectiveUpdate
 from sightline.okrs.subgraph import is_fresh, load_calendars_and_key_results, load_subgraph, stored
@@ -54,16 +56,16 @@ async def get_objective(session: AsyncSession, *, org_id: UUID, objective_id: UU
     return await one_of_org(session, Objective, org_id, objective_id, what="objective", lock=lock)
 
 
-async def publics(
+async def bodies(
     session: AsyncSession,
     *,
     org_id: UUID,
     objectives: list[Objective],
     now: datetime,
-) -> list[ObjectivePublic]:
-    """Objectives with their live key results and rolled-up progress (through aligned children too): the
-    stored roll-ups when they are fresh (two statements), else computed from the subgraph below (a fixed
-    number of statements for any number of objectives and any depth of alignment)."""
+) -> list[dict[str, Any]]:
+    """Objectives with their live key results and rolled-up progress (through aligned children too), as the
+    JSON of ObjectivePublic: the stored roll-ups when they are fresh (two statements), else computed from the
+    subgraph below (a fixed number of statements for any number of objectives and any depth of alignment)."""
     if all(is_fresh(o.rollup_at, now) for o in objectives):
         calendars, key_results = await load_calendars_and_key_results(session, org_id=org_id, objectives=objectives)
         rolled = {o.id: stored(o) for o in objectives}
@@ -71,12 +73,28 @@ async def publics(
         graph = await load_subgraph(session, org_id=org_id, roots=objectives)
         calendars, key_results, rolled = graph.calendars, graph.key_results, graph.rollups(now)
     return [
-        objective_public(
-            o,
-            [key_result_public(kr, calendar=calendars[o.cycle_id], now=now) for kr in key_results.get(o.id, ())],
+        objective_body(
+            o.model_dump(),
             rolled[o.id],
+            [Row(kr._mapping) for kr in key_results.get(o.id, ())],
+            calendars[o.cycle_id],
+            now,
         )
         for o in objectives
+    ]
+
+
+async def publics(
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    objectives: list[Objective],
+    now: datetime,
+) -> list[ObjectivePublic]:
+    """`bodies` as models (writes answer with them and put them in events)."""
+    return [
+        ObjectivePublic.model_validate(body)
+        for body in await bodies(session, org_id=org_id, objectives=objectives, now=now)
     ]
 
 
@@ -98,7 +116,8 @@ async def list_objectives(
     level: str | None,
     kind: str | None,
     status: str | None = None,
-) -> tuple[list[ObjectivePublic], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of objectives as ObjectivePublic's JSON (`bodies`: answered without building models)."""
     statement = scoped(Objective, org_id)
     for column, value in (
         (Objective.cycle_id, cycle_id),
@@ -118,7 +137,7 @@ async def list_objectives(
         (await session.execute(paginate(statement, Objective.created_at, Objective.id, params=params))).scalars()
     )
     page, cursor = page_of(rows, params, lambda o: (o.created_at, o.id))
-    return await publics(session, org_id=org_id, objectives=page, now=now), cursor
+    return await bodies(session, org_id=org_id, objectives=page, now=now), cursor
 
 
 async def _with_status(
@@ -129,13 +148,13 @@ async def _with_status(
     params: PageParams,
     now: datetime,
     status: str,
-) -> tuple[list[ObjectivePublic], str | None]:
-    """A page of the objectives whose rolled-up status (as `publics` shows it) is `status`.
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the objectives whose rolled-up status (as `bodies` shows it) is `status`.
 
     Candidates are read in keyset order, a batch at a time, until the page is full or none are left; the
     cursor is the last objective returned, so the next page carries on from there with the same filter.
     """
-    found: list[ObjectivePublic] = []
+    found: list[dict[str, Any]] = []
     cursor = params.cursor
     batch = max(params.limit, STATUS_SCAN_BATCH)
     while True:
@@ -144,12 +163,12 @@ async def _with_status(
             (await session.execute(paginate(statement, Objective.created_at, Objective.id, params=scan))).scalars()
         )
         candidates, cursor = page_of(rows, scan, lambda o: (o.created_at, o.id))
-        for public in await publics(session, org_id=org_id, objectives=candidates, now=now):
-            if public.status == status:
-                found.append(public)
+        for body in await bodies(session, org_id=org_id, objectives=candidates, now=now):
+            if body["status"] == status:
+                found.append(body)
                 if len(found) > params.limit:
                     last = found[params.limit - 1]
-                    return found[: params.limit], encode_cursor(last.created_at, last.id)
+                    return found[: params.limit], encode_cursor(last["created_at"], last["id"])
         if cursor is None:
             return found, None
 

@@ -15,15 +15,13 @@ from typing import Any, cast
 import orjson
 from fastapi import Response
 
-from sightline import scoring
 from sightline.errors import NotFound
-from sightline.events.redaction import redact_text
 from sightline.identity.credentials import WithDocument
 from sightline.identity.schemas import OrganisationSettings
-from sightline.okrs.derive import Calendar, Rollup, expected, key_result_part, rollup
+from sightline.okrs.bodies import Row, key_result_public, objective_body
+from sightline.okrs.derive import Calendar, key_result_part, rollup
 from sightline.okrs.models import Cycle, KeyResult
 from sightline.okrs.subgraph import is_fresh, stored
-from sightline.scoring import Cadence
 from sightline.versions import etag
 
 OBJECTIVE = WithDocument("read_objective", "objective_id")
@@ -31,19 +29,8 @@ KEY_RESULT = WithDocument("read_key_result", "key_result_id")
 CYCLE = WithDocument("read_cycle", "cycle_id")
 KR_FLOATS = ("start_value", "target_value", "current_value", "progress", "score", "weight")
 KR_OPTIONAL_FLOATS = ("stretch_value", "previous_value")
-OBJECTIVE_FIELDS = ("id", "cycle_id", "title", "description", "level", "team_id", "owner_id", "kind", "state")
 _SETTINGS: dict[str, OrganisationSettings] = {}  # settings json text -> parsed (a pure function of the text)
 _SETTINGS_MAX = 1024
-
-
-class Row(dict[str, Any]):
-    """A json object read with attributes, as `derive` reads model rows."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError as exc:
-            raise AttributeError(name) from exc
 
 
 @dataclass(frozen=True)
@@ -98,45 +85,13 @@ def objective(document: str | None, *, now: datetime) -> dict[str, Any] | None:
         result = rollup(parts, calendar.thresholds)
     else:
         return None
-    return {
-        **{name: o[name] for name in OBJECTIVE_FIELDS},
-        "progress_from": o["progress_from"],
-        **_rollup_fields(result),
-        "key_results": [key_result_public(kr, calendar, now) for kr in key_results],
-        "version": o["version"],
-        "created_at": _ts(o["created_at"]),
-        "updated_at": _ts(o["updated_at"]),
-    }
-
-
-def key_result_public(kr: Row, calendar: Calendar, now: datetime) -> dict[str, Any]:
-    """`derive.key_result_public`'s fields, in its order, from a normalised row."""
-    expected_value, expected_progress = expected(kr, calendar=calendar, now=now)
-    stale = scoring.is_stale(
-        last_check_in_at=kr.last_check_in_at, cycle_start=calendar.start, cadence=Cadence(kr.cadence), now=now
+    return objective_body(
+        {**o, "created_at": _ts(o["created_at"]), "updated_at": _ts(o["updated_at"])},
+        result,
+        key_results,
+        calendar,
+        now,
     )
-    error = kr.data_source_error
-    return {
-        **{name: kr[name] for name in ("id", "objective_id", "title", "owner_id", "metric", "unit", "direction")},
-        **{name: kr[name] for name in ("start_value", "target_value", "stretch_value", "previous_value", "weight")},
-        "cadence": kr.cadence,
-        "milestone_plan": [{"date": p["date"], "value": float(p["value"])} for p in kr.milestone_plan],
-        "data_source": kr.data_source,
-        "data_source_status": kr.data_source_status,
-        # Viewers read this: a source's error may quote its URL with a token in it.
-        "data_source_error": None if error is None else redact_text(error),
-        "data_source_checked_at": kr.data_source_checked_at,
-        "external_key": kr.external_key,
-        "archived": kr.archived_at is not None,
-        **{name: kr[name] for name in ("current_value", "progress", "score", "status", "latest_confidence")},
-        "last_check_in_at": kr.last_check_in_at,
-        "expected_value": expected_value,
-        "expected_progress": expected_progress,
-        "stale": stale and calendar.cycle.state == "active",
-        "version": kr.version,
-        "created_at": kr.created_at,
-        "updated_at": kr.updated_at,
-    }
 
 
 def _kr_row(kr: dict[str, Any]) -> Row:
@@ -150,15 +105,6 @@ def _kr_row(kr: dict[str, Any]) -> Row:
     for name in ("last_check_in_at", "data_source_checked_at", "archived_at", "created_at", "updated_at"):
         row[name] = _ts(row[name])
     return row
-
-
-def _rollup_fields(result: Rollup) -> dict[str, Any]:
-    return {
-        "progress": _float(result.progress),
-        "expected_progress": _float(result.expected_progress),
-        "score": _float(result.score),
-        "status": result.status.value,
-    }
 
 
 def _cycle_public(c: dict[str, Any]) -> dict[str, Any]:
@@ -190,7 +136,3 @@ def _settings(text: str) -> OrganisationSettings:
 def _ts(value: str | None) -> datetime | None:
     """A json timestamp (UTC: the functions run with TimeZone UTC)."""
     return None if value is None else datetime.fromisoformat(value)
-
-
-def _float(value: float | None) -> float | None:
-    return None if value is None else float(value)

@@ -10,6 +10,7 @@ from fastapi import Query, Request, Response, status
 from sightline.db.tenancy import set_tenant
 from sightline.http.deps import Clock, DbSession, Reader, Writer
 from sightline.http.etag import set_etag
+from sightline.http.jsonutil import answer
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatchRequired, Paging
 from sightline.http.problems import problem_responses
@@ -33,7 +34,12 @@ ONE = problem_responses(404)
 WRITE_ONE = problem_responses(404, 409, 412, 428)
 
 
-@router.get("/objectives", tags=["objectives"], summary="List objectives with their key results and progress")
+@router.get(
+    "/objectives",
+    tags=["objectives"],
+    summary="List objectives with their key results and progress",
+    response_model=Page[ObjectivePublic],
+)
 async def list_objectives(
     principal: Reader,
     session: DbSession,
@@ -46,7 +52,7 @@ async def list_objectives(
     level: Level | None = None,
     kind: Kind | None = None,
     status: Annotated[Status | None, Query(description="Only objectives whose rolled-up status is this")] = None,
-) -> Page[ObjectivePublic]:
+) -> Response:
     items, cursor = await objectives.list_objectives(
         session,
         org_id=principal.org_id,
@@ -60,7 +66,7 @@ async def list_objectives(
         kind=kind,
         status=status,
     )
-    return Page(items=items, next_cursor=cursor)
+    return answer({"items": items, "next_cursor": cursor})
 
 
 @router.post(
