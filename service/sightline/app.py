@@ -149,7 +149,7 @@ def _lifespan(database_url: str, settings: Settings) -> Callable[[FastAPI], Abst
         app.state.read_pool = await asyncpg.create_pool(
             asyncpg_dsn(database_url),
             min_size=1,
-            max_size=settings.db_pool_size,
+            max_size=max(2, settings.db_pool_size // 2),  # one statement each: held for well under a millisecond
             server_settings={"application_name": "sightline"},
             reset=_nothing_to_reset,
         )

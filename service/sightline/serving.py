@@ -105,7 +105,7 @@ def _config(
     settings: Settings, url: str, host: str, port: int, *, workers: int, extend: AppExtension | None
 ) -> uvicorn.Config:
     if workers > 1:  # the jobs run once, in the job process (or in `sightline worker`s), never in an API worker
-        settings = settings.model_copy(update={"worker_in_process": False})
+        settings = per_worker(settings, workers).model_copy(update={"worker_in_process": False})
     return uvicorn.Config(
         partial(build_app, url, settings, extend),
         factory=True,
@@ -114,6 +114,17 @@ def _config(
         access_log=False,  # the service writes its own (http/middleware.py)
         timeout_keep_alive=30,
         **proxy_options(settings),
+    )
+
+
+def per_worker(settings: Settings, workers: int) -> Settings:
+    """Each API worker's share of the configured pools: N workers hold what one would, not N times it (a
+    machine's cores must not multiply the connections past PostgreSQL's `max_connections`)."""
+    return settings.model_copy(
+        update={
+            "db_pool_size": max(2, -(-settings.db_pool_size // workers)),
+            "db_max_overflow": settings.db_max_overflow // workers,
+        }
     )
 
 

@@ -31,7 +31,9 @@ from tests.support import PASSWORD, SIGHTLINE, free_port, wait_ready
 from tests.webhook_receiver import LocalReceiver
 from tests.webhooks.support import check_in, endpoint_at, key_result
 
+from sightline.config import Settings
 from sightline.db.urls import asyncpg_dsn
+from sightline.serving import per_worker
 
 pytestmark = pytest.mark.slow  # real processes: two `serve --workers 2`, a job process killed on purpose
 
@@ -251,3 +253,11 @@ async def test_two_workers_answer_the_jobs_run_once_and_sigterm_loses_no_request
                 await client.get(f"{served.base}/healthz")
     finally:
         await admin.close()
+
+
+def test_workers_share_the_configured_pools_instead_of_multiplying_them() -> None:
+    settings = Settings(db_pool_size=10, db_max_overflow=10)
+    one, two, many = per_worker(settings, 1), per_worker(settings, 2), per_worker(settings, 16)
+    assert (one.db_pool_size, one.db_max_overflow) == (10, 10)
+    assert (two.db_pool_size, two.db_max_overflow) == (5, 5)
+    assert (many.db_pool_size, many.db_max_overflow) == (2, 0)  # never below 2 connections a worker

@@ -547,6 +547,8 @@ def main() -> None:
     if args.serve:
         return
     if selected("webhook event → delivery", args.only) and 1 in TABLES[args.table]:
+        if str(ROOT) not in sys.path:  # run as a script: the repository's `tests` package is beside it
+            sys.path.insert(0, str(ROOT))
         from tests.webhook_receiver import measure_latency
 
         # Event-to-delivery: one event at a time, from its commit to its arrival at a local receiver, with the
