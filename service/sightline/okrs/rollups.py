@@ -3,10 +3,10 @@ something below an objective changes, in the same transaction, and read as they 
 
 A write that changes what an objective rolls up from (a check-in, a key result created, edited or archived, a
 link made or removed, an objective's mode or state, a cycle's dates, the organisation's thresholds) calls
-`refresh` with the objectives it touched. `refresh` locks them and every ancestor that rolls up from children
-(one statement, in id order, so concurrent writers cannot deadlock on them and a later writer computes from
-the earlier one's committed values), recomputes them bottom-up from their own key results and their other
-children's stored roll-ups, stores what changed and writes `objective.status_changed` for each status that moved.
+`refresh` with the objectives it touched, last in its transaction. `refresh` recomputes them and every ancestor
+bottom-up from their own key results and their other children's stored roll-ups, then swaps the new values in
+where nobody changed them since they were read (one statement; else it computes again), and writes
+`objective.status_changed` for each status that moved. docs/decisions/api-stored-rollups.md has the why.
 
 The time-dependent parts (expected progress, and the status that follows from it) are as of `rollup_at`. A
 read uses them while they are younger than the scheduled pass's interval (the pass refreshes them, as it does
