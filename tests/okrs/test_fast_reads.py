@@ -36,8 +36,8 @@ SSL_REQUEST = 80877103
 class WireCounter:
     """A TCP proxy to PostgreSQL counting the client's round trips (Query and Sync messages)."""
 
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port, self.count = host, port, 0
+    def __init__(self, host: str, port: int, socket: str | None = None) -> None:
+        self.host, self.port, self.socket, self.count = host, port, socket, 0
         self.server: asyncio.AbstractServer | None = None
 
     async def start(self) -> int:
@@ -45,7 +45,10 @@ class WireCounter:
         return int(self.server.sockets[0].getsockname()[1])
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
+        if self.socket is not None:  # the embedded server listens on a Unix socket
+            up_reader, up_writer = await asyncio.open_unix_connection(self.socket)
+        else:
+            up_reader, up_writer = await asyncio.open_connection(self.host, self.port)
         down = asyncio.create_task(self._pipe(up_reader, writer))
         try:
             await self._client_messages(reader, up_writer)
@@ -83,9 +86,16 @@ class WireCounter:
 async def counted(database_url: str) -> AsyncIterator[tuple[FastAPI, WireCounter]]:
     """A second application on the same database, every connection through the counting proxy."""
     url = make_url(database_url)
-    counter = WireCounter(url.host or "127.0.0.1", url.port or 5432)
-    port = await counter.start()
-    proxied = url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+    port = int(url.query.get("port") or url.port or 5432)  # type: ignore[arg-type]
+    directory = url.query.get("host")  # the embedded server: ?host=<socket directory>&port=<port>
+    socket = f"{directory}/.s.PGSQL.{port}" if isinstance(directory, str) and directory.startswith("/") else None
+    counter = WireCounter(url.host or "127.0.0.1", port, socket)
+    proxy_port = await counter.start()
+    proxied = (
+        url.difference_update_query(["host", "port"])
+        .set(host="127.0.0.1", port=proxy_port)
+        .render_as_string(hide_password=False)
+    )
     application = create_app(proxied, get_settings())
     async with application.router.lifespan_context(application):
         yield application, counter
