@@ -15,7 +15,7 @@ from sightline import scoring
 from sightline.events.redaction import redact_text
 from sightline.identity.schemas import OrganisationSettings
 from sightline.okrs.models import Cycle, KeyResult
-from sightline.okrs.schemas import KeyResultPublic, MilestonePoint
+from sightline.okrs.schemas import KeyResultPublic
 from sightline.scoring import Cadence, Direction, Metric, Status, Thresholds
 
 
@@ -133,45 +133,54 @@ def expected(kr: Planned, *, calendar: Calendar, now: datetime, elapsed: float |
 
 
 def key_result_public(kr: KeyResult, *, calendar: Calendar, now: datetime) -> KeyResultPublic:
+    return KeyResultPublic.model_validate(key_result_body(kr, calendar=calendar, now=now))
+
+
+def key_result_body(kr: Any, *, calendar: Calendar, now: datetime) -> dict[str, Any]:
+    """KeyResultPublic's JSON values, in its order, from a model or a row with its columns as attributes (the
+    hot reads encode this dict as it is; `key_result_public` validates it into the model)."""
     expected_value, expected_progress = expected(kr, calendar=calendar, now=now)
     stale = scoring.is_stale(
         last_check_in_at=kr.last_check_in_at, cycle_start=calendar.start, cadence=Cadence(kr.cadence), now=now
     )
-    return KeyResultPublic(
-        id=kr.id,
-        objective_id=kr.objective_id,
-        title=kr.title,
-        owner_id=kr.owner_id,
-        metric=Metric(kr.metric),
-        unit=kr.unit,
-        direction=Direction(kr.direction),
-        start_value=kr.start_value,
-        target_value=kr.target_value,
-        stretch_value=kr.stretch_value,
-        previous_value=kr.previous_value,
-        weight=kr.weight,
-        cadence=Cadence(kr.cadence),
-        milestone_plan=[MilestonePoint.model_validate(p) for p in kr.milestone_plan],
-        data_source=kr.data_source,
-        data_source_status=kr.data_source_status,  # type: ignore[arg-type]
+    error = kr.data_source_error
+    return {
+        **{name: getattr(kr, name) for name in KR_LEADING},
+        "cadence": kr.cadence,
+        "milestone_plan": [{"date": p["date"], "value": float(p["value"])} for p in kr.milestone_plan],
+        "data_source": kr.data_source,
+        "data_source_status": kr.data_source_status,
         # Viewers read this: a source's error may quote its URL with a token in it.
-        data_source_error=None if kr.data_source_error is None else redact_text(kr.data_source_error),
-        data_source_checked_at=kr.data_source_checked_at,
-        external_key=kr.external_key,
-        archived=kr.archived_at is not None,
-        current_value=kr.current_value,
-        progress=kr.progress,
-        score=kr.score,
-        status=Status(kr.status),
-        latest_confidence=kr.latest_confidence,
-        last_check_in_at=kr.last_check_in_at,
-        expected_value=expected_value,
-        expected_progress=expected_progress,
-        stale=stale and calendar.cycle.state == "active",
-        version=kr.version,
-        created_at=kr.created_at,
-        updated_at=kr.updated_at,
-    )
+        "data_source_error": None if error is None else redact_text(error),
+        "data_source_checked_at": kr.data_source_checked_at,
+        "external_key": kr.external_key,
+        "archived": kr.archived_at is not None,
+        **{name: getattr(kr, name) for name in KR_STATE},
+        "last_check_in_at": kr.last_check_in_at,
+        "expected_value": expected_value,
+        "expected_progress": expected_progress,
+        "stale": stale and calendar.cycle.state == "active",
+        "version": kr.version,
+        "created_at": kr.created_at,
+        "updated_at": kr.updated_at,
+    }
+
+
+KR_LEADING = (
+    "id",
+    "objective_id",
+    "title",
+    "owner_id",
+    "metric",
+    "unit",
+    "direction",
+    "start_value",
+    "target_value",
+    "stretch_value",
+    "previous_value",
+    "weight",
+)
+KR_STATE = ("current_value", "progress", "score", "status", "latest_confidence")
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from fastapi import Response
 from sightline.errors import NotFound
 from sightline.identity.credentials import WithDocument
 from sightline.identity.schemas import OrganisationSettings
-from sightline.okrs.bodies import Row, key_result_public, objective_body
-from sightline.okrs.derive import Calendar, key_result_part, rollup
+from sightline.okrs.bodies import Row, objective_body
+from sightline.okrs.derive import Calendar, key_result_body, key_result_part, rollup
 from sightline.okrs.models import Cycle, KeyResult
 from sightline.okrs.subgraph import is_fresh, stored
 from sightline.versions import etag
@@ -64,7 +64,7 @@ def key_result(document: str | None, *, now: datetime) -> dict[str, Any]:
     if document is None:
         raise NotFound("key result")
     parsed = orjson.loads(document)
-    return key_result_public(_kr_row(parsed["key_result"]), _calendar(parsed), now)
+    return key_result_body(_kr_row(parsed["key_result"]), calendar=_calendar(parsed), now=now)
 
 
 def objective(document: str | None, *, now: datetime) -> dict[str, Any] | None:
