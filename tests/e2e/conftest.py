@@ -358,10 +358,21 @@ def field(page: Page, label: str) -> Locator:
 
 
 def dismiss_notifications(page: Page) -> None:
-    """Move the pointer away and let every toast close: a toast pauses its auto-close while the pointer rests on it, and
+    """Move the pointer away and close every toast: a toast pauses its auto-close while the pointer rests on it, and
     Playwright's pointer stays where it last clicked (often right where the bottom-right toast appears)."""
     page.mouse.move(0, 0)
-    expect(page.locator(".mantine-Notification-root")).to_have_count(0)
+    toasts = page.locator(".mantine-Notification-root")
+    # Close what is shown rather than wait out the auto-close: with three on screen and more queued behind them
+    # (the provider shows at most three), waiting can take longer than any fixed timeout on a loaded machine.
+    for _ in range(20):
+        if toasts.count() == 0:
+            break
+        page.evaluate(
+            "document.querySelectorAll('.mantine-Notification-root button[aria-label=\"Dismiss notification\"]')"
+            ".forEach((button) => button.click())"
+        )
+        page.wait_for_timeout(250)
+    expect(toasts).to_have_count(0, timeout=15_000)
 
 
 def sign_in(page: Page, email: str, password: str = PASSWORD, path: str = "/scoreboard") -> None:
