@@ -29,6 +29,7 @@ from sightline.integrations.runs import Fetchers
 from sightline.integrations.scheduler import run_scheduler
 from sightline.mail.sender import MailSender
 from sightline.observability import JOB_FAILURES
+from sightline.okrs import rollups
 from sightline.okrs.recompute import recompute_org
 from sightline.okrs.reminders import remind_org
 from sightline.webhooks.dispatcher import DispatchConfig, Dispatcher
@@ -123,6 +124,24 @@ async def run_periodic(
             await asyncio.wait_for(stop.wait(), timeout=interval_seconds)
 
 
+# Marks a drain did not take (the process died between a check-in's commit and its drain) wait at most this
+# long, plus rollups.SWEEP_AFTER, for their roll-ups.
+SWEEP_SECONDS = 5.0
+
+
+async def run_rollup_sweep(
+    factory: async_sessionmaker[AsyncSession], *, stop: asyncio.Event, clock: Callable[[], datetime] = current_time
+) -> None:
+    while not stop.is_set():
+        try:
+            if taken := await rollups.sweep(factory, now=clock()):
+                log.info("rollup_marks_swept", count=taken)
+        except Exception:  # logged and retried next time; the loop must live on
+            log.exception("periodic_job_failed", job="rollup_sweep")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=SWEEP_SECONDS)
+
+
 def dispatcher_for(
     factory: async_sessionmaker[AsyncSession], sender: WebhookSender, settings: Settings, database_url: str
 ) -> Dispatcher:
@@ -137,11 +156,12 @@ def background_jobs(
     stop: asyncio.Event,
     fetchers: Fetchers,
 ) -> list[asyncio.Task[None]]:
-    """Start the periodic jobs, the dispatcher, the integrations scheduler, the mail sender and the purge of
-    expired rows; they end once `stop` is set."""
+    """Start the periodic jobs, the sweep of roll-up marks, the dispatcher, the integrations scheduler, the mail
+    sender and the purge of expired rows; they end once `stop` is set."""
     dispatcher = dispatcher_for(factory, sender, settings, database_url)
     return [
         asyncio.create_task(run_periodic(factory, interval_seconds=settings.recompute_interval_seconds, stop=stop)),
+        asyncio.create_task(run_rollup_sweep(factory, stop=stop)),
         asyncio.create_task(dispatcher.run(stop)),
         asyncio.create_task(
             run_scheduler(

@@ -304,6 +304,7 @@ async def load_large_org(dsn: str, base: str) -> dict[str, object]:
         "key": key,
         "cycle_id": str(cycle_id),
         "leaves": leaves,
+        "parents": [str(o) for level in levels[:-1] for o in level],
         "kr_ids": [str(k) for k in kr_ids],
         "top": str(levels[0][0]),
     }
@@ -685,8 +686,12 @@ def measure_rows(
                 )
             )
 
-    read("GET objective", [f"/api/v1/objectives/{o}" for o in leaves], target_ratio=0.35)
-    read("list objectives (page of 50)", [f"/api/v1/objectives?limit=50&cycle_id={cycle_id}"], target_ratio=0.35)
+    parents = data.get("parents") or leaves  # objectives that roll up from children (state files before: leaves)
+    assert isinstance(parents, list)
+    read("GET objective", [f"/api/v1/objectives/{o}" for o in parents], target_ratio=0.35)
+    read("GET key result", [f"/api/v1/key-results/{k}" for k in kr_ids[:1000]], target_ratio=0.35)
+    read("GET cycle", [f"/api/v1/cycles/{cycle_id}"], target_ratio=0.35)
+    read("list objectives (page of 50)", [f"/api/v1/objectives?limit=50&cycle_id={cycle_id}"], target_ratio=0.10)
     read("line of sight", [f"/api/v1/objectives/{o}/line-of-sight" for o in leaves], target_ratio=0.35)
     scoreboard = httpx.get(f"{base}/api/v1/cycles/{cycle_id}/scoreboard", headers=auth)
     if scoreboard.status_code == 200:
@@ -694,15 +699,15 @@ def measure_rows(
             "scoreboard (1,000 objectives, 5,000 KRs)",
             [f"/api/v1/cycles/{cycle_id}/scoreboard"],
             connections=1,
-            p99_target_ms=100,
+            p99_target_ms=40,
         )
     elif selected("scoreboard", only):
-        rows.append(Row("scoreboard", None, None, None, "—", None, "p99 < 100 ms", None, "endpoint not present"))
+        rows.append(Row("scoreboard", None, None, None, "—", None, "p99 < 40 ms", None, "endpoint not present"))
     read(
         "alignment map (1,000 objectives)",
         [f"/api/v1/cycles/{cycle_id}/alignment-map"],
         connections=1,
-        p99_target_ms=300,
+        p99_target_ms=100,
     )
 
     if selected("POST check-in", only):
@@ -757,8 +762,8 @@ def measure_rows(
                 mixed.p99_ms,
                 "—",
                 None,
-                "no 5xx, no lost write",
-                all(k in ("2xx", "4xx") for k in mixed.statuses) and mixed.missing == 0,
+                "p99 < 1 s, 0 non-2xx, 0 lost writes",
+                mixed.p99_ms < 1000 and set(mixed.statuses) == {"2xx"} and mixed.missing == 0,
                 f"{outcomes}; {mixed.acknowledged:,} check-ins acknowledged, {mixed.missing} missing, "
                 f"the database gained {mixed.gained:,}",
             )

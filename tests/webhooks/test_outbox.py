@@ -110,7 +110,8 @@ async def test_a_big_fan_out_takes_as_many_statements_as_a_small_one(
     with StatementCounter(app) as large:
         thousand = await tenant.client.post("/api/v1/check-ins:batch", json={"items": items(1000, 10)})
     assert one.status_code == thousand.status_code == 201
-    assert large.count == small.count <= 14  # with the roll-up refresh (okrs/rollups.py): five, whatever the size
+    # With the roll-up mark and the drain after the commit (okrs/rollups.py): eleven, whatever the size.
+    assert large.count == small.count <= 20
     for endpoint in subscribed:
         assert await _count(owner_connection, endpoint, "check_in.created") == 1001
     total = await owner_connection.fetchval(

@@ -16,13 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sightline.auth import Principal, require_recent_sign_in
 from sightline.clock import current_time
+from sightline.db import after_commit
 
 SESSION_COOKIE = "sightline_session"
 
 
 async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request: committed when the route returns, rolled back when it raises."""
-    async with request.app.state.session_factory() as session, session.begin():
+    """One transaction per request: committed when the route returns, rolled back when it raises; what the
+    transaction left for after its commit (db/after_commit.py) runs before the answer is sent."""
+    async with after_commit.transaction(request.app.state.session_factory) as session:
         yield session
 
 

@@ -17,6 +17,7 @@ from sqlmodel import col
 
 from sightline.auth import Principal
 from sightline.crypto import SecretUnreadable
+from sightline.db import after_commit
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, NotFound
@@ -70,7 +71,7 @@ async def _run_leased(
     await session.commit()  # ends the request's transaction (and gives its connection back); not used again
     try:
         pulled = await fetch(plan, fetchers, now=now)
-        async with factory() as recording, recording.begin():
+        async with after_commit.transaction(factory) as recording:  # the check-in's roll-ups follow its commit
             await set_tenant(recording, plan.org_id)
             run = await record(
                 recording,

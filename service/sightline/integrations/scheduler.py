@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sightline.clock import current_time
+from sightline.db import after_commit
 from sightline.db.tenancy import set_tenant
 from sightline.errors import NotFound
 from sightline.integrations.recording import record
@@ -46,7 +47,7 @@ async def _run_claimed(
         plan = await prepare(session, integration, fetchers.box, now=now)
     try:
         pulled = await fetch(plan, fetchers, now=now)
-        async with factory() as session, session.begin():
+        async with after_commit.transaction(factory) as session:  # the check-in's roll-ups follow its commit
             await set_tenant(session, org_id)
             run = await record(
                 session,

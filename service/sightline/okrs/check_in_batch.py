@@ -68,7 +68,7 @@ async def create_batch(
         *new_events,
     )
     objective_ids = {t.key_result.objective_id for t in targets}
-    await rollups.refresh(session, org_id=org_id, objective_ids=objective_ids, now=now, actor=principal.actor)
+    await rollups.later(session, org_id=org_id, objective_ids=objective_ids, now=now, actor=principal.actor)
     return publics
 
 

@@ -127,8 +127,8 @@ async def create_check_in(
         ),
         *status_events,
     )
-    # Last, so the ancestors' rows are locked only for the rest of the transaction.
-    await rollups.refresh(
+    # The objective and its ancestors are refreshed right after the commit (no hot row in this transaction).
+    await rollups.later(
         session, org_id=org_id, objective_ids=[target.key_result.objective_id], now=now, actor=principal.actor
     )
     return public

@@ -1,9 +1,10 @@
 """Stored objective roll-ups: computed by `scoring.py`'s rules (through `derive.rollup` and `Subgraph`) when
-something below an objective changes, in the same transaction, and read as they are.
+something below an objective changes, and read as they are.
 
-A write that changes what an objective rolls up from (a check-in, a key result created, edited or archived, a
-link made or removed, an objective's mode or state, a cycle's dates, the organisation's thresholds) calls
-`refresh` with the objectives it touched, last in its transaction. `refresh` recomputes them and every ancestor
+A write that changes what an objective rolls up from (a key result created, edited or archived, a link made or
+removed, an objective's mode or state, a cycle's dates, the organisation's thresholds) calls `refresh` with the
+objectives it touched, last in its transaction. A check-in calls `later` instead: it marks its objective, and
+a drain right after its commit refreshes the chains of every check-in committed so far at once. `refresh` recomputes them and every ancestor
 bottom-up from their own key results and their other children's stored roll-ups, then swaps the new values in
 where nobody changed them since they were read (one statement; else it computes again), and writes
 `objective.status_changed` for each status that moved. docs/decisions/api-stored-rollups.md has the why.
@@ -16,14 +17,17 @@ key-result statuses); an older or missing roll-up is computed at read time inste
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
+from sightline.db import after_commit
+from sightline.db.tenancy import set_tenant, wait_org_lock
 from sightline.events import service as events
 from sightline.observability import skip_row
 from sightline.okrs.cycles import calendar_changed
@@ -129,6 +133,85 @@ async def refresh(
         readable, rolled = await _compute(session, org_id, chain, now)
         await _write(session, org_id, readable, rolled, now, swap=False)
     await _after_write(session, org_id, [first_seen.get(r.id, r) for r in readable], rolled, now, actor)
+
+
+# A check-in's marks: the objectives it changed, written in its transaction (insert only: no hot row).
+MARK = """
+    INSERT INTO rollup_pending (org_id, objective_id, actor, created_at)
+    SELECT :org, unnest(CAST(:ids AS uuid[])), :actor, :at
+    RETURNING id
+"""
+STILL_MARKED = "SELECT EXISTS (SELECT FROM rollup_pending WHERE org_id = :org AND id = ANY(CAST(:ids AS bigint[])))"
+TAKE = "SELECT id, objective_id, actor FROM rollup_pending WHERE org_id = :org ORDER BY id"
+DONE = "DELETE FROM rollup_pending WHERE org_id = :org AND id = ANY(CAST(:ids AS bigint[]))"
+DRAIN_LOCK = "rollups"  # one drain per organisation at a time: the others' marks are taken by it
+
+
+@dataclass
+class _Drain:
+    """What a transaction's check-ins leave for after its commit: their marks, and the drain that takes them."""
+
+    org_id: UUID
+    now: datetime
+    marks: list[int] = field(default_factory=list)
+
+    async def __call__(self, session: AsyncSession) -> None:
+        await set_tenant(session, self.org_id)
+        marked = {"org": self.org_id, "ids": self.marks}
+        if self.marks and not (await session.execute(text(STILL_MARKED), marked)).scalar():
+            return  # a drain that began after this commit took them (and committed their roll-ups)
+        await drain(session, org_id=self.org_id, now=self.now)
+
+
+async def later(
+    session: AsyncSession, *, org_id: UUID, objective_ids: Iterable[UUID], now: datetime, actor: str
+) -> None:
+    """A check-in's roll-ups: marked now, refreshed right after the commit (before the answer is sent), with
+    every other mark of the organisation taken by then.
+
+    Check-ins below one company objective then never queue on its row inside their own transactions: one drain
+    at a time refreshes the chains of all the check-ins committed so far (one write per ancestor for many
+    check-ins). A mark whose drain never ran (the process died after the commit) is taken by the next drain or
+    by the jobs' sweep (`sweep`)."""
+    ids = sorted(set(objective_ids))
+    if not ids:
+        return
+    params = {"org": org_id, "ids": ids, "actor": actor, "at": now}
+    marks = (await session.execute(text(MARK), params)).scalars()
+    pending = after_commit.defer(session, f"{DRAIN_LOCK}:{org_id}", lambda: _Drain(org_id, now))
+    pending.marks.extend(marks)
+    pending.now = max(pending.now, now)
+
+
+async def drain(session: AsyncSession, *, org_id: UUID, now: datetime) -> int:
+    """Refresh the chains of every mark in the organisation and remove those marks; how many were taken."""
+    await wait_org_lock(session, DRAIN_LOCK, org_id)
+    marks = list((await session.execute(text(TAKE), {"org": org_id})).all())
+    if marks:
+        objective_ids = {mark.objective_id for mark in marks}
+        await refresh(session, org_id=org_id, objective_ids=objective_ids, now=now, actor=marks[-1].actor)
+        await session.execute(text(DONE), {"org": org_id, "ids": [mark.id for mark in marks]})
+    return len(marks)
+
+
+# Marks older than this are the sweep's: younger ones belong to drains about to run after their commits.
+SWEEP_AFTER = timedelta(seconds=10)
+
+
+async def sweep(factory: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
+    """Drain every organisation with a mark left behind (a process died between a commit and its drain)."""
+    async with factory() as session, session.begin():
+        org_ids = list(
+            (
+                await session.execute(text("SELECT * FROM rollup_pending_org_ids(:t)"), {"t": now - SWEEP_AFTER})
+            ).scalars()
+        )
+    taken = 0
+    for org_id in org_ids:
+        async with factory() as session, session.begin():
+            await set_tenant(session, org_id)
+            taken += await drain(session, org_id=org_id, now=now)
+    return taken
 
 
 async def _compute(session: AsyncSession, org_id: UUID, chain: list[Any], now: datetime) -> Computed:
@@ -258,8 +341,12 @@ async def refresh_org(session: AsyncSession, *, org_id: UUID, now: datetime, act
     """Recompute every open cycle's objectives from their key results (the scheduled pass, a rule change):
     a fixed number of statements, whatever the size of the organisation."""
     await session.flush()
+    await wait_org_lock(session, DRAIN_LOCK, org_id)  # before the rows, in the order a drain takes them
+    marks = list((await session.execute(text(TAKE), {"org": org_id})).scalars())
     await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
     locked = list((await session.execute(text(LOCK_ORG), {"org": org_id})).all())
+    if marks:  # every open objective is recomputed below: the marks taken so far are covered
+        await session.execute(text(DONE), {"org": org_id, "ids": marks})
     if locked:
         graph = await load_subgraph(
             session, org_id=org_id, roots=locked, key_result_columns=ROLLUP_COLUMNS, use_stored=False

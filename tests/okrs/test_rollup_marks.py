@@ -1,0 +1,168 @@
+"""Check-ins roll up after their commit: marks written with the check-in, drained before the answer, swept when
+the process that wrote them died before its drain (okrs/rollups.py `later`, `drain`, `sweep`)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from tests.support import FixedClock, Tenant, create, okr_setup
+
+from sightline.auth import Principal
+from sightline.db import after_commit
+from sightline.db.tenancy import set_tenant
+from sightline.okrs import rollups
+from sightline.okrs.check_ins import create_check_in
+from sightline.okrs.schemas import CheckInCreate
+from sightline.worker import run_rollup_sweep
+
+
+async def _chain(tenant: Tenant) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A company objective rolling up a team objective with one key result (target 100); (company, key result)."""
+    okr = await okr_setup(tenant.client)
+    top = okr.objective
+    etag = (await tenant.client.get(f"/api/v1/objectives/{top['id']}")).headers["etag"]
+    patched = await tenant.client.patch(
+        f"/api/v1/objectives/{top['id']}", json={"progress_from": "children"}, headers={"If-Match": etag}
+    )
+    assert patched.status_code == 200, patched.text
+    team = await create(
+        tenant.client, "/api/v1/objectives", {"cycle_id": okr.cycle["id"], "title": "Team", "level": "company"}
+    )
+    link = {"child_objective_id": team["id"], "parent_objective_id": top["id"]}
+    assert (await tenant.client.post("/api/v1/alignments", json=link)).status_code == 201
+    kr = await create(
+        tenant.client, "/api/v1/key-results", {"objective_id": team["id"], "title": "Leads", "target_value": 100}
+    )
+    return top, kr
+
+
+async def _marks(connection: asyncpg.Connection, tenant: Tenant) -> int:
+    return int(
+        await connection.fetchval("SELECT count(*) FROM rollup_pending WHERE org_id = $1", uuid.UUID(tenant.org_id))
+    )
+
+
+async def _progress(tenant: Tenant, objective: dict[str, Any]) -> float | None:
+    return (await tenant.client.get(f"/api/v1/objectives/{objective['id']}")).json()["progress"]
+
+
+async def test_concurrent_check_ins_are_in_every_ancestor_when_answered_and_leave_no_mark(
+    tenant: Tenant, owner_connection: asyncpg.Connection
+) -> None:
+    top, kr = await _chain(tenant)
+    values = list(range(1, 21))
+    answers = await asyncio.gather(
+        *(tenant.client.post("/api/v1/check-ins", json={"key_result_id": kr["id"], "value": v}) for v in values)
+    )
+    assert [a.status_code for a in answers] == [201] * len(values)
+    # Whichever check-in is the key result's newest, the company objective two levels up shows it.
+    current = (await tenant.client.get(f"/api/v1/key-results/{kr['id']}")).json()["current_value"]
+    assert current in values
+    assert await _progress(tenant, top) == pytest.approx(current / 100, abs=1e-12)
+    assert await _marks(owner_connection, tenant) == 0
+    # One answer, read at once: the check-in's drain ran before it was sent.
+    await create(tenant.client, "/api/v1/check-ins", {"key_result_id": kr["id"], "value": 77})
+    assert await _progress(tenant, top) == pytest.approx(0.77, abs=1e-12)
+
+
+async def _check_in_without_drain(
+    app: FastAPI, tenant: Tenant, kr: dict[str, Any], value: float, clock: FixedClock
+) -> None:
+    """A check-in committed by a process that died before its drain: the transaction commits, its follow-up
+    never runs."""
+    principal = Principal(
+        org_id=uuid.UUID(tenant.org_id),
+        scopes=frozenset({"read", "write"}),
+        user_id=uuid.UUID(tenant.owner_id),
+        role="owner",
+    )
+    async with app.state.session_factory() as session, session.begin():
+        await set_tenant(session, principal.org_id)
+        body = CheckInCreate(key_result_id=uuid.UUID(kr["id"]), value=value)
+        await create_check_in(session, principal=principal, body=body, now=clock.now)
+    after_commit.discard(session)  # what dying after the commit leaves: the marks, and no drain
+
+
+async def test_marks_left_behind_are_swept_once_old_enough(
+    app: FastAPI, tenant: Tenant, clock: FixedClock, owner_connection: asyncpg.Connection
+) -> None:
+    clock.set("2026-07-02T09:00:00+00:00")
+    top, kr = await _chain(tenant)
+    await create(tenant.client, "/api/v1/check-ins", {"key_result_id": kr["id"], "value": 20})
+    await _check_in_without_drain(app, tenant, kr, 60, clock)
+    assert await _marks(owner_connection, tenant) == 1
+    assert await _progress(tenant, top) == pytest.approx(0.2, abs=1e-12)  # the stored roll-up, not yet moved
+    factory = app.state.session_factory
+    # Young marks belong to drains about to run: the sweep leaves them.
+    assert await rollups.sweep(factory, now=clock.now + rollups.SWEEP_AFTER - timedelta(seconds=1)) == 0
+    assert await _marks(owner_connection, tenant) == 1
+    assert await rollups.sweep(factory, now=clock.now + rollups.SWEEP_AFTER + timedelta(seconds=1)) == 1
+    assert await _marks(owner_connection, tenant) == 0
+    assert await _progress(tenant, top) == pytest.approx(0.6, abs=1e-12)
+
+
+async def test_the_jobs_sweep_drains_marks_and_the_next_check_in_takes_the_others(
+    app: FastAPI, tenant: Tenant, clock: FixedClock, owner_connection: asyncpg.Connection
+) -> None:
+    clock.set("2026-07-02T09:00:00+00:00")
+    top, kr = await _chain(tenant)
+    await _check_in_without_drain(app, tenant, kr, 30, clock)
+    # The next check-in's drain takes every mark of the organisation, its own and the one left behind.
+    other = await create(
+        tenant.client, "/api/v1/key-results", {"objective_id": kr["objective_id"], "title": "MQLs", "target_value": 10}
+    )
+    await create(tenant.client, "/api/v1/check-ins", {"key_result_id": other["id"], "value": 5})
+    assert await _marks(owner_connection, tenant) == 0
+    assert await _progress(tenant, top) == pytest.approx((0.3 + 0.5) / 2, abs=1e-12)
+
+    await _check_in_without_drain(app, tenant, kr, 90, clock)
+    stop = asyncio.Event()
+    later = clock.now + rollups.SWEEP_AFTER + timedelta(seconds=1)
+    job = asyncio.create_task(run_rollup_sweep(app.state.session_factory, stop=stop, clock=lambda: later))
+    try:
+        for _ in range(100):
+            if await _marks(owner_connection, tenant) == 0:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await job
+    assert await _marks(owner_connection, tenant) == 0
+    assert await _progress(tenant, top) == pytest.approx((0.9 + 0.5) / 2, abs=1e-12)
+
+
+async def test_a_failed_follow_up_leaves_the_commit_and_a_rollback_drops_it(app: FastAPI, tenant: Tenant) -> None:
+    factory = app.state.session_factory
+    ran: list[str] = []
+
+    async def failing(session: Any) -> None:
+        await session.execute(text("SELECT 1"))
+        raise RuntimeError("the follow-up fails")
+
+    def noting(name: str) -> Any:
+        async def hook(session: Any) -> None:
+            ran.append(name)
+
+        return hook
+
+    async with after_commit.transaction(factory) as session:
+        after_commit.defer(session, "fails", lambda: failing)
+        after_commit.defer(session, "runs", lambda: noting("after the failure"))
+        await set_tenant(session, uuid.UUID(tenant.org_id))
+    assert ran == ["after the failure"]  # the failure was logged; the next follow-up still ran
+
+    async def failing_write() -> None:
+        async with after_commit.transaction(factory) as session:
+            after_commit.defer(session, "dropped", lambda: noting("after a rollback"))
+            raise RuntimeError("the write fails")
+
+    with pytest.raises(RuntimeError, match="the write fails"):
+        await failing_write()
+    assert ran == ["after the failure"]
