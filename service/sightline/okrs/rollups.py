@@ -1,17 +1,17 @@
-"""Stored objective roll-ups: computed by `scoring.py`'s rules (through `derive.rollup` and `Subgraph`) when
-something below an objective changes, and read as they are.
+"""Stored objective roll-ups: computed by `scoring.py`'s rules (through `derive.rollup` and `Subgraph`) when something
+below an objective changes, and read as they are.
 
 A write that changes what an objective rolls up from (a key result created, edited or archived, a link made or
 removed, an objective's mode or state, a cycle's dates, the organisation's thresholds) calls `refresh` with the
-objectives it touched, last in its transaction. A check-in calls `later` instead: it marks its objective, and
-a drain right after its commit refreshes the chains of every check-in committed so far at once. `refresh` recomputes them and every ancestor
-bottom-up from their own key results and their other children's stored roll-ups, then swaps the new values in
-where nobody changed them since they were read (one statement; else it computes again), and writes
-`objective.status_changed` for each status that moved. docs/decisions/api-stored-rollups.md has the why.
+objectives it touched, last in its transaction. A check-in calls `later` instead: it marks its objective, and a
+drain right after its commit refreshes the chains of every check-in committed so far at once. `refresh` recomputes
+them and every ancestor bottom-up from their own key results and their other children's stored roll-ups, then swaps
+the new values in where nobody changed them since they were read (one statement; else it computes again), and
+writes `objective.status_changed` for each status that moved. docs/decisions/api-stored-rollups.md has the why.
 
-The time-dependent parts (expected progress, and the status that follows from it) are as of `rollup_at`. A
-read uses them while they are younger than the scheduled pass's interval (the pass refreshes them, as it does
-key-result statuses); an older or missing roll-up is computed at read time instead (and not stored by a read).
+The time-dependent parts (expected progress, and the status that follows from it) are as of `rollup_at`. A read
+uses them while they are younger than the scheduled pass's interval (the pass refreshes them, as it does key-result
+statuses); an older or missing roll-up is computed at read time instead (and not stored by a read).
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ class _Drain:
         marked = {"org": self.org_id, "ids": self.marks}
         if self.marks and not (await session.execute(text(STILL_MARKED), marked)).scalar():
             return  # a drain that began after this commit took them (and committed their roll-ups)
-        await drain(session, org_id=self.org_id, now=self.now)
+        await drain(session, org_id=self.org_id, now=self.now, mine=self.marks)
 
 
 async def later(
@@ -183,10 +183,16 @@ async def later(
     pending.now = max(pending.now, now)
 
 
-async def drain(session: AsyncSession, *, org_id: UUID, now: datetime) -> int:
-    """Refresh the chains of every mark in the organisation and remove those marks; how many were taken."""
+async def drain(session: AsyncSession, *, org_id: UUID, now: datetime, mine: Sequence[int] = ()) -> int:
+    """Refresh the chains of every mark in the organisation and remove those marks; how many were taken.
+
+    With `mine` (a check-in's own marks), nothing is done if the drain that held the lock before took them:
+    check-ins queued on the lock then cost one statement each, and the next one with marks left takes all that
+    were committed meanwhile (one refresh for many check-ins)."""
     await wait_org_lock(session, DRAIN_LOCK, org_id)
     marks = list((await session.execute(text(TAKE), {"org": org_id})).all())
+    if mine and not set(mine) & {mark.id for mark in marks}:
+        return 0
     if marks:
         objective_ids = {mark.objective_id for mark in marks}
         await refresh(session, org_id=org_id, objective_ids=objective_ids, now=now, actor=marks[-1].actor)
