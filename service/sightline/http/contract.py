@@ -52,6 +52,7 @@ TAGS: dict[str, str] = {
     "reviews": "A team's review agenda and the record of held reviews",
     "alignment": "Alignment links between objectives and key results; trees, line of sight, map, coverage",
     "initiatives": "Work and money (budget, spend) linked to the key results it serves",
+    "comments": "Comments and replies on objectives, key results and check-ins, with @mentions of members",
     "events": "The organisation's event log (what changed, who changed it)",
     "webhooks": "Webhook endpoints, the event types they subscribe to, deliveries and their log",
     "integrations": "Key-result values pulled on a schedule from HTTP or SQL sources",
