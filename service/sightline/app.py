@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from sightline.alignment.routes import router as alignment_router
+from sightline.comments.routes import router as comments_router
 from sightline.config import Settings, get_settings
 from sightline.crypto import SecretBox
 from sightline.db.engine import assert_restricted, create_engine, session_factory
@@ -118,6 +119,7 @@ API_ROUTERS = (
     insights_router,
     alignment_router,
     initiatives_router,
+    comments_router,
     events_router,
     webhooks_router,
     *integrations_routers,

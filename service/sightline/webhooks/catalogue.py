@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from sightline.alignment.schemas import AlignmentCreated, AlignmentPublic
+from sightline.comments.schemas import CommentPublic
 from sightline.errors import FieldError, Invalid
 from sightline.identity.schemas import ApiKeyPublic, MemberPublic, OrganisationPublic
 from sightline.identity.security_events import AccessEvent
@@ -104,6 +105,20 @@ CATALOGUE: tuple[EventKind, ...] = (
     EventKind("initiative.linked", "An initiative's linked key results or shares changed.", InitiativePublic, True),
     EventKind("initiative.deleted", "An initiative was deleted (data: the initiative as it was).", InitiativePublic),
     EventKind("initiative.spend_recorded", "Spend was recorded on an initiative.", SpendEntryPublic),
+    EventKind(
+        "comment.created",
+        "A comment (or a reply) was written on an objective, key result or check-in; `mentions` lists the members "
+        "it mentions.",
+        CommentPublic,
+    ),
+    EventKind(
+        "comment.updated", "A comment's body was edited (the previous body is in its revisions).", CommentPublic, True
+    ),
+    EventKind(
+        "comment.deleted",
+        "A comment was deleted (data: the comment as it was). With replies it stays as a tombstone.",
+        CommentPublic,
+    ),
     EventKind("endpoint.created", "A webhook endpoint was created.", EndpointPublic),
     EventKind("endpoint.updated", "A webhook endpoint was edited, enabled or disabled by hand.", EndpointPublic, True),
     EventKind("endpoint.secret_rotated", "A webhook endpoint's signing secret was rotated.", EndpointPublic),
