@@ -27,6 +27,10 @@ PUBLIC = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/login/mfa"),
     ("POST", "/api/v1/auth/verify-email"),
+    ("POST", "/api/v1/password-reset"),
+    ("POST", "/api/v1/password-reset/confirm"),
+    ("POST", "/api/v1/invitations/preview"),
+    ("POST", "/api/v1/invitations/accept"),
     ("GET", "/api/v1/auth/sso/start"),
     ("GET", "/api/v1/auth/sso/callback"),
 }

@@ -3,6 +3,15 @@
 
 from __future__ import annotations
 
-from sightline.identity.routes import me, organisation, sign_in
+from sightline.identity.routes import invitations, me, organisation, password_reset, sign_in
 
-routers = (sign_in.public_router, sign_in.router, me.router, organisation.router, sign_in.password_router)
+routers = (
+    sign_in.public_router,
+    password_reset.public_router,
+    sign_in.router,
+    me.router,
+    organisation.router,
+    invitations.router,
+    invitations.public_router,
+    sign_in.password_router,
+)
