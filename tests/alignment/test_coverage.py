@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from tests.support import StatementCounter, Tenant, create, make_client, okr_setup
 
+from sightline.alignment.schemas import AlignmentMap
 from sightline.demo import load_demo
 
 TODAY = date(2026, 11, 23)  # FY2026 runs 2026-04-01 to 2027-03-31: spend on the 1st of April … November
@@ -139,6 +140,8 @@ async def test_coverage_costs_the_same_statements_for_small_and_large_cycles(app
 async def test_alignment_map_shows_spend_on_hover(northwind: httpx.AsyncClient) -> None:
     fy = await _fy(northwind)
     graph = (await northwind.get(f"/api/v1/cycles/{fy['id']}/alignment-map")).json()
+    # Built as JSON values and encoded once (no validation on this hot path): what the contract's model writes.
+    assert AlignmentMap.model_validate(graph).model_dump(mode="json") == graph
     krs = {kr["title"]: kr for kr in graph["key_results"]}
     assert krs["Marketing-qualified leads"]["spend"] == "93600.00"
     objectives = {o["title"]: o for o in graph["objectives"]}

@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from tests.insights.helpers import bulk_cycle, check_in_at, cycle, key_result, objective, real_time
 from tests.support import FixedClock, SignUp, StatementCounter, Tenant, create
 
+from sightline.insights.schemas import ScoreboardPublic
+
 NOW = "2026-03-01T12:00:00+01:00"
 
 
@@ -84,6 +86,10 @@ async def test_scoreboard_groups_totals_compliance_and_matches_objectives(
     org = await _organisation(app, signup, clock)
     tenant, max_id = org["tenant"], org["max_id"]
     board = await _board(tenant, org["cycle"]["id"])
+    # Built as JSON values and encoded once (no validation on the hot path): exactly what the contract's model
+    # writes for the same board.
+    assert ScoreboardPublic.model_validate(board).model_dump(mode="json") == board
+    assert board["as_of"].endswith("Z")  # the clock is Berlin's; the answer is UTC
     assert [(t["name"], [o["title"] for o in t["objectives"]]) for t in board["teams"]] == [
         ("Company", ["Grow the company", "Quality"]),
         ("Demand Gen", ["Pipeline"]),

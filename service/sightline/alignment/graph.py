@@ -15,7 +15,7 @@ from sightline.okrs.subgraph import LinkRow
 
 
 def node_fields(objective: Objective, r: Rollup) -> dict[str, Any]:
-    """An ObjectiveNode's fields, for callers that validate a whole response at once."""
+    """An ObjectiveNode's fields (JSON values but for the status member, which orjson writes as its value)."""
     return {
         "id": objective.id,
         "cycle_id": objective.cycle_id,

@@ -18,6 +18,7 @@ from sightline.alignment.schemas import (
     Tree,
 )
 from sightline.http.deps import Clock, DbSession, Reader, Writer
+from sightline.http.jsonutil import answer
 from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
@@ -100,12 +101,13 @@ async def objective_line_of_sight(objective_id: UUID, principal: Reader, session
 
 @router.get(
     "/cycles/{cycle_id}/alignment-map",
+    response_model=AlignmentMap,
     tags=["alignment"],
     responses=ONE,
     summary="All objectives, key results and links of a cycle and overlapping cycles, as a graph",
 )
-async def cycle_alignment_map(cycle_id: UUID, principal: Reader, session: DbSession, now: Clock) -> AlignmentMap:
-    return await reads.alignment_map(session, org_id=principal.org_id, cycle_id=cycle_id, now=now)
+async def cycle_alignment_map(cycle_id: UUID, principal: Reader, session: DbSession, now: Clock) -> Response:
+    return answer(await reads.alignment_map(session, org_id=principal.org_id, cycle_id=cycle_id, now=now))
 
 
 @router.get(

@@ -11,6 +11,7 @@ from fastapi import Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from sightline.http.deps import Clock, DbSession, Reader, SessionFactory, Writer
+from sightline.http.jsonutil import answer
 from sightline.http.pagination import Page
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
@@ -46,6 +47,7 @@ CSV_FORMULAS_DESCRIPTION = (
 
 @router.get(
     "/cycles/{cycle_id}/scoreboard",
+    response_model=ScoreboardPublic,
     tags=["insights"],
     summary="Every objective's progress, score, status and confidence by team; totals; check-in compliance",
     responses=ONE,
@@ -64,8 +66,8 @@ async def get_scoreboard(
         False,
         description="Also the objectives of the cycles containing this one (a quarter's year), marked `inherited`",
     ),
-) -> ScoreboardPublic:
-    return await scoreboard.scoreboard(
+) -> Response:
+    board = await scoreboard.scoreboard(
         session,
         org_id=principal.org_id,
         cycle_id=cycle_id,
@@ -79,6 +81,7 @@ async def get_scoreboard(
         ),
         now=now,
     )
+    return answer(board)
 
 
 @router.get(

@@ -28,9 +28,6 @@ from sightline.insights.schemas import (
     ComplianceFigures,
     CompliancePublic,
     PersonCompliance,
-    ScoreboardPublic,
-    ScoreboardTotals,
-    StatusCounts,
     TeamCompliance,
 )
 from sightline.okrs.cycles import get_cycle, load_calendars
@@ -42,6 +39,7 @@ from sightline.okrs.models import KeyResult, Objective
 from sightline.okrs.subgraph import LINKS_BELOW, Subgraph, is_fresh, stored
 from sightline.okrs.teams import get_team
 from sightline.scoring import CADENCE_PERIOD, STALE_GRACE, Cadence, Direction, Metric, Status
+from sightline.timestamps import as_utc
 
 
 @dataclass(frozen=True)
@@ -255,8 +253,8 @@ def own_rollup(row: Any, calendar: Calendar, linear: float, extra: list[tuple[fl
 
 
 def _objective(row: Any, rolled: Rollup) -> dict[str, Any]:
-    # A plain dict: the whole board is validated once at the end (pydantic-core builds the thousand nested
-    # models faster than model_construct one by one in Python).
+    # JSON values as ScoreboardObjective writes them: the board is encoded once, never validated again (the
+    # tests check it against the contract's models).
     return {
         "id": row.id,
         "cycle_id": row.cycle_id,
@@ -270,10 +268,10 @@ def _objective(row: Any, rolled: Rollup) -> dict[str, Any]:
         "progress": rolled.progress,
         "expected_progress": rolled.expected_progress,
         "score": rolled.score,
-        "status": rolled.status,
+        "status": rolled.status.value,
         "latest_confidence": row.latest_confidence,
         "lowest_confidence": row.lowest_confidence,
-        "last_check_in_at": row.last_check_in_at,
+        "last_check_in_at": None if row.last_check_in_at is None else as_utc(row.last_check_in_at),
         "key_result_count": row.key_result_count,
         "key_results_by_status": row.counts,
     }
@@ -363,7 +361,8 @@ def _tally(statuses: Iterable[str]) -> dict[str, int]:
 
 async def scoreboard(
     session: AsyncSession, *, org_id: UUID, cycle_id: UUID, flt: ScoreboardFilter, now: datetime
-) -> ScoreboardPublic:
+) -> dict[str, Any]:
+    """The board as the JSON values of `ScoreboardPublic` (http/jsonutil.py `answer` encodes it once)."""
     cycle = await get_cycle(session, org_id=org_id, cycle_id=cycle_id)
     if flt.team_id is not None:
         await get_team(session, org_id=org_id, team_id=flt.team_id)  # a typo is a 404, not an empty board
@@ -382,18 +381,13 @@ async def scoreboard(
     for row in rows:
         for status, n in row.counts.items():
             kr_totals[status] += n
-    totals = ScoreboardTotals(
-        objectives=StatusCounts(**_tally(o["status"] for o in objectives)), key_results=StatusCounts(**kr_totals)
-    )
     checked_in, names = await compliance(session, scope=scope, calendar=calendar, now=now)
-    return ScoreboardPublic.model_validate(
-        {
-            "cycle_id": cycle.id,
-            "cycle_name": cycle.name,
-            "cycle_state": cycle.state,
-            "as_of": now,
-            "teams": _groups(objectives, names),
-            "totals": totals,
-            "compliance": checked_in,
-        }
-    )
+    return {
+        "cycle_id": cycle.id,
+        "cycle_name": cycle.name,
+        "cycle_state": cycle.state,
+        "as_of": as_utc(now),
+        "teams": _groups(objectives, names),
+        "totals": {"objectives": _tally(o["status"] for o in objectives), "key_results": kr_totals},
+        "compliance": checked_in.model_dump(mode="json"),
+    }
