@@ -29,6 +29,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "integrations-update_integration": {"schedule": "weekly"},
     "sql-connections-update_connection": {"description": "Renamed"},
     "team-digests-update_digest": {"hour": 10},
+    "comments-update_comment": {"body": "Renamed"},
 }
 
 
@@ -81,6 +82,8 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
     digest = await create(a.client, "/api/v1/team-digests", {"team_id": team["id"], "endpoint_id": endpoint["id"]})
     review_body = {"notes": "Alpha review notes", "decisions": ["Alpha decision"]}
     review = await create(a.client, f"/api/v1/teams/{team['id']}/reviews", review_body)
+    comment_body = {"target_type": "key_result", "target_id": kr["id"], "body": "Alpha comment"}
+    comment = await create(a.client, "/api/v1/comments", comment_body)
     ids = {
         "member_id": member.json()["id"],
         "key_id": key["id"],
@@ -97,6 +100,7 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "connection_id": connection["id"],
         "digest_id": digest["id"],
         "review_id": review["id"],
+        "comment_id": comment["id"],
         "session_id": (await a.client.get("/api/v1/me/sessions")).json()[0]["id"],
         "event_id": (await a.client.get("/api/v1/events", params={"limit": 1})).json()["items"][0]["id"],
     }
@@ -120,6 +124,7 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "crm.example.com",
         "Alpha review notes",
         "Alpha decision",
+        "Alpha comment",
     ]
 
     operations = []
