@@ -84,6 +84,7 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
     review = await create(a.client, f"/api/v1/teams/{team['id']}/reviews", review_body)
     comment_body = {"target_type": "key_result", "target_id": kr["id"], "body": "Alpha comment"}
     comment = await create(a.client, "/api/v1/comments", comment_body)
+    invitation = await create(a.client, "/api/v1/invitations", {"email": "alpha-invitee@example.test"})
     ids = {
         "member_id": member.json()["id"],
         "key_id": key["id"],
@@ -101,6 +102,7 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "digest_id": digest["id"],
         "review_id": review["id"],
         "comment_id": comment["id"],
+        "invitation_id": invitation["id"],
         "session_id": (await a.client.get("/api/v1/me/sessions")).json()[0]["id"],
         "event_id": (await a.client.get("/api/v1/events", params={"limit": 1})).json()["items"][0]["id"],
     }
@@ -125,6 +127,7 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "Alpha review notes",
         "Alpha decision",
         "Alpha comment",
+        "alpha-invitee@example.test",
     ]
 
     operations = []
