@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
@@ -167,3 +168,52 @@ async def test_a_deleted_comment_with_replies_stays_as_a_tombstone_until_its_las
     assert (await member.delete(f"/api/v1/comments/{reply['id']}", headers={"If-Match": '"1"'})).status_code == 204
     assert await thread(tenant.client, made.objective["id"]) == []
     assert await owner_connection.fetchval("SELECT count(*) FROM comments WHERE org_id = $1", org) == 0
+
+
+async def _waiting(connection: asyncpg.Connection, count: int, task: asyncio.Task[object]) -> None:
+    """Until `count` sessions of this database wait on a lock, or `task` is over."""
+    for _ in range(200):
+        await connection.execute("SELECT pg_stat_clear_snapshot()")  # inside a transaction the view is cached
+        waiting = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        if waiting >= count or task.done():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{count} sessions never waited on a lock")
+
+
+async def test_a_reply_written_while_its_parent_is_deleted_keeps_the_parent_as_a_tombstone(
+    tenant: Tenant, owner_connection: asyncpg.Connection
+) -> None:
+    """The reply has read its parent when the delete starts: the delete waits for it and leaves a tombstone
+    (without the reply's hold on its parent, the delete would go through and the reply's insert fail)."""
+    made = await targets(tenant.client)
+    parent = await comment(tenant.client, made.objective["id"], "Soon gone")
+    body = {"target_type": "objective", "target_id": made.objective["id"], "body": "Quick", "parent_id": parent["id"]}
+    hold = owner_connection.transaction()
+    await hold.start()
+    try:
+        # The reply's insert checks its objective (a key-share lock): held here, it stops after reading the parent.
+        await owner_connection.execute(
+            "SELECT 1 FROM objectives WHERE org_id = $1 AND id = $2 FOR UPDATE",
+            uuid.UUID(tenant.org_id),
+            uuid.UUID(made.objective["id"]),
+        )
+        reply = asyncio.create_task(tenant.client.post("/api/v1/comments", json=body))
+        await _waiting(owner_connection, 1, reply)
+        deleting = asyncio.create_task(
+            tenant.client.delete(f"/api/v1/comments/{parent['id']}", headers={"If-Match": '"1"'})
+        )
+        await _waiting(owner_connection, 2, deleting)
+    finally:
+        await hold.rollback()
+    replied, deleted = await reply, await deleting
+    assert (replied.status_code, deleted.status_code) == (201, 204), replied.text
+    tombstone = (await tenant.client.get(f"/api/v1/comments/{parent['id']}")).json()
+    assert tombstone["deleted"] is True
+    listed = await thread(tenant.client, made.objective["id"])
+    assert [(c["id"], c["parent_id"]) for c in listed] == [
+        (parent["id"], None),
+        (replied.json()["id"], parent["id"]),
+    ]
