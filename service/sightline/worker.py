@@ -28,8 +28,9 @@ from sightline.integrations import digest
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.scheduler import run_scheduler
 from sightline.mail.sender import MailSender
+from sightline.notifications import producer as notification_producer
 from sightline.observability import JOB_FAILURES
-from sightline.okrs import rollups
+from sightline.okrs import drains
 from sightline.okrs.recompute import recompute_org
 from sightline.okrs.reminders import remind_org
 from sightline.webhooks.dispatcher import DispatchConfig, Dispatcher
@@ -125,7 +126,7 @@ async def run_periodic(
 
 
 # Marks a drain did not take (the process died between a check-in's commit and its drain) wait at most this
-# long, plus rollups.SWEEP_AFTER, for their roll-ups.
+# long, plus drains.SWEEP_AFTER, for their roll-ups.
 SWEEP_SECONDS = 5.0
 
 
@@ -134,7 +135,7 @@ async def run_rollup_sweep(
 ) -> None:
     while not stop.is_set():
         try:
-            if taken := await rollups.sweep(factory, now=clock()):
+            if taken := await drains.sweep(factory, now=clock()):
                 log.info("rollup_marks_swept", count=taken)
         except Exception:  # logged and retried next time; the loop must live on
             log.exception("periodic_job_failed", job="rollup_sweep")
@@ -159,6 +160,7 @@ def background_jobs(
     """Start the periodic jobs, the sweep of roll-up marks, the dispatcher, the integrations scheduler, the mail
     sender and the purge of expired rows; they end once `stop` is set."""
     dispatcher = dispatcher_for(factory, sender, settings, database_url)
+    notification_producer.register()  # notifications written with the events of the worker's own changes
     return [
         asyncio.create_task(run_periodic(factory, interval_seconds=settings.recompute_interval_seconds, stop=stop)),
         asyncio.create_task(run_rollup_sweep(factory, stop=stop)),

@@ -1,5 +1,5 @@
 """Check-ins roll up after their commit: marks written with the check-in, drained before the answer, swept when
-the process that wrote them died before its drain (okrs/rollups.py `later`, `drain`, `sweep`)."""
+the process that wrote them died before its drain (okrs/drains.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.support import FixedClock, Tenant, create, okr_setup
 from sightline.auth import Principal
 from sightline.db import after_commit
 from sightline.db.tenancy import set_tenant
-from sightline.okrs import rollups
+from sightline.okrs import drains
 from sightline.okrs.check_ins import create_check_in
 from sightline.okrs.schemas import CheckInCreate
 from sightline.worker import run_rollup_sweep
@@ -101,9 +101,9 @@ async def test_marks_left_behind_are_swept_once_old_enough(
     assert await _progress(tenant, top) == pytest.approx(0.2, abs=1e-12)  # the stored roll-up, not yet moved
     factory = app.state.session_factory
     # Young marks belong to drains about to run: the sweep leaves them.
-    assert await rollups.sweep(factory, now=clock.now + rollups.SWEEP_AFTER - timedelta(seconds=1)) == 0
+    assert await drains.sweep(factory, now=clock.now + drains.SWEEP_AFTER - timedelta(seconds=1)) == 0
     assert await _marks(owner_connection, tenant) == 1
-    assert await rollups.sweep(factory, now=clock.now + rollups.SWEEP_AFTER + timedelta(seconds=1)) == 1
+    assert await drains.sweep(factory, now=clock.now + drains.SWEEP_AFTER + timedelta(seconds=1)) == 1
     assert await _marks(owner_connection, tenant) == 0
     assert await _progress(tenant, top) == pytest.approx(0.6, abs=1e-12)
 
@@ -124,7 +124,7 @@ async def test_the_jobs_sweep_drains_marks_and_the_next_check_in_takes_the_other
 
     await _check_in_without_drain(app, tenant, kr, 90, clock)
     stop = asyncio.Event()
-    later = clock.now + rollups.SWEEP_AFTER + timedelta(seconds=1)
+    later = clock.now + drains.SWEEP_AFTER + timedelta(seconds=1)
     job = asyncio.create_task(run_rollup_sweep(app.state.session_factory, stop=stop, clock=lambda: later))
     try:
         for _ in range(100):

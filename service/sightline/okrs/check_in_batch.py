@@ -14,7 +14,7 @@ from sqlmodel import col
 from sightline.auth import Principal
 from sightline.errors import FieldError, Invalid
 from sightline.events import service as events
-from sightline.okrs import rollups
+from sightline.okrs import drains
 from sightline.okrs.check_in_rules import (
     BACKDATED_AFTER,
     Target,
@@ -68,7 +68,7 @@ async def create_batch(
         *new_events,
     )
     objective_ids = {t.key_result.objective_id for t in targets}
-    await rollups.later(session, org_id=org_id, objective_ids=objective_ids, now=now, actor=principal.actor)
+    await drains.later(session, org_id=org_id, objective_ids=objective_ids, now=now, actor=principal.actor)
     return publics
 
 

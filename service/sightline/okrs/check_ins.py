@@ -20,7 +20,7 @@ from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
-from sightline.okrs import rollups
+from sightline.okrs import drains
 from sightline.okrs.check_in_rules import (
     BACKDATED_AFTER,
     Target,
@@ -128,7 +128,7 @@ async def create_check_in(
         *status_events,
     )
     # The objective and its ancestors are refreshed right after the commit (no hot row in this transaction).
-    await rollups.later(
+    await drains.later(
         session, org_id=org_id, objective_ids=[target.key_result.objective_id], now=now, actor=principal.actor
     )
     return public

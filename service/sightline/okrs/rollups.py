@@ -3,7 +3,7 @@ below an objective changes, and read as they are.
 
 A write that changes what an objective rolls up from (a key result created, edited or archived, a link made or
 removed, an objective's mode or state, a cycle's dates, the organisation's thresholds) calls `refresh` with the
-objectives it touched, last in its transaction. A check-in calls `later` instead: it marks its objective, and a
+objectives it touched, last in its transaction. A check-in marks its objective instead (okrs/drains.py), and a
 drain right after its commit refreshes the chains of every check-in committed so far at once. `refresh` recomputes
 them and every ancestor bottom-up from their own key results and their other children's stored roll-ups, then swaps
 the new values in where nobody changed them since they were read (one statement; else it computes again), and
@@ -17,17 +17,15 @@ statuses); an older or missing roll-up is computed at read time instead (and not
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from sightline.db import after_commit
-from sightline.db.tenancy import set_tenant, wait_org_lock
+from sightline.db.tenancy import wait_org_lock
 from sightline.events import service as events
 from sightline.observability import skip_row
 from sightline.okrs.cycles import calendar_changed
@@ -135,89 +133,10 @@ async def refresh(
     await _after_write(session, org_id, [first_seen.get(r.id, r) for r in readable], rolled, now, actor)
 
 
-# A check-in's marks: the objectives it changed, written in its transaction (insert only: no hot row).
-MARK = """
-    INSERT INTO rollup_pending (org_id, objective_id, actor, created_at)
-    SELECT :org, unnest(CAST(:ids AS uuid[])), :actor, :at
-    RETURNING id
-"""
-STILL_MARKED = "SELECT EXISTS (SELECT FROM rollup_pending WHERE org_id = :org AND id = ANY(CAST(:ids AS bigint[])))"
+# The marks of check-ins whose chains are still to refresh (okrs/drains.py writes and drains them).
 TAKE = "SELECT id, objective_id, actor FROM rollup_pending WHERE org_id = :org ORDER BY id"
 DONE = "DELETE FROM rollup_pending WHERE org_id = :org AND id = ANY(CAST(:ids AS bigint[]))"
-DRAIN_LOCK = "rollups"  # one drain per organisation at a time: the others' marks are taken by it
-
-
-@dataclass
-class _Drain:
-    """What a transaction's check-ins leave for after its commit: their marks, and the drain that takes them."""
-
-    org_id: UUID
-    now: datetime
-    marks: list[int] = field(default_factory=list)
-
-    async def __call__(self, session: AsyncSession) -> None:
-        await set_tenant(session, self.org_id)
-        marked = {"org": self.org_id, "ids": self.marks}
-        if self.marks and not (await session.execute(text(STILL_MARKED), marked)).scalar():
-            return  # a drain that began after this commit took them (and committed their roll-ups)
-        await drain(session, org_id=self.org_id, now=self.now, mine=self.marks)
-
-
-async def later(
-    session: AsyncSession, *, org_id: UUID, objective_ids: Iterable[UUID], now: datetime, actor: str
-) -> None:
-    """A check-in's roll-ups: marked now, refreshed right after the commit (before the answer is sent), with
-    every other mark of the organisation taken by then.
-
-    Check-ins below one company objective then never queue on its row inside their own transactions: one drain
-    at a time refreshes the chains of all the check-ins committed so far (one write per ancestor for many
-    check-ins). A mark whose drain never ran (the process died after the commit) is taken by the next drain or
-    by the jobs' sweep (`sweep`)."""
-    ids = sorted(set(objective_ids))
-    if not ids:
-        return
-    params = {"org": org_id, "ids": ids, "actor": actor, "at": now}
-    marks = (await session.execute(text(MARK), params)).scalars()
-    pending = after_commit.defer(session, f"{DRAIN_LOCK}:{org_id}", lambda: _Drain(org_id, now))
-    pending.marks.extend(marks)
-    pending.now = max(pending.now, now)
-
-
-async def drain(session: AsyncSession, *, org_id: UUID, now: datetime, mine: Sequence[int] = ()) -> int:
-    """Refresh the chains of every mark in the organisation and remove those marks; how many were taken.
-
-    With `mine` (a check-in's own marks), nothing is done if the drain that held the lock before took them:
-    check-ins queued on the lock then cost one statement each, and the next one with marks left takes all that
-    were committed meanwhile (one refresh for many check-ins)."""
-    await wait_org_lock(session, DRAIN_LOCK, org_id)
-    marks = list((await session.execute(text(TAKE), {"org": org_id})).all())
-    if mine and not set(mine) & {mark.id for mark in marks}:
-        return 0
-    if marks:
-        objective_ids = {mark.objective_id for mark in marks}
-        await refresh(session, org_id=org_id, objective_ids=objective_ids, now=now, actor=marks[-1].actor)
-        await session.execute(text(DONE), {"org": org_id, "ids": [mark.id for mark in marks]})
-    return len(marks)
-
-
-# Marks older than this are the sweep's: younger ones belong to drains about to run after their commits.
-SWEEP_AFTER = timedelta(seconds=10)
-
-
-async def sweep(factory: async_sessionmaker[AsyncSession], *, now: datetime) -> int:
-    """Drain every organisation with a mark left behind (a process died between a commit and its drain)."""
-    async with factory() as session, session.begin():
-        org_ids = list(
-            (
-                await session.execute(text("SELECT * FROM rollup_pending_org_ids(:t)"), {"t": now - SWEEP_AFTER})
-            ).scalars()
-        )
-    taken = 0
-    for org_id in org_ids:
-        async with factory() as session, session.begin():
-            await set_tenant(session, org_id)
-            taken += await drain(session, org_id=org_id, now=now)
-    return taken
+DRAIN_LOCK = "rollups"  # one drain per organisation at a time, across processes
 
 
 async def _compute(session: AsyncSession, org_id: UUID, chain: list[Any], now: datetime) -> Computed:
