@@ -46,6 +46,9 @@ from sightline.integrations.routes import routers as integrations_routers
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.sso_routes import public_router as sso_public_router
 from sightline.integrations.sso_routes import router as sso_router
+from sightline.notifications.routes import bind_settings as bind_notification_settings
+from sightline.notifications.routes import public_router as notifications_public_router
+from sightline.notifications.routes import router as notifications_router
 from sightline.okrs.routes import routers as okrs_routers
 from sightline.url_guard import UrlPolicy
 from sightline.web import DEFAULT_CLIENT_DIR, install_client
@@ -88,7 +91,8 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # install_docs: Swagger UI from this service, not a CDN
         redoc_url=None,
-        dependencies=[Depends(reject_unknown_query_parameters)],  # a misspelt filter is a 422, not ignored
+        # A misspelt filter is a 422, not ignored; notification mail written in a request uses the app's settings.
+        dependencies=[Depends(reject_unknown_query_parameters), Depends(bind_notification_settings)],
     )
     app.state.settings = settings
     app.state.authenticate = authenticate  # who is asking: the session cookie or API key (http.deps)
@@ -120,6 +124,8 @@ API_ROUTERS = (
     alignment_router,
     initiatives_router,
     comments_router,
+    notifications_router,
+    notifications_public_router,
     events_router,
     webhooks_router,
     *integrations_routers,

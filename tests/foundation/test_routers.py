@@ -31,6 +31,7 @@ PUBLIC = {
     ("POST", "/api/v1/password-reset/confirm"),
     ("POST", "/api/v1/invitations/preview"),
     ("POST", "/api/v1/invitations/accept"),
+    ("POST", "/api/v1/notifications/unsubscribe"),  # RFC 8058 one-click: the signed token is the credential
     ("GET", "/api/v1/auth/sso/start"),
     ("GET", "/api/v1/auth/sso/callback"),
 }

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from fastapi import FastAPI
-from tests.support import SignUp, create, okr_setup
+from tests.support import PASSWORD, SignUp, create, make_client, okr_setup
 
 # A valid body for each operation that takes one, so validation never hides the authorisation answer.
 BODIES: dict[str, dict[str, Any]] = {
@@ -85,6 +85,16 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
     comment_body = {"target_type": "key_result", "target_id": kr["id"], "body": "Alpha comment"}
     comment = await create(a.client, "/api/v1/comments", comment_body)
     invitation = await create(a.client, "/api/v1/invitations", {"email": "alpha-invitee@example.test"})
+    writer = {"email": "alpha-writer@example.test", "name": "Alpha Writer", "role": "member", "password": PASSWORD}
+    await create(a.client, "/api/v1/members", writer)
+    async with make_client(app) as writer_client:  # a mention of A's owner: a notification in A's owner's inbox
+        signed_in = await writer_client.post(
+            "/api/v1/auth/login", json={"email": writer["email"], "password": PASSWORD}
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        ping = {"target_type": "key_result", "target_id": kr["id"], "body": f"Alpha ping @[O](user:{a.owner_id})"}
+        await create(writer_client, "/api/v1/comments", ping)
+    notification = (await a.client.get("/api/v1/me/notifications")).json()["items"][0]
     ids = {
         "member_id": member.json()["id"],
         "key_id": key["id"],
@@ -103,6 +113,7 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "review_id": review["id"],
         "comment_id": comment["id"],
         "invitation_id": invitation["id"],
+        "notification_id": notification["id"],
         "session_id": (await a.client.get("/api/v1/me/sessions")).json()[0]["id"],
         "event_id": (await a.client.get("/api/v1/events", params={"limit": 1})).json()["items"][0]["id"],
     }
@@ -128,6 +139,7 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "Alpha decision",
         "Alpha comment",
         "alpha-invitee@example.test",
+        "Alpha ping",
     ]
 
     operations = []
@@ -162,6 +174,8 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         1,
     )
     assert len(alpha_campaign["key_results"]) == 1
+    unread = await a.client.get("/api/v1/me/notifications/unread-count")
+    assert unread.json() == {"unread_count": 1}  # B's attempt to mark it read changed nothing
 
 
 async def test_other_orgs_ids_in_bodies_and_filters_are_not_found(signup: SignUp) -> None:

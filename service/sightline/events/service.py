@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,12 @@ from sightline.events import visibility
 from sightline.events.models import Event
 from sightline.events.outbox import fan_out
 from sightline.events.redaction import redact
+
+# Called at the end of every `emit`, in the transaction of the change, with the rows written (their `after` and
+# `before` as stored). A hook must cost nothing for the types it does not handle: filter on `type` in Python
+# before any statement (check-ins are the hot path). notifications/producer.py registers one.
+Hook = Callable[[AsyncSession, Sequence[dict[str, Any]]], Awaitable[None]]
+emitted: list[Hook] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,8 @@ async def emit(session: AsyncSession, *events: NewEvent) -> None:
     ]
     await session.execute(insert(Event.__table__), rows)  # type: ignore[attr-defined]
     await fan_out(session, rows)
+    for hook in emitted:
+        await hook(session, rows)
 
 
 async def list_events(

@@ -21,6 +21,9 @@ from sightline.observability import LATENCY, REQUESTS
 access_log = structlog.get_logger("sightline.access")
 UNSAFE_METHODS = frozenset({b"POST", b"PUT", b"PATCH", b"DELETE"})
 JSON_TYPES = ("application/json", "application/merge-patch+json")
+# One-click unsubscribe (RFC 8058): mail providers post a form body; the signed token in the URL is the credential.
+ONE_CLICK_PATHS = frozenset({"/api/v1/notifications/unsubscribe"})
+ONE_CLICK_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "")
 # A client's X-Request-ID is kept for correlation only when it is this shape (no log injection, bounded);
 # it is never used as the server's own id, which is always generated here.
 CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -95,6 +98,8 @@ class RequestContextMiddleware:
             )
         has_body = (length is not None and length != b"0") or b"transfer-encoding" in headers
         content_type = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+        if scope["path"] in ONE_CLICK_PATHS and content_type in ONE_CLICK_TYPES:
+            return None  # RFC 8058: a mail provider posts "List-Unsubscribe=One-Click" as a form; a token, no cookie
         if has_body and content_type not in JSON_TYPES:
             return (
                 415,

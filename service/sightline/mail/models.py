@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import Column, DateTime
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 
@@ -22,6 +23,8 @@ class MailMessage(SQLModel, table=True):
     to_address: str
     subject: str
     body_text: str
+    body_html: str | None = None  # sent as multipart/alternative with the text when set
+    headers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSONB, nullable=False))
     status: str = "pending"  # pending → sent | logged | failed
     attempts: int = 0
     next_attempt_at: datetime = _ts()

@@ -20,14 +20,19 @@ async def enqueue(
     subject: str,
     body: str,
     now: datetime,
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> MailMessage:
-    """A plain-text message to one address, due now (the sender job delivers it within its poll interval)."""
+    """A message to one address, due now (the sender job delivers it within its poll interval): plain text, and
+    HTML too when given; `headers` are extra headers (List-Unsubscribe)."""
     message = MailMessage(
         org_id=org_id,
         kind=kind,
         to_address=to,
         subject=subject,
         body_text=body,
+        body_html=html,
+        headers=headers or {},
         next_attempt_at=now,
         created_at=now,
     )

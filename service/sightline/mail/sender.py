@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -31,6 +31,8 @@ from sightline.mail.models import MailMessage
 log = structlog.get_logger("sightline.mail")
 BATCH = 20
 FIRST_RETRY_SECONDS, MAX_RETRY_SECONDS = 30.0, 3600.0
+# Headers a queued message may add to the ones the sender writes.
+EXTRA_HEADERS = frozenset({"List-Unsubscribe", "List-Unsubscribe-Post"})
 _CLAIM = text("SELECT org_id, mail_id FROM mail_claim_due(:now, :lease_until, :limit)")
 
 
@@ -73,9 +75,21 @@ def _email(message: MailMessage, sender: str, now: datetime) -> EmailMessage:
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Date"] = format_datetime(now)
-    email["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+    email["Message-ID"] = message_id(message.id, sender)
+    for name, value in message.headers.items():
+        if name in EXTRA_HEADERS:
+            email[name] = value
     email.set_content(message.body_text)
+    if message.body_html is not None:
+        email.add_alternative(message.body_html, subtype="html")  # multipart/alternative: text, then HTML
     return email
+
+
+def message_id(mail_id: UUID, sender: str) -> str:
+    """The same for every attempt at one message (derived from its id): a retry after a crash between the
+    server's acceptance and our record of it is recognisably the same message, not a second one."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    return f"<{mail_id}@{domain}>"
 
 
 class MailSender:

@@ -1,1 +1,1 @@
-"""Notifications to people: an inbox per member, preferences per kind, email through the mail outbox."""
+"""Notifications to people: an inbox per member, preferences per kind, email now (and the daily digest)."""

@@ -1,0 +1,93 @@
+"""Notifications made from events, in the transaction of the change (registered on `events.service.emitted`).
+
+Costs nothing for other event types: the rows are filtered on `type` in Python before any statement. For the
+rest, one batch of statements whatever the number of events: the targets' owners and titles, the recipients
+(active members of the event's organisation) and their preferences, one INSERT … ON CONFLICT DO NOTHING (an
+event never notifies a person twice of one kind), then the emails of the rows that were new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from sightline.events import service as events
+from sightline.identity.models import User
+from sightline.notifications import emails
+from sightline.notifications.candidates import HANDLED, candidates
+from sightline.notifications.context import current_settings
+from sightline.notifications.kinds import DEFAULTS, Kind
+from sightline.notifications.models import Notification, NotificationPreference
+
+
+async def produce(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    relevant = [row for row in rows if row["type"] in HANDLED]
+    if not relevant:
+        return
+    found = await candidates(session, relevant)
+    if not found:
+        return
+    people = await _active_members(session, {(c.org_id, c.user_id) for c in found})
+    channels = await _channels(session, set(people))
+    wanted = [c for c in found if (c.org_id, c.user_id) in people and channels[(c.org_id, c.user_id, c.kind)] != "off"]
+    if not wanted:
+        return
+    statement = (
+        insert(Notification.__table__)  # type: ignore[attr-defined]
+        .values([c.row() for c in wanted])
+        .on_conflict_do_nothing(index_elements=["org_id", "user_id", "event_id", "kind"])
+        .returning(col(Notification.id))
+    )
+    new = set((await session.execute(statement)).scalars())
+    settings = current_settings()
+    for c in wanted:
+        if c.id in new and channels[(c.org_id, c.user_id, c.kind)] == "email":
+            await emails.queue(
+                session,
+                settings,
+                org_id=c.org_id,
+                user_id=c.user_id,
+                to=people[(c.org_id, c.user_id)],
+                kind=c.kind,
+                title=c.title,
+                summary=c.summary,
+                path=c.path,
+                now=c.created_at,
+            )
+
+
+async def _active_members(session: AsyncSession, keys: set[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], str]:
+    """Each recipient still active in the event's own organisation, with their email."""
+    statement = select(col(User.org_id), col(User.id), col(User.email)).where(
+        tuple_(col(User.org_id), col(User.id)).in_(list(keys)), col(User.deactivated_at).is_(None)
+    )
+    return {(row.org_id, row.id): row.email for row in await session.execute(statement)}
+
+
+async def _channels(session: AsyncSession, people: set[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID, Kind], str]:
+    chosen: dict[tuple[UUID, UUID, Kind], str] = {
+        (org_id, user_id, kind): channel for org_id, user_id in people for kind, channel in DEFAULTS.items()
+    }
+    if not people:
+        return chosen
+    statement = select(NotificationPreference).where(
+        tuple_(col(NotificationPreference.org_id), col(NotificationPreference.user_id)).in_(list(people))
+    )
+    for preference in (await session.execute(statement)).scalars():
+        chosen[(preference.org_id, preference.user_id, preference.kind)] = preference.channel  # type: ignore[index]
+    return chosen
+
+
+def register() -> None:
+    """Idempotent: the app and the worker both call it."""
+    if produce not in events.emitted:
+        events.emitted.append(produce)
+
+
+register()
