@@ -46,7 +46,6 @@ from sightline.integrations.routes import routers as integrations_routers
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.sso_routes import public_router as sso_public_router
 from sightline.integrations.sso_routes import router as sso_router
-from sightline.notifications.routes import bind_settings as bind_notification_settings
 from sightline.notifications.routes import public_router as notifications_public_router
 from sightline.notifications.routes import router as notifications_router
 from sightline.okrs.routes import routers as okrs_routers
@@ -91,8 +90,7 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # install_docs: Swagger UI from this service, not a CDN
         redoc_url=None,
-        # A misspelt filter is a 422, not ignored; notification mail written in a request uses the app's settings.
-        dependencies=[Depends(reject_unknown_query_parameters), Depends(bind_notification_settings)],
+        dependencies=[Depends(reject_unknown_query_parameters)],  # a misspelt filter is a 422, not ignored
     )
     app.state.settings = settings
     app.state.authenticate = authenticate  # who is asking: the session cookie or API key (http.deps)

@@ -278,6 +278,11 @@ def installation_key(data_dir: Path) -> str:
     return key
 
 
+# Where a request's session carries its application's settings (`session.info`), for work done inside the
+# transaction that needs them (a queued email's links); http/deps.py `get_db` writes it.
+SESSION_SETTINGS = "settings"
+
+
 @lru_cache
 def get_settings() -> Settings:
     return Settings()

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from sightline.auth import Principal, require_recent_sign_in
 from sightline.clock import current_time
+from sightline.config import SESSION_SETTINGS
 from sightline.db import after_commit
 
 SESSION_COOKIE = "sightline_session"
@@ -25,6 +26,7 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: committed when the route returns, rolled back when it raises; what the
     transaction left for after its commit (db/after_commit.py) runs before the answer is sent."""
     async with after_commit.transaction(request.app.state.session_factory) as session:
+        session.info[SESSION_SETTINGS] = request.app.state.settings  # for work inside the transaction (mail it queues)
         yield session
 
 

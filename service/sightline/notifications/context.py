@@ -1,19 +1,14 @@
 """The settings a producer renders mail with (links, the unsubscribe key). A producer runs inside `emit`, with
-only a session: a request binds its application's settings here; outside a request (the worker) they are the
-process's own."""
+only a session: a request's session carries its application's settings in `session.info` (http/deps.py
+`get_db`); outside a request (the worker) they are the process's own."""
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from sightline.config import Settings, get_settings
-
-_bound: ContextVar[Settings | None] = ContextVar("sightline_notification_settings", default=None)
+from sightline.config import SESSION_SETTINGS, Settings, get_settings
 
 
-def bind(settings: Settings) -> None:
-    _bound.set(settings)
-
-
-def current_settings() -> Settings:
-    return _bound.get() or get_settings()
+def current_settings(session: AsyncSession) -> Settings:
+    settings = session.info.get(SESSION_SETTINGS)
+    return settings if isinstance(settings, Settings) else get_settings()

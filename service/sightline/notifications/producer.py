@@ -45,7 +45,7 @@ async def produce(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None
         .returning(col(Notification.id))
     )
     new = set((await session.execute(statement)).scalars())
-    settings = current_settings()
+    settings = current_settings(session)
     for c in wanted:
         if c.id in new and channels[(c.org_id, c.user_id, c.kind)] == "email":
             await emails.queue(

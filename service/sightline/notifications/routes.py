@@ -13,7 +13,7 @@ from sightline.http.deps import Clock, DbSession, Reader
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
-from sightline.notifications import context, producer, service
+from sightline.notifications import producer, service
 from sightline.notifications.schemas import (
     NotificationPage,
     NotificationPublic,
@@ -25,11 +25,6 @@ from sightline.notifications.schemas import (
 router = api_router(authenticated=True, tags=["notifications"])
 public_router = api_router(authenticated=False, tags=["notifications"], problems=(400, 404, 422))
 producer.register()
-
-
-async def bind_settings(request: Request) -> None:
-    """A global dependency: the producers running in this request render mail with the application's settings."""
-    context.bind(request.app.state.settings)
 
 
 def _member(principal: Principal) -> UUID:
