@@ -21,12 +21,14 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from sightline.config import SESSION_SETTINGS
 from sightline.db import after_commit
 from sightline.db.engine import session_factory
 from sightline.db.tenancy import set_tenant, wait_org_lock
@@ -47,6 +49,7 @@ class _Generation:
     """A drain that has not read the marks yet: every check-in that joins it committed before it reads them."""
 
     now: datetime
+    info: dict[str, Any]
     done: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -64,8 +67,15 @@ async def later(
     await session.execute(text(MARK), {"org": org_id, "ids": ids, "actor": actor, "at": now})
     assert isinstance(session.bind, AsyncEngine)
     engine = session.bind
-    settle = after_commit.defer(session, f"{DRAIN_LOCK}:{org_id}", lambda: _Settle(engine, org_id, now))
+    settle = after_commit.defer(
+        session, f"{DRAIN_LOCK}:{org_id}", lambda: _Settle(engine, org_id, now, info=_carried(session))
+    )
     settle.now = max(settle.now, now)
+
+
+def _carried(session: AsyncSession) -> dict[str, Any]:
+    """What the drain's session takes from the check-in's: the application's settings (mail its events queue)."""
+    return {key: session.info[key] for key in (SESSION_SETTINGS,) if key in session.info}
 
 
 @dataclass
@@ -75,6 +85,7 @@ class _Settle:
     engine: AsyncEngine
     org_id: UUID
     now: datetime
+    info: dict[str, Any]  # the request session's (the application's settings, for mail the drain's events queue)
 
     async def __call__(self, session: AsyncSession) -> None:
         loop = asyncio.get_running_loop()
@@ -84,7 +95,7 @@ class _Settle:
             _next.pop(self.org_id, None)
         generation = _next.get(self.org_id)
         if generation is None or generation.done.get_loop() is not loop:
-            generation = _next[self.org_id] = _Generation(self.now)
+            generation = _next[self.org_id] = _Generation(self.now, self.info)
         generation.now = max(generation.now, self.now)
         if self.org_id not in _running:
             _start(self.engine, self.org_id)
@@ -99,6 +110,7 @@ def _start(engine: AsyncEngine, org_id: UUID) -> None:
 async def _run(engine: AsyncEngine, org_id: UUID, generation: _Generation) -> None:
     try:
         async with session_factory(engine)() as session, session.begin():
+            session.info.update(generation.info)
             await set_tenant(session, org_id)
             await drain(session, org_id=org_id, now=generation.now)
     except Exception as exc:  # the marks stay: the next drain or the sweep takes them
