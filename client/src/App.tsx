@@ -33,6 +33,9 @@ import { WebhooksSettings } from "./views/settings/WebhooksSettings";
 import { SignInView } from "./views/SignInView";
 import { SignUpView } from "./views/SignUpView";
 import { VerifyEmailView } from "./views/VerifyEmailView";
+import { AcceptInvitationView } from "./views/people/AcceptInvitationView";
+import { ForgotPasswordView } from "./views/people/ForgotPasswordView";
+import { ResetPasswordView } from "./views/people/ResetPasswordView";
 
 /** A screen loaded with its own code chunk. When a chunk fails to load, main.tsx reloads the page once and Vite
  * then resolves the import with nothing: wait (the reload is under way) instead of rendering a broken module. */
@@ -68,6 +71,9 @@ export const routes = [
   { path: "/sign-in/mfa", element: <MfaSignInView /> },
   { path: "/sign-up", element: <SignUpView /> },
   { path: "/verify-email", element: <VerifyEmailView /> },
+  { path: "/forgot-password", element: <ForgotPasswordView /> },
+  { path: "/reset-password", element: <ResetPasswordView /> },
+  { path: "/accept-invitation", element: <AcceptInvitationView /> },
   {
     element: <RequireSignIn />,
     errorElement: <CrashView />,

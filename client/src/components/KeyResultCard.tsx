@@ -12,6 +12,7 @@ import { keyResultChanges, keyResultDraftOf } from "../lib/validation";
 import { useDirectory } from "../queries/directory";
 import { useArchiveKeyResult, useCheckInHistory, useUpdateKeyResult } from "../queries/okrs";
 import { CheckInForm } from "./CheckInForm";
+import { CommentThread } from "./comments/CommentThread";
 import { CheckInHistory } from "./CheckInHistory";
 import { FormProblem } from "./FormProblem";
 import { KeyResultForm } from "./forms/KeyResultForm";
@@ -164,6 +165,7 @@ export function KeyResultCard({
             {canWrite && <Tabs.Tab value="check-in">Check in</Tabs.Tab>}
             <Tabs.Tab value="chart">Chart</Tabs.Tab>
             <Tabs.Tab value="history">History{history.data ? ` (${history.data.items.length})` : ""}</Tabs.Tab>
+            <Tabs.Tab value="comments">Comments</Tabs.Tab>
           </Tabs.List>
           {canWrite && (
             <Tabs.Panel value="check-in" pt="sm">
@@ -193,6 +195,9 @@ export function KeyResultCard({
                 canWrite={canWrite}
               />
             )}
+          </Tabs.Panel>
+          <Tabs.Panel value="comments" pt="sm">
+            <CommentThread targetType="key_result" targetId={keyResult.id} order={4} title={`Comments on ${keyResult.title}`} />
           </Tabs.Panel>
         </Tabs>
       </Stack>

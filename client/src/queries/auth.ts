@@ -80,3 +80,14 @@ export function useChangePassword() {
 export function emailVerificationPending(me: Schemas["Me"] | undefined): boolean {
   return me?.email_verification_required === true;
 }
+
+/** Accept an invitation: with a password, the person is signed in (the answer carries `me`); under single sign-on
+ * the member exists and signs in through the identity provider at `sso_start_url`. */
+export function useAcceptInvitation() {
+  const queryClient = useQueryClient();
+  return $api.useMutation("post", "/api/v1/invitations/accept", {
+    onSuccess: (answer) => {
+      if (answer.sign_in === "session" && answer.me) signedIn(queryClient, answer.me);
+    },
+  });
+}

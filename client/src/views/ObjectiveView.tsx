@@ -7,6 +7,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import type { Schemas } from "../api/client";
+import { CommentThread } from "../components/comments/CommentThread";
 import { EditConflict } from "../components/EditConflict";
 import { FormProblem } from "../components/FormProblem";
 import { KeyResultForm } from "../components/forms/KeyResultForm";
@@ -93,6 +94,8 @@ export function ObjectiveView() {
       </section>
 
       <ObjectiveInitiatives objective={data} />
+
+      <CommentThread targetType="objective" targetId={data.id} />
     </Stack>
   );
 }

@@ -125,6 +125,13 @@ function SignInForm() {
                 value={password}
                 onChange={(event) => setPassword(event.currentTarget.value)}
               />
+              <Anchor
+                component={Link}
+                to={email ? `/forgot-password?email=${encodeURIComponent(email)}` : "/forgot-password"}
+                size="sm"
+              >
+                Forgot password?
+              </Anchor>
               <Button type="submit" loading={login.isPending} fullWidth>
                 Sign in
               </Button>

@@ -15,6 +15,7 @@ import { assignableRoles, canManageMember, canResetPassword, isAdmin, type Role,
 import { fieldErrors, problemMessage } from "../../lib/problem";
 import { PASSWORD_MIN } from "../../lib/validation";
 import { useMe } from "../../queries/auth";
+import { InvitationsSection } from "../../components/InvitationsSection";
 import { useAddMember, useMembers, useRemoveMember, useResetMemberPassword, useUpdateMember } from "../../queries/organisation";
 
 const roleLabel = (role: Role) => ROLES.find((item) => item.value === role)?.label ?? role;
@@ -121,6 +122,7 @@ export function MembersSettings() {
           </Table.ScrollContainer>
         </Paper>
       )}
+      {admin && <InvitationsSection />}
     </Stack>
   );
 }
