@@ -10,8 +10,10 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import (
+    PHONE,
     ApiOrg,
     OpenPage,
+    assert_fits_width,
     check_accessibility,
     dismiss_notifications,
     field,
@@ -72,11 +74,12 @@ def test_invite_resend_revoke_and_accept(open_page: OpenPage, api_org: ApiOrg) -
     expect(table.get_by_role("row").filter(has_text=other)).to_have_count(0)
     expect(table.get_by_role("row")).to_have_count(2)
 
-    stale = open_page().page
+    stale = open_page(viewport=PHONE).page
     stale.goto(first_link)
     expect(stale.get_by_role("alert").filter(has_text="This invitation link does not work")).to_contain_text(
         "not valid"
     )
+    assert_fits_width(stale, "accept invitation, dead link")
     check_accessibility(stale, "accept invitation, dead link")
 
     guest = open_page().page

@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ApiOrg, OpenPage, check_accessibility, field, sign_in
+from tests.e2e.conftest import PHONE, ApiOrg, OpenPage, assert_fits_width, check_accessibility, field, sign_in
 from tests.e2e.mail_links import latest_link, mails_to
 
 NEW_PASSWORD = "lantern orbit meadow quartz"
@@ -92,3 +92,16 @@ def test_reset_link_sets_a_new_password_once(open_page: OpenPage, api_org: ApiOr
     expect(alert).to_contain_text("already used")
     expect(used.get_by_role("link", name="Ask for a new link")).to_be_visible()
     check_accessibility(used, "reset password, dead link")
+
+
+def test_pages_on_a_phone_and_a_link_without_token(open_page: OpenPage) -> None:
+    page = open_page(viewport=PHONE).page
+    page.goto("/forgot-password")
+    expect(page.get_by_role("heading", name="Forgot your password?", level=1)).to_be_visible()
+    assert_fits_width(page, "forgot password")
+    page.goto("/reset-password")
+    expect(page.get_by_role("alert")).to_contain_text("This link is incomplete")
+    expect(page.get_by_role("link", name="Ask for a new link")).to_be_visible()
+    expect(page.get_by_role("button", name="Set the password")).to_have_count(0)
+    assert_fits_width(page, "reset password without a token")
+    check_accessibility(page, "reset password without a token")
