@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from sightline.auth import Principal
+from sightline.auth import ROLE_SCOPES, Principal
 from sightline.config import Settings
 from sightline.crypto import SecretBox
 from sightline.http import cookies
+from sightline.http.client import client_address
 from sightline.http.deps import SESSION_COOKIE, current_principal
-from sightline.identity import mfa
+from sightline.identity import mfa, security_events
 from sightline.identity.schemas import Me, member_public, organisation_public
 
 
@@ -29,6 +31,35 @@ def set_session_cookie(request: Request, response: Response, token: str, setting
     cookies.set_cookie(
         request, response, SESSION_COOKIE, token, settings=settings, max_age=settings.session_ttl_hours * 3600
     )
+
+
+async def open_session(
+    request: Request,
+    response: Response,
+    session: AsyncSession,
+    *,
+    org: Any,
+    user: Any,
+    token: str,
+    method: Literal["password", "mfa"],
+    settings: Settings,
+    now: datetime,
+) -> Me:
+    """A sign-in that succeeded (password, second factor, accepted invitation): recorded as a security event, the
+    session cookie set, the answer kept out of caches; the member's view."""
+    await security_events.signed_in(
+        session,
+        org_id=org.org_id,
+        member_id=user.id,
+        email=user.email,
+        method=method,
+        client_address=client_address(request),
+        user_agent=request.headers.get("user-agent"),
+        now=now,
+    )
+    set_session_cookie(request, response, token, settings)
+    no_store(response)
+    return me_view(org, user, "session", ROLE_SCOPES[user.role])
 
 
 def me_view(org: object, user: object | None, principal_auth: str, scopes: frozenset[str]) -> Me:

@@ -7,14 +7,13 @@ from uuid import UUID
 
 from fastapi import Depends, Request, Response, status
 
-from sightline.auth import ROLE_SCOPES
 from sightline.db.keyset import PageParams
 from sightline.http.client import client_address
 from sightline.http.deps import Admin, Clock, DbSession
 from sightline.http.pagination import Page, page_params
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
-from sightline.identity import invitations, security_events
+from sightline.identity import invitations
 from sightline.identity.invitation_schemas import (
     InvitationAccept,
     InvitationAccepted,
@@ -23,7 +22,7 @@ from sightline.identity.invitation_schemas import (
     InvitationPublic,
     InvitationToken,
 )
-from sightline.identity.routes.common import SettingsDep, me_view, no_store, set_session_cookie
+from sightline.identity.routes.common import SettingsDep, no_store, open_session
 from sightline.identity.service import get_org
 
 router = api_router(authenticated=True, tags=["members"])
@@ -121,15 +120,7 @@ async def accept_invitation(
     no_store(response)
     if token is None:
         return InvitationAccepted(sign_in="sso", sso_start_url=f"{invitations.SSO_START}{org.org_id}")
-    await security_events.signed_in(
-        session,
-        org_id=org.org_id,
-        member_id=user.id,
-        email=user.email,
-        method="password",
-        client_address=client_address(request),
-        user_agent=request.headers.get("user-agent"),
-        now=now,
+    me = await open_session(
+        request, response, session, org=org, user=user, token=token, method="password", settings=settings, now=now
     )
-    set_session_cookie(request, response, token, settings)
-    return InvitationAccepted(sign_in="session", me=me_view(org, user, "session", ROLE_SCOPES[user.role]))
+    return InvitationAccepted(sign_in="session", me=me)

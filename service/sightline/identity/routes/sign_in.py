@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from sightline.auth import ROLE_SCOPES, Principal
+from sightline.auth import Principal
 from sightline.errors import TooManyRequests, Unauthorized
 from sightline.http import cookies
 from sightline.http.client import client_address
@@ -19,7 +19,7 @@ from sightline.identity import members, mfa, security_events, service, sessions
 from sightline.identity.routes.common import (
     SettingsDep,
     me_view,
-    no_store,
+    open_session,
     secret_box,
     set_pending_sign_in,
     set_session_cookie,
@@ -127,19 +127,9 @@ async def login(
         )
         set_pending_sign_in(request, challenge, pending, settings, now)
         return challenge
-    await security_events.signed_in(
-        session,
-        org_id=org.org_id,
-        member_id=user.id,
-        email=user.email,
-        method="password",
-        client_address=client_address(request),
-        user_agent=request.headers.get("user-agent"),
-        now=now,
+    return await open_session(
+        request, response, session, org=org, user=user, token=token, method="password", settings=settings, now=now
     )
-    set_session_cookie(request, response, token, settings)
-    no_store(response)
-    return me_view(org, user, "session", ROLE_SCOPES[user.role])
 
 
 @public_router.post(
@@ -181,20 +171,10 @@ async def login_mfa(
             now=now,
         )
         raise
-    await security_events.signed_in(
-        session,
-        org_id=org.org_id,
-        member_id=user.id,
-        email=user.email,
-        method="mfa",
-        client_address=client_address(request),
-        user_agent=request.headers.get("user-agent"),
-        now=now,
-    )
-    set_session_cookie(request, response, token, settings)
     cookies.delete_cookie(request, response, mfa.PENDING_COOKIE, settings=settings)
-    no_store(response)
-    return me_view(org, user, "session", ROLE_SCOPES[user.role])
+    return await open_session(
+        request, response, session, org=org, user=user, token=token, method="mfa", settings=settings, now=now
+    )
 
 
 # Not an idempotent route: its body holds a password, and a replay key would keep a fast hash of it at rest.
