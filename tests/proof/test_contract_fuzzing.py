@@ -216,7 +216,7 @@ async def _chain_counts(admin_url: str, fuzzed: Fuzzed) -> dict[str, int]:
 GROUPS: dict[str, tuple[str, ...]] = {
     "accounts": ("auth", "api-keys", "members", "organisation", "operations", "events"),
     "planning": ("cycles", "objectives", "key-results", "check-ins", "alignment", "teams"),
-    "reporting": ("insights", "reviews", "initiatives", "comments", "team-digests"),
+    "reporting": ("insights", "reviews", "initiatives", "comments", "notifications", "team-digests"),
     "connections": ("webhooks", "integrations", "sql-connections"),
 }
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")

@@ -39,6 +39,7 @@ async def verify_email(body: VerifyEmail, session: DbSession, now: Clock) -> Res
 @router.post(
     "/auth/verify-email/resend",
     status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,  # no body: the contract documents none
     summary="Send a new verification link to the signed-in person (one a minute, five a day); earlier links stop",
     responses=problem_responses(409, 429),
 )

@@ -13,6 +13,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.db.arrays import in_uuids
 from sightline.identity.models import User
 from sightline.notifications.kinds import Kind
 from sightline.okrs.models import CheckIn, KeyResult, Objective
@@ -153,14 +154,14 @@ async def _targets(
     by_type = {kind: [i for t, i in wanted if t == kind] for kind in ("objective", "key_result", "check_in")}
     if by_type["objective"]:
         statement: Any = select(col(Objective.id), col(Objective.title), col(Objective.owner_id)).where(
-            col(Objective.org_id) == org_id, col(Objective.id).in_(by_type["objective"])
+            col(Objective.org_id) == org_id, in_uuids(col(Objective.id), by_type["objective"])
         )
         for r in await session.execute(statement):
             found[("objective", r.id)] = Target(r.title, r.owner_id, f"/objectives/{r.id}")
     kr = (col(KeyResult.title), col(KeyResult.owner_id), col(KeyResult.objective_id))
     if by_type["key_result"]:
         statement = select(col(KeyResult.id), *kr).where(
-            col(KeyResult.org_id) == org_id, col(KeyResult.id).in_(by_type["key_result"])
+            col(KeyResult.org_id) == org_id, in_uuids(col(KeyResult.id), by_type["key_result"])
         )
         for r in await session.execute(statement):
             found[("key_result", r.id)] = Target(r.title, r.owner_id, f"/objectives/{r.objective_id}")
@@ -171,7 +172,7 @@ async def _targets(
                 KeyResult,
                 (col(KeyResult.org_id) == col(CheckIn.org_id)) & (col(KeyResult.id) == col(CheckIn.key_result_id)),
             )
-            .where(col(CheckIn.org_id) == org_id, col(CheckIn.id).in_(by_type["check_in"]))
+            .where(col(CheckIn.org_id) == org_id, in_uuids(col(CheckIn.id), by_type["check_in"]))
         )
         for r in await session.execute(statement):
             found[("check_in", r.id)] = Target(f"Check-in on {r.title}", r.owner_id, f"/objectives/{r.objective_id}")
@@ -190,7 +191,9 @@ async def _comment_candidates(session: AsyncSession, rows: list[dict[str, Any]])
         wanted = {(r["after"]["target_type"], UUID(r["after"]["target_id"])) for r in mine}
         authors = {UUID(r["after"]["author_id"]) for r in mine}
         targets = await _targets(session, org_id, wanted)
-        names_query = select(col(User.id), col(User.name)).where(col(User.org_id) == org_id, col(User.id).in_(authors))
+        names_query = select(col(User.id), col(User.name)).where(
+            col(User.org_id) == org_id, in_uuids(col(User.id), authors)
+        )
         names = {r.id: r.name for r in await session.execute(names_query)}
         for row in mine:
             found += _for_comment(row, targets, names)

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -23,7 +22,7 @@ from sightline.notifications import emails
 from sightline.notifications.candidates import HANDLED, candidates
 from sightline.notifications.context import current_settings
 from sightline.notifications.kinds import DEFAULTS, Kind
-from sightline.notifications.models import Notification, NotificationPreference
+from sightline.notifications.models import NotificationPreference
 
 
 async def produce(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -38,13 +37,9 @@ async def produce(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None
     wanted = [c for c in found if (c.org_id, c.user_id) in people and channels[(c.org_id, c.user_id, c.kind)] != "off"]
     if not wanted:
         return
-    statement = (
-        insert(Notification.__table__)  # type: ignore[attr-defined]
-        .values([c.row() for c in wanted])
-        .on_conflict_do_nothing(index_elements=["org_id", "user_id", "event_id", "kind"])
-        .returning(col(Notification.id))
-    )
-    new = set((await session.execute(statement)).scalars())
+    rows = [c.row() for c in wanted]
+    params = {column: [row[column] for row in rows] for column in _INSERTED}
+    new = set((await session.execute(_INSERT, params)).scalars())
     settings = current_settings(session)
     for c in wanted:
         if c.id in new and channels[(c.org_id, c.user_id, c.kind)] == "email":
@@ -60,6 +55,29 @@ async def produce(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None
                 path=c.path,
                 now=c.created_at,
             )
+
+
+# One statement with one array per column, whatever the number of rows (a scheduled pass can move thousands of
+# statuses at once; a VALUES list would need a bound value per cell, and PostgreSQL takes at most 32,767).
+_INSERTED = {
+    "org_id": "uuid",
+    "id": "uuid",
+    "user_id": "uuid",
+    "kind": "text",
+    "object_type": "text",
+    "object_id": "uuid",
+    "title": "text",
+    "summary": "text",
+    "path": "text",
+    "event_id": "uuid",
+    "actor": "text",
+    "created_at": "timestamptz",
+}
+_INSERT = text(
+    f"INSERT INTO notifications ({', '.join(_INSERTED)}) "
+    f"SELECT * FROM unnest({', '.join(f'CAST(:{c} AS {t}[])' for c, t in _INSERTED.items())}) "
+    "ON CONFLICT (org_id, user_id, event_id, kind) DO NOTHING RETURNING id"
+)
 
 
 async def _active_members(session: AsyncSession, keys: set[tuple[UUID, UUID]]) -> dict[tuple[UUID, UUID], str]:

@@ -52,7 +52,7 @@ async def list_invitations(
 
 
 @router.delete(
-    "/invitations/{invitation_id}",
+    "/invitations/{invitation_id:uuid}",  # not /invitations/accept: another method there answers 405
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Revoke an invitation: its link stops working (admin)",
     responses=problem_responses(404),
@@ -63,7 +63,7 @@ async def revoke_invitation(invitation_id: UUID, principal: Admin, session: DbSe
 
 
 @router.post(
-    "/invitations/{invitation_id}/resend",
+    "/invitations/{invitation_id:uuid}/resend",
     summary="Send a new link (7 days from now; one a minute); the earlier link stops working (admin)",
     responses=problem_responses(404, 429),
 )

@@ -19,6 +19,7 @@ public_router = api_router(authenticated=False, tags=["auth"], problems=(400, 41
 @public_router.post(
     "/password-reset",
     status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,  # no body: the contract documents none
     summary="Forgot password: a single-use link (1 hour) is emailed if the address has an account; the answer "
     "is the same either way",
     responses=problem_responses(429),
