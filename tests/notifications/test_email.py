@@ -34,10 +34,11 @@ async def test_a_mention_emails_only_the_mentioned_member_once_in_text_and_html(
     ann_email = (await tenant.client.get(f"/api/v1/members/{ann}")).json()["email"]
     objective, _ = await owned_by(tenant.client, tenant.owner_id)
     await _comment(tenant.client, objective["id"], f"<b>Look</b> {mention('Ann', ann)} & {mention('Bob', bob)}")
-    assert await deliver(app) == 1
+    bob_email = (await tenant.client.get(f"/api/v1/members/{bob}")).json()["email"]
+    assert await deliver(app) >= 1  # the sender serves every organisation of the test database
     assert await deliver(app) == 0  # nothing left: never sent twice
-    assert [m["To"] for m in inbox.messages] == [ann_email]
-    message = inbox.messages[0]
+    assert len(inbox.to(ann_email)) == 1 and inbox.to(bob_email) == []
+    message = inbox.to(ann_email)[0]
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
@@ -56,7 +57,8 @@ async def test_one_click_unsubscribe_turns_the_kind_off(
     objective, _ = await owned_by(tenant.client, tenant.owner_id)
     await _comment(tenant.client, objective["id"], mention("Ann", ann))
     await deliver(app)
-    match = UNSUBSCRIBE.fullmatch(inbox.messages[-1]["List-Unsubscribe"])
+    ann_email = (await tenant.client.get(f"/api/v1/members/{ann}")).json()["email"]
+    match = UNSUBSCRIBE.fullmatch(inbox.to(ann_email)[-1]["List-Unsubscribe"])
     assert match
     path, token = match.groups()
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
@@ -69,7 +71,7 @@ async def test_one_click_unsubscribe_turns_the_kind_off(
     forged = someone_else.decode().rstrip("=") + "." + signature
     for bad in (tampered, "nonsense", forged):
         refused = await anon.post(path, params={"token": bad}, data={"List-Unsubscribe": "One-Click"})
-        assert refused.status_code == 400, refused.text
+        assert refused.status_code == 422, refused.text
         assert refused.headers["content-type"].startswith("application/problem+json")
     assert (await ann_client.get("/api/v1/me/notification-preferences")).json()["mentioned"] == "email"
     done = await anon.post(path, params={"token": token}, data={"List-Unsubscribe": "One-Click"})
@@ -78,7 +80,8 @@ async def test_one_click_unsubscribe_turns_the_kind_off(
     preferences = (await ann_client.get("/api/v1/me/notification-preferences")).json()
     assert preferences["mentioned"] == "off" and preferences["comment_on_owned"] == "in_app"
     await _comment(tenant.client, objective["id"], "again " + mention("Ann", ann))
-    assert await deliver(app) == 0
+    await deliver(app)
+    assert len(inbox.to(ann_email)) == 1  # the first mention's message only
     assert len((await inbox_of(ann_client))["items"]) == 1  # off: not even in the app
 
 
@@ -88,7 +91,8 @@ async def test_a_retry_after_a_crash_sends_the_same_message_id(
     _, ann = await tenant.member_client(app, "member")
     objective, _ = await owned_by(tenant.client, tenant.owner_id)
     await _comment(tenant.client, objective["id"], mention("Ann", ann))
-    assert await deliver(app) == 1
+    # The sender serves every organisation of the test database: count only this message (others' mail may be due).
+    assert await deliver(app) >= 1
     mail_id = await owner_connection.fetchval(
         "SELECT id FROM mail_outbox WHERE org_id = $1 AND kind = 'notification.mentioned'", uuid.UUID(tenant.org_id)
     )
@@ -96,7 +100,7 @@ async def test_a_retry_after_a_crash_sends_the_same_message_id(
     await owner_connection.execute(
         "UPDATE mail_outbox SET status = 'pending', sent_at = NULL, next_attempt_at = now() WHERE id = $1", mail_id
     )
-    assert await deliver(app) == 1
-    first, second = inbox.messages
-    assert first["Message-ID"] == second["Message-ID"] == f"<{mail_id}@localhost>"
-    assert first["Subject"] == second["Subject"]
+    assert await deliver(app) >= 1
+    sent = [m for m in inbox.messages if m["Message-ID"] == f"<{mail_id}@localhost>"]
+    assert len(sent) == 2  # the same Message-ID both times: a receiver sees one message
+    assert sent[0]["Subject"] == sent[1]["Subject"]

@@ -20581,16 +20581,6 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed request */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Not found in your organisation */
             404: {
                 headers: {

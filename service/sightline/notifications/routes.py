@@ -23,7 +23,7 @@ from sightline.notifications.schemas import (
 )
 
 router = api_router(authenticated=True, tags=["notifications"])
-public_router = api_router(authenticated=False, tags=["notifications"], problems=(400, 404, 422))
+public_router = api_router(authenticated=False, tags=["notifications"], problems=(404, 422))
 producer.register()
 
 

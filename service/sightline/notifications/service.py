@@ -13,7 +13,7 @@ from sqlmodel import col
 from sightline.config import Settings
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped, set_tenant
-from sightline.errors import BadRequest, NotFound
+from sightline.errors import Invalid, NotFound
 from sightline.identity.models import User
 from sightline.notifications import tokens
 from sightline.notifications.kinds import DEFAULTS, KINDS, Channel, Kind
@@ -110,7 +110,7 @@ async def unsubscribe(session: AsyncSession, *, settings: Settings, token: str, 
     """Turn the token's kind off for its member (RFC 8058 one-click: no sign-in, the signed token only)."""
     named = tokens.verify(settings, token)
     if named is None:
-        raise BadRequest("this unsubscribe link is not valid; change your preferences in the app instead")
+        raise Invalid("query.token", "this unsubscribe link is not valid; change your preferences in the app instead")
     await set_tenant(session, named.org_id)
     member = scoped(User, named.org_id).where(col(User.id) == named.user_id)
     if (await session.execute(member)).scalar_one_or_none() is None:
