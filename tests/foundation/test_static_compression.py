@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from sightline.app import create_app
 from sightline.config import Settings
@@ -22,8 +23,10 @@ SCRIPT_BR = b"BROTLI-SCRIPT"
 PAGE_BR = b"BROTLI-PAGE"
 
 
-@pytest.fixture
-def client_dir(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def client_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One build for the module (no test writes to it)."""
+    tmp_path = tmp_path_factory.mktemp("static")
     dist = tmp_path / "client" / "dist"
     (dist / "assets").mkdir(parents=True)
     for path, content, brotli in (
@@ -37,8 +40,14 @@ def client_dir(tmp_path: Path) -> Path:
     return tmp_path / "client"
 
 
-async def _get(client_dir: Path, path: str, **headers: str) -> httpx.Response:
-    web = create_app("postgresql://unused@localhost/unused", Settings(client_dir=client_dir))
+@pytest.fixture(scope="module")
+def web(client_dir: Path) -> FastAPI:
+    """One app for the module's requests: an app's first request builds its whole routing table (a few tenths of a
+    second of CPU), which a new app per request paid again every time."""
+    return create_app("postgresql://unused@localhost/unused", Settings(client_dir=client_dir))
+
+
+async def _get(web: FastAPI, path: str, **headers: str) -> httpx.Response:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://testserver") as client:
         # httpx would decode gzip itself: ask for the raw bytes to see what the server sent.
         request = client.build_request("GET", path, headers={"Accept-Encoding": "identity", **headers})
@@ -48,8 +57,8 @@ async def _get(client_dir: Path, path: str, **headers: str) -> httpx.Response:
         return response
 
 
-async def test_brotli_is_preferred_when_accepted(client_dir: Path) -> None:
-    response = await _get(client_dir, "/assets/index-abc123.js", **{"Accept-Encoding": "gzip, deflate, br, zstd"})
+async def test_brotli_is_preferred_when_accepted(web: FastAPI) -> None:
+    response = await _get(web, "/assets/index-abc123.js", **{"Accept-Encoding": "gzip, deflate, br, zstd"})
     assert response.status_code == 200
     assert response.headers["content-encoding"] == "br"
     assert response.headers["vary"] == "Accept-Encoding"
@@ -58,34 +67,34 @@ async def test_brotli_is_preferred_when_accepted(client_dir: Path) -> None:
     assert response.headers["content-length"] == str(len(SCRIPT_BR))
 
 
-async def test_gzip_when_brotli_is_not_accepted(client_dir: Path) -> None:
-    response = await _get(client_dir, "/assets/index-abc123.js", **{"Accept-Encoding": "gzip"})
+async def test_gzip_when_brotli_is_not_accepted(web: FastAPI) -> None:
+    response = await _get(web, "/assets/index-abc123.js", **{"Accept-Encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
     assert response.headers["vary"] == "Accept-Encoding"
     assert response.content == SCRIPT  # httpx decoded it: valid gzip of the file
 
 
 @pytest.mark.parametrize("accept", ["identity", "", "br;q=0, gzip;q=0", "deflate", "*;q=0"])
-async def test_identity_when_no_offered_coding_is_accepted(client_dir: Path, accept: str) -> None:
-    response = await _get(client_dir, "/assets/index-abc123.js", **{"Accept-Encoding": accept})
+async def test_identity_when_no_offered_coding_is_accepted(web: FastAPI, accept: str) -> None:
+    response = await _get(web, "/assets/index-abc123.js", **{"Accept-Encoding": accept})
     assert response.status_code == 200
     assert "content-encoding" not in response.headers
     assert response.headers["vary"] == "Accept-Encoding"
     assert response.content == SCRIPT
 
 
-async def test_q_values_and_wildcards_are_honoured(client_dir: Path) -> None:
-    refused_br = await _get(client_dir, "/assets/index-abc123.js", **{"Accept-Encoding": "br;q=0, gzip;q=0.5"})
+async def test_q_values_and_wildcards_are_honoured(web: FastAPI) -> None:
+    refused_br = await _get(web, "/assets/index-abc123.js", **{"Accept-Encoding": "br;q=0, gzip;q=0.5"})
     assert refused_br.headers["content-encoding"] == "gzip"
-    wildcard = await _get(client_dir, "/assets/index-abc123.js", **{"Accept-Encoding": "*"})
+    wildcard = await _get(web, "/assets/index-abc123.js", **{"Accept-Encoding": "*"})
     assert wildcard.headers["content-encoding"] == "br"
     assert accepted_encodings("gzip;q=0.8, br;q=0, *") == {"gzip", "*"}
     assert accepted_encodings("br;q=oops") == set()  # a malformed weight refuses rather than guesses
 
 
-async def test_the_page_and_deep_links_are_compressed_too(client_dir: Path) -> None:
+async def test_the_page_and_deep_links_are_compressed_too(web: FastAPI) -> None:
     for path in ("/", "/objectives/some-id"):
-        response = await _get(client_dir, path, **{"Accept-Encoding": "br"})
+        response = await _get(web, path, **{"Accept-Encoding": "br"})
         assert response.status_code == 200
         assert response.headers["content-encoding"] == "br"
         assert response.headers["vary"] == "Accept-Encoding"
@@ -94,24 +103,22 @@ async def test_the_page_and_deep_links_are_compressed_too(client_dir: Path) -> N
         assert response.content == PAGE_BR
 
 
-async def test_a_file_without_twins_is_sent_as_it_is(client_dir: Path) -> None:
-    response = await _get(client_dir, "/assets/plain-def456.js", **{"Accept-Encoding": "br, gzip"})
+async def test_a_file_without_twins_is_sent_as_it_is(web: FastAPI) -> None:
+    response = await _get(web, "/assets/plain-def456.js", **{"Accept-Encoding": "br, gzip"})
     assert "content-encoding" not in response.headers
     assert response.content == b"tiny()"
 
 
-async def test_each_coding_has_its_own_etag_and_a_304(client_dir: Path) -> None:
-    br = await _get(client_dir, "/assets/index-abc123.js", **{"Accept-Encoding": "br"})
-    plain = await _get(client_dir, "/assets/index-abc123.js")
+async def test_each_coding_has_its_own_etag_and_a_304(web: FastAPI) -> None:
+    br = await _get(web, "/assets/index-abc123.js", **{"Accept-Encoding": "br"})
+    plain = await _get(web, "/assets/index-abc123.js")
     assert br.headers["etag"] != plain.headers["etag"]
-    again = await _get(
-        client_dir, "/assets/index-abc123.js", **{"Accept-Encoding": "br", "If-None-Match": br.headers["etag"]}
-    )
+    again = await _get(web, "/assets/index-abc123.js", **{"Accept-Encoding": "br", "If-None-Match": br.headers["etag"]})
     assert again.status_code == 304
 
 
-async def test_a_twin_asked_for_by_name_is_not_labelled_as_javascript(client_dir: Path) -> None:
-    response = await _get(client_dir, "/assets/index-abc123.js.gz", **{"Accept-Encoding": "gzip"})
+async def test_a_twin_asked_for_by_name_is_not_labelled_as_javascript(web: FastAPI) -> None:
+    response = await _get(web, "/assets/index-abc123.js.gz", **{"Accept-Encoding": "gzip"})
     assert response.status_code == 200
     assert "content-encoding" not in response.headers
     assert response.headers["content-type"] == "application/gzip"
