@@ -28,19 +28,19 @@ export function NewObjectiveButton({ cycleId, cycleName }: { cycleId: string; cy
           submitting={create.isPending}
           submitLabel="Create objective"
           onCancel={close}
-          onSubmit={(draft) =>
-            create.mutate(
-              { body: objectiveCreateBody(draft, cycleId) },
-              {
-                onSuccess: (objective) => {
-                  notifications.show({ color: "teal", message: "Objective created" });
-                  create.reset();
-                  close();
-                  void navigate(`/objectives/${objective.id}`);
-                },
+          onSubmit={(draft) => {
+            // mutateAsync, not mutate's onSuccess: the refetch after a first objective unmounts the empty state
+            // holding this button, and a per-call onSuccess would then never run (no navigation to the objective).
+            void create.mutateAsync({ body: objectiveCreateBody(draft, cycleId) }).then(
+              (objective) => {
+                notifications.show({ color: "teal", message: "Objective created" });
+                create.reset();
+                close();
+                void navigate(`/objectives/${objective.id}`);
               },
-            )
-          }
+              () => undefined, // shown by FormProblem from create.error
+            );
+          }}
         />
       </Modal>
     </>
