@@ -2001,6 +2001,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mail/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's mail delivery log, newest first (admins)
+         * @description Every message the service queued for this organisation (verification, invitations, password resets,
+         *     notifications) and how its delivery went. Without SMTP settings messages are `logged` here instead of sent;
+         *     only a logged message shows its text, so an admin can pass its link on.
+         *
+         *     **Access:** a member or API key with the `admin` permission.
+         */
+        get: operations["notifications-list_mail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications/unsubscribe": {
         parameters: {
             query?: never;
@@ -5144,6 +5168,64 @@ export interface components {
              * @description Needed only when the email and password open several organisations (a 409 of type organisation-choice lists them by id and name)
              */
             organisation_id?: string | null;
+        };
+        /** MailMessagePage */
+        MailMessagePage: {
+            /** Items */
+            items: components["schemas"]["MailMessagePublic"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** MailMessagePublic */
+        MailMessagePublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * To
+             * @description The receiver's address
+             */
+            to: string;
+            /** Subject */
+            subject: string;
+            /**
+             * Kind
+             * @description What it is for: email_verification, invitation, notification.mentioned, …
+             */
+            kind: string;
+            /**
+             * Status
+             * @description pending (not delivered yet: due, or waiting for a retry), sent (accepted by the SMTP server), logged (no SMTP server configured: kept here instead), failed (every attempt failed)
+             * @enum {string}
+             */
+            status: "pending" | "sent" | "logged" | "failed";
+            /**
+             * Attempts
+             * @description Delivery attempts so far
+             */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Sent At
+             * @description When it was sent or logged
+             */
+            sent_at: string | null;
+            /**
+             * Error Class
+             * @description The kind of the last failed attempt's error (e.g. SMTPRecipientsRefused), if any
+             */
+            error_class: string | null;
+            /**
+             * Body Text
+             * @description The plain-text body, for a logged message only (to pass its link on by hand)
+             */
+            body_text: string | null;
         };
         /** MapEdge */
         MapEdge: {
@@ -20476,6 +20558,115 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "notifications-list_mail": {
+        parameters: {
+            query?: {
+                /** @description Only the messages in this state */
+                status?: ("pending" | "sent" | "logged" | "failed") | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailMessagePage"];
                 };
             };
             /** @description Malformed request */

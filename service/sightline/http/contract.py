@@ -54,7 +54,8 @@ TAGS: dict[str, str] = {
     "initiatives": "Work and money (budget, spend) linked to the key results it serves",
     "comments": "Comments and replies on objectives, key results and check-ins, with @mentions of members",
     "notifications": "Your inbox of notifications (mentions, comments on what you own, status changes), your "
-    "preferences per kind, and one-click unsubscribe from notification email",
+    "preferences per kind, one-click unsubscribe from notification email, and the organisation's mail delivery log "
+    "(admins)",
     "events": "The organisation's event log (what changed, who changed it)",
     "webhooks": "Webhook endpoints, the event types they subscribe to, deliveries and their log",
     "integrations": "Key-result values pulled on a schedule from HTTP or SQL sources",

@@ -1,4 +1,5 @@
-"""HTTP routes of notifications: the signed-in member's own inbox and preferences; one-click unsubscribe."""
+"""HTTP routes of notifications: the signed-in member's own inbox and preferences; one-click unsubscribe; the
+organisation's mail delivery log for admins."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from fastapi import Query, Request, Response, status
 
 from sightline.auth import Principal
 from sightline.errors import Forbidden
-from sightline.http.deps import Clock, DbSession, Reader
+from sightline.http.deps import Admin, Clock, DbSession, Reader
 from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
+from sightline.mail import log as mail_log
 from sightline.notifications import producer, service
 from sightline.notifications.schemas import (
     NotificationPage,
@@ -95,3 +97,22 @@ async def unsubscribe(
 ) -> Response:
     await service.unsubscribe(session, settings=request.app.state.settings, token=token, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/mail/messages",
+    summary="The organisation's mail delivery log, newest first (admins)",
+)
+async def list_mail(
+    principal: Admin,
+    session: DbSession,
+    paging: Paging,
+    state: Annotated[
+        mail_log.MailStatus | None, Query(alias="status", description="Only the messages in this state")
+    ] = None,
+) -> mail_log.MailMessagePage:
+    """Every message the service queued for this organisation (verification, invitations, password resets,
+    notifications) and how its delivery went. Without SMTP settings messages are `logged` here instead of sent;
+    only a logged message shows its text, so an admin can pass its link on."""
+    items, cursor = await mail_log.list_messages(session, org_id=principal.org_id, params=paging, status=state)
+    return mail_log.MailMessagePage(items=items, next_cursor=cursor)
