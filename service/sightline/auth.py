@@ -19,6 +19,8 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     "admin": frozenset({"read", "write", "admin"}),
     "owner": frozenset({"read", "write", "admin", "owner"}),
 }
+# Giving someone one of these roles (adding, inviting or promoting them) is a sensitive action.
+PRIVILEGED_ROLES = frozenset({"admin", "owner"})
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import asyncpg
 import httpx
 import pyotp
 from fastapi import FastAPI
-from tests.support import PASSWORD, FixedClock, Tenant, _no_server_errors
+from tests.support import PASSWORD, FixedClock, Tenant, _no_server_errors, create
 
 from sightline.http.deps import SESSION_COOKIE
 
@@ -141,11 +141,16 @@ async def test_sensitive_actions_need_a_recent_sign_in(app: FastAPI, tenant: Ten
     tenant.extra_clients.append(laptop)
     sessions = (await tenant.client.get("/api/v1/me/sessions")).json()
     other_session = next(s["id"] for s in sessions if not s["current"])
+    hook = await create(tenant.client, "/api/v1/webhook-endpoints", {"url": "https://hooks.example.com/in"})
     clock.now += timedelta(minutes=11)
     client = tenant.client
     for method, path, body in [
         ("POST", "/api/v1/api-keys", {"name": "late", "scopes": ["read"]}),
         ("PATCH", f"/api/v1/members/{member_id}", {"role": "viewer"}),
+        ("POST", "/api/v1/members", {"email": "new-admin@example.com", "name": "New Admin", "role": "admin"}),
+        ("POST", "/api/v1/invitations", {"email": "invited-owner@example.com", "role": "owner"}),
+        ("GET", f"/api/v1/webhook-endpoints/{hook['id']}/secret", None),
+        ("POST", f"/api/v1/webhook-endpoints/{hook['id']}/rotate-secret", None),
         ("POST", f"/api/v1/members/{member_id}/password-reset", None),
         ("POST", "/api/v1/me/mfa/totp", None),
         ("PUT", "/api/v1/organisation/sso", {}),
@@ -157,6 +162,9 @@ async def test_sensitive_actions_need_a_recent_sign_in(app: FastAPI, tenant: Ten
         assert refused.status_code == 403 and refused.json()["type"] == RECENT, (path, refused.text)
     # What is not sensitive goes on, and so do API keys (they cannot re-authenticate, and never hold owner powers).
     assert (await client.patch(f"/api/v1/members/{member_id}", json={"name": "Renamed"})).status_code == 200
+    plain = {"email": "new-member@example.com", "name": "New Member", "role": "member"}
+    assert (await client.post("/api/v1/members", json=plain)).status_code == 201
+    assert (await client.post("/api/v1/invitations", json={"email": "invited@example.com"})).status_code == 201
     assert (await key.post("/api/v1/api-keys", json={"name": "by key", "scopes": ["read"]})).status_code == 201
     # A member lacking the role hears about the role, not about signing in again.
     assert (await member.post("/api/v1/api-keys", json={"name": "x", "scopes": ["read"]})).json()["type"] == (

@@ -147,7 +147,7 @@ async def rotate_secret(
     responses=ONE,
 )
 async def reveal_secret(
-    endpoint_id: UUID, principal: Admin, session: DbSession, response: Response, now: Clock
+    endpoint_id: UUID, principal: Admin, _recent: RecentSignIn, session: DbSession, response: Response, now: Clock
 ) -> EndpointSecret:
     endpoint = await service.reveal_secret(session, principal=principal, endpoint_id=endpoint_id, now=now)
     _no_store(response)

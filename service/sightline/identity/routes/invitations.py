@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import Depends, Request, Response, status
 
+from sightline.auth import PRIVILEGED_ROLES, require_recent_sign_in
 from sightline.db.keyset import PageParams
 from sightline.http.client import client_address
 from sightline.http.deps import Admin, Clock, DbSession
@@ -39,6 +40,8 @@ public_router = api_router(authenticated=False, tags=["members"], problems=(400,
 async def create_invitation(
     body: InvitationCreate, principal: Admin, session: DbSession, settings: SettingsDep, now: Clock
 ) -> InvitationPublic:
+    if body.role in PRIVILEGED_ROLES:
+        require_recent_sign_in(principal, now=now, settings=settings)  # as adding an admin directly
     row = await invitations.invite(session, principal=principal, body=body, settings=settings, now=now)
     return invitations.invitation_public(row)
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import Depends, Header, Query, Response, status
 
-from sightline.auth import require_recent_sign_in
+from sightline.auth import PRIVILEGED_ROLES, require_recent_sign_in
 from sightline.db.keyset import PageParams
 from sightline.errors import NotFound
 from sightline.http.deps import Admin, Clock, DbSession, Reader, RecentSignIn
@@ -90,8 +90,10 @@ async def list_members(
 )
 @reveals_secret
 async def add_member(
-    body: MemberCreate, principal: Admin, session: DbSession, response: Response, now: Clock
+    body: MemberCreate, principal: Admin, session: DbSession, response: Response, settings: SettingsDep, now: Clock
 ) -> MemberCreated:
+    if body.role in PRIVILEGED_ROLES:
+        require_recent_sign_in(principal, now=now, settings=settings)  # giving admin powers, as a role change does
     user, generated = await members.add_member(session, principal=principal, body=body, now=now)
     set_etag(response, user.version)
     return MemberCreated(**member_public(user).model_dump(), initial_password=generated)
