@@ -161,6 +161,8 @@ async def test_off_means_nothing_and_deactivated_members_get_nothing(
         "comment_on_owned": "in_app",
         "key_result_status": "in_app",
         "objective_status": "in_app",
+        "check_in_due": "email",
+        "team_weekly_summary": "email",
     }
     bad = await ann_client.put("/api/v1/me/notification-preferences", json={"mentioned": "pigeon"})
     assert bad.status_code == 422

@@ -5615,10 +5615,10 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "mentioned" | "comment_on_owned" | "key_result_status" | "objective_status";
+            kind: "mentioned" | "comment_on_owned" | "key_result_status" | "objective_status" | "check_in_due" | "team_weekly_summary";
             /**
              * Object Type
-             * @description What it is about: objective, key_result, check_in or comment
+             * @description What it is about: objective, key_result, check_in, comment or team
              */
             object_type: string;
             /**
@@ -6466,6 +6466,16 @@ export interface components {
              * @enum {string}
              */
             objective_status: "in_app" | "email" | "daily_digest" | "off";
+            /**
+             * Check In Due
+             * @enum {string}
+             */
+            check_in_due: "in_app" | "email" | "daily_digest" | "off";
+            /**
+             * Team Weekly Summary
+             * @enum {string}
+             */
+            team_weekly_summary: "in_app" | "email" | "daily_digest" | "off";
         };
         /**
          * PreferencesUpdate
@@ -6480,6 +6490,10 @@ export interface components {
             key_result_status?: ("in_app" | "email" | "daily_digest" | "off") | null;
             /** Objective Status */
             objective_status?: ("in_app" | "email" | "daily_digest" | "off") | null;
+            /** Check In Due */
+            check_in_due?: ("in_app" | "email" | "daily_digest" | "off") | null;
+            /** Team Weekly Summary */
+            team_weekly_summary?: ("in_app" | "email" | "daily_digest" | "off") | null;
         };
         /**
          * Problem

@@ -37,6 +37,7 @@ class Candidate:
     actor: str
     created_at: datetime
     id: UUID = field(default_factory=uuid4)
+    details: tuple[str, ...] = ()  # lines the email lists under the summary (not kept in the inbox)
 
     def row(self) -> dict[str, Any]:
         return {

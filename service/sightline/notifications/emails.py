@@ -20,7 +20,7 @@ UNSUBSCRIBE_PATH = "/api/v1/notifications/unsubscribe"
 PREFERENCES_PATH = "/settings/notifications"
 
 _TEXT = Template("""$summary
-
+$details
 $title
 $link
 
@@ -32,7 +32,7 @@ All your notification preferences: $preferences
 _HTML = Template("""<!doctype html>
 <html><body style="font-family: sans-serif; line-height: 1.5">
 <p>$summary</p>
-<p><a href="$link">$title</a></p>
+$details<p><a href="$link">$title</a></p>
 <hr>
 <p style="color: #555; font-size: 0.9em">You get this email because of your preference for: $description.
 <a href="$preferences">Notification preferences</a></p>
@@ -49,8 +49,17 @@ class Email:
 
 
 def render(
-    settings: Settings, *, org_id: UUID, user_id: UUID, kind: Kind, title: str, summary: str, path: str
+    settings: Settings,
+    *,
+    org_id: UUID,
+    user_id: UUID,
+    kind: Kind,
+    title: str,
+    summary: str,
+    path: str,
+    details: tuple[str, ...] = (),
 ) -> Email:
+    """The email of one notification; `details` are lines listed under the summary (a weekly summary's items)."""
     base = settings.link_base_url()
     token = tokens.sign(settings, org_id, user_id, kind)
     unsubscribe = f"{base}{UNSUBSCRIBE_PATH}?token={token}"
@@ -62,10 +71,12 @@ def render(
         "unsubscribe": unsubscribe,
         "preferences": f"{base}{PREFERENCES_PATH}",
     }
+    escaped = {key: html.escape(value, quote=True) for key, value in values.items()}
+    listed = "".join(f"<li>{html.escape(line, quote=True)}</li>\n" for line in details)
     return Email(
         subject=_one_line(f"{summary}"[:200]),
-        text=_TEXT.substitute(values),
-        html=_HTML.substitute({key: html.escape(value, quote=True) for key, value in values.items()}),
+        text=_TEXT.substitute(values, details="".join(f"\n- {line}" for line in details) + "\n" if details else ""),
+        html=_HTML.substitute(escaped, details=f"<ul>\n{listed}</ul>\n" if details else ""),
         headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
 
@@ -86,8 +97,11 @@ async def queue(
     summary: str,
     path: str,
     now: datetime,
+    details: tuple[str, ...] = (),
 ) -> None:
-    email = render(settings, org_id=org_id, user_id=user_id, kind=kind, title=title, summary=summary, path=path)
+    email = render(
+        settings, org_id=org_id, user_id=user_id, kind=kind, title=title, summary=summary, path=path, details=details
+    )
     await outbox.enqueue(
         session,
         org_id=org_id,

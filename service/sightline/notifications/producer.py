@@ -19,7 +19,7 @@ from sqlmodel import col
 from sightline.events import service as events
 from sightline.identity.models import User
 from sightline.notifications import emails
-from sightline.notifications.candidates import HANDLED, candidates
+from sightline.notifications.candidates import HANDLED, Candidate, candidates
 from sightline.notifications.context import current_settings
 from sightline.notifications.kinds import DEFAULTS, Kind
 from sightline.notifications.models import NotificationPreference
@@ -30,13 +30,18 @@ async def produce(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None
     if not relevant:
         return
     found = await candidates(session, relevant)
-    if not found:
-        return
+    if found:
+        await deliver(session, found)
+
+
+async def deliver(session: AsyncSession, found: Sequence[Candidate]) -> int:
+    """Write the candidates their recipients still want (active members, kind not `off`) and queue the email of
+    each new one whose kind is set to `email`; returns how many were new. The scheduled kinds use it too."""
     people = await _active_members(session, {(c.org_id, c.user_id) for c in found})
     channels = await _channels(session, set(people))
     wanted = [c for c in found if (c.org_id, c.user_id) in people and channels[(c.org_id, c.user_id, c.kind)] != "off"]
     if not wanted:
-        return
+        return 0
     rows = [c.row() for c in wanted]
     params = {column: [row[column] for row in rows] for column in _INSERTED}
     new = set((await session.execute(_INSERT, params)).scalars())
@@ -54,7 +59,9 @@ async def produce(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None
                 summary=c.summary,
                 path=c.path,
                 now=c.created_at,
+                details=c.details,
             )
+    return len(new)
 
 
 # One statement with one array per column, whatever the number of rows (a scheduled pass can move thousands of

@@ -13,7 +13,7 @@ from sightline.notifications.kinds import Channel, Kind
 class NotificationPublic(BaseModel):
     id: UUID
     kind: Kind
-    object_type: str = Field(description="What it is about: objective, key_result, check_in or comment")
+    object_type: str = Field(description="What it is about: objective, key_result, check_in, comment or team")
     object_id: UUID
     title: str = Field(description="The objective or key result it concerns")
     summary: str = Field(description="One line for the inbox")
@@ -42,6 +42,8 @@ class Preferences(BaseModel):
     comment_on_owned: Channel
     key_result_status: Channel
     objective_status: Channel
+    check_in_due: Channel
+    team_weekly_summary: Channel
 
 
 class PreferencesUpdate(BaseModel):
@@ -52,3 +54,5 @@ class PreferencesUpdate(BaseModel):
     comment_on_owned: Channel | None = None
     key_result_status: Channel | None = None
     objective_status: Channel | None = None
+    check_in_due: Channel | None = None
+    team_weekly_summary: Channel | None = None
