@@ -119,7 +119,10 @@ DESCRIPTIONS: dict[str, str] = {
     "integration_timeout_seconds": "Timeout of an HTTP source's request.",
     "integration_max_bytes": "Largest answer read from an HTTP source.",
     "integration_sql_timeout_seconds": "`statement_timeout` of a SQL source's query.",
-    "integration_concurrency": "Sources one worker reads at the same time.",
+    "integration_concurrency": "Sources one worker reads at the same time; also the pulls one organisation may have "
+    "in flight at once across every process (a manual run beyond it is a 429).",
+    "integration_pull_connections": "Connections the HTTP sources' client opens at most, per process (its own "
+    "pool, apart from webhooks' and the database's).",
 }
 
 # What each area prefix of docs/decisions/ is about.
@@ -141,6 +144,7 @@ DECISION_AREAS: dict[str, str] = {
     "roles": "Database roles",
     "sso": "Single sign-on",
     "tests": "The test loop",
+    "trust": "Trust: tenant isolation under attack",
     "webapp": "The web app: accounts",
     "webapp2": "The web app: two-step sign-in and sessions",
     "webhooks": "Webhooks",

@@ -141,6 +141,8 @@ class Settings(BaseSettings):
     integration_max_bytes: int = 5_000_000
     integration_sql_timeout_seconds: float = 10.0
     integration_concurrency: int = 4
+    # Connections the pull client keeps open at once (every organisation's HTTP sources, in this process).
+    integration_pull_connections: int = Field(default=10, ge=1)
 
     @field_validator("webhook_allowed_hosts", "trusted_proxies", "secret_key", mode="before")
     @classmethod

@@ -3,7 +3,8 @@
 Found by an organisation starting 25 runs against a silent source: each held its request's transaction and
 pooled connection while waiting, so another organisation's `GET /me` waited 30 s for the pool and failed.
 Here the service has a pool of two connections, so a few waiting runs would be enough to starve it. An
-organisation may have `SIGHTLINE_INTEGRATION_CONCURRENCY` manual runs waiting at once per process.
+organisation may have `SIGHTLINE_INTEGRATION_CONCURRENCY` runs in flight at once across every process (counted
+from the runs' leases), and pulls share a small pool of outgoing connections.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tests.support import FixedClock, Tenant, make_client, sign_up
 from sightline.app import create_app
 from sightline.config import get_settings
 from sightline.http.deps import utcnow
+from sightline.integrations.http_source import HttpFetcher
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.scheduler import pull_due
 
@@ -167,3 +169,66 @@ async def test_the_scheduler_leaves_an_integration_another_run_holds_until_its_l
         "SELECT run_lease_until FROM integrations WHERE id = $1", uuid.UUID(integration["id"])
     )
     assert lease is None
+
+
+async def test_the_organisations_cap_counts_runs_another_process_holds(
+    tenant: Tenant, source: SourceServer, fetchers: Fetchers, owner_connection: asyncpg.Connection
+) -> None:
+    """Each process used to count its own manual runs only, so N workers let one organisation hold N times the
+    cap. The leases are in the database: runs another process has in flight (their leases, set here as that
+    process would) fill the organisation's places for this one too."""
+    source.answer_json(b'{"data": {"pipeline": 9400}}')
+    held = [
+        await http_integration(tenant.client, await key_result(tenant.client, title=f"KR {n}"), f"{source.base}/r/{n}")
+        for n in range(fetchers.per_org)
+    ]
+    mine = await http_integration(tenant.client, await key_result(tenant.client, title="Mine"), f"{source.base}/r")
+    for integration in held:  # far in the future: whatever clock the request reads, these runs are still going
+        await owner_connection.execute(
+            "UPDATE integrations SET run_token = $1, run_lease_until = now() + interval '100 years' WHERE id = $2",
+            uuid.uuid4(),
+            uuid.UUID(integration["id"]),
+        )
+
+    crowded = await tenant.client.post(f"/api/v1/integrations/{mine['id']}/run")
+    assert crowded.status_code == 429, crowded.text
+    assert crowded.headers["retry-after"] == "5"
+    lease = await owner_connection.fetchval(
+        "SELECT run_lease_until FROM integrations WHERE id = $1", uuid.UUID(mine["id"])
+    )
+    assert lease is None  # refused before its source was read, and its lease went back with the refusal
+    assert await runs_of(tenant.client, mine["id"]) == []
+
+    # One of the other process's runs ends: there is a place again.
+    await owner_connection.execute(
+        "UPDATE integrations SET run_token = NULL, run_lease_until = NULL WHERE id = $1", uuid.UUID(held[0]["id"])
+    )
+    ran = await tenant.client.post(f"/api/v1/integrations/{mine['id']}/run")
+    assert ran.status_code == 200, ran.text
+    assert (ran.json()["outcome"], ran.json()["value"]) == ("recorded", 9400)
+
+
+async def test_pulls_share_a_small_pool_of_connections(silent: SilentSource) -> None:
+    """The pull client opens at most `SIGHTLINE_INTEGRATION_PULL_CONNECTIONS` connections; further pulls
+    wait for one (httpx's default would open 100)."""
+    settings = get_settings().model_copy(
+        update={
+            "webhook_allowed_hosts": ["127.0.0.1"],
+            "webhook_allow_http": True,
+            "integration_timeout_seconds": 3.0,
+            "integration_pull_connections": 2,
+        }
+    )
+    fetcher = HttpFetcher.from_settings(settings)
+    pulls = [
+        asyncio.create_task(fetcher.get(f"{silent.url}/report/{n}", accept="application/json", headers={}))
+        for n in range(5)
+    ]
+    try:
+        await silent.wait_for(2, within=5)
+        await asyncio.sleep(0.5)  # time enough for more connections, had the pool allowed them
+        assert silent.connections == 2
+    finally:
+        silent.release()
+        await asyncio.gather(*pulls, return_exceptions=True)
+        await fetcher.aclose()

@@ -43,13 +43,22 @@ class HttpFetcher:
         *,
         timeout: float = 20.0,
         max_bytes: int = 5_000_000,
+        connections: int = 10,
         resolver: Resolver = system_resolver,
     ) -> None:
         self.policy = policy
         self.timeout = timeout
         self.max_bytes = max_bytes
         self._client = httpx.AsyncClient(
-            transport=GuardedTransport(policy, resolver=resolver),
+            # A small pool of its own (the limits belong on the transport that opens the sockets): many slow
+            # sources wait for one of these connections rather than opening more.
+            transport=GuardedTransport(
+                policy,
+                resolver=resolver,
+                inner=httpx.AsyncHTTPTransport(
+                    retries=0, limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+                ),
+            ),
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             headers={"user-agent": USER_AGENT},
@@ -62,6 +71,7 @@ class HttpFetcher:
             policy or UrlPolicy.from_settings(settings),
             timeout=settings.integration_timeout_seconds,
             max_bytes=settings.integration_max_bytes,
+            connections=settings.integration_pull_connections,
         )
 
     async def get(self, url: str, *, accept: str, headers: Mapping[str, str]) -> bytes:

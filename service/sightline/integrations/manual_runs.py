@@ -20,11 +20,11 @@ from sightline.crypto import SecretUnreadable
 from sightline.db import after_commit
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped, set_tenant
-from sightline.errors import Conflict, NotFound
+from sightline.errors import NotFound
 from sightline.integrations.connections import get_connection
 from sightline.integrations.models import Integration, IntegrationRun
 from sightline.integrations.recording import record
-from sightline.integrations.runs import RUNNING, Fetchers, fetch, give_back, prepare, take_lease
+from sightline.integrations.runs import Fetchers, fetch, give_back, prepare, take_manual_lease
 from sightline.integrations.schemas import ConnectionCheck
 from sightline.integrations.service import get_integration
 from sightline.integrations.sources import SourceError
@@ -42,19 +42,17 @@ async def run_now(
     fetchers: Fetchers,
     now: datetime,
 ) -> IntegrationRun:
-    """Pull now (even a disabled integration); the run is the answer, 409 while another run holds it.
+    """Pull now (even a disabled integration); the run is the answer, 409 while another run holds it, 429
+    while the organisation has `integration_concurrency` pulls in flight (in any process).
 
     The request's transaction takes the lease and is committed before the source is read, so the request
     holds no pooled connection while a slow source answers; the outcome is recorded in a transaction of its
     own from `factory`.
     """
     integration = await get_integration(session, org_id=principal.org_id, integration_id=integration_id)
-    lease = await take_lease(session, integration, fetchers=fetchers, now=now)
-    if lease is None:
-        raise Conflict(RUNNING)
-    # A refusal here rolls the request's transaction back, and the lease with it.
-    with fetchers.slot(principal.org_id):
-        return await _run_leased(session, factory, integration, lease, principal=principal, fetchers=fetchers, now=now)
+    # 409 or 429 here rolls the request's transaction back, and the lease with it.
+    lease = await take_manual_lease(session, integration, fetchers=fetchers, now=now)
+    return await _run_leased(session, factory, integration, lease, principal=principal, fetchers=fetchers, now=now)
 
 
 async def _run_leased(

@@ -38,8 +38,8 @@ from sqlmodel import col
 
 from sightline.config import Settings
 from sightline.crypto import SecretBox, SecretUnreadable
-from sightline.db.tenancy import scoped, set_tenant
-from sightline.errors import TooManyRequests
+from sightline.db.tenancy import scoped, set_tenant, wait_org_lock
+from sightline.errors import Conflict, TooManyRequests
 from sightline.identity.service import get_org, org_settings
 from sightline.integrations.http_source import HttpFetcher
 from sightline.integrations.models import Integration, SqlConnection
@@ -64,6 +64,10 @@ _TAKE_LEASE = text("""
     UPDATE integrations SET run_token = :token, run_lease_until = :until
     WHERE org_id = :org AND id = :id AND (run_lease_until IS NULL OR run_lease_until <= :now)
     RETURNING id
+""")
+# Pulls an organisation has in flight now, in any process (scheduled ones too): every lease still running.
+_HELD_ELSEWHERE = text("""
+    SELECT count(*) FROM integrations WHERE org_id = :org AND id <> :id AND run_lease_until > :now
 """)
 _GIVE_BACK = text("""
     UPDATE integrations SET run_token = NULL, run_lease_until = NULL
@@ -110,8 +114,8 @@ class Fetchers:
     http: HttpFetcher
     sql: SqlRunner
     box: SecretBox
-    # Manual pulls one organisation may have open in this process: its many slow sources cannot take every
-    # outgoing connection from the other organisations' pulls.
+    # Pulls one organisation may have in flight: manual runs count every process's leases
+    # (`take_manual_lease`); previews, which hold no lease, are counted in this process (`slot`).
     per_org: int = 4
     _open: dict[UUID, int] = field(default_factory=dict)
 
@@ -127,10 +131,10 @@ class Fetchers:
 
     @contextlib.contextmanager
     def slot(self, org_id: UUID) -> Iterator[None]:
-        """One of the organisation's manual pulls; 429 while it has `per_org` open."""
+        """One of the organisation's previews in this process; 429 while it has `per_org` open."""
         if self._open.get(org_id, 0) >= self.per_org:
             raise TooManyRequests(
-                f"this organisation already has {self.per_org} manual runs waiting on their sources; "
+                f"this organisation already has {self.per_org} previews waiting on their sources; "
                 "try again when one has finished",
                 headers={"Retry-After": "5"},
             )
@@ -292,6 +296,26 @@ async def take_lease(
         {"org": integration.org_id, "id": integration.id, "token": token, "until": now + fetchers.lease, "now": now},
     )
     return token if taken.first() is not None else None
+
+
+async def take_manual_lease(
+    session: AsyncSession, integration: Integration, *, fetchers: Fetchers, now: datetime
+) -> UUID:
+    """The lease for a manual run: 409 while another run holds the integration, 429 while the organisation
+    has `per_org` pulls in flight in any process (counted from the leases, under the organisation's lock
+    until the caller commits, so two processes cannot both take the last place)."""
+    await wait_org_lock(session, "integration_runs", integration.org_id)
+    token = await take_lease(session, integration, fetchers=fetchers, now=now)
+    if token is None:
+        raise Conflict(RUNNING)
+    held = await session.execute(_HELD_ELSEWHERE, {"org": integration.org_id, "id": integration.id, "now": now})
+    if held.scalar_one() >= fetchers.per_org:  # the caller's rollback gives the lease back
+        raise TooManyRequests(
+            f"this organisation already has {fetchers.per_org} runs waiting on their sources; "
+            "try again when one has finished",
+            headers={"Retry-After": "5"},
+        )
+    return token
 
 
 async def give_back(
