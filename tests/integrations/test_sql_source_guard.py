@@ -16,6 +16,7 @@ import asyncpg
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
+from structlog.testing import capture_logs
 from tests.integrations.conftest import SQL_TIMEOUT
 from tests.integrations.support import check_ins_of, key_result, runs_of
 from tests.integrations.test_sql_source import crm_database  # noqa: F401  (a fixture)
@@ -250,7 +251,15 @@ async def test_failures_are_classes_and_never_the_databases_own_words(
             "/api/v1/sql-connections",
             {"name": f"c-{uuid.uuid4().hex[:6]}", "dsn": dsn, "allow_weak_tls": True},
         )
-        check = (await tenant.client.post(f"/api/v1/sql-connections/{connection['id']}/check")).json()
+        with capture_logs() as logs:
+            answer = await tenant.client.post(f"/api/v1/sql-connections/{connection['id']}/check")
+        check = answer.json()
+        if expected == "connection_failed: 3D000":
+            # The server's own words (they name the database) go to the operator's log, never to the tenant.
+            [entry] = [e for e in logs if e["event"] == "sql_connection_check_failed"]
+            assert (entry["error"], entry["connection_id"]) == (expected, connection["id"])
+            assert "no_such_db" in entry["detail"]
+            assert "no_such_db" not in answer.text
         if expected is None:
             assert check["error"] in (None, "tls_failed"), check  # None where the server speaks TLS
         else:
@@ -274,8 +283,14 @@ async def test_failures_are_classes_and_never_the_databases_own_words(
             },
         },
     )
-    ran = (await tenant.client.post(f"/api/v1/integrations/{integration['id']}/run")).json()
+    with capture_logs() as logs:
+        answer = await tenant.client.post(f"/api/v1/integrations/{integration['id']}/run")
+    ran = answer.json()
     assert (ran["outcome"], ran["error"]) == ("failed", "query_failed: 42P01")
+    [entry] = [e for e in logs if e["event"] == "integration_source_failed"]
+    assert (entry["error"], entry["integration_id"]) == ("query_failed: 42P01", integration["id"])
+    assert "users_of_another_org" in entry["detail"]  # the operator reads which relation was missing
+    assert "users_of_another_org" not in answer.text
     [logged] = await runs_of(tenant.client, integration["id"])
     assert logged["error"] == "query_failed: 42P01"
     shown = (await tenant.client.get(f"/api/v1/integrations/{integration['id']}")).json()
