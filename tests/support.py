@@ -257,3 +257,17 @@ class FixedClock:
 
     def set(self, iso: str) -> None:
         self.now = datetime.fromisoformat(iso)
+
+
+async def enrol(client: httpx.AsyncClient) -> tuple[str, list[str]]:
+    """Turn TOTP on with the code of the step before now, leaving the current step's code unused; the secret and
+    the recovery codes."""
+    import pyotp
+
+    started = await client.post("/api/v1/me/mfa/totp")
+    assert started.status_code == 200, started.text
+    secret = started.json()["secret"]
+    confirmed = await client.post("/api/v1/me/mfa/totp/confirm", json={"code": pyotp.TOTP(secret).at(time.time() - 30)})
+    assert confirmed.status_code == 200, confirmed.text
+    codes: list[str] = confirmed.json()["recovery_codes"]
+    return secret, codes

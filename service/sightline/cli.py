@@ -251,6 +251,13 @@ def reset_password(
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the new password from standard input instead")
     ] = False,
+    remove_second_factor: Annotated[
+        bool,
+        typer.Option(
+            "--remove-second-factor",
+            help="Also remove their authenticator app and recovery codes (both lost); they set up a new one",
+        ),
+    ] = False,
 ) -> None:
     """Give any active member (owners too) a new password: their sessions end, their sign-in throttle is cleared.
 
@@ -271,23 +278,31 @@ def reset_password(
         password = new_password()
     settings = get_settings()
     url = _prepare(settings)
-    message = asyncio.run(_reset_password(url, email.strip().lower(), organisation, password))
+    message = asyncio.run(_reset_password(url, email.strip().lower(), organisation, password, remove_second_factor))
     if not password_stdin:
         typer.echo(password)
     typer.echo(message, err=True)
 
 
-async def _reset_password(url: str, email: str, organisation: str | None, password: str) -> str:
+async def _reset_password(url: str, email: str, organisation: str | None, password: str, remove_factor: bool) -> str:
     from sightline.clock import current_time
     from sightline.db.engine import create_engine, session_factory
     from sightline.errors import DomainError, Invalid
+    from sightline.identity import security_notices
     from sightline.identity.members import operator_reset_password
+
+    security_notices.register()  # the member is told by email, as for any reset
 
     engine = create_engine(url, pool_size=1, max_overflow=0)
     try:
         async with session_factory(engine)() as session, session.begin():
             org, user = await operator_reset_password(
-                session, email=email, organisation=organisation, password=password, now=current_time()
+                session,
+                email=email,
+                organisation=organisation,
+                password=password,
+                now=current_time(),
+                remove_second_factor=remove_factor,
             )
     except Invalid as exc:  # the password is the person's name or organisation's: known only once found
         typer.echo(f"Refused: {exc.errors[0].message if exc.errors else exc.detail}.", err=True)
@@ -297,8 +312,9 @@ async def _reset_password(url: str, email: str, organisation: str | None, passwo
         raise typer.Exit(code=1) from None
     finally:
         await engine.dispose()
+    factor = "; their second factor and recovery codes were removed" if remove_factor else ""
     return (
-        f"Password of {user.email} ({user.role}) in {org.name} ({org.org_id}) reset; "
+        f"Password of {user.email} ({user.role}) in {org.name} ({org.org_id}) reset{factor}; "
         "their sessions ended and their sign-in throttle was cleared."
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -288,3 +289,11 @@ SESSION_SETTINGS = "settings"
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def session_settings(info: Mapping[str, object]) -> Settings:
+    """The settings of a session's work, from its `info` (a request's session carries its application's, set in
+    `get_db`); outside a request (the worker), the process's own. For code that runs with only a session, such as
+    the hooks at the end of `events.emit`."""
+    settings = info.get(SESSION_SETTINGS)
+    return settings if isinstance(settings, Settings) else get_settings()

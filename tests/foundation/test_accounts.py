@@ -20,7 +20,7 @@ from tests.integrations.oidc_provider import (
     provider,
     to_provider_and_back,
 )
-from tests.support import PASSWORD, SIGHTLINE, SignUp, Tenant, make_client
+from tests.support import PASSWORD, SIGHTLINE, SignUp, Tenant, enrol, make_client
 
 __all__ = ["local_idp", "provider"]  # fixtures
 
@@ -305,6 +305,31 @@ async def test_operator_resets_a_locked_out_owner(
         "SELECT actor, after FROM events WHERE org_id = $1 AND type = 'member.password_reset'", uuid.UUID(tenant.org_id)
     )
     assert row["actor"] == "operator:cli" and password not in str(row["after"])
+
+
+@pytest.mark.slow
+async def test_operator_removes_a_lost_second_factor_only_when_asked(
+    app: FastAPI, tenant: Tenant, database_url: str, owner_connection: asyncpg.Connection
+) -> None:
+    """An owner who lost the phone and the recovery codes: a password alone would still stop at the second step."""
+    await enrol(tenant.client)
+    code, out, err = await _cli(database_url, "admin", "reset-password", tenant.email)
+    assert code == 0, err
+    assert (await _login(app, tenant.email, out.strip())).json() == {
+        "mfa_required": True,
+        "methods": ["totp", "recovery_code"],
+    }
+    code, out, err = await _cli(database_url, "admin", "reset-password", tenant.email, "--remove-second-factor")
+    assert code == 0 and "second factor and recovery codes were removed" in err, err
+    signed_in = await _login(app, tenant.email, out.strip())
+    assert signed_in.status_code == 200 and "mfa_required" not in signed_in.json()
+    left = await owner_connection.fetchval(
+        "SELECT count(*) FROM mfa_recovery_codes WHERE org_id = $1", uuid.UUID(tenant.org_id)
+    )
+    removed = await owner_connection.fetch(
+        "SELECT actor FROM events WHERE org_id = $1 AND type = 'mfa.removed'", uuid.UUID(tenant.org_id)
+    )
+    assert left == 0 and [r["actor"] for r in removed] == ["operator:cli"]
 
 
 @pytest.mark.slow

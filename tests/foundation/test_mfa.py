@@ -14,7 +14,7 @@ import httpx
 import pyotp
 from fastapi import FastAPI
 from tests.integrations.oidc_provider import TestProvider, configure, local_idp, provider, to_provider_and_back
-from tests.support import PASSWORD, FixedClock, Tenant, _no_server_errors
+from tests.support import PASSWORD, FixedClock, Tenant, _no_server_errors, enrol
 
 from sightline.http.deps import SESSION_COOKIE
 from sightline.identity import mfa
@@ -31,17 +31,6 @@ def client_from(app: FastAPI, **kwargs: object) -> httpx.AsyncClient:
         event_hooks={"response": [_no_server_errors]},
         **kwargs,  # type: ignore[arg-type]
     )
-
-
-async def enrol(client: httpx.AsyncClient) -> tuple[str, list[str]]:
-    """Turn TOTP on with the code of the step before now, leaving the current step's code unused."""
-    started = await client.post("/api/v1/me/mfa/totp")
-    assert started.status_code == 200, started.text
-    secret = started.json()["secret"]
-    confirmed = await client.post("/api/v1/me/mfa/totp/confirm", json={"code": pyotp.TOTP(secret).at(time.time() - 30)})
-    assert confirmed.status_code == 200, confirmed.text
-    codes: list[str] = confirmed.json()["recovery_codes"]
-    return secret, codes
 
 
 @asynccontextmanager

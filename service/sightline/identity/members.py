@@ -16,7 +16,7 @@ from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import scoped, set_tenant
 from sightline.errors import Conflict, Forbidden, Invalid, NotFound
 from sightline.events import service as events
-from sightline.identity import sessions, throttle
+from sightline.identity import mfa, sessions, throttle
 from sightline.identity.api_keys import record_key
 from sightline.identity.models import ApiKey, Org, User
 from sightline.identity.passwords import refuse_personal
@@ -303,9 +303,16 @@ OPERATOR_ACTOR = "operator:cli"
 
 
 async def operator_reset_password(
-    session: AsyncSession, *, email: str, organisation: str | None, password: str, now: datetime
+    session: AsyncSession,
+    *,
+    email: str,
+    organisation: str | None,
+    password: str,
+    now: datetime,
+    remove_second_factor: bool = False,
 ) -> tuple[Org, User]:
-    """`sightline admin reset-password`: any active member, owners included; the way back in after a lock-out."""
+    """`sightline admin reset-password`: any active member, owners included; the way back in after a lock-out.
+    With `remove_second_factor`, their authenticator app and recovery codes go too (lost with the phone)."""
     candidates = (
         await session.execute(
             select(func.auth_login_candidates(email).table_valued("org_id", "user_id", "password_hash", "org_name"))
@@ -327,4 +334,6 @@ async def operator_reset_password(
     refuse_personal(password, field="password", personal=(user.email, user.name, org.name))
     await _set_password(session, user=user, password=password, now=now)
     await _record(session, principal=None, actor=OPERATOR_ACTOR, type="member.password_reset", user=user, now=now)
+    if remove_second_factor:
+        await mfa.remove_second_factor(session, user=user, actor=OPERATOR_ACTOR, now=now)
     return await get_org(session, org_id=user.org_id), user

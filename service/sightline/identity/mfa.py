@@ -179,7 +179,7 @@ async def confirm_enrolment(
     await session.flush()
     codes = await new_recovery_codes(session, user=user, now=now)
     await _record(
-        session, principal=principal, user=user, now=now, type="mfa.replaced" if was_enabled else "mfa.enrolled"
+        session, actor=principal.actor, user=user, now=now, type="mfa.replaced" if was_enabled else "mfa.enrolled"
     )
     return codes
 
@@ -188,6 +188,12 @@ async def disable(session: AsyncSession, *, principal: Principal, now: datetime)
     user = await _user(session, principal)
     if await required_for(session, org_id=user.org_id, role=user.role):
         raise Forbidden("your organisation requires a second factor for your role; it cannot be removed")
+    await remove_second_factor(session, user=user, actor=principal.actor, now=now)
+
+
+async def remove_second_factor(session: AsyncSession, *, user: User, actor: str, now: datetime) -> bool:
+    """Delete the member's authenticator app and recovery codes (`mfa.removed` when one was on); whether one was.
+    The person's own `disable`, and the operator's way back in for an owner who lost both."""
     factor = await _factor(session, org_id=user.org_id, user_id=user.id, lock=True)
     enabled = factor is not None and factor.enabled_at is not None
     await session.execute(delete(MfaTotp).where(col(MfaTotp.org_id) == user.org_id, col(MfaTotp.user_id) == user.id))
@@ -195,7 +201,8 @@ async def disable(session: AsyncSession, *, principal: Principal, now: datetime)
         delete(RecoveryCode).where(col(RecoveryCode.org_id) == user.org_id, col(RecoveryCode.user_id) == user.id)
     )
     if enabled:
-        await _record(session, principal=principal, user=user, now=now, type="mfa.removed")
+        await _record(session, actor=actor, user=user, now=now, type="mfa.removed")
+    return enabled
 
 
 async def renew_recovery_codes(session: AsyncSession, *, principal: Principal, now: datetime) -> list[str]:
@@ -203,17 +210,17 @@ async def renew_recovery_codes(session: AsyncSession, *, principal: Principal, n
     if not await totp_enabled(session, org_id=user.org_id, user_id=user.id):
         raise Conflict("recovery codes go with an authenticator app: set one up first")
     codes = await new_recovery_codes(session, user=user, now=now)
-    await _record(session, principal=principal, user=user, now=now, type="mfa.recovery_codes_renewed")
+    await _record(session, actor=principal.actor, user=user, now=now, type="mfa.recovery_codes_renewed")
     return codes
 
 
-async def _record(session: AsyncSession, *, principal: Principal, user: User, now: datetime, type: str) -> None:
+async def _record(session: AsyncSession, *, actor: str, user: User, now: datetime, type: str) -> None:
     await events.emit(
         session,
         events.NewEvent(
             org_id=user.org_id,
             type=type,
-            actor=principal.actor,
+            actor=actor,
             object_type="member",
             object_id=user.id,
             occurred_at=now,

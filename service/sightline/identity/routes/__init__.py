@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from sightline.identity import security_notices
 from sightline.identity.routes import invitations, me, organisation, password_reset, sign_in
+
+security_notices.register()  # the API's changes of passwords and second factors mail their notices
 
 routers = (
     sign_in.public_router,
