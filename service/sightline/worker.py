@@ -1,6 +1,7 @@
 """Background jobs: run inside `sightline serve` by default, or alone as `sightline worker`.
 
-Periodic jobs (status recompute, check-in reminders, weekly team digests), the webhook dispatcher and the
+Periodic jobs (status recompute, check-in reminders, weekly team digests, the notifications on a schedule: check-in
+due, weekly team summaries, daily digests), the webhook dispatcher and the
 integrations scheduler (pulled key-result values); several replicas may run them at once (advisory locks,
 row locks and `SKIP LOCKED` keep them from doing the same work twice).
 """
@@ -27,7 +28,9 @@ from sightline.identity.purge import run_purge
 from sightline.integrations import digest
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.scheduler import run_scheduler
+from sightline.integrations.schemas import TeamDigestContent
 from sightline.mail.sender import MailSender
+from sightline.notifications import checkin_due, daily, summaries
 from sightline.notifications import producer as notification_producer
 from sightline.observability import JOB_FAILURES
 from sightline.okrs import drains
@@ -99,10 +102,64 @@ async def digest_all(
     )
 
 
+async def check_in_due_all(
+    factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
+) -> int:
+    """Check-in due reminders to the owners (their morning, once per period); returns how many notified."""
+    return await _for_each_org(
+        factory,
+        lambda s, org, at: checkin_due.remind_due(s, org_id=org, now=at),
+        name="check_in_due",
+        now=now,
+        stop=stop,
+    )
+
+
+def team_week(content: TeamDigestContent) -> summaries.TeamWeek:
+    """The weekly team digest (integrations/digest.py) as the lines of a team's weekly summary."""
+    return summaries.TeamWeek(
+        moved=[
+            f"{c.title}: {c.from_status.value.replace('_', ' ')} → {c.to_status.value.replace('_', ' ')}"
+            for c in content.status_changes
+        ],
+        at_risk=[f"{k.title} ({k.status.value.replace('_', ' ')}, {k.owner_name})" for k in content.at_risk],
+        due=[
+            f"{d.title} ({d.owner_name}, {'overdue since' if d.overdue else 'by'} {d.due_at.date().isoformat()})"
+            for d in content.due_check_ins
+        ],
+    )
+
+
+async def _summaries_of_org(session: AsyncSession, org_id: UUID, now: datetime) -> int:
+    async def build(team_id: UUID) -> summaries.TeamWeek:
+        return team_week(await digest.build_digest(session, org_id=org_id, team_id=team_id, now=now))
+
+    return await summaries.send_due(session, org_id=org_id, now=now, build=build)
+
+
+async def team_summaries_all(
+    factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
+) -> int:
+    """Weekly team summaries to the teams' people (Monday morning, once a week); returns how many notified."""
+    return await _for_each_org(factory, _summaries_of_org, name="team_weekly_summary", now=now, stop=stop)
+
+
+async def daily_digests_all(
+    factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
+) -> int:
+    """The daily digest emails due (each person's morning, once a day); returns how many were queued."""
+    return await _for_each_org(
+        factory, lambda s, org, at: daily.send_digests(s, org_id=org, now=at), name="daily_digest", now=now, stop=stop
+    )
+
+
 PERIODIC_JOBS = (
     ("statuses_recomputed", recompute_all),
     ("checkin_reminders_sent", remind_all),
     ("team_digests_sent", digest_all),
+    ("check_in_due_notified", check_in_due_all),
+    ("team_summaries_notified", team_summaries_all),
+    ("daily_digests_queued", daily_digests_all),
 )
 
 
