@@ -26,6 +26,7 @@ import { ApiKeysSettings } from "./views/settings/ApiKeysSettings";
 import { CyclesSettings } from "./views/settings/CyclesSettings";
 import { IntegrationsSettings } from "./views/settings/integrations/IntegrationsSettings";
 import { MembersSettings } from "./views/settings/MembersSettings";
+import { NotificationSettings } from "./views/settings/NotificationSettings";
 import { OrganisationSettings } from "./views/settings/OrganisationSettings";
 import { SettingsLayout } from "./views/settings/SettingsLayout";
 import { TeamsSettings } from "./views/settings/TeamsSettings";
@@ -138,6 +139,7 @@ export const routes = [
               { path: "cycles", element: <CyclesSettings /> },
               { path: "webhooks", element: <WebhooksSettings /> },
               { path: "integrations", element: <IntegrationsSettings /> },
+              { path: "notifications", element: <NotificationSettings /> },
             ],
           },
           { path: "account", element: <AccountView /> },

@@ -8,6 +8,7 @@ import { isAdmin } from "../lib/permissions";
 import { useLogout, useMe } from "../queries/auth";
 import { useMfaStatus } from "../queries/security";
 import { CycleSwitcher } from "./CycleSwitcher";
+import { NotificationBell } from "./NotificationBell";
 import { OrganisationSwitcher } from "./OrganisationSwitcher";
 
 const NAVIGATION = [
@@ -55,6 +56,7 @@ export function AppLayout() {
           <Group gap="sm" wrap="nowrap">
             {/* Refused while enrolment is due: no call that can only fail. */}
             {!mustEnrol && <CycleSwitcher hideLabel />}
+            {member && <NotificationBell enabled={!mustEnrol && gates.size === 0} />}
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
                 <UnstyledButton aria-label={`Account: ${member?.name ?? "signed in"}`}>
