@@ -10,10 +10,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from tests.support import PASSWORD, SignUp, Tenant, create, make_client
+from tests.integrations.oidc_provider import TestProvider, configure, local_idp, provider
+from tests.support import PASSWORD, SignUp, Tenant, create, enrol, make_client
 
 from sightline.http import middleware
 from sightline.identity import security_events as security
+
+__all__ = ["local_idp", "provider"]  # fixtures
 
 
 class Recorder:
@@ -216,6 +219,46 @@ async def test_events_of_admin_only_configuration_and_others_security_events_are
     assert (await member.get(f"/api/v1/events/{others_sign_in['id']}")).status_code == 200
     assert (await viewer.get(f"/api/v1/events/{uuid.uuid4()}")).status_code == 404
     assert endpoint["id"]
+
+
+async def test_each_security_action_writes_its_event_and_only_admins_read_it(
+    app: FastAPI, tenant: Tenant, local_idp: TestProvider
+) -> None:
+    client = tenant.client
+    viewer, _ = await tenant.member_client(app, "viewer")
+    _, member_id = await tenant.member_client(app, "member")
+    key = await create(client, "/api/v1/api-keys", {"name": "short-lived", "scopes": ["read"]})
+    assert (await client.delete(f"/api/v1/api-keys/{key['id']}")).status_code == 204
+    assert (await client.patch(f"/api/v1/members/{member_id}", json={"role": "viewer"})).status_code == 200
+    hook = await create(client, "/api/v1/webhook-endpoints", {"url": "https://hooks.example.com/in"})
+    assert (await client.post(f"/api/v1/webhook-endpoints/{hook['id']}/rotate-secret")).status_code == 200
+    await enrol(client)
+    await enrol(client)  # a new authenticator app replaces the first
+    assert (await client.post("/api/v1/me/mfa/recovery-codes")).status_code == 200
+    sql = {"name": "CRM", "dsn": "postgresql://ro:pw@db.example.com/crm"}
+    connection = await create(client, "/api/v1/sql-connections", sql)
+    await configure(tenant, local_idp)
+    assert (await client.delete("/api/v1/organisation/sso")).status_code == 204
+
+    events = await _events(client)
+    written = {(event["type"], event["object_id"]) for event in events}
+    owner = tenant.owner_id
+    assert {
+        ("api_key.revoked", key["id"]),
+        ("member.updated", member_id),
+        ("endpoint.secret_rotated", hook["id"]),
+        ("mfa.enrolled", owner),
+        ("mfa.replaced", owner),
+        ("mfa.recovery_codes_renewed", owner),
+        ("sql_connection.created", connection["id"]),
+    } <= written
+    assert {"sso.configured", "sso.removed"} <= {event["type"] for event in events}
+    role_change = next(e for e in events if e["type"] == "member.updated" and e["object_id"] == member_id)
+    assert (role_change["before"]["role"], role_change["after"]["role"]) == ("member", "viewer")
+
+    seen = {event["type"] for event in await _events(viewer)}
+    assert not {t for t in seen if t.startswith(("api_key.", "endpoint.", "mfa.", "sql_connection.", "sso."))}, seen
+    assert "member.updated" in seen  # what is not about security or configuration stays readable
 
 
 # The access log --------------------------------------------------------------------------------------------

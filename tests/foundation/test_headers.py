@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import httpx
+import pyotp
 from fastapi import FastAPI
 from tests.support import Tenant
 
@@ -32,7 +33,8 @@ def assert_protected(response: httpx.Response) -> dict[str, str]:
 
 async def test_the_web_app_index(anon: httpx.AsyncClient) -> None:
     response = await anon.get("/")
-    assert response.status_code in (200, 503)  # the app, or the page saying it is not built
+    built = (CLIENT / "dist" / "index.html").exists()
+    assert response.status_code == (200 if built else 503)  # the app, or the page saying it is not built
     assert_protected(response)
     deep_link = await anon.get("/objectives/some-deep-link")
     assert_protected(deep_link)
@@ -98,8 +100,18 @@ async def test_https_is_pinned(app: FastAPI) -> None:
         assert (await client.get("/")).headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
-async def test_secrets_are_never_stored(tenant: Tenant) -> None:
+async def test_secrets_are_never_stored(app: FastAPI, tenant: Tenant) -> None:
     created = await tenant.client.post("/api/v1/api-keys", json={"name": "ci", "scopes": ["read"]})
     assert created.status_code == 201 and created.json()["secret"]
     assert created.headers["Cache-Control"] == "no-store"
     assert_protected(created)
+    _, member_id = await tenant.member_client(app, "member")
+    generated = await tenant.client.post(f"/api/v1/members/{member_id}/password-reset")
+    started = await tenant.client.post("/api/v1/me/mfa/totp")
+    confirmed = await tenant.client.post(
+        "/api/v1/me/mfa/totp/confirm", json={"code": pyotp.TOTP(started.json()["secret"]).now()}
+    )
+    renewed = await tenant.client.post("/api/v1/me/mfa/recovery-codes")
+    for shown_once in (generated, started, confirmed, renewed):
+        assert shown_once.status_code == 200, shown_once.text
+        assert shown_once.headers["Cache-Control"] == "no-store", shown_once.request.url

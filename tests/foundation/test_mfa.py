@@ -208,6 +208,8 @@ async def test_removing_totp_needs_a_recent_sign_in_and_turns_the_second_step_of
     old = tenant.client.cookies[SESSION_COOKIE]
     assert (await tenant.client.delete("/api/v1/me/mfa/totp")).status_code == 204
     assert tenant.client.cookies[SESSION_COOKIE] != old  # a new session id
+    async with client_from(app, cookies={SESSION_COOKIE: old}) as stale:
+        assert (await stale.get("/api/v1/me")).status_code == 401  # and the old one is dead
     assert (await tenant.client.get("/api/v1/me/mfa")).json() == {
         "totp_enabled": False,
         "recovery_codes_left": 0,

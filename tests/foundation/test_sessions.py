@@ -108,6 +108,24 @@ async def test_an_idle_session_ends(app: FastAPI, tenant: Tenant, owner_connecti
         await client.aclose()
 
 
+async def test_the_idle_timeout_is_a_setting(
+    app: FastAPI, tenant: Tenant, owner_connection: asyncpg.Connection
+) -> None:
+    client = await browser(app, tenant.email)
+    saved = app.state.settings
+    app.state.settings = saved.model_copy(update={"session_idle_hours": 1})
+    try:
+        session_id = next(s["id"] for s in (await client.get("/api/v1/me/sessions")).json() if s["current"])
+        idle = "UPDATE auth_sessions SET last_seen_at = now() - $2::interval WHERE id = $1"
+        await owner_connection.execute(idle, session_id, timedelta(minutes=50))
+        assert (await client.get("/api/v1/me")).status_code == 200
+        await owner_connection.execute(idle, session_id, timedelta(hours=2))  # well within the default 12 h
+        assert (await client.get("/api/v1/me")).status_code == 401
+    finally:
+        app.state.settings = saved
+        await client.aclose()
+
+
 async def test_a_password_change_gives_the_session_a_new_id(app: FastAPI, tenant: Tenant) -> None:
     other = await browser(app, tenant.email)
     old = tenant.client.cookies[SESSION_COOKIE]
