@@ -277,3 +277,23 @@ async def test_single_sign_on_also_asks_for_the_second_factor(
         done = await browser.post("/api/v1/auth/login/mfa", json={"code": pyotp.TOTP(secret).now()})
         assert done.status_code == 200, done.text
         assert (await browser.get("/api/v1/me")).json()["member"]["email"] == email
+
+
+async def test_an_owner_signed_in_through_single_sign_on_can_still_enrol(
+    app: FastAPI, tenant: Tenant, local_idp: TestProvider
+) -> None:
+    domain = tenant.email.split("@")[1]
+    await configure(tenant, local_idp, allowed_domains=[domain], sso_required=True, owner_sign_in=True)
+    local_idp.user = {"sub": "idp-owner", "email": tenant.email, "email_verified": True, "name": "The owner"}
+    async with client_from(app) as browser:
+        callback, _ = await to_provider_and_back(browser, tenant.org_id)
+        assert (await browser.get(callback)).status_code == 303
+        assert (await browser.get("/api/v1/me")).json()["member"]["role"] == "owner"
+        secret, codes = await enrol(browser)
+        assert len(codes) == 10 and (await browser.get("/api/v1/me/mfa")).json()["totp_enabled"] is True
+    # From now on the provider alone does not sign the owner in: the second step follows it.
+    async with client_from(app) as browser:
+        callback, _ = await to_provider_and_back(browser, tenant.org_id)
+        assert (await browser.get(callback)).headers["location"].startswith("/sign-in/mfa")
+        done = await browser.post("/api/v1/auth/login/mfa", json={"code": pyotp.TOTP(secret).now()})
+        assert done.status_code == 200, done.text
