@@ -13,10 +13,12 @@ import asyncpg
 import pytest
 from tests.support import SIGHTLINE, drop_database
 
+from sightline.config import get_settings
 from sightline.db.ddl import APP_ROLE
 from sightline.db.migrate import upgrade
-from sightline.db.roles import OWNER_ROLE, as_login
+from sightline.db.roles import OWNER_ROLE, UnsafeDatabaseRole, as_login
 from sightline.db.urls import asyncpg_dsn, with_database
+from sightline.worker import run_worker
 
 pytestmark = pytest.mark.slow  # runs the `sightline` CLI and migrates fresh databases
 
@@ -107,3 +109,19 @@ def test_an_install_migrated_by_a_superuser_is_handed_to_the_owner(fresh_databas
     migrated = _cli("migrate", env=env)  # the later revisions, as the owner
     assert migrated.returncode == 0, migrated.stderr
     assert asyncio.run(_facts(fresh_database))["table_owners"] == {OWNER_ROLE}
+
+
+@pytest.mark.parametrize("login", ["superuser", "owner"])
+async def test_the_worker_refuses_a_login_that_bypasses_row_level_security(
+    database_url: str,  # the database, created and migrated
+    admin_database_url: str,
+    owner_database_url: str,
+    login: str,
+) -> None:
+    """`sightline worker` checks its login as `serve` does, before any job starts: a superuser (RLS bypassed) or
+    the tables' owner would run every organisation's jobs unisolated. (Without the check it would run until
+    the timeout.)"""
+    url = admin_database_url if login == "superuser" else owner_database_url
+    with pytest.raises(UnsafeDatabaseRole, match="tenants would not be isolated"):
+        async with asyncio.timeout(30):
+            await run_worker(url, get_settings())
