@@ -1,5 +1,6 @@
 """People in the loop, continued: scheduled notification kinds (check-in due, the weekly team summary), what the
-scheduled jobs have done per period, and the delivery log's order.
+scheduled jobs have done per period, the delivery log's order, and the purge of spent invitation and password
+reset links.
 
 Revision ID: 0075
 Revises: 0074
@@ -8,7 +9,7 @@ Create Date: 2026-12-06
 
 from alembic import op
 
-from sightline.db.ddl import run, tenant_table
+from sightline.db.ddl import APP_ROLE, AUTH_ROLE, run, tenant_table
 
 revision = "0075"
 down_revision = "0074"
@@ -55,10 +56,56 @@ def upgrade() -> None:
     CREATE INDEX notifications_undigested_idx ON notifications (org_id, user_id, created_at) WHERE digested_at IS NULL;
     """)
     run(tenant_table("notification_schedule"))
+    run(PURGE_LINKS)
+
+
+# Spent links go like sign-up links (0063): used, revoked or expired, kept 2 days for the record; an invitation
+# that merely expired stays a week (an admin may resend it, which revives it). Across organisations, counts out.
+PURGE_LINKS = f"""
+    GRANT SELECT (created_at) ON password_resets TO {AUTH_ROLE};
+    GRANT DELETE ON invitations, password_resets TO {AUTH_ROLE};
+    CREATE POLICY auth_purge ON invitations FOR DELETE TO {AUTH_ROLE} USING (true);
+    CREATE POLICY auth_purge ON password_resets FOR DELETE TO {AUTH_ROLE} USING (true);
+    CREATE FUNCTION purge_spent_links(p_now timestamptz, p_limit integer)
+        RETURNS TABLE (kind text, purged bigint)
+        LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+        AS $$
+        DECLARE
+            n bigint;
+        BEGIN
+            DELETE FROM invitations i USING (
+                SELECT x.org_id, x.id FROM invitations x
+                WHERE coalesce(x.accepted_at, x.revoked_at) <= p_now - interval '2 days'
+                   OR (x.accepted_at IS NULL AND x.revoked_at IS NULL AND x.expires_at <= p_now - interval '7 days')
+                LIMIT p_limit) d
+            WHERE i.org_id = d.org_id AND i.id = d.id;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            kind := 'invitations'; purged := n; RETURN NEXT;
+
+            DELETE FROM password_resets r USING (
+                SELECT x.org_id, x.id FROM password_resets x
+                WHERE (x.used_at IS NOT NULL OR x.expires_at <= p_now) AND x.created_at <= p_now - interval '2 days'
+                LIMIT p_limit) d
+            WHERE r.org_id = d.org_id AND r.id = d.id;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            kind := 'password_resets'; purged := n; RETURN NEXT;
+        END
+        $$;
+    ALTER FUNCTION purge_spent_links(timestamptz, integer) OWNER TO {AUTH_ROLE};
+    REVOKE ALL ON FUNCTION purge_spent_links(timestamptz, integer) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION purge_spent_links(timestamptz, integer) TO {APP_ROLE};
+"""
 
 
 def downgrade() -> None:
     # Back to 0074: notifications and preferences of the scheduled kinds go (the older schema cannot hold them).
+    run(f"""
+    DROP FUNCTION purge_spent_links(timestamptz, integer);
+    DROP POLICY auth_purge ON password_resets;
+    DROP POLICY auth_purge ON invitations;
+    REVOKE DELETE ON invitations, password_resets FROM {AUTH_ROLE};
+    REVOKE SELECT (created_at) ON password_resets FROM {AUTH_ROLE};
+    """)
     op.execute("DROP INDEX notifications_undigested_idx")
     op.execute("DROP INDEX mail_outbox_log_idx")
     op.execute("DROP TABLE notification_schedule")

@@ -1,0 +1,1 @@
+"""Planning the next cycle: carrying objectives and key results over, and templates."""
