@@ -1,8 +1,8 @@
 """Who may read which events of the audit log.
 
 Everyone in the organisation reads the history of its goals. Events that describe admin-only configuration
-(webhook endpoints and digests, integrations, SQL connections, single sign-on, API keys) are read by admins
-only, like the configuration itself. A person's security events (sign-ins, failed sign-ins, sign-outs,
+(webhook endpoints and digests, integrations, SQL connections, single sign-on, API keys, invitations) are read
+by admins only, like the configuration itself. A person's security events (sign-ins, failed sign-ins, sign-outs,
 password changes and resets, second factor, sessions) are read by admins and by that person, signed in
 with a session (an API key acts for its maker, but a read-only integration has no business with the
 maker's sign-ins). Hidden events are left out of lists and answer 404 on their own, as if absent.
@@ -19,7 +19,9 @@ from sqlmodel import col
 from sightline.auth import Principal
 from sightline.events.models import Event
 
-ADMIN_FAMILIES = frozenset({"endpoint", "webhook", "team_digest", "integration", "sql_connection", "sso", "api_key"})
+ADMIN_FAMILIES = frozenset(
+    {"endpoint", "webhook", "team_digest", "integration", "sql_connection", "sso", "api_key", "invitation"}
+)
 # Member events everyone reads: the member list is open to every role.
 PUBLIC_MEMBER_TYPES = frozenset({"member.created", "member.updated", "member.removed"})
 # Families that are about one person's credentials, whatever their name.

@@ -2,9 +2,11 @@
 (`<web app>/accept-invitation?token=…`, 7 days) and becomes a member with their own name and password, or, in
 an organisation that signs in through single sign-on, a member who signs in there.
 
-Only the SHA-256 of a link's token is stored. Inviting the same email again, or resending, gives a new link and
-the earlier one stops working. Every dead link (accepted, revoked, replaced, expired, unknown) gets the same 422
-on `body.token`: the answer says nothing about what the link was. See docs/invitations.md.
+Events `invitation.created`, `invitation.revoked` and `invitation.accepted` carry the invitation as the API shows
+it (never a token). Only the SHA-256 of a link's token is stored. Inviting the same email again, or resending,
+gives a new link and the earlier one stops working. Every dead link (accepted, revoked, replaced, expired,
+unknown) gets the same 422 on `body.token`: the answer says nothing about what the link was. See
+docs/invitations.md.
 """
 
 from __future__ import annotations
@@ -100,7 +102,23 @@ async def invite(
         expires_at=now,
     )
     await _send(session, row, settings=settings, now=now)
+    await _event(session, row, "invitation.created", actor=principal.actor, now=now)
     return row
+
+
+async def _event(session: AsyncSession, row: Invitation, type: str, *, actor: str, now: datetime) -> None:
+    await events.emit(
+        session,
+        events.NewEvent(
+            org_id=row.org_id,
+            type=type,
+            actor=actor,
+            object_type="invitation",
+            object_id=row.id,
+            occurred_at=now,
+            after=invitation_public(row),
+        ),
+    )
 
 
 async def _send(session: AsyncSession, row: Invitation, *, settings: Settings, now: datetime) -> None:
@@ -156,6 +174,7 @@ async def revoke(session: AsyncSession, *, principal: Principal, invitation_id: 
     _may_grant(principal, row.role)  # an admin cannot take back an owner's invitation of an owner either
     row.revoked_at = now
     await session.flush()
+    await _event(session, row, "invitation.revoked", actor=principal.actor, now=now)
 
 
 async def resend(
@@ -231,6 +250,7 @@ async def accept(
     await _join_team(session, row, user)
     row.accepted_at, row.accepted_by = now, user.id
     await session.flush()
+    await _event(session, row, "invitation.accepted", actor=f"user:{user.id}", now=now)
     await events.emit(
         session,
         events.NewEvent(

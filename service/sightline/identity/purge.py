@@ -5,6 +5,10 @@ counters whose window closed; replay records (Idempotency-Key) past their time; 
 used; authenticator enrolments never confirmed; mail handed over more than MAIL_RETENTION ago. One call of
 the `purge_expired` function (SECURITY DEFINER, owned by the auth role: it deletes across organisations
 and returns counts only), repeated while a kind still had a full batch. Runs in `serve` and `worker`.
+
+Spent invitation and password-reset links (used, revoked or expired) go too, two days on like sign-up links; an
+invitation that only expired stays a week, as an admin may resend it (`purge_spent_links`, the same kind of
+function).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy import text
@@ -28,6 +33,7 @@ MAX_ROUNDS = 20  # per pass; the rest waits for the next pass
 MAIL_RETENTION = timedelta(days=7)
 
 _PURGE = text("SELECT kind, purged FROM purge_expired(:now, :idle, :throttle_before, :mail_before, :limit)")
+_PURGE_LINKS = text("SELECT kind, purged FROM purge_spent_links(:now, :limit)")
 
 
 async def purge_expired(
@@ -42,10 +48,23 @@ async def purge_expired(
         "mail_before": now - MAIL_RETENTION,
         "limit": batch,
     }
+    return await _rounds(factory, _PURGE, parameters, batch)
+
+
+async def purge_spent_links(
+    factory: async_sessionmaker[AsyncSession], *, now: datetime, batch: int = BATCH
+) -> dict[str, int]:
+    """One pass over spent invitation and password-reset links; how many of each went."""
+    return await _rounds(factory, _PURGE_LINKS, {"now": now, "limit": batch}, batch)
+
+
+async def _rounds(
+    factory: async_sessionmaker[AsyncSession], statement: Any, parameters: dict[str, Any], batch: int
+) -> dict[str, int]:
     totals: dict[str, int] = {}
     for _ in range(MAX_ROUNDS):
         async with factory() as session, session.begin():
-            rows = (await session.execute(_PURGE, parameters)).all()
+            rows = (await session.execute(statement, parameters)).all()
         for row in rows:
             totals[row.kind] = totals.get(row.kind, 0) + row.purged
         if all(row.purged < batch for row in rows):
@@ -63,7 +82,9 @@ async def run_purge(
     """Purge now and then every `SIGHTLINE_PURGE_INTERVAL_SECONDS`, until `stop` is set."""
     while not stop.is_set():
         try:
-            totals = await purge_expired(factory, settings=settings, now=clock())
+            now = clock()
+            totals = await purge_expired(factory, settings=settings, now=now)
+            totals.update(await purge_spent_links(factory, now=now))
             if any(totals.values()):
                 log.info("expired_rows_purged", **totals)
         except Exception:  # a bad pass is logged and retried next time; the loop must live on

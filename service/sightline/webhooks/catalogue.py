@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sightline.alignment.schemas import AlignmentCreated, AlignmentPublic
 from sightline.comments.schemas import CommentPublic
 from sightline.errors import FieldError, Invalid
+from sightline.identity.invitation_schemas import InvitationPublic
 from sightline.identity.schemas import ApiKeyPublic, MemberPublic, OrganisationPublic
 from sightline.identity.security_events import AccessEvent
 from sightline.initiatives.schemas import InitiativePublic, SpendEntryPublic
@@ -165,6 +166,18 @@ CATALOGUE: tuple[EventKind, ...] = (
         "sso.member_provisioned", "A member was created at their first single sign-on (allowed domain).", MemberPublic
     ),
     EventKind("member.created", "A member was added by an admin.", MemberPublic),
+    EventKind(
+        "invitation.created",
+        "An admin invited a person by email (a new invitation to the same email revokes the open one); never the "
+        "link's token. Admins read it.",
+        InvitationPublic,
+    ),
+    EventKind("invitation.revoked", "An admin revoked an open invitation. Admins read it.", InvitationPublic),
+    EventKind(
+        "invitation.accepted",
+        "The invited person accepted (actor: the new member; `member.created` follows). Admins read it.",
+        InvitationPublic,
+    ),
     EventKind("member.updated", "A member was renamed or their role changed.", MemberPublic, True),
     EventKind(
         "member.removed",
