@@ -17,6 +17,7 @@ from tests.support import SignUp, Tenant, create
 
 from sightline.db.migrate import alembic_config, upgrade
 from sightline.events.redaction import REDACTED, redact, redact_text
+from sightline.url_guard import UrlPolicy
 
 TOKEN = "s3cr3t-t0ken-4711"
 SECRETS = (TOKEN, "hunter2", "Bearer abc.def", "T000/B000/XXXXSLACKSECRET")
@@ -256,3 +257,83 @@ async def test_shown_once_secrets_and_admin_only_settings_stay_with_admins(app: 
             "/api/v1/organisation/sso",
         ):
             assert (await client.get(path)).status_code == 403, path
+
+
+async def test_a_viewer_and_a_read_key_read_goal_events_with_their_credentials_redacted(
+    app: FastAPI, tenant: Tenant, owner_connection: asyncpg.Connection
+) -> None:
+    """Goal events are everyone's to read, so their redaction is what a viewer relies on: a key result whose
+    source error names a URL with a token (written by the event when the key result changes), and a goal event
+    an older version stored with a credential in it (redacted when read)."""
+    kr = await key_result(tenant.client)
+    await owner_connection.execute(
+        "UPDATE key_results SET data_source_status = 'failing', data_source_error = $2 WHERE id = $1",
+        uuid.UUID(kr["id"]),
+        f"ConnectError: https://user:hunter2@api.example.com/v1?api_token={TOKEN} unreachable",
+    )
+    current = (await tenant.client.get(f"/api/v1/key-results/{kr['id']}")).json()
+    renamed = await tenant.client.patch(
+        f"/api/v1/key-results/{kr['id']}",
+        json={"title": "Pipeline, renamed"},
+        headers={"If-Match": f'"{current["version"]}"'},
+    )
+    assert renamed.status_code == 200, renamed.text
+    older = await _insert_raw_event(owner_connection, tenant.org_id, {"url": "unused"})
+    await owner_connection.execute(
+        "UPDATE events SET type = 'objective.updated', object_type = 'objective', after = $2::jsonb "
+        "WHERE object_id = $1",
+        older,
+        json.dumps({"id": str(older), "description": f"Numbers from https://crm.example.com/r?key={TOKEN}"}),
+    )
+    viewer, _ = await tenant.member_client(app, "viewer")
+    reader, _ = await tenant.api_key_client(app, ["read"])
+    for client in (viewer, reader):
+        updated = [e for e in await _events(client, kr["id"]) if e["type"] == "key_result.updated"]
+        assert updated, "a viewer reads the key result's history"
+        assert leaked(updated) == [], updated
+        assert updated[-1]["before"]["data_source_error"] == (
+            f"ConnectError: https://{REDACTED}@api.example.com/v1?api_token={REDACTED} unreachable"
+        )
+        [stored] = await _events(client, str(older))
+        assert stored["after"]["description"] == f"Numbers from https://crm.example.com/r?key={REDACTED}"
+        everything = await client.get("/api/v1/events", params={"limit": 200})
+        assert leaked(everything.json()) == []
+
+
+async def test_a_sql_connections_password_is_in_no_answer_and_no_event(app: FastAPI, tenant: Tenant) -> None:
+    """Through the API: the DSN's password is not in the connection's answers, nor in its created/updated events
+    (a DSN pasted into its description included: the admin reads that as typed, the audit log does not), nor
+    in the 422 of a refused DSN."""
+    saved = app.state.webhook_policy
+    app.state.webhook_policy = UrlPolicy.of(["127.0.0.1"])  # the operator allows this machine, as for a test DB
+    try:
+        dsn = f"postgresql://ro:{TOKEN}@127.0.0.1:5432/crm?sslmode=require"
+        body = {"name": "crm", "dsn": dsn, "allow_weak_tls": True, "description": f"replica of {dsn}"}
+        created = await tenant.client.post("/api/v1/sql-connections", json=body)
+        assert created.status_code == 201, created.text
+        connection = created.json()
+        changed = await tenant.client.patch(
+            f"/api/v1/sql-connections/{connection['id']}",
+            json={"dsn": "postgresql://ro:hunter2@127.0.0.1:5432/crm?sslmode=require", "allow_weak_tls": True},
+            headers={"If-Match": f'"{connection["version"]}"'},
+        )
+        assert changed.status_code == 200, changed.text
+        refused = await tenant.client.post(
+            "/api/v1/sql-connections",
+            json={"name": "two hosts", "dsn": f"postgresql://ro:{TOKEN}@127.0.0.1,127.0.0.2/crm"},
+        )
+    finally:
+        app.state.webhook_policy = saved
+    assert refused.status_code == 422, refused.text
+    assert leaked(refused.json()) == []
+    for answer in (created.json(), changed.json()):
+        # The admin reads their description as typed; the connection string itself is never answered.
+        assert "dsn" not in answer and leaked({k: v for k, v in answer.items() if k != "description"}) == []
+    events = await _events(tenant.client, connection["id"])
+    assert {e["type"] for e in events} >= {"sql_connection.created", "sql_connection.updated"}
+    assert leaked(events) == [], events
+    created_event = next(e for e in events if e["type"] == "sql_connection.created")
+    assert created_event["after"]["description"] == (
+        f"replica of postgresql://{REDACTED}@127.0.0.1:5432/crm?sslmode={REDACTED}"
+    )
+    assert created_event["after"]["username"] == "ro"  # what an audit needs stays
