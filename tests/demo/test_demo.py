@@ -162,3 +162,24 @@ def test_sightline_demo_serves_the_demo_and_prints_its_sign_in(tmp_path: Path) -
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+async def test_demo_has_comments_with_mentions_their_notifications_and_the_mail_in_the_delivery_log(
+    signed_in: httpx.AsyncClient, demo: DemoCredentials, owner_connection: asyncpg.Connection
+) -> None:
+    org = demo.organisation_id
+    comments = await owner_connection.fetchrow(
+        "SELECT count(*) AS total, count(*) FILTER (WHERE parent_id IS NOT NULL) AS replies,"
+        " max(created_at) AS last FROM comments WHERE org_id = $1",
+        org,
+    )
+    assert comments["total"] >= 4 and comments["replies"] >= 2 and comments["last"].date() < TODAY
+    mentioned = await owner_connection.fetchval(
+        "SELECT count(*) FROM notifications WHERE org_id = $1 AND kind = 'mentioned'", org
+    )
+    assert mentioned >= 4
+    log = (await signed_in.get("/api/v1/mail/messages", params={"limit": 200})).json()["items"]
+    mentions = [m for m in log if m["kind"] == "notification.mentioned"]
+    assert len(mentions) == mentioned  # the default channel of a mention is email
+    assert all(m["status"] == "logged" and m["body_text"] and m["to"].endswith("@northwind.example") for m in mentions)
+    assert any("mentioned you" in m["subject"] for m in mentions)

@@ -4,7 +4,8 @@ Everything goes through the service functions with the clock passed in, so each 
 the moment it reports (none backdated but the one planted import), as a year of real use would leave it.
 Given the address of the demo's own receiver (`sightline demo` does), a webhook endpoint is added a week
 before today: the events of that week queue their deliveries as they happen, and the dispatcher sends them
-once the service is up (see docs/decisions/api-demo-webhook.md).
+once the service is up (see docs/decisions/api-demo-webhook.md). A few comments with @mentions close the story:
+their notifications are in the inbox, and the email they would send is in the delivery log (demo/conversation.py).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from sightline.auth import ROLE_SCOPES, Principal
 from sightline.clock import current_time
 from sightline.config import Settings, get_settings
 from sightline.db.tenancy import scoped, set_tenant
+from sightline.demo import conversation
 from sightline.demo.builder import Demo, receiver_policy
 from sightline.demo.data import (
     DEMO_EMAIL,
     DEMO_PASSWORD,
     ORG_NAME,
+    PEOPLE,
     SEED_TITLE,
     TIME_ZONE,
     WEBHOOK_DESCRIPTION,
@@ -154,4 +157,10 @@ async def load_demo(
             await step(session)
     async with demo.transaction() as session:
         await recompute_org(session, org_id=demo.org_id, now=demo.end)  # statuses as of today
+    async with demo.transaction() as session:  # comments of the last days, their notifications and mail
+        names = {"olivia": "Olivia Owner", **{key: name for key, name, _ in PEOPLE}}
+        seed = demo.key_results[SEED_TITLE]
+        await conversation.talk(
+            session, org_id=demo.org_id, people=demo.people, names=names, key_result_id=seed, today=demo.end
+        )
     return DemoCredentials(DEMO_EMAIL, DEMO_PASSWORD, demo.org_id, demo.key_results[SEED_TITLE], demo.webhook_id)

@@ -12,6 +12,7 @@ from typing import Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -81,3 +82,14 @@ async def list_messages(
     rows = list((await session.execute(statement)).scalars())
     items, cursor = page_of(rows, params, lambda m: (m.created_at, m.id))
     return [public(m) for m in items], cursor
+
+
+async def log_pending(session: AsyncSession, *, org_id: UUID, now: datetime) -> int:
+    """What the sender does without an SMTP server, for one organisation's pending messages at once: they are
+    `logged` (the demo, whose delivery log shows the mail it would have sent). Returns how many."""
+    result = await session.execute(
+        update(MailMessage)
+        .where(col(MailMessage.org_id) == org_id, col(MailMessage.status) == "pending")
+        .values(status="logged", attempts=MailMessage.attempts + 1, sent_at=now)  # type: ignore[operator]
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
