@@ -25,6 +25,7 @@ import { ScoreboardView } from "./views/ScoreboardView";
 import { ApiKeysSettings } from "./views/settings/ApiKeysSettings";
 import { CyclesSettings } from "./views/settings/CyclesSettings";
 import { IntegrationsSettings } from "./views/settings/integrations/IntegrationsSettings";
+import { MailSettings } from "./views/settings/MailSettings";
 import { MembersSettings } from "./views/settings/MembersSettings";
 import { NotificationSettings } from "./views/settings/NotificationSettings";
 import { OrganisationSettings } from "./views/settings/OrganisationSettings";
@@ -140,6 +141,7 @@ export const routes = [
               { path: "webhooks", element: <WebhooksSettings /> },
               { path: "integrations", element: <IntegrationsSettings /> },
               { path: "notifications", element: <NotificationSettings /> },
+              { path: "mail", element: <MailSettings /> },
             ],
           },
           { path: "account", element: <AccountView /> },

@@ -6,6 +6,7 @@ admins' mail delivery log. Each view passes axe; the bell and the preferences fi
 from __future__ import annotations
 
 import re
+from uuid import UUID
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -20,8 +21,10 @@ from tests.e2e.conftest import (
     check_accessibility,
     dismiss_notifications,
     okr_setup,
+    screenshot,
     sign_in,
 )
+from tests.e2e.mail_links import superuser_fetch
 
 
 def add_member(org: ApiSession, name: str = "Jane Doe") -> tuple[dict, httpx.Client]:
@@ -68,6 +71,7 @@ def test_bell_inbox_marks_read_and_navigates(open_page: OpenPage, api_org: ApiOr
     expect(items.nth(1)).to_contain_text("Jane Doe mentioned you")
     expect(inbox.locator("[data-unread=true]")).to_have_count(2)
     check_accessibility(page, "notification inbox", within="[role=dialog]")
+    screenshot(page, "notification-inbox", full_page=False)
     # Escape closes it and gives the focus back to the bell.
     page.keyboard.press("Escape")
     expect(inbox).to_be_hidden()
@@ -127,6 +131,7 @@ def test_preferences_page_saves_only_the_changed_kinds(open_page: OpenPage, api_
     expect(mention).to_have_value("In the app and by email")
     expect(form.get_by_role("button", name="Save")).to_be_disabled()
     check_accessibility(page, "notification preferences")
+    screenshot(page, "notification-preferences")
 
     # Meanwhile another client turns mentions off: the page sends only what it changed, so that stays.
     assert jane.put("/api/v1/me/notification-preferences", json={"mentioned": "off"}).status_code == 200
@@ -158,3 +163,56 @@ def test_preferences_page_fits_a_phone(open_page: OpenPage, api_org: ApiOrg) -> 
     expect(page.get_by_role("form", name="Notifications")).to_be_visible()
     assert_fits_width(page, "notification preferences at 390 px")
     check_accessibility(page, "notification preferences on a phone")
+
+
+def test_admin_reads_the_mail_log_and_a_member_does_not(open_page: OpenPage, api_org: ApiOrg) -> None:
+    org = api_org()
+    _, objective = okr_setup(org, 1)
+    _, jane = add_member(org)
+    # A mention emails the owner at once (the default for `mentioned`); the demo has no SMTP, so it is logged.
+    post_comment(jane, objective["id"], f"Your call, @[Olivia Owner](user:{org.member_id})")
+    queued = next(m for m in org.get("/api/v1/mail/messages")["items"] if m["kind"] == "notification.mentioned")
+    assert queued["to"] == org.email and queued["status"] == "pending" and queued["body_text"] is None
+    # This server's sender job does not run in its process (conftest.py): do what it does without SMTP, log it.
+    superuser_fetch(
+        org.base_url,
+        "UPDATE mail_outbox SET status = 'logged', attempts = attempts + 1, sent_at = now() WHERE id = $1",
+        UUID(queued["id"]),
+    )
+    messages = org.get("/api/v1/mail/messages")["items"]
+    mention = next(m for m in messages if m["id"] == queued["id"])
+    assert mention["status"] == "logged" and mention["body_text"]
+
+    page = open_page().page
+    sign_in(page, org.email, path="/settings/organisation")
+    page.get_by_role("tab", name="Mail log").click()
+    page.wait_for_url("**/settings/mail")
+    log = page.get_by_role("table", name="Mail delivery log")
+    expect(log.get_by_role("row")).to_have_count(len(messages) + 1)
+    row = log.get_by_role("row").filter(has_text=mention["subject"])
+    expect(row).to_contain_text(org.email)
+    expect(row).to_contain_text("Logged")
+    check_accessibility(page, "mail log")
+    row.get_by_role("button", name=mention["subject"]).click()
+    panel = page.get_by_role("dialog", name=mention["subject"])
+    expect(panel.get_by_test_id("mail-body")).to_have_text(mention["body_text"].strip())
+    check_accessibility(page, "a logged message", within="[role=dialog]")
+    screenshot(page, "mail-log-message")
+    page.keyboard.press("Escape")
+    expect(panel).to_be_hidden()
+    page.set_viewport_size(PHONE)
+    # Laid out afresh at phone width (a resize leaves the page a frame behind).
+    page.reload()
+    expect(log).to_be_visible()
+    assert_fits_width(page, "mail log at 390 px")
+    check_accessibility(page, "mail log on a phone")
+
+    # A member sees no mail log tab, the page says it is the admins', and the API refuses them.
+    member = open_page().page
+    sign_in(member, f"jane-{org.email}", path="/settings/notifications")
+    expect(member.get_by_role("tab", name="Notifications")).to_be_visible()
+    expect(member.get_by_role("tab", name="Mail log")).to_have_count(0)
+    member.goto("/settings/mail")
+    expect(member.get_by_role("heading", name="The mail log is for admins")).to_be_visible()
+    assert jane.get("/api/v1/mail/messages").status_code == 403
+    jane.close()

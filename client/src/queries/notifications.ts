@@ -1,4 +1,5 @@
-/** The signed-in member's notifications (docs/notifications.md): unread count, inbox, mark read, preferences. */
+/** The signed-in member's notifications (docs/notifications.md): unread count, inbox, mark read, preferences; and
+ * the organisation's mail delivery log (admins). */
 import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { $api, fetchClient, type Schemas } from "../api/client";
 import type { Channel } from "../lib/notifications";
@@ -77,4 +78,23 @@ export function useUpdateNotificationPreferences() {
     save: (changes: Record<string, Channel>, options?: { onSuccess?: () => void }) =>
       mutation.mutate({ body: changes }, options),
   };
+}
+
+/** The organisation's mail delivery log (admins), newest first, page by page; `status` filters it on the server. */
+export function useMailLog(enabled: boolean, status: Schemas["MailMessagePublic"]["status"] | null) {
+  const query = { limit: INBOX_PAGE * 2, ...(status ? { status } : {}) };
+  return useInfiniteQuery({
+    queryKey: $api.queryOptions("get", "/api/v1/mail/messages", { params: { query }, pages: true }).queryKey,
+    queryFn: async ({ pageParam, signal }) => {
+      const { data, error } = await fetchClient.GET("/api/v1/mail/messages", {
+        params: { query: { ...query, cursor: pageParam } },
+        signal,
+      });
+      if (error !== undefined) throw error;
+      return data;
+    },
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page: Schemas["MailMessagePage"]) => page.next_cursor ?? undefined,
+    enabled,
+  });
 }
