@@ -46,6 +46,7 @@ from sightline.integrations.routes import routers as integrations_routers
 from sightline.integrations.runs import Fetchers
 from sightline.integrations.sso_routes import public_router as sso_public_router
 from sightline.integrations.sso_routes import router as sso_router
+from sightline.kpis.routes import router as kpis_router
 from sightline.notifications.routes import public_router as notifications_public_router
 from sightline.notifications.routes import router as notifications_router
 from sightline.okrs.routes import routers as okrs_routers
@@ -121,6 +122,7 @@ API_ROUTERS = (
     insights_router,
     alignment_router,
     initiatives_router,
+    kpis_router,
     comments_router,
     notifications_router,
     notifications_public_router,

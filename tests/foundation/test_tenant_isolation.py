@@ -30,6 +30,8 @@ BODIES: dict[str, dict[str, Any]] = {
     "sql-connections-update_connection": {"description": "Renamed"},
     "team-digests-update_digest": {"hour": 10},
     "comments-update_comment": {"body": "Renamed"},
+    "kpis-update_kpi": {"name": "Renamed"},
+    "kpis-record_value": {"value": 1},
 }
 
 
@@ -95,6 +97,10 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         ping = {"target_type": "key_result", "target_id": kr["id"], "body": f"Alpha ping @[O](user:{a.owner_id})"}
         await create(writer_client, "/api/v1/comments", ping)
     notification = (await a.client.get("/api/v1/me/notifications")).json()["items"][0]
+    kpi = await create(
+        a.client, "/api/v1/kpis", {"name": "Alpha KPI", "direction": "higher_is_better", "healthy_min": 5}
+    )
+    await create(a.client, f"/api/v1/kpis/{kpi['id']}/values", {"value": 7, "note": "Alpha value"})
     ids = {
         "member_id": member.json()["id"],
         "key_id": key["id"],
@@ -114,6 +120,7 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "comment_id": comment["id"],
         "invitation_id": invitation["id"],
         "notification_id": notification["id"],
+        "kpi_id": kpi["id"],
         "session_id": (await a.client.get("/api/v1/me/sessions")).json()[0]["id"],
         "event_id": (await a.client.get("/api/v1/events", params={"limit": 1})).json()["items"][0]["id"],
     }
@@ -140,6 +147,8 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "Alpha comment",
         "alpha-invitee@example.test",
         "Alpha ping",
+        "Alpha KPI",
+        "Alpha value",
     ]
 
     operations = []

@@ -217,7 +217,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "accounts": ("auth", "api-keys", "members", "organisation", "operations", "events"),
     "planning": ("cycles", "objectives", "key-results", "check-ins", "alignment", "teams"),
     "reporting": ("insights", "reviews", "initiatives", "comments", "notifications", "team-digests"),
-    "connections": ("webhooks", "integrations", "sql-connections"),
+    "connections": ("webhooks", "integrations", "sql-connections", "kpis"),
 }
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 

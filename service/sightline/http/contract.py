@@ -52,6 +52,7 @@ TAGS: dict[str, str] = {
     "reviews": "A team's review agenda and the record of held reviews",
     "alignment": "Alignment links between objectives and key results; trees, line of sight, map, coverage",
     "initiatives": "Work and money (budget, spend) linked to the key results it serves",
+    "kpis": "KPIs tracked continuously outside cycles: healthy range, status, values; key results follow them",
     "comments": "Comments and replies on objectives, key results and check-ins, with @mentions of members",
     "notifications": "Your inbox of notifications (mentions, comments on what you own, status changes), your "
     "preferences per kind, one-click unsubscribe from notification email, and the organisation's mail delivery log "

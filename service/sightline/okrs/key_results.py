@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -40,6 +40,7 @@ EDITABLE = (
     "milestone_plan",
     "data_source",
     "external_key",
+    "follows_kpi_id",
 )
 
 
@@ -93,6 +94,23 @@ async def _external_key_free(session: AsyncSession, org_id: UUID, key: str | Non
         raise Conflict(f"another key result already uses external_key {key!r}")
 
 
+# The kpis domain is above this one: the KPI a key result follows is checked with SQL, in this organisation.
+_KPI_ACTIVE = text("SELECT archived_at IS NULL FROM kpis WHERE org_id = :org AND id = :id")
+
+
+async def _kpi_followable(session: AsyncSession, kr: KeyResult) -> None:
+    """422 unless the KPI the key result follows (if any) is an active KPI of its organisation."""
+    if kr.follows_kpi_id is None:
+        return
+    if kr.metric == Metric.milestone:
+        raise Invalid("body.follows_kpi_id", "a milestone key result takes its steps only; it cannot follow a KPI")
+    active = (await session.execute(_KPI_ACTIVE, {"org": kr.org_id, "id": kr.follows_kpi_id})).scalar_one_or_none()
+    if active is None:
+        raise Invalid("body.follows_kpi_id", "no such KPI")
+    if not active:
+        raise Invalid("body.follows_kpi_id", "the KPI is archived")
+
+
 def _refresh(kr: KeyResult, calendar: Calendar, now: datetime) -> None:
     """Recompute the derived fields from the row's current value (no new check-in)."""
     if kr.last_check_in_at is None:
@@ -132,6 +150,7 @@ def new_key_result(
         milestone_plan=[p.model_dump(mode="json") for p in body.milestone_plan],
         data_source=body.data_source,
         external_key=body.external_key,
+        follows_kpi_id=body.follows_kpi_id,
         archived_at=now if archived else None,
         current_value=body.start_value,
         created_at=now,
@@ -155,6 +174,7 @@ async def create_key_result(
     kr = new_key_result(body, org_id=org_id, objective_id=objective.id, owner_id=owner_id, calendar=calendar, now=now)
     _validate(kr, calendar)
     await _external_key_free(session, org_id, kr.external_key, kr.id)
+    await _kpi_followable(session, kr)
     _refresh(kr, calendar, now)
     session.add(kr)
     await session.flush()
@@ -195,7 +215,7 @@ async def update_key_result(
             if field not in body.model_fields_set:
                 continue
             value: Any = getattr(body, field)
-            if value is None and field not in ("stretch_value", "previous_value", "external_key"):
+            if value is None and field not in ("stretch_value", "previous_value", "external_key", "follows_kpi_id"):
                 raise Invalid(f"body.{field}", "cannot be null")
             if field == "milestone_plan":
                 value = [p.model_dump(mode="json") for p in body.milestone_plan or []]
@@ -205,6 +225,8 @@ async def update_key_result(
                 await ensure_users(session, org_id, {body.owner_id}, "body.owner_id")
             _validate(kr, calendar)
             await _external_key_free(session, org_id, kr.external_key, kr.id)
+            if {"follows_kpi_id", "metric"} & body.model_fields_set:
+                await _kpi_followable(session, kr)
     _refresh(kr, calendar, now)
     kr.version += 1
     kr.updated_at = now

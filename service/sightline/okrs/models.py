@@ -95,6 +95,7 @@ class KeyResult(SQLModel, table=True):
     milestone_plan: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
     data_source: str = "manual"
     external_key: str | None = None
+    follows_kpi_id: UUID | None = None  # the KPI whose values it takes (kpis/values.py checks it in)
     # Kept by the integration pulling this key result's values (null without one): its last run's health.
     data_source_status: str | None = None
     data_source_error: str | None = None

@@ -127,6 +127,7 @@ class KeyResultCreate(StrictInput):
     milestone_plan: list[MilestonePoint] = Field(default_factory=list, max_length=366)
     data_source: SourceLabel = "manual"
     external_key: ExternalKey | None = Field(None, description="Your tool's id, usable in batch check-ins")
+    follows_kpi_id: UUID | None = Field(None, description="A KPI whose every new value is checked in here")
 
 
 class KeyResultUpdate(StrictInput):
@@ -144,6 +145,7 @@ class KeyResultUpdate(StrictInput):
     milestone_plan: list[MilestonePoint] | None = Field(None, max_length=366)
     data_source: SourceLabel | None = None
     external_key: ExternalKey | None = None
+    follows_kpi_id: UUID | None = Field(None, description="null: stop following the KPI")
 
 
 class KeyResultPublic(BaseModel):
@@ -168,6 +170,7 @@ class KeyResultPublic(BaseModel):
     data_source_error: str | None = Field(None, description="Why the integration's last run failed")
     data_source_checked_at: UtcDateTime | None = Field(None, description="When the integration last ran")
     external_key: str | None
+    follows_kpi_id: UUID | None = Field(None, description="The KPI whose every new value is checked in here")
     archived: bool
     current_value: float
     progress: float = Field(description="(current − start)/(target − start); may leave [0, 1]")

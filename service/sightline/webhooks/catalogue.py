@@ -28,6 +28,7 @@ from sightline.integrations.schemas import (
     TeamDigestContent,
     TeamDigestPublic,
 )
+from sightline.kpis.schemas import KpiPublic, KpiValuePublic
 from sightline.okrs.reminders import CheckInOverdue
 from sightline.okrs.schemas import (
     CheckInPublic,
@@ -106,6 +107,19 @@ CATALOGUE: tuple[EventKind, ...] = (
     EventKind("initiative.linked", "An initiative's linked key results or shares changed.", InitiativePublic, True),
     EventKind("initiative.deleted", "An initiative was deleted (data: the initiative as it was).", InitiativePublic),
     EventKind("initiative.spend_recorded", "Spend was recorded on an initiative.", SpendEntryPublic),
+    EventKind("kpi.created", "A KPI was created.", KpiPublic),
+    EventKind("kpi.updated", "A KPI was edited, archived or restored.", KpiPublic, True),
+    EventKind(
+        "kpi.value_recorded",
+        "A value was recorded on a KPI; every key result following it got it as a check-in (source kpi).",
+        KpiValuePublic,
+    ),
+    EventKind(
+        "kpi.status_changed",
+        "A KPI's status (healthy, warning, critical) changed: through a new latest value or a change of its range.",
+        KpiPublic,
+        True,
+    ),
     EventKind(
         "comment.created",
         "A comment (or a reply) was written on an objective, key result or check-in; `mentions` lists the members "
