@@ -3,6 +3,7 @@ messages only, and closed to members and viewers."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -45,8 +46,9 @@ async def test_without_smtp_an_admin_reads_the_logged_messages_newest_first_with
     await _mention(tenant, objective["id"], ("Ann", ann))
     pending = (await _log(tenant.client))["items"]
     assert [m["status"] for m in pending] == ["pending"] and pending[0]["body_text"] is None
+    real_now.now += timedelta(seconds=1)  # newest first: Bob's message is the later one
     await _mention(tenant, objective["id"], ("Bob", bob))
-    await deliver(app)
+    await deliver(app, real_now.now)
     page = await _log(tenant.client, limit=1)
     first = page["items"][0]
     assert first["to"] == await _email_of(tenant, bob) and page["next_cursor"]
