@@ -50,6 +50,7 @@ from sightline.kpis.routes import router as kpis_router
 from sightline.notifications.routes import public_router as notifications_public_router
 from sightline.notifications.routes import router as notifications_router
 from sightline.okrs.routes import routers as okrs_routers
+from sightline.planning.routes import routers as planning_routers
 from sightline.url_guard import UrlPolicy
 from sightline.web import DEFAULT_CLIENT_DIR, install_client
 from sightline.webhooks.routes import router as webhooks_router
@@ -119,6 +120,7 @@ API_ROUTERS = (
     verification_public_router,
     verification_router,
     *okrs_routers,
+    *planning_routers,
     insights_router,
     alignment_router,
     initiatives_router,

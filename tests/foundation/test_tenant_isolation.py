@@ -30,6 +30,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "sql-connections-update_connection": {"description": "Renamed"},
     "team-digests-update_digest": {"hour": 10},
     "comments-update_comment": {"body": "Renamed"},
+    "planning-carry_over_into_cycle": {"objectives": [{"objective_id": "00000000-0000-4000-8000-000000000000"}]},
     "kpis-update_kpi": {"name": "Renamed"},
     "kpis-record_value": {"value": 1},
 }

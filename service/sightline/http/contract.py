@@ -48,6 +48,8 @@ TAGS: dict[str, str] = {
     "objectives": "Objectives with their key results and progress",
     "key-results": "Measurable results of an objective: metric, start, target, plan, weight",
     "check-ins": "Values and confidence recorded against key results, corrections included; batches",
+    "planning": "Planning the next cycle: carry-over of objectives and key results, with what they reached as the "
+    "baseline",
     "insights": "Scoreboard, health, ambition, retrospective, grades, export and import of a cycle",
     "reviews": "A team's review agenda and the record of held reviews",
     "alignment": "Alignment links between objectives and key results; trees, line of sight, map, coverage",

@@ -12,7 +12,18 @@ from typing import Any
 
 from sightline.okrs.derive import Calendar, Rollup, key_result_body
 
-OBJECTIVE_FIELDS = ("id", "cycle_id", "title", "description", "level", "team_id", "owner_id", "kind", "state")
+OBJECTIVE_FIELDS = (
+    "id",
+    "cycle_id",
+    "title",
+    "description",
+    "level",
+    "team_id",
+    "owner_id",
+    "kind",
+    "state",
+    "carried_from",
+)
 
 
 class Row(dict[str, Any]):

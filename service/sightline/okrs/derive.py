@@ -180,6 +180,8 @@ KR_LEADING = (
     "stretch_value",
     "previous_value",
     "weight",
+    "accumulation",
+    "carried_from",
 )
 KR_STATE = ("current_value", "progress", "score", "status", "latest_confidence")
 

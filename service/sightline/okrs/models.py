@@ -63,6 +63,7 @@ class Objective(SQLModel, table=True):
     kind: str = "committed"
     state: str = "active"
     progress_from: str = "key_results"
+    carried_from: UUID | None = None  # the objective this one was carried over from (planning/carry_over.py)
     version: int = 1
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
@@ -91,6 +92,8 @@ class KeyResult(SQLModel, table=True):
     stretch_value: float | None = None
     previous_value: float | None = None
     weight: float = 1.0
+    accumulation: str = "cumulative"  # how a carry-over starts it: again from its start, or where it ended
+    carried_from: UUID | None = None  # the key result this one was carried over from
     cadence: str
     milestone_plan: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONB, nullable=False))
     data_source: str = "manual"

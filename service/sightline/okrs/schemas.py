@@ -44,6 +44,12 @@ CycleState = Literal["planning", "active", "closed"]
 ExternalKey = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 BATCH_LIMIT = 1000  # items in one batch of check-ins
 SourceLabel = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.:-]*$")]
+Accumulation = Literal["cumulative", "level"]
+ACCUMULATION = (
+    "How a carry-over into the next cycle starts it: cumulative (a count such as leads starts again from its start "
+    "value) or level (a level such as ARR starts where it ended)"
+)
+CARRIED_FROM = "Read-only: the original this one was carried over from (POST /cycles/{id}/carry-over)"
 
 
 # Teams -------------------------------------------------------------------------------------------
@@ -123,6 +129,7 @@ class KeyResultCreate(StrictInput):
     stretch_value: Value | None = None
     previous_value: Value | None = Field(None, description="What the previous comparable period achieved")
     weight: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False), NotBool] = 1.0
+    accumulation: Accumulation = Field("cumulative", description=ACCUMULATION)
     cadence: Cadence | None = Field(None, description="Defaults to the organisation's default cadence")
     milestone_plan: list[MilestonePoint] = Field(default_factory=list, max_length=366)
     data_source: SourceLabel = "manual"
@@ -141,6 +148,7 @@ class KeyResultUpdate(StrictInput):
     stretch_value: Value | None = None
     previous_value: Value | None = None
     weight: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False), NotBool] | None = None
+    accumulation: Accumulation | None = None
     cadence: Cadence | None = None
     milestone_plan: list[MilestonePoint] | None = Field(None, max_length=366)
     data_source: SourceLabel | None = None
@@ -161,6 +169,8 @@ class KeyResultPublic(BaseModel):
     stretch_value: float | None
     previous_value: float | None
     weight: float
+    accumulation: Accumulation = Field("cumulative", description=ACCUMULATION)
+    carried_from: UUID | None = Field(None, description=CARRIED_FROM)
     cadence: Cadence
     milestone_plan: list[MilestonePoint]
     data_source: str = Field(description="manual, api, or the name of the integration pulling its values")
@@ -220,6 +230,7 @@ class ObjectivePublic(BaseModel):
     owner_id: UUID
     kind: Kind
     state: ObjectiveState
+    carried_from: UUID | None = Field(None, description=CARRIED_FROM)
     progress_from: ProgressFrom
     progress: float | None = Field(description="Weighted mean of clamped key-result progress; null without any")
     expected_progress: float | None

@@ -38,6 +38,7 @@ from sightline.okrs.schemas import (
     ObjectiveRollupPublic,
     TeamPublic,
 )
+from sightline.planning.carry_over_schemas import CarryOverResult
 from sightline.webhooks.schemas import EndpointPublic, EventType, ObjectReference, PingData
 
 
@@ -65,6 +66,12 @@ CATALOGUE: tuple[EventKind, ...] = (
     EventKind("cycle.activated", "A cycle moved from planning to active.", CyclePublic, True),
     EventKind("cycle.closed", "A cycle was closed.", CyclePublic, True),
     EventKind("cycle.deleted", "An empty cycle in planning was deleted (data: the cycle as it was).", CyclePublic),
+    EventKind(
+        "cycle.carried_over",
+        "Objectives and key results were carried over into this cycle (data: what was created and skipped; each copy "
+        "also has its own created event).",
+        CarryOverResult,
+    ),
     EventKind("objective.created", "An objective was created.", ObjectivePublic),
     EventKind("objective.updated", "An objective was edited.", ObjectivePublic, True),
     EventKind("objective.archived", "An objective was archived.", ObjectReference),
