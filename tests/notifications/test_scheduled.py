@@ -113,7 +113,7 @@ async def test_check_in_due_honours_the_owners_preference_and_is_emailed_by_defa
 
 
 async def test_the_weekly_team_summary_reaches_the_teams_people_once_a_week(
-    app: FastAPI, tenant: Tenant, real_now: FixedClock
+    app: FastAPI, tenant: Tenant, real_now: FixedClock, owner_connection: asyncpg.Connection
 ) -> None:
     factory = app.state.session_factory
     ann_client, ann = await tenant.member_client(app, "member")
@@ -134,6 +134,17 @@ async def test_the_weekly_team_summary_reaches_the_teams_people_once_a_week(
     assert await _kinds(outsider_client, "team_weekly_summary") == []
     await team_summaries_all(factory, now=at("2026-03-16T08:30"))  # the next week
     assert len(await _kinds(ann_client, "team_weekly_summary")) == 2
+    ann_email = (await tenant.client.get(f"/api/v1/members/{ann}")).json()["email"]
+    bodies = await owner_connection.fetch(
+        "SELECT body_text, body_html FROM mail_outbox WHERE org_id = $1::uuid AND to_address = $2"
+        " AND kind = 'notification.team_weekly_summary' ORDER BY created_at",
+        tenant.org_id,
+        ann_email,
+    )
+    assert len(bodies) == 2  # emailed by default, once a week
+    assert "- Due: Signed deals (A member, by 2026-03-11)" in bodies[0]["body_text"]
+    assert "<li>Due: Signed deals (A member, by 2026-03-11)</li>" in bodies[0]["body_html"]
+    assert "- Due: Signed deals (A member, overdue since 2026-03-11)" in bodies[1]["body_text"]
 
 
 async def test_the_daily_digest_emails_each_person_once_a_day_at_their_morning(
