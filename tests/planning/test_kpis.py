@@ -3,12 +3,17 @@ result following a KPI, tenancy, bounded statements."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
+import asyncpg
 import httpx
+from alembic import command
 from fastapi import FastAPI
 from tests.support import FixedClock, SignUp, StatementCounter, Tenant, create, okr_setup
+
+from sightline.db.migrate import alembic_config, upgrade
 
 # Marketing-sourced pipeline: higher is better, healthy from 1,000, critical under 700.
 PIPELINE = {"name": "Marketing-sourced pipeline", "unit": "k€", "direction": "higher_is_better", "healthy_min": 1000}
@@ -267,3 +272,38 @@ async def test_filters_and_bounded_statements(app: FastAPI, tenant: Tenant, cloc
     assert await recorded(other["id"], 6, "02") == one
     krs = (await tenant.client.get("/api/v1/key-results", params={"cycle_id": okr.cycle["id"]})).json()["items"]
     assert sorted(kr["current_value"] for kr in krs) == [5.0] * 7
+
+
+async def test_the_migration_goes_down_and_up_again(
+    tenant: Tenant, owner_connection: asyncpg.Connection, owner_database_url: str
+) -> None:
+    with_value = await kpi(tenant.client, name="A KPI with a value: the downgrade drops it")
+    assert (await record(tenant.client, with_value["id"], 1200)).status_code == 201
+
+    def down_and_up() -> None:
+        command.downgrade(alembic_config(owner_database_url), "0077")
+        upgrade(owner_database_url)
+
+    columns = "SELECT count(*) FROM information_schema.columns WHERE table_name = 'key_results' AND column_name = $1"
+    await asyncio.to_thread(down_and_up)
+    assert await owner_connection.fetchval(columns, "follows_kpi_id") == 1
+    forced = "SELECT relforcerowsecurity FROM pg_class WHERE relname = $1"
+    assert [await owner_connection.fetchval(forced, table) for table in ("kpis", "kpi_values")] == [True, True]
+
+
+async def test_the_scoreboard_counts_kpis_by_status(tenant: Tenant, clock: FixedClock) -> None:
+    team = await create(tenant.client, "/api/v1/teams", {"name": "Demand Gen"})
+    okr = await okr_setup(tenant.client)
+    pipeline = await kpi(tenant.client, team_id=team["id"])
+    cac = await create(tenant.client, "/api/v1/kpis", CAC)
+    await kpi(tenant.client, name="No value yet")
+    archived = await kpi(tenant.client, name="Archived")
+    assert (
+        await tenant.client.delete(f"/api/v1/kpis/{archived['id']}", headers={"If-Match": '"1"'})
+    ).status_code == 204
+    await status_after(tenant.client, pipeline["id"], 600, "2026-06-01T00:00:00Z")  # critical
+    await status_after(tenant.client, cac["id"], 250, "2026-06-01T00:00:00Z")  # healthy
+    board = (await tenant.client.get(f"/api/v1/cycles/{okr.cycle['id']}/scoreboard")).json()
+    assert board["kpis"] == {"total": 3, "healthy": 1, "warning": 0, "critical": 1, "no_value": 1}
+    by_team = await tenant.client.get(f"/api/v1/cycles/{okr.cycle['id']}/scoreboard", params={"team_id": team["id"]})
+    assert by_team.json()["kpis"] == {"total": 1, "healthy": 0, "warning": 0, "critical": 1, "no_value": 0}

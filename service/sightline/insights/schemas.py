@@ -13,6 +13,7 @@ from sightline.inputs import IsoDateTime, LongText, StrictInput
 from sightline.insights.ambition import AmbitionFlag
 from sightline.insights.grades import GradeFlag
 from sightline.insights.signal_schemas import CalibrationReport, PersonSignals, SignalCounts, SignalPublic, TeamSignals
+from sightline.kpis.schemas import KpiStatusCounts
 from sightline.okrs.schemas import Kind, Level, ObjectiveState
 from sightline.scoring import Status
 from sightline.timestamps import UtcDateTime
@@ -100,6 +101,7 @@ class ScoreboardPublic(BaseModel):
     teams: list[ScoreboardTeam]
     totals: ScoreboardTotals
     compliance: CompliancePublic
+    kpis: KpiStatusCounts = Field(description="Active KPIs (of the team asked for, if any) by status")
 
 
 # Ambition ----------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from sightline.insights.schemas import (
     PersonCompliance,
     TeamCompliance,
 )
+from sightline.kpis import summary as kpi_summary
 from sightline.okrs.cycles import get_cycle, load_calendars
 from sightline.okrs.derive import Calendar, Rollup, expected
 from sightline.okrs.mine import enclosing_cycle_ids
@@ -390,4 +391,5 @@ async def scoreboard(
         "teams": _groups(objectives, names),
         "totals": {"objectives": _tally(o["status"] for o in objectives), "key_results": kr_totals},
         "compliance": checked_in.model_dump(mode="json"),
+        "kpis": await kpi_summary.status_counts(session, org_id=org_id, team_id=flt.team_id),
     }

@@ -89,3 +89,13 @@ class KpiValuePublic(BaseModel):
     actor: str
     source: str
     created_at: UtcDateTime
+
+
+class KpiStatusCounts(BaseModel):
+    """KPIs (not archived) by status: the scoreboard's KPI panel."""
+
+    total: int
+    healthy: int
+    warning: int
+    critical: int
+    no_value: int = Field(description="KPIs without any value yet")
