@@ -109,8 +109,13 @@ def downgrade() -> None:
     op.execute("DROP INDEX notifications_undigested_idx")
     op.execute("DROP INDEX mail_outbox_log_idx")
     op.execute("DROP TABLE notification_schedule")
-    op.execute(
-        "DELETE FROM notifications WHERE kind IN ('check_in_due', 'team_weekly_summary') OR object_type = 'team'"
-    )
-    op.execute("DELETE FROM notification_preferences WHERE kind IN ('check_in_due', 'team_weekly_summary')")
+    # Row-level security is forced on both tables (the owner too): lifted for the delete across organisations.
+    run("""
+    ALTER TABLE notifications NO FORCE ROW LEVEL SECURITY;
+    ALTER TABLE notification_preferences NO FORCE ROW LEVEL SECURITY;
+    DELETE FROM notifications WHERE kind IN ('check_in_due', 'team_weekly_summary') OR object_type = 'team';
+    DELETE FROM notification_preferences WHERE kind IN ('check_in_due', 'team_weekly_summary');
+    ALTER TABLE notifications FORCE ROW LEVEL SECURITY;
+    ALTER TABLE notification_preferences FORCE ROW LEVEL SECURITY;
+    """)
     run(_constraints(OLD_KINDS, OLD_OBJECTS))
