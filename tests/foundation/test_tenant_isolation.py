@@ -30,6 +30,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "sql-connections-update_connection": {"description": "Renamed"},
     "team-digests-update_digest": {"hour": 10},
     "comments-update_comment": {"body": "Renamed"},
+    "templates-apply_template": {"cycle_id": "00000000-0000-4000-8000-000000000000", "level": "company"},
     "planning-carry_over_into_cycle": {"objectives": [{"objective_id": "00000000-0000-4000-8000-000000000000"}]},
     "kpis-update_kpi": {"name": "Renamed"},
     "kpis-record_value": {"value": 1},
@@ -102,6 +103,8 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         a.client, "/api/v1/kpis", {"name": "Alpha KPI", "direction": "higher_is_better", "healthy_min": 5}
     )
     await create(a.client, f"/api/v1/kpis/{kpi['id']}/values", {"value": 7, "note": "Alpha value"})
+    template_body = {"title": "Alpha template", "key_results": [{"title": "Alpha template KR", "target_value": 5}]}
+    template = await create(a.client, "/api/v1/templates", template_body)
     ids = {
         "member_id": member.json()["id"],
         "key_id": key["id"],
@@ -121,6 +124,7 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "comment_id": comment["id"],
         "invitation_id": invitation["id"],
         "notification_id": notification["id"],
+        "template_id": template["id"],
         "kpi_id": kpi["id"],
         "session_id": (await a.client.get("/api/v1/me/sessions")).json()[0]["id"],
         "event_id": (await a.client.get("/api/v1/events", params={"limit": 1})).json()["items"][0]["id"],
@@ -148,6 +152,7 @@ async def test_every_id_taking_operation_refuses_other_orgs_ids(app: FastAPI, si
         "Alpha comment",
         "alpha-invitee@example.test",
         "Alpha ping",
+        "Alpha template",
         "Alpha KPI",
         "Alpha value",
     ]

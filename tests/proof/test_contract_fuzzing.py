@@ -215,7 +215,7 @@ async def _chain_counts(admin_url: str, fuzzed: Fuzzed) -> dict[str, int]:
 # a worker takes on its own; the groups are about the same size, and together they hold every tag.
 GROUPS: dict[str, tuple[str, ...]] = {
     "accounts": ("auth", "api-keys", "members", "organisation", "operations", "events"),
-    "planning": ("cycles", "objectives", "key-results", "check-ins", "alignment", "teams", "planning"),
+    "planning": ("cycles", "objectives", "key-results", "check-ins", "alignment", "teams", "planning", "templates"),
     "reporting": ("insights", "reviews", "initiatives", "comments", "notifications", "team-digests"),
     "connections": ("webhooks", "integrations", "sql-connections", "kpis"),
 }

@@ -50,6 +50,8 @@ TAGS: dict[str, str] = {
     "check-ins": "Values and confidence recorded against key results, corrections included; batches",
     "planning": "Planning the next cycle: carry-over of objectives and key results, with what they reached as the "
     "baseline",
+    "templates": "Objective templates: the built-in marketing library and the organisation's own; create an objective "
+    "and its key results from one in one request",
     "insights": "Scoreboard, health, ambition, retrospective, grades, export and import of a cycle",
     "reviews": "A team's review agenda and the record of held reviews",
     "alignment": "Alignment links between objectives and key results; trees, line of sight, map, coverage",

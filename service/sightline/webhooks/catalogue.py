@@ -39,6 +39,7 @@ from sightline.okrs.schemas import (
     TeamPublic,
 )
 from sightline.planning.carry_over_schemas import CarryOverResult
+from sightline.planning.template_schemas import TemplatePublic
 from sightline.webhooks.schemas import EndpointPublic, EventType, ObjectReference, PingData
 
 
@@ -127,6 +128,8 @@ CATALOGUE: tuple[EventKind, ...] = (
         KpiPublic,
         True,
     ),
+    EventKind("template.created", "An objective template was saved (from an objective or described).", TemplatePublic),
+    EventKind("template.deleted", "An objective template was deleted (data: as it was).", TemplatePublic),
     EventKind(
         "comment.created",
         "A comment (or a reply) was written on an objective, key result or check-in; `mentions` lists the members "

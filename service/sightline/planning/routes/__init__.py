@@ -3,6 +3,6 @@ them. Each concept adds its own module here and its router to `routers`."""
 
 from __future__ import annotations
 
-from sightline.planning.routes import carry_over
+from sightline.planning.routes import carry_over, templates
 
-routers = (carry_over.router,)
+routers = (carry_over.router, templates.router)
