@@ -207,6 +207,9 @@ async def test_a_template_described_in_the_body_and_deleting_own(app: FastAPI, t
     both = await tenant.client.post("/api/v1/templates", json={**body, "objective_id": DEMAND})
     assert both.status_code == 422
     writer, _ = await tenant.member_client(app, "member")
+    viewer, _ = await tenant.member_client(app, "viewer")
+    assert (await viewer.post("/api/v1/templates", json=body)).status_code == 403
+    assert len(await _all(viewer, source="organisation")) == 1  # viewers read them
     theirs = await create(writer, "/api/v1/templates", {**body, "title": "Writer's own"})
     assert (await writer.delete(f"/api/v1/templates/{saved['id']}")).status_code == 403
     assert (await writer.delete(f"/api/v1/templates/{DEMAND}")).status_code == 403
