@@ -122,7 +122,7 @@ function Inbox({
         <Box
           component="ul"
           aria-label="Your notifications, newest first"
-          style={{ listStyle: "none", margin: 0, padding: 0, maxHeight: "min(60vh, 480px)", overflowY: "auto" }}
+          style={{ listStyle: "none", margin: 0, padding: 0, maxHeight: "min(60vh, 480px)", overflowY: "auto", display: "grid", gap: 4 }}
         >
           {items.map((notification) => (
             <li key={notification.id}>
