@@ -309,3 +309,48 @@ async def test_statements_do_not_grow_with_the_objectives(app: FastAPI, tenant: 
         assert len(result["objectives"]) == size and len(result["alignments"]) == size - 1
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+async def test_deactivated_owners_and_archived_teams(tenant: Tenant, clock: FixedClock) -> None:
+    real_time(clock)  # removing a member asks for a recent sign-in, by the real clock
+    sam = await create(tenant.client, "/api/v1/members", {"email": "sam@example.test", "name": "Sam", "role": "member"})
+    gone = await create(tenant.client, "/api/v1/teams", {"name": "Gone"})
+    source = await cycle(tenant, "FY2025", "2025-01-01", "2025-12-31")
+    target = await cycle(tenant, "FY2026", "2026-01-01", "2026-12-31", state="planning")
+    sams = await objective(tenant, source["id"], "Sam's", owner_id=sam["id"])
+    teams = await objective(tenant, source["id"], "The team's", level="team", team_id=gone["id"])
+    kept = await objective(tenant, source["id"], "Kept")
+    handed = await key_result(tenant, kept, title="Sam's number", owner_id=sam["id"], target_value=5)
+    assert (await tenant.client.delete(f"/api/v1/members/{sam['id']}")).status_code == 204
+    assert (await tenant.client.delete(f"/api/v1/teams/{gone['id']}")).status_code == 204
+    result = await carry(tenant.client, target, {"source_cycle_id": source["id"], "objectives": "all"})
+    assert {(s["source_id"], s["reason"]) for s in result["skipped"]} == {
+        (sams["id"], "owner_inactive"),
+        (teams["id"], "team_archived"),
+    }
+    [copy] = result["objectives"]
+    assert copy["carried_from"] == kept["id"] and copy["key_results"][0]["carried_from"] == handed["id"]
+    kr = (await tenant.client.get(f"/api/v1/key-results/{copy['key_results'][0]['id']}")).json()
+    assert kr["owner_id"] == tenant.owner_id  # the objective's owner takes over a departed member's key result
+
+
+async def test_a_link_that_would_close_a_loop_is_not_recreated(tenant: Tenant, clock: FixedClock) -> None:
+    clock.set("2025-10-01T09:00:00+00:00")
+    q4 = await cycle(tenant, "Q4", "2025-10-01", "2025-12-31")
+    q1 = await cycle(tenant, "Q1", "2026-01-01", "2026-03-31", state="planning")
+    a = await objective(tenant, q4["id"], "A")
+    b = await objective(tenant, q4["id"], "B")
+    both = {"objectives": [{"objective_id": a["id"]}, {"objective_id": b["id"]}]}
+    copies = {o["carried_from"]: o["id"] for o in (await carry(tenant.client, q1, both))["objectives"]}
+    # Since then: A under B in Q4, and the other way round between the copies in Q1.
+    link = await create(
+        tenant.client, "/api/v1/alignments", {"child_objective_id": a["id"], "parent_objective_id": b["id"]}
+    )
+    await create(
+        tenant.client,
+        "/api/v1/alignments",
+        {"child_objective_id": copies[b["id"]], "parent_objective_id": copies[a["id"]]},
+    )
+    again = await carry(tenant.client, q1, {**both, "dry_run": True})
+    assert (link["id"], "would_close_loop") in {(s["source_id"], s["reason"]) for s in again["skipped"]}
+    assert again["alignments"] == []
