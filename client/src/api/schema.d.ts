@@ -1202,6 +1202,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cycles/{cycle_id}/carry-over": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Carry objectives and key results of another cycle into this one (or preview it with dry_run)
+         * @description Copies link to their originals (`carried_from`); each key result's `previous_value` is the value its original reached, its start value follows its `accumulation`. Alignments are re-created where both ends are carried; unfinished initiatives move on request. Carrying the same thing twice creates nothing the second time; `skipped` says what was not carried and why. The preview answers exactly what the call would do.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
+        post: operations["planning-carry_over_into_cycle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List templates: the built-in library first, then the organisation's own
+         * @description List templates: the built-in library first, then the organisation's own.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["templates-list_templates"];
+        put?: never;
+        /**
+         * Save an objective (with its live key results) as a template, or a template described in the body
+         * @description Save an objective (with its live key results) as a template, or a template described in the body.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
+        post: operations["templates-create_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a template (built-in or the organisation's)
+         * @description Get a template (built-in or the organisation's).
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["templates-get_template"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete one of the organisation's templates (the member who saved it, or an admin)
+         * @description Delete one of the organisation's templates (the member who saved it, or an admin).
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         */
+        delete: operations["templates-delete_template"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{template_id}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an objective and its key results from a template, in one transaction
+         * @description The objective is created in `cycle_id` with the template's key results (targets from `targets` by index, else the suggested ones), aligned under `parent_objective_id` when given. The usual events are written (objective.created, key_result.created, alignment.created). Any refusal writes nothing.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
+        post: operations["templates-apply_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cycles/{cycle_id}/scoreboard": {
         parameters: {
             query?: never;
@@ -1785,6 +1891,104 @@ export interface paths {
          *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
          */
         post: operations["initiatives-record_spend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List KPIs with their latest value and status
+         * @description List KPIs with their latest value and status.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["kpis-list_kpis"];
+        put?: never;
+        /**
+         * Create a KPI
+         * @description Create a KPI.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
+        post: operations["kpis-create_kpi"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kpis/{kpi_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a KPI
+         * @description Get a KPI.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["kpis-get_kpi"];
+        put?: never;
+        post?: never;
+        /**
+         * Archive a KPI (If-Match required): its values stay as history
+         * @description Archive a KPI (If-Match required): its values stay as history.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** is required: the ETag of your last read (428 without it, 412 when stale).
+         */
+        delete: operations["kpis-archive_kpi"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a KPI (If-Match required)
+         * @description Edit a KPI (If-Match required).
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **If-Match** is required: the ETag of your last read (428 without it, 412 when stale).
+         */
+        patch: operations["kpis-update_kpi"];
+        trace?: never;
+    };
+    "/api/v1/kpis/{kpi_id}/values": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A KPI's values, newest time point first
+         * @description A KPI's values, newest time point first.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["kpis-list_values"];
+        put?: never;
+        /**
+         * Record a KPI value; every key result following the KPI gets it as a check-in
+         * @description Record a KPI value; every key result following the KPI gets it as a check-in.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
+        post: operations["kpis-record_value"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3126,6 +3330,169 @@ export interface components {
             teams: components["schemas"]["TeamCalibration"][];
             /** People */
             people: components["schemas"]["PersonCalibration"][];
+        };
+        /** CarriedAlignment */
+        CarriedAlignment: {
+            /**
+             * Carried From
+             * Format: uuid
+             * @description The original alignment link
+             */
+            carried_from: string;
+            /**
+             * Id
+             * @description The new link; null in a preview
+             */
+            id: string | null;
+            /**
+             * Child Objective Id
+             * @description In the target cycle; null in a preview when new
+             */
+            child_objective_id: string | null;
+            /** Parent Objective Id */
+            parent_objective_id: string | null;
+            /** Parent Key Result Id */
+            parent_key_result_id: string | null;
+        };
+        /** CarriedKeyResult */
+        CarriedKeyResult: {
+            /**
+             * Carried From
+             * Format: uuid
+             */
+            carried_from: string;
+            /**
+             * Id
+             * @description The new key result; null in a preview
+             */
+            id: string | null;
+            /** Title */
+            title: string;
+            /**
+             * Accumulation
+             * @enum {string}
+             */
+            accumulation: "cumulative" | "level";
+            /**
+             * Start Value
+             * @description cumulative: the original start value; level: where it ended
+             */
+            start_value: number;
+            /** Target Value */
+            target_value: number;
+            /** Stretch Value */
+            stretch_value: number | null;
+            /**
+             * Previous Value
+             * @description The value the original reached: the baseline of ambition
+             */
+            previous_value: number;
+        };
+        /** CarriedObjective */
+        CarriedObjective: {
+            /**
+             * Carried From
+             * Format: uuid
+             */
+            carried_from: string;
+            /**
+             * Id
+             * @description The new objective (null in a preview), or the earlier copy's id
+             */
+            id: string | null;
+            /**
+             * Created
+             * @description false: carried before; only its newly carried key results are added
+             */
+            created: boolean;
+            /** Title */
+            title: string;
+            /** Key Results */
+            key_results: components["schemas"]["CarriedKeyResult"][];
+        };
+        /** CarryOverPick */
+        CarryOverPick: {
+            /**
+             * Objective Id
+             * Format: uuid
+             */
+            objective_id: string;
+            /**
+             * Key Result Ids
+             * @description The key results to carry; default: every key result of the objective not archived
+             */
+            key_result_ids?: string[] | null;
+        };
+        /** CarryOverRequest */
+        CarryOverRequest: {
+            /**
+             * Source Cycle Id
+             * @description The cycle carried from; required with objectives `all`, else the first objective's cycle
+             */
+            source_cycle_id?: string | null;
+            /**
+             * Objectives
+             * @description The objectives to carry (each with some or all of its key results), or `all`
+             */
+            objectives: components["schemas"]["CarryOverPick"][] | "all";
+            /**
+             * Include Initiatives
+             * @description Move unfinished initiatives (planned, in progress) to the carried key results
+             * @default false
+             */
+            include_initiatives?: boolean;
+            /**
+             * Dry Run
+             * @description Preview: answer what would be created and skipped, change nothing
+             * @default false
+             */
+            dry_run?: boolean;
+        };
+        /**
+         * CarryOverResult
+         * @description What a carry-over created (or, in a preview, would create) and what it did not, with why.
+         */
+        CarryOverResult: {
+            /** Dry Run */
+            dry_run: boolean;
+            /**
+             * Source Cycle Id
+             * Format: uuid
+             */
+            source_cycle_id: string;
+            /**
+             * Target Cycle Id
+             * Format: uuid
+             */
+            target_cycle_id: string;
+            /** Objectives */
+            objectives: components["schemas"]["CarriedObjective"][];
+            /** Alignments */
+            alignments: components["schemas"]["CarriedAlignment"][];
+            /** Initiatives */
+            initiatives: components["schemas"]["MovedInitiative"][];
+            /** Skipped */
+            skipped: components["schemas"]["CarryOverSkip"][];
+        };
+        /** CarryOverSkip */
+        CarryOverSkip: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "objective" | "key_result" | "alignment" | "initiative";
+            /**
+             * Source Id
+             * Format: uuid
+             */
+            source_id: string;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "already_carried" | "archived" | "not_found" | "not_in_source_cycle" | "not_in_objective" | "team_archived" | "owner_inactive" | "invalid_values" | "other_end_not_carried" | "would_close_loop" | "finished" | "target_cycle_closed";
+            /** Detail */
+            detail: string;
         };
         /**
          * ChainStop
@@ -4885,6 +5252,13 @@ export interface components {
              * @default 1
              */
             weight?: number;
+            /**
+             * Accumulation
+             * @description How a carry-over into the next cycle starts it: cumulative (a count such as leads starts again from its start value) or level (a level such as ARR starts where it ended)
+             * @default cumulative
+             * @enum {string}
+             */
+            accumulation?: "cumulative" | "level";
             /** @description Defaults to the organisation's default cadence */
             cadence?: components["schemas"]["Cadence"] | null;
             /** Milestone Plan */
@@ -4899,6 +5273,11 @@ export interface components {
              * @description Your tool's id, usable in batch check-ins
              */
             external_key?: string | null;
+            /**
+             * Follows Kpi Id
+             * @description A KPI whose every new value is checked in here
+             */
+            follows_kpi_id?: string | null;
         };
         /** KeyResultGradePublic */
         KeyResultGradePublic: {
@@ -5002,6 +5381,18 @@ export interface components {
             previous_value: number | null;
             /** Weight */
             weight: number;
+            /**
+             * Accumulation
+             * @description How a carry-over into the next cycle starts it: cumulative (a count such as leads starts again from its start value) or level (a level such as ARR starts where it ended)
+             * @default cumulative
+             * @enum {string}
+             */
+            accumulation?: "cumulative" | "level";
+            /**
+             * Carried From
+             * @description Read-only: the original this one was carried over from (POST /cycles/{id}/carry-over)
+             */
+            carried_from?: string | null;
             cadence: components["schemas"]["Cadence"];
             /** Milestone Plan */
             milestone_plan: components["schemas"]["MilestonePoint"][];
@@ -5027,6 +5418,11 @@ export interface components {
             data_source_checked_at?: string | null;
             /** External Key */
             external_key: string | null;
+            /**
+             * Follows Kpi Id
+             * @description The KPI whose every new value is checked in here
+             */
+            follows_kpi_id?: string | null;
             /** Archived */
             archived: boolean;
             /** Current Value */
@@ -5105,6 +5501,8 @@ export interface components {
             previous_value?: number | null;
             /** Weight */
             weight?: number | null;
+            /** Accumulation */
+            accumulation?: ("cumulative" | "level") | null;
             cadence?: components["schemas"]["Cadence"] | null;
             /** Milestone Plan */
             milestone_plan?: components["schemas"]["MilestonePoint"][] | null;
@@ -5112,6 +5510,241 @@ export interface components {
             data_source?: string | null;
             /** External Key */
             external_key?: string | null;
+            /**
+             * Follows Kpi Id
+             * @description null: stop following the KPI
+             */
+            follows_kpi_id?: string | null;
+        };
+        /** KpiCreate */
+        KpiCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Unit
+             * @default
+             */
+            unit?: string;
+            /**
+             * Direction
+             * @description higher_is_better (needs healthy_min) or lower_is_better (needs healthy_max)
+             * @enum {string}
+             */
+            direction: "higher_is_better" | "lower_is_better";
+            /**
+             * Owner Id
+             * @description A member; defaults to the caller
+             */
+            owner_id?: string | null;
+            /** Team Id */
+            team_id?: string | null;
+            /**
+             * Healthy Min
+             * @description Lowest healthy value (inclusive); below it the KPI warns
+             */
+            healthy_min?: number | null;
+            /**
+             * Healthy Max
+             * @description Highest healthy value (inclusive); above it the KPI warns
+             */
+            healthy_max?: number | null;
+            /**
+             * Critical Min
+             * @description Below this the KPI is critical (at most healthy_min); without it, low values only warn
+             */
+            critical_min?: number | null;
+            /**
+             * Critical Max
+             * @description Above this the KPI is critical (at least healthy_max); without it, high values only warn
+             */
+            critical_max?: number | null;
+            /**
+             * @description How often a value is expected
+             * @default monthly
+             */
+            cadence?: components["schemas"]["Cadence"];
+        };
+        /** KpiPublic */
+        KpiPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "higher_is_better" | "lower_is_better";
+            /**
+             * Owner Id
+             * Format: uuid
+             */
+            owner_id: string;
+            /** Team Id */
+            team_id: string | null;
+            /** Healthy Min */
+            healthy_min: number | null;
+            /** Healthy Max */
+            healthy_max: number | null;
+            /** Critical Min */
+            critical_min: number | null;
+            /** Critical Max */
+            critical_max: number | null;
+            cadence: components["schemas"]["Cadence"];
+            /**
+             * Latest Value
+             * @description The value with the latest recorded_at; null without values
+             */
+            latest_value: number | null;
+            /** Latest Recorded At */
+            latest_recorded_at: string | null;
+            /**
+             * Status
+             * @description From the latest value and the range; null without values
+             */
+            status: ("healthy" | "warning" | "critical") | null;
+            /** Archived */
+            archived: boolean;
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * KpiStatusCounts
+         * @description KPIs (not archived) by status: the scoreboard's KPI panel.
+         */
+        KpiStatusCounts: {
+            /** Total */
+            total: number;
+            /** Healthy */
+            healthy: number;
+            /** Warning */
+            warning: number;
+            /** Critical */
+            critical: number;
+            /**
+             * No Value
+             * @description KPIs without any value yet
+             */
+            no_value: number;
+        };
+        /** KpiUpdate */
+        KpiUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Unit */
+            unit?: string | null;
+            /** Direction */
+            direction?: ("higher_is_better" | "lower_is_better") | null;
+            /** Owner Id */
+            owner_id?: string | null;
+            /**
+             * Team Id
+             * @description null: no team
+             */
+            team_id?: string | null;
+            /**
+             * Healthy Min
+             * @description Lowest healthy value (inclusive); below it the KPI warns
+             */
+            healthy_min?: number | null;
+            /**
+             * Healthy Max
+             * @description Highest healthy value (inclusive); above it the KPI warns
+             */
+            healthy_max?: number | null;
+            /**
+             * Critical Min
+             * @description Below this the KPI is critical (at most healthy_min); without it, low values only warn
+             */
+            critical_min?: number | null;
+            /**
+             * Critical Max
+             * @description Above this the KPI is critical (at least healthy_max); without it, high values only warn
+             */
+            critical_max?: number | null;
+            cadence?: components["schemas"]["Cadence"] | null;
+            /**
+             * Archived
+             * @description false restores an archived KPI
+             */
+            archived?: boolean | null;
+        };
+        /** KpiValueCreate */
+        KpiValueCreate: {
+            /** Value */
+            value: number;
+            /**
+             * Recorded At
+             * @description The time point the value is for (default now; never in the future); one value per point
+             */
+            recorded_at?: string | null;
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+            /**
+             * Source
+             * @description Defaults to manual (session) or api (API key)
+             */
+            source?: string | null;
+        };
+        /** KpiValuePublic */
+        KpiValuePublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kpi Id
+             * Format: uuid
+             */
+            kpi_id: string;
+            /** Value */
+            value: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Note */
+            note: string;
+            /** Author Id */
+            author_id: string | null;
+            /** Actor */
+            actor: string;
+            /** Source */
+            source: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /** LineOfSight */
         LineOfSight: {
@@ -5519,6 +6152,31 @@ export interface components {
             /** Value */
             value: number;
         };
+        /** MovedInitiative */
+        MovedInitiative: {
+            /**
+             * Initiative Id
+             * Format: uuid
+             */
+            initiative_id: string;
+            /** Title */
+            title: string;
+            /** Links */
+            links: components["schemas"]["MovedLink"][];
+        };
+        /** MovedLink */
+        MovedLink: {
+            /**
+             * From Key Result Id
+             * Format: uuid
+             */
+            from_key_result_id: string;
+            /**
+             * To Key Result Id
+             * @description The carried key result; null in a preview when new
+             */
+            to_key_result_id: string | null;
+        };
         /** MyKeyResult */
         MyKeyResult: {
             key_result: components["schemas"]["KeyResultPublic"];
@@ -5827,6 +6485,11 @@ export interface components {
              * @enum {string}
              */
             state: "draft" | "active" | "closed" | "archived";
+            /**
+             * Carried From
+             * @description Read-only: the original this one was carried over from (POST /cycles/{id}/carry-over)
+             */
+            carried_from?: string | null;
             /**
              * Progress From
              * @enum {string}
@@ -6243,6 +6906,26 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[KpiPublic] */
+        Page_KpiPublic_: {
+            /** Items */
+            items: components["schemas"]["KpiPublic"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** Page[KpiValuePublic] */
+        Page_KpiValuePublic_: {
+            /** Items */
+            items: components["schemas"]["KpiValuePublic"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
         /** Page[MemberPublic] */
         Page_MemberPublic_: {
             /** Items */
@@ -6307,6 +6990,16 @@ export interface components {
         Page_TeamReviewPublic_: {
             /** Items */
             items: components["schemas"]["TeamReviewPublic"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` to get the next page; null on the last page
+             */
+            next_cursor: string | null;
+        };
+        /** Page[TemplatePublic] */
+        Page_TemplatePublic_: {
+            /** Items */
+            items: components["schemas"]["TemplatePublic"][];
             /**
              * Next Cursor
              * @description Pass as `cursor` to get the next page; null on the last page
@@ -6820,6 +7513,8 @@ export interface components {
             teams: components["schemas"]["ScoreboardTeam"][];
             totals: components["schemas"]["ScoreboardTotals"];
             compliance: components["schemas"]["CompliancePublic"];
+            /** @description Active KPIs (of the team asked for, if any) by status */
+            kpis: components["schemas"]["KpiStatusCounts"];
         };
         /** ScoreboardTeam */
         ScoreboardTeam: {
@@ -7595,6 +8290,226 @@ export interface components {
              * @description Replaces the member list
              */
             member_ids?: string[] | null;
+        };
+        /**
+         * TemplateApply
+         * @description Create an objective and its key results from a template, in one transaction.
+         */
+        TemplateApply: {
+            /**
+             * Cycle Id
+             * Format: uuid
+             */
+            cycle_id: string;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "company" | "team" | "individual";
+            /**
+             * Team Id
+             * @description Required unless the level is company
+             */
+            team_id?: string | null;
+            /**
+             * Owner Id
+             * @description Defaults to the caller; the key results' owner too
+             */
+            owner_id?: string | null;
+            /**
+             * Parent Objective Id
+             * @description Align the new objective under this one
+             */
+            parent_objective_id?: string | null;
+            /**
+             * Title
+             * @description Defaults to the template's title
+             */
+            title?: string | null;
+            /**
+             * Kind
+             * @default committed
+             * @enum {string}
+             */
+            kind?: "committed" | "aspirational";
+            /**
+             * State
+             * @default active
+             * @enum {string}
+             */
+            state?: "draft" | "active";
+            /**
+             * Targets
+             * @description Target per key result, by its index in the template (0 first); the others keep the suggested target. A replaced target drops the template's stretch value.
+             */
+            targets?: {
+                [key: string]: number;
+            };
+            /**
+             * Starts
+             * @description Start value per key result, by index (e.g. your current conversion rate)
+             */
+            starts?: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * TemplateCreate
+         * @description Save an objective (with its live key results) as a template, or describe one in the body.
+         */
+        TemplateCreate: {
+            /**
+             * Objective Id
+             * @description Save this objective with its live key results; or give title and key_results
+             */
+            objective_id?: string | null;
+            /**
+             * Title
+             * @description Required without objective_id; else defaults to its title
+             */
+            title?: string | null;
+            /**
+             * Description
+             * @description Defaults to the objective's description
+             */
+            description?: string | null;
+            /**
+             * Category
+             * @default other
+             * @enum {string}
+             */
+            category?: "demand_generation" | "pipeline" | "brand" | "content" | "product_marketing" | "customer_marketing" | "events" | "lifecycle_email" | "paid_acquisition" | "website_conversion" | "sales_enablement" | "partner_marketing" | "other";
+            /**
+             * Key Results
+             * @description Required without objective_id
+             */
+            key_results?: components["schemas"]["TemplateKeyResultCreate"][] | null;
+        };
+        /** TemplateKeyResultCreate */
+        TemplateKeyResultCreate: {
+            /** Title */
+            title: string;
+            /** @default number */
+            metric?: components["schemas"]["Metric"];
+            /**
+             * Unit
+             * @default
+             */
+            unit?: string;
+            /** @default increase */
+            direction?: components["schemas"]["Direction"];
+            /**
+             * Accumulation
+             * @description How it counts: cumulative (a count for the cycle, such as leads, starting from its start value) or level (a level read at a moment, such as a rate)
+             * @default cumulative
+             * @enum {string}
+             */
+            accumulation?: "cumulative" | "level";
+            /**
+             * Start Value
+             * @default 0
+             */
+            start_value?: number;
+            /**
+             * Target Value
+             * @description The suggested target; applying the template may replace it
+             */
+            target_value: number;
+            /** Stretch Value */
+            stretch_value?: number | null;
+            /**
+             * Weight
+             * @default 1
+             */
+            weight?: number;
+            /**
+             * Target Hint
+             * @description How to size the target
+             * @default
+             */
+            target_hint?: string;
+            /**
+             * How To Measure
+             * @description What to count and where
+             * @default
+             */
+            how_to_measure?: string;
+        };
+        /** TemplateKeyResultPublic */
+        TemplateKeyResultPublic: {
+            /** Title */
+            title: string;
+            metric: components["schemas"]["Metric"];
+            /** Unit */
+            unit: string;
+            direction: components["schemas"]["Direction"];
+            /**
+             * Accumulation
+             * @description How it counts: cumulative (a count for the cycle, such as leads, starting from its start value) or level (a level read at a moment, such as a rate)
+             * @enum {string}
+             */
+            accumulation: "cumulative" | "level";
+            /** Start Value */
+            start_value: number;
+            /**
+             * Target Value
+             * @description The suggested target
+             */
+            target_value: number;
+            /** Stretch Value */
+            stretch_value: number | null;
+            /** Weight */
+            weight: number;
+            /** Target Hint */
+            target_hint: string;
+            /** How To Measure */
+            how_to_measure: string;
+        };
+        /** TemplatePublic */
+        TemplatePublic: {
+            /**
+             * Id
+             * Format: uuid
+             * @description Built-in templates have the same fixed id in every organisation
+             */
+            id: string;
+            /**
+             * Source
+             * @description builtin (the library, read-only) or organisation (saved here)
+             * @enum {string}
+             */
+            source: "builtin" | "organisation";
+            /**
+             * Slug
+             * @description A built-in's name in the library, e.g. demand-generation
+             */
+            slug: string | null;
+            /**
+             * Category
+             * @enum {string}
+             */
+            category: "demand_generation" | "pipeline" | "brand" | "content" | "product_marketing" | "customer_marketing" | "events" | "lifecycle_email" | "paid_acquisition" | "website_conversion" | "sales_enablement" | "partner_marketing" | "other";
+            /** Title */
+            title: string;
+            /** Description */
+            description: string;
+            /** Key Results */
+            key_results: components["schemas"]["TemplateKeyResultPublic"][];
+            /**
+             * Source Objective Id
+             * @description The objective it was saved from, while it exists
+             */
+            source_objective_id: string | null;
+            /**
+             * Created By
+             * @description The member who saved it
+             */
+            created_by: string | null;
+            /**
+             * Created At
+             * @description null for built-in templates
+             */
+            created_at: string | null;
         };
         /**
          * Tendency
@@ -15414,6 +16329,739 @@ export interface operations {
             };
         };
     };
+    "planning-carry_over_into_cycle": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                cycle_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CarryOverRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarryOverResult"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "templates-list_templates": {
+        parameters: {
+            query?: {
+                /** @description Only templates of this category */
+                category?: ("demand_generation" | "pipeline" | "brand" | "content" | "product_marketing" | "customer_marketing" | "events" | "lifecycle_email" | "paid_acquisition" | "website_conversion" | "sales_enablement" | "partner_marketing" | "other") | null;
+                /** @description Only built-in or only the organisation's */
+                source?: ("builtin" | "organisation") | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TemplatePublic_"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "templates-create_template": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePublic"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "templates-get_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePublic"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "templates-delete_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "templates-apply_template": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                template_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateApply"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObjectivePublic"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "insights-get_scoreboard": {
         parameters: {
             query?: {
@@ -19105,6 +20753,911 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SpendEntryPublic"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kpis-list_kpis": {
+        parameters: {
+            query?: {
+                team_id?: string | null;
+                owner_id?: string | null;
+                /** @description Only KPIs whose latest value has this status */
+                status?: ("healthy" | "warning" | "critical") | null;
+                include_archived?: boolean;
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_KpiPublic_"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kpis-create_kpi": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KpiCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiPublic"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kpis-get_kpi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kpi_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiPublic"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kpis-archive_kpi": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of your last read (`*`: any version). Required: without it 428. A stale one answers 412. */
+                "If-Match": string;
+            };
+            path: {
+                kpi_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match required: send the ETag of your last read */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kpis-update_kpi": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of your last read (`*`: any version). Required: without it 428. A stale one answers 412. */
+                "If-Match": string;
+            };
+            path: {
+                kpi_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KpiUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiPublic"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current ETag */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match required: send the ETag of your last read */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kpis-list_values": {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                kpi_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_KpiValuePublic_"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in your organisation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "kpis-record_value": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                kpi_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KpiValueCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KpiValuePublic"];
                 };
             };
             /** @description Malformed request */
