@@ -209,6 +209,11 @@ async def test_unfinished_initiatives_move_to_the_copies(tenant: Tenant, clock: 
     assert {(s["source_id"], s["reason"]) for s in result["skipped"]} == {(done["id"], "finished")}
     webinars = (await tenant.client.get(f"/api/v1/initiatives/{running['id']}")).json()
     assert [(k["key_result_id"], k["share"]) for k in webinars["key_results"]] == [(copy_of_leads, "0.5000")]
+    assert webinars["version"] == running["version"] + 1
+    [linked] = (await tenant.client.get("/api/v1/events", params={"type": "initiative.linked"})).json()["items"]
+    assert linked["object_id"] == running["id"]
+    assert [k["key_result_id"] for k in linked["before"]["key_results"]] == [leads]
+    assert [k["key_result_id"] for k in linked["after"]["key_results"]] == [copy_of_leads]
     launch = (await tenant.client.get(f"/api/v1/initiatives/{done['id']}")).json()
     assert [k["key_result_id"] for k in launch["key_results"]] == [leads]
 

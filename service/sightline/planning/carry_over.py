@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -26,6 +26,7 @@ from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
 from sightline.identity.models import User
 from sightline.initiatives.models import Initiative, InitiativeKeyResult
+from sightline.initiatives.reads import publics as initiative_publics
 from sightline.okrs import objectives, rollups
 from sightline.okrs.cycles import get_cycle, load_calendars
 from sightline.okrs.derive import key_result_public
@@ -74,11 +75,10 @@ async def carry_over(
     plan_links(existing, plan, principal_actor=principal.actor, now=now)
     if body.include_initiatives:
         plan_moves(existing, plan)
-    if not body.dry_run:
-        await _write(session, principal, plan, now)
+    linked = [] if body.dry_run else await _write(session, principal, plan, now)
     result = answer(body, source, target, plan)
     if not body.dry_run:
-        await _emit(session, principal, plan, result, calendar=calendar, now=now)
+        await _emit(session, principal, plan, result, linked, calendar=calendar, now=now)
     return result
 
 
@@ -274,7 +274,7 @@ async def _initiatives(session: AsyncSession, org_id: UUID, kr_ids: set[UUID]) -
     return list((await session.execute(statement)).all())
 
 
-async def _write(session: AsyncSession, principal: Principal, plan: Plan, now: datetime) -> None:
+async def _write(session: AsyncSession, principal: Principal, plan: Plan, now: datetime) -> list[Any]:
     """The copies (objectives, then their key results), the links, the moved initiative links, the roll-ups."""
     org_id = principal.org_id
     if plan.objectives:
@@ -286,16 +286,27 @@ async def _write(session: AsyncSession, principal: Principal, plan: Plan, now: d
     if plan.links:
         session.add_all([new for _, new in plan.links])
         await session.flush()
-    if plan.moves:
-        await _move(session, org_id, plan, now)
+    linked = await _move(session, org_id, plan, now) if plan.moves else []
     touched = {o.id for o in plan.touched if o.id in plan.created} | {kr.objective_id for kr in plan.key_results}
     touched |= {new.parent_node_id for _, new in plan.links}
     await rollups.refresh(session, org_id=org_id, objective_ids=touched, now=now, actor=principal.actor)
+    return linked
 
 
-async def _move(session: AsyncSession, org_id: UUID, plan: Plan, now: datetime) -> None:
-    """Each moved initiative link: off the original key result, onto its copy, with its share."""
+async def _move(session: AsyncSession, org_id: UUID, plan: Plan, now: datetime) -> list[Any]:
+    """Each moved initiative link: off the original key result, onto its copy, with its share; a new version of
+    each moved initiative. Returns (before, after) of each, for its `initiative.linked` event."""
     pairs = [(initiative, old) for initiative, _, old, _, _ in plan.moves]
+    moved = (
+        await session.execute(
+            select(Initiative)
+            .where(col(Initiative.org_id) == org_id, in_uuids(col(Initiative.id), {i for i, _ in pairs}))
+            .order_by(col(Initiative.created_at), col(Initiative.id))
+            .with_for_update()
+        )
+    ).scalars()
+    initiatives = list(moved)
+    before = await initiative_publics(session, org_id=org_id, initiatives=initiatives, now=now)
     await session.execute(
         delete(InitiativeKeyResult).where(
             col(InitiativeKeyResult.org_id) == org_id,
@@ -310,19 +321,26 @@ async def _move(session: AsyncSession, org_id: UUID, plan: Plan, now: datetime) 
             for i, _, _, new, share in plan.moves
         ],
     )
-    moved = list({i for i, *_ in plan.moves})
-    await session.execute(
-        update(Initiative)
-        .where(col(Initiative.org_id) == org_id, in_uuids(col(Initiative.id), moved))
-        .values(version=col(Initiative.version) + 1, updated_at=now)
-    )
+    for initiative in initiatives:
+        initiative.version += 1
+        initiative.updated_at = now
+    await session.flush()
+    after = await initiative_publics(session, org_id=org_id, initiatives=initiatives, now=now)
+    return list(zip(before, after, strict=True))
 
 
 async def _emit(
-    session: AsyncSession, principal: Principal, plan: Plan, result: CarryOverResult, *, calendar: Any, now: datetime
+    session: AsyncSession,
+    principal: Principal,
+    plan: Plan,
+    result: CarryOverResult,
+    linked: list[Any],
+    *,
+    calendar: Any,
+    now: datetime,
 ) -> None:
-    """objective.created, key_result.created and alignment.created as their own writes emit them, then one
-    cycle.carried_over with the whole answer: one INSERT for all of them."""
+    """objective.created, key_result.created, alignment.created and initiative.linked as their own writes emit
+    them, then one cycle.carried_over with the whole answer: one INSERT for all of them."""
     org_id, actor = principal.org_id, principal.actor
     created = list(plan.objectives)
     publics = await objectives.publics(session, org_id=org_id, objectives=created, now=now) if created else []
@@ -353,6 +371,19 @@ async def _emit(
                 AlignmentCreated(**link_public(link).model_dump(), warnings=[]),
             )
             for _, link in plan.links
+        ],
+        *[
+            events.NewEvent(
+                org_id=org_id,
+                type="initiative.linked",
+                actor=actor,
+                object_type="initiative",
+                object_id=after.id,
+                occurred_at=now,
+                before=before,
+                after=after,
+            )
+            for before, after in linked
         ],
         event("cycle.carried_over", "cycle", result.target_cycle_id, result),
     )
