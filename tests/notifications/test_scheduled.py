@@ -98,18 +98,25 @@ async def test_check_in_due_honours_the_owners_preference_and_is_emailed_by_defa
     factory = app.state.session_factory
     ann_client, ann = await tenant.member_client(app, "member")
     bob_client, bob = await tenant.member_client(app, "member")
+    cleo_client, cleo = await tenant.member_client(app, "member")
     await prefer(bob_client, check_in_due="off")
     for owner in (ann, bob):
         await _key_result(tenant.client, owner)
+    reached = await _key_result(tenant.client, cleo)
+    saved, real_now.now = real_now.now, at("2026-03-02T12:00")
+    await create(cleo_client, "/api/v1/check-ins", {"key_result_id": reached["id"], "value": 100})  # done
+    real_now.now = saved
     await check_in_due_all(factory, now=at("2026-03-09T08:00"))
-    assert len(await _kinds(ann_client, "check_in_due")) == 1 and await _kinds(bob_client, "check_in_due") == []
+    await check_in_due_all(factory, now=at("2026-03-16T08:00"))
+    assert len(await _kinds(ann_client, "check_in_due")) == 2 and await _kinds(bob_client, "check_in_due") == []
+    assert await _kinds(cleo_client, "check_in_due") == []  # a key result that is done needs no check-in
     kinds = await owner_connection.fetch(
         "SELECT m.kind FROM mail_outbox m JOIN users u ON u.org_id = m.org_id AND u.email = m.to_address "
         "WHERE m.org_id = $1::uuid AND u.id = ANY($2::uuid[])",
         tenant.org_id,
         [ann, bob],
     )
-    assert [row["kind"] for row in kinds] == ["notification.check_in_due"]
+    assert [row["kind"] for row in kinds] == ["notification.check_in_due"] * 2
 
 
 async def test_the_weekly_team_summary_reaches_the_teams_people_once_a_week(

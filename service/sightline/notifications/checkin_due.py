@@ -2,8 +2,9 @@
 
 A key result's check-in falls due one cadence period (in days) after the local day of its last check-in (or of
 its cycle's start), then again every period while none is recorded. Its owner is notified once per such period,
-at or after 08:00 of the due day in the organisation's time zone (members have no zone of their own), and not
-after the cycle has ended. The notification opens the one-screen check-in at `/my-check-ins?key_result=<id>`.
+at or after 08:00 of the due day in the organisation's time zone (members have no zone of their own), not after
+the cycle has ended, and not for a key result that is done. The notification opens the one-screen check-in at
+`/my-check-ins?key_result=<id>`.
 
 Unlike `key_result.checkin_overdue` (okrs/reminders.py, an event for webhooks two days after the deadline),
 this is a nudge on the day itself, to the owner only.
@@ -26,7 +27,7 @@ from sightline.notifications.producer import deliver
 from sightline.okrs.derive import Calendar
 from sightline.okrs.models import KeyResult, Objective
 from sightline.okrs.recompute import live_key_results
-from sightline.scoring import CADENCE_PERIOD, Cadence
+from sightline.scoring import CADENCE_PERIOD, Cadence, Status
 
 ACTOR = "system:reminders"
 
@@ -72,6 +73,8 @@ async def remind_due(session: AsyncSession, *, org_id: UUID, now: datetime) -> i
     found: list[Candidate] = []
     periods: dict[UUID, date] = {}
     for kr, cycle in rows:
+        if kr.status == Status.done:
+            continue  # reached: nothing left to report on it
         calendar = Calendar.of(settings, cycle)
         day = due_day(
             last_check_in_at=kr.last_check_in_at,
