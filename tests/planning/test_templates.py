@@ -55,7 +55,9 @@ async def test_the_library_has_every_marketing_category_with_two_to_four_key_res
         for kr in template["key_results"]:
             assert kr["metric"] in ("number", "percent", "currency", "milestone")
             assert kr["direction"] in ("increase", "decrease", "at_least", "at_most")
-            assert kr["unit"] and kr["target_hint"] and len(kr["how_to_measure"]) > 40, kr["title"]
+            # Money is in the organisation's currency (no unit of its own); everything else names its unit.
+            assert bool(kr["unit"]) == (kr["metric"] != "currency"), kr["title"]
+            assert kr["target_hint"] and len(kr["how_to_measure"]) > 40, kr["title"]
     # Stable ids: derived from the slug, the same in every organisation and release.
     assert DEMAND == "e7f21c7b-66d5-5edb-b30f-a0b624d8c1d0"
     one = await tenant.client.get(f"/api/v1/templates/{DEMAND}")

@@ -39,7 +39,7 @@ NAMESPACE = UUID("6f1d8f5e-2b1a-4c7e-9a43-5d0c1e7b9a21")
 class LibraryKeyResult:
     title: str
     metric: Metric
-    unit: str
+    unit: str  # empty for money: a currency key result is in the organisation's currency
     direction: Direction
     accumulation: Accumulation
     start_value: float
@@ -85,14 +85,14 @@ LIBRARY: tuple[LibraryTemplate, ...] = (
           "Start from last quarter's rate; +5 to +8 points is a stretch, +2 to +3 is realistic.",
           "SQLs accepted by sales ÷ MQLs created, for the MQLs created in the quarter, read 30 days after each "
           "MQL date so late acceptances count."),
-        K("Bring cost per MQL down", C, "USD", DOWN, LEVEL, 180, 140,
+        K("Bring cost per MQL down", C, "", DOWN, LEVEL, 180, 140,
           "Last quarter's cost per MQL as the start; 15-25% lower without cutting volume.",
           "All demand-generation spend in the quarter (media, tools, agencies, content production) ÷ MQLs "
           "created in the same quarter."),
     )),
     T("pipeline", "pipeline", "Make marketing the biggest source of new pipeline",
       "Marketing is judged on opportunities and revenue potential, not on clicks.", (
-        K("Create marketing-sourced pipeline", C, "USD", UP, COUNT, 0, 2_400_000,
+        K("Create marketing-sourced pipeline", C, "", UP, COUNT, 0, 2_400_000,
           "Bookings target × the share marketing owns × the coverage sales needs (often 3x), for this quarter.",
           "Sum of the amounts of opportunities created in the quarter whose original source (first-touch source "
           "field in the CRM) is a marketing channel, at their amount on creation."),
@@ -126,7 +126,7 @@ LIBRARY: tuple[LibraryTemplate, ...] = (
           "Last full month's organic sessions plus 25-40% for a quarter of focused SEO work.",
           "Web analytics sessions with the organic search channel landing on /blog or /resources, for the last "
           "full month of the quarter."),
-        K("Influence new pipeline with content", C, "USD", UP, COUNT, 0, 600_000,
+        K("Influence new pipeline with content", C, "", UP, COUNT, 0, 600_000,
           "Last quarter's content-influenced pipeline plus 20%; a count for this quarter, starting from 0.",
           "Amount of opportunities created in the quarter where a contact consumed at least one content asset in "
           "the 90 days before creation (the attribution report's content touch)."),
@@ -141,7 +141,7 @@ LIBRARY: tuple[LibraryTemplate, ...] = (
           "Compare with the adoption of your last comparable launch; 20-35% in 60 days is strong.",
           "Accounts with at least one use of the capability in product analytics ÷ accounts active in the "
           "period, 60 days after general availability."),
-        K("Create pipeline influenced by the launch", C, "USD", UP, COUNT, 0, 500_000,
+        K("Create pipeline influenced by the launch", C, "", UP, COUNT, 0, 500_000,
           "The pipeline your last launch influenced, scaled by the size of this one.",
           "Amount of opportunities created in the quarter with a launch campaign touch (webinar, launch page, "
           "launch email) in the 90 days before creation."),
@@ -152,7 +152,7 @@ LIBRARY: tuple[LibraryTemplate, ...] = (
     )),
     T("customer-marketing", "customer_marketing", "Turn our customers into our growth channel",
       "References, reviews and expansion: customers who sell for us.", (
-        K("Create expansion pipeline from customer marketing plays", C, "USD", UP, COUNT, 0, 400_000,
+        K("Create expansion pipeline from customer marketing plays", C, "", UP, COUNT, 0, 400_000,
           "Your installed base × the upsell rate you expect × the average expansion deal size.",
           "Amount of upsell and cross-sell opportunities created in the quarter whose source is a customer "
           "marketing campaign (advocacy, in-app, customer webinar, user event)."),
@@ -171,11 +171,11 @@ LIBRARY: tuple[LibraryTemplate, ...] = (
           "Sum over the quarter's events of the sales team's capacity for meetings at each.",
           "Meetings held at or around events with contacts from the target account list, logged as activities "
           "in the CRM with the event campaign."),
-        K("Create event-sourced pipeline", C, "USD", UP, COUNT, 0, 900_000,
+        K("Create event-sourced pipeline", C, "", UP, COUNT, 0, 900_000,
           "The event budget × the pipeline-to-spend ratio your best past events reached.",
           "Amount of opportunities created in the quarter whose source campaign is an event (field events, "
           "trade shows, own conference, dinners)."),
-        K("Keep cost per event-sourced opportunity under its ceiling", C, "USD", AT_MOST, LEVEL, 0, 2500,
+        K("Keep cost per event-sourced opportunity under its ceiling", C, "", AT_MOST, LEVEL, 0, 2500,
           "Your average deal size × win rate ÷ the return you need on event spend.",
           "Total event spend in the quarter (booth, travel, sponsorship, swag) ÷ event-sourced opportunities "
           "created in the quarter."),
@@ -198,7 +198,7 @@ LIBRARY: tuple[LibraryTemplate, ...] = (
     )),
     T("paid-acquisition", "paid_acquisition", "Buy growth efficiently on paid channels",
       "Paid media that brings qualified opportunities at a cost the business model can afford.", (
-        K("Bring blended customer acquisition cost down", C, "USD", DOWN, LEVEL, 1400, 1100,
+        K("Bring blended customer acquisition cost down", C, "", DOWN, LEVEL, 1400, 1100,
           "Last quarter's CAC as the start; 10-20% lower by shifting budget to the best channels.",
           "Sales and marketing spend attributable to new customers in the quarter ÷ new customers won in the "
           "quarter."),
@@ -244,7 +244,7 @@ LIBRARY: tuple[LibraryTemplate, ...] = (
     )),
     T("partner-marketing", "partner_marketing", "Grow pipeline through partners",
       "Co-marketing with technology and channel partners that brings deals we would not find alone.", (
-        K("Create partner-sourced pipeline", C, "USD", UP, COUNT, 0, 750_000,
+        K("Create partner-sourced pipeline", C, "", UP, COUNT, 0, 750_000,
           "What partners sourced last quarter plus the expected yield of the new partners' first campaigns.",
           "Amount of opportunities created in the quarter with a partner recorded as the source in the CRM "
           "(partner deal registration)."),
