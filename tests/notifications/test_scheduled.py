@@ -4,6 +4,7 @@ daily digest email (one a day, through a real SMTP server, then never again for 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime
 from typing import Any
@@ -206,3 +207,15 @@ async def _cycle(client: httpx.AsyncClient) -> dict[str, Any]:
         "/api/v1/cycles",
         {"name": "Summer", "start_date": "2026-07-01", "end_date": "2026-09-30", "state": "active"},
     )
+
+
+async def test_two_workers_at_once_notify_once(app: FastAPI, tenant: Tenant, real_now: FixedClock) -> None:
+    factory = app.state.session_factory
+    ann_client, ann = await tenant.member_client(app, "member")
+    team = await create(tenant.client, "/api/v1/teams", {"name": "Brand", "member_ids": [ann]})
+    await _key_result(tenant.client, ann, team_id=team["id"])
+    when = at("2026-03-09T08:30")
+    await asyncio.gather(*(job(factory, now=when) for job in (check_in_due_all, check_in_due_all)))
+    await asyncio.gather(*(job(factory, now=when) for job in (team_summaries_all, team_summaries_all)))
+    assert len(await _kinds(ann_client, "check_in_due")) == 1
+    assert len(await _kinds(ann_client, "team_weekly_summary")) == 1
