@@ -4,7 +4,7 @@
  */
 import { ActionIcon, Badge, Box, Button, Group, Popover, Stack, Text, Title, UnstyledButton, VisuallyHidden } from "@mantine/core";
 import { IconBell } from "@tabler/icons-react";
-import { useState } from "react";
+import { useId, useState } from "react";
 import { useNavigate } from "react-router";
 import type { Schemas } from "../api/client";
 import { formatDateTime } from "../lib/format";
@@ -16,6 +16,7 @@ type Notification = Schemas["NotificationPublic"];
 
 export function NotificationBell({ enabled }: { enabled: boolean }) {
   const [opened, setOpened] = useState(false);
+  const headingId = useId();
   const unread = useUnreadCount(enabled);
   const count = unread.data?.unread_count;
   const badge = badgeText(count);
@@ -67,9 +68,11 @@ export function NotificationBell({ enabled }: { enabled: boolean }) {
           )}
         </ActionIcon>
       </Popover.Target>
-      <Popover.Dropdown aria-label="Notifications" p="sm">
+      {/* Named by its heading (Mantine would name it after the bell, count included). */}
+      <Popover.Dropdown aria-labelledby={headingId} p="sm">
         {opened && (
           <Inbox
+            headingId={headingId}
             unread={count ?? 0}
             onOpen={(notification) => {
               if (notification.read_at === null) {
@@ -87,11 +90,13 @@ export function NotificationBell({ enabled }: { enabled: boolean }) {
 }
 
 function Inbox({
+  headingId,
   unread,
   onOpen,
   onReadAll,
   readingAll,
 }: {
+  headingId: string;
   unread: number;
   onOpen: (notification: Notification) => void;
   onReadAll: () => void;
@@ -103,7 +108,7 @@ function Inbox({
   return (
     <Stack gap="xs">
       <Group justify="space-between" wrap="nowrap">
-        <Title order={2} size="h5">
+        <Title order={2} size="h5" id={headingId}>
           Notifications
         </Title>
         <Button size="compact-sm" variant="subtle" onClick={onReadAll} disabled={unread === 0} loading={readingAll}>
