@@ -336,11 +336,16 @@ def overdue_periods(
     return math.ceil((now - deadline) / CADENCE_PERIOD[cadence])
 
 
-def ambition(*, start: float, target: float, previous: float | None) -> float | None:
-    """How much further than last time this target reaches: 0.5 means a 50 % bigger step."""
-    if previous is None or previous == start:
+def ambition(*, start: float, target: float, previous: float | None, baseline: float | None = None) -> float | None:
+    """How much further than last time this target reaches: 0.5 means a 50 % bigger step.
+
+    Last time's step ran from `baseline` to `previous`: the key result's own start, unless it is a level carried
+    over from a cycle where it started elsewhere (ARR from 1.0 M to 1.2 M, then from 1.2 M: the step was 0.2 M).
+    """
+    base = start if baseline is None else baseline
+    if previous is None or previous == base:
         return None
-    return _clamp((target - start) / (previous - start) - 1.0, -RATIO_LIMIT, RATIO_LIMIT)
+    return _clamp((target - start) / (previous - base) - 1.0, -RATIO_LIMIT, RATIO_LIMIT)
 
 
 def validate_key_result(

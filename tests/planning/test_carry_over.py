@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from tests.insights.helpers import check_in_at, cycle, key_result, objective, real_time
 from tests.support import FixedClock, SignUp, StatementCounter, Tenant, create
@@ -83,9 +84,19 @@ async def test_seed_example_previous_value_start_and_ambition(tenant: Tenant, cl
     report = (await tenant.client.get(f"/api/v1/cycles/{fy26['id']}/ambition")).json()
     by_id = {k["key_result_id"]: k for k in report["key_results"]}
     assert by_id[leads["id"]]["ambition"] == 0.5
-    # A level starts where it ended: previous = start, so the formula has no step to compare with (yet).
-    assert (by_id[arr["id"]]["ambition"], by_id[arr["id"]]["flags"]) == (None, ["no_baseline"])
     assert by_id[leads["id"]]["flags"] == []
+    # A level starts where it ended (250); last year's step ran from its original start: 100 -> 250, 150 kEUR.
+    # The moved target (350) is a step of 100: timid. A target of 475 is a 225 step, half as big again: 0.5.
+    assert by_id[arr["id"]]["ambition"] == pytest.approx(100 / 150 - 1)
+    assert by_id[arr["id"]]["flags"] == ["low_ambition"]
+    etag = (await tenant.client.get(f"/api/v1/key-results/{arr['id']}")).headers["etag"]
+    patched = await tenant.client.patch(
+        f"/api/v1/key-results/{arr['id']}", json={"target_value": 475}, headers={"If-Match": etag}
+    )
+    assert patched.status_code == 200, patched.text
+    report = (await tenant.client.get(f"/api/v1/cycles/{fy26['id']}/ambition")).json()
+    level = next(k for k in report["key_results"] if k["key_result_id"] == arr["id"])
+    assert (level["ambition"], level["flags"]) == (0.5, [])
 
 
 async def test_carrying_twice_creates_nothing_and_a_keyed_retry_replays(tenant: Tenant, clock: FixedClock) -> None:

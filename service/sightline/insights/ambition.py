@@ -1,6 +1,7 @@
 """Ambition: does a target reach further than what was already achieved? (docs/concepts.md)
 
-ambition = (target − start) / (previous − start) − 1, the same for the stretch value. Pure functions.
+ambition = (target − start) / (previous − start) − 1, the same for the stretch value; for a level carried over,
+last time's step starts at its original's start (`scoring.ambition`). Pure functions.
 """
 
 from __future__ import annotations
@@ -51,12 +52,8 @@ def assess(
     if not key_result.measured:
         return Ambition(ambition=None, stretch_ambition=None, flags=())
     flags: list[AmbitionFlag] = []
-    ambition = scoring.ambition(start=key_result.start, target=key_result.target, previous=key_result.previous)
-    stretch = (
-        None
-        if key_result.stretch is None
-        else scoring.ambition(start=key_result.start, target=key_result.stretch, previous=key_result.previous)
-    )
+    ambition = _ambition(key_result, key_result.target)
+    stretch = None if key_result.stretch is None else _ambition(key_result, key_result.stretch)
     if ambition is None:
         flags.append(AmbitionFlag.no_baseline)
     elif ambition <= low_ambition + scoring.EPSILON:
@@ -66,6 +63,12 @@ def assess(
     if sandbagging_suspect and key_result.kind == "committed":
         flags.append(AmbitionFlag.sandbagging_suspect)
     return Ambition(ambition=ambition, stretch_ambition=stretch, flags=tuple(flags))
+
+
+def _ambition(key_result: KeyResultFacts, target: float) -> float | None:
+    return scoring.ambition(
+        start=key_result.start, target=target, previous=key_result.previous, baseline=key_result.baseline
+    )
 
 
 def is_early(*, hit_at: datetime, cycle_start: datetime, cycle_end: datetime) -> bool:

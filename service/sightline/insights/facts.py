@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from sightline.identity.models import User
@@ -84,13 +85,22 @@ async def load_cycle_facts(
             .order_by(col(Objective.created_at), col(Objective.id))
         )
     ]
+    original = aliased(KeyResult)
     rows = await session.execute(
         select(
-            *(col(getattr(KeyResult, name)) for name in KEY_RESULT_COLUMNS), col(Objective.team_id), col(Objective.kind)
+            *(col(getattr(KeyResult, name)) for name in KEY_RESULT_COLUMNS),
+            col(Objective.team_id),
+            col(Objective.kind),
+            # A level carried over: last cycle's step began at the original's start (scoring.ambition).
+            case((col(KeyResult.accumulation) == "level", col(original.start_value)), else_=None).label("baseline"),
         )
         .join(
             Objective,
             and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
+        )
+        .outerjoin(
+            original,
+            and_(col(original.org_id) == col(KeyResult.org_id), col(original.id) == col(KeyResult.carried_from)),
         )
         .where(*_live_objective(org_id, cycle.id), col(KeyResult.archived_at).is_(None))
         .order_by(col(KeyResult.created_at), col(KeyResult.id))
@@ -159,6 +169,7 @@ def key_result_facts(kr: Any, team_id: UUID | None, kind: str) -> KeyResultFacts
         status=kr.status,
         latest_confidence=kr.latest_confidence,
         last_check_in_at=kr.last_check_in_at,
+        baseline=getattr(kr, "baseline", None),
     )
 
 

@@ -42,6 +42,8 @@ class KeyResultFacts:
     status: str
     latest_confidence: int | None
     last_check_in_at: datetime | None
+    # Where last cycle's step started, when not at `start`: a level carried over (its original's start).
+    baseline: float | None = None
 
     @property
     def measured(self) -> bool:
