@@ -142,6 +142,7 @@ def plan_key_results(
         owner_id = _resolve_owner(cells, directory, default_owner, sheet.field, row, problems)
         plan = _milestone_plan(cells, sheet.field, row, problems)
         values = _key_result_values(cells, objective, plan, calendar)
+        values["follows_kpi_id"] = directory.followed_kpi(cells, sheet.field, row, problems)
         body = validated(KeyResultCreate, values, sheet.field, row, problems)
         archived = flag(cells, "archived", sheet.field, row, problems)
         if body is None:
@@ -197,6 +198,7 @@ def _key_result_values(
         "stretch_value": _number(cells, "stretch_value"),
         "previous_value": _number(cells, "previous_value"),
         "weight": _number(cells, "weight") or 1,
+        "accumulation": optional(cells, "accumulation") or "cumulative",  # older files have no such column
         "cadence": optional(cells, "cadence") or calendar.settings.default_cadence,
         "milestone_plan": plan,
         "data_source": optional(cells, "data_source") or "manual",
@@ -221,6 +223,8 @@ def _check_key_result_rules(
         previous=body.previous_value,
     ):
         problems.add(sheet, row, rule_field.split(".")[0], message)
+    if body.follows_kpi_id is not None and body.metric == Metric.milestone:
+        problems.add(sheet, row, "follows_kpi", "a milestone key result takes its steps only; it cannot follow a KPI")
 
 
 def _objective_of(

@@ -19,6 +19,7 @@ from sqlmodel import col
 from sightline.errors import FieldError
 from sightline.identity.models import User
 from sightline.insights.csv_formulas import unescape
+from sightline.kpis.models import Kpi
 from sightline.okrs.models import Team
 
 MAX_ROWS = 20_000
@@ -106,10 +107,11 @@ def parse_moment(value: str | None) -> datetime | str | None:
 
 @dataclass
 class Directory:
-    """Teams by name and active members by email, for resolving the files' names."""
+    """Teams by name, active members by email and active KPIs by name (and id), for resolving the files' names."""
 
     teams: dict[str, list[UUID]]
     members: dict[str, UUID]
+    kpis: dict[str, list[UUID]] = field(default_factory=dict)
 
     def team(self, name: str) -> UUID | str:
         found = self.teams.get(name, [])
@@ -119,6 +121,24 @@ class Directory:
 
     def member(self, email: str) -> UUID | str:
         return self.members.get(email.lower(), f"no active member with the email {email!r}")
+
+    def followed_kpi(self, cells: dict[str, str], sheet: str, row: int, problems: Problems) -> UUID | None:
+        """A key result's KPI: by name (`follows_kpi`, what travels between organisations), else by id."""
+        name, kpi_id = optional(cells, "follows_kpi"), optional(cells, "follows_kpi_id")
+        known = {str(k): k for ids in self.kpis.values() for k in ids}
+        if name is not None:
+            found = self.kpis.get(name, [])
+            if len(found) == 1:
+                return found[0]
+            if kpi_id in known:  # several KPIs of that name: the id picks one
+                return known[kpi_id]
+            problems.add(
+                sheet, row, "follows_kpi", f"no active KPI named {name!r}" if not found else "several KPIs so named"
+            )
+            return None
+        if kpi_id is not None and kpi_id not in known:
+            problems.add(sheet, row, "follows_kpi_id", "no active KPI with this id; name it in follows_kpi")
+        return known.get(kpi_id) if kpi_id is not None else None
 
 
 async def directory(session: AsyncSession, org_id: UUID) -> Directory:
@@ -139,4 +159,11 @@ async def directory(session: AsyncSession, org_id: UUID) -> Directory:
             )
         ).all()
     }
-    return Directory(teams=teams, members=members)
+    kpis: dict[str, list[UUID]] = {}
+    for kpi_id, name in (
+        await session.execute(
+            select(col(Kpi.id), col(Kpi.name)).where(col(Kpi.org_id) == org_id, col(Kpi.archived_at).is_(None))
+        )
+    ).all():
+        kpis.setdefault(name, []).append(kpi_id)
+    return Directory(teams=teams, members=members, kpis=kpis)

@@ -62,10 +62,11 @@ TABLES: dict[str, str] = {
                kr.previous_value, kr.weight, kr.cadence, kr.milestone_plan::text AS milestone_plan,
                kr.data_source, kr.external_key, kr.archived_at IS NOT NULL AS archived,
                kr.current_value, kr.progress, kr.score, kr.status, kr.latest_confidence, kr.last_check_in_at,
-               kr.created_at
+               kr.created_at, kr.accumulation, k.name AS follows_kpi, kr.follows_kpi_id, kr.carried_from
         FROM key_results kr
         JOIN objectives o ON o.org_id = kr.org_id AND o.id = kr.objective_id
         JOIN users u ON u.org_id = kr.org_id AND u.id = kr.owner_id
+        LEFT JOIN kpis k ON k.org_id = kr.org_id AND k.id = kr.follows_kpi_id
         WHERE kr.org_id = :org AND o.cycle_id = :cycle
         ORDER BY kr.created_at, kr.id""",
     # Recording order: a correction always follows the check-in it corrects.
@@ -151,9 +152,9 @@ class _Chunks(io.RawIOBase):
 
 
 async def _batches(
-    session: AsyncSession, table: str, params: dict[str, Any]
+    session: AsyncSession, statement: str, params: dict[str, Any]
 ) -> AsyncIterator[tuple[list[str], Sequence[Any]]]:
-    result = await session.stream(text(TABLES[table]).execution_options(yield_per=BATCH), params)
+    result = await session.stream(text(statement).execution_options(yield_per=BATCH), params)
     columns = list(result.keys())
     async for partition in result.partitions(BATCH):
         yield columns, partition
@@ -166,20 +167,23 @@ def _csv_lines(rows: Sequence[Sequence[Any]], formulas: CsvFormulas = "escaped")
     return buffer.getvalue().encode()
 
 
-async def _csv_zip(session: AsyncSession, params: dict[str, Any], formulas: CsvFormulas) -> AsyncIterator[bytes]:
+async def csv_zip(
+    session: AsyncSession, tables: dict[str, str], params: dict[str, Any], formulas: CsvFormulas
+) -> AsyncIterator[bytes]:
+    """One CSV file per statement of `tables` (file name: its key), header first, rows as they come."""
     sink = _Chunks()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for table in TABLES:
+        for table, statement in tables.items():
             with archive.open(f"{table}.csv", mode="w", force_zip64=True) as entry:
                 header_written = False
-                async for columns, rows in _batches(session, table, params):
+                async for columns, rows in _batches(session, statement, params):
                     if not header_written:
                         entry.write(_csv_lines([columns]))
                         header_written = True
                     entry.write(_csv_lines(rows, formulas))
                     yield sink.take()
                 if not header_written:  # no rows: the header alone, from the statement's columns
-                    result = await session.execute(text(f"SELECT * FROM ({TABLES[table]}) q LIMIT 0"), params)
+                    result = await session.execute(text(f"SELECT * FROM ({statement}) q LIMIT 0"), params)
                     entry.write(_csv_lines([list(result.keys())]))
     yield sink.take()
 
@@ -198,13 +202,15 @@ def _json_value(column: str, value: Any) -> Any:
     return value
 
 
-async def _json(session: AsyncSession, cycle: Cycle, params: dict[str, Any]) -> AsyncIterator[bytes]:
-    head = {"format": FORMAT_VERSION, "cycle": cycle_public(cycle).model_dump(mode="json")}
+async def json_document(
+    session: AsyncSession, head: dict[str, Any], tables: dict[str, str], params: dict[str, Any]
+) -> AsyncIterator[bytes]:
+    """`head` and then one array of row objects per statement of `tables`, in one JSON object."""
     yield orjson.dumps(head)[:-1]  # leave the object open for the tables
-    for table in TABLES:
+    for table, statement in tables.items():
         yield f',"{table}":['.encode()
         first = True
-        async for columns, rows in _batches(session, table, params):
+        async for columns, rows in _batches(session, statement, params):
             encoded = [
                 orjson.dumps({c: _json_value(c, v) for c, v in zip(columns, row, strict=True)}, default=_json_default)
                 for row in rows
@@ -215,7 +221,32 @@ async def _json(session: AsyncSession, cycle: Cycle, params: dict[str, Any]) -> 
     yield b"}"
 
 
-async def stream_export(
+async def stream_tables(
+    factory: async_sessionmaker[AsyncSession],
+    *,
+    org_id: UUID,
+    head: dict[str, Any],
+    tables: dict[str, str],
+    params: dict[str, Any],
+    fmt: ExportFormat,
+    formulas: CsvFormulas = "escaped",
+) -> AsyncIterator[bytes]:
+    """The statements' rows as a CSV zip or a JSON document (with `head`), from one snapshot of the organisation."""
+    async with factory() as session, session.begin():
+        # Must be the transaction's first statement: one snapshot for every table of the export.
+        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        await set_tenant(session, org_id)
+        params = {"org": org_id, **params}
+        if fmt == "csv":
+            chunks = csv_zip(session, tables, params, formulas)
+        else:
+            chunks = json_document(session, head, tables, params)
+        async for chunk in chunks:
+            if chunk:
+                yield chunk
+
+
+def stream_export(
     factory: async_sessionmaker[AsyncSession],
     *,
     org_id: UUID,
@@ -223,12 +254,13 @@ async def stream_export(
     fmt: ExportFormat,
     formulas: CsvFormulas = "escaped",
 ) -> AsyncIterator[bytes]:
-    async with factory() as session, session.begin():
-        # Must be the transaction's first statement: one snapshot for every table of the export.
-        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
-        await set_tenant(session, org_id)
-        params = {"org": org_id, "cycle": cycle.id}
-        chunks = _csv_zip(session, params, formulas) if fmt == "csv" else _json(session, cycle, params)
-        async for chunk in chunks:
-            if chunk:
-                yield chunk
+    head = {"format": FORMAT_VERSION, "cycle": cycle_public(cycle).model_dump(mode="json")}
+    return stream_tables(
+        factory,
+        org_id=org_id,
+        head=head,
+        tables=TABLES,
+        params={"cycle": cycle.id},
+        fmt=fmt,
+        formulas=formulas,
+    )

@@ -17,7 +17,18 @@ from sightline.http.params import Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
 from sightline.inputs import DateOrMoment
-from sightline.insights import close, csv_import, export, health, review, review_markdown, review_records, scoreboard
+from sightline.insights import (
+    close,
+    csv_import,
+    csv_import_organisation,
+    export,
+    export_organisation,
+    health,
+    review,
+    review_markdown,
+    review_records,
+    scoreboard,
+)
 from sightline.insights.csv_formulas import CsvFormulas
 from sightline.insights.schemas import (
     SIGNALS_NOT_VERDICTS,
@@ -221,6 +232,58 @@ async def import_cycle(
     cycle_id: UUID, body: CycleImport, principal: Writer, session: DbSession, now: Clock
 ) -> CycleImportResult:
     return await csv_import.import_cycle(session, principal=principal, cycle_id=cycle_id, body=body, now=now)
+
+
+ORGANISATION_JSON = {"type": "object", "description": "The organisation's own templates, its KPIs and their values"}
+
+
+@router.get(
+    "/organisation/export/csv",
+    tags=["insights"],
+    summary="Export the organisation's own templates and its KPIs with their values: a zip of CSV files, streamed",
+    response_class=StreamingResponse,
+    responses={200: {"description": "A zip of CSV files", "content": {"application/zip": {"schema": BINARY}}}},
+)
+async def export_organisation_csv(
+    principal: Reader,
+    factory: SessionFactory,
+    csv_formulas: Annotated[CsvFormulas, Query(description=CSV_FORMULAS_DESCRIPTION)] = "escaped",
+) -> StreamingResponse:
+    return StreamingResponse(
+        export_organisation.stream_organisation_export(
+            factory, org_id=principal.org_id, fmt="csv", formulas=csv_formulas
+        ),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{export_organisation.FILE_NAME["csv"]}"'},
+    )
+
+
+@router.get(
+    "/organisation/export/json",
+    tags=["insights"],
+    summary="Export the organisation's own templates and its KPIs with their values as one JSON document, streamed",
+    response_class=StreamingResponse,
+    responses={200: {"description": "The export", "content": {"application/json": {"schema": ORGANISATION_JSON}}}},
+)
+async def export_organisation_json(principal: Reader, factory: SessionFactory) -> StreamingResponse:
+    return StreamingResponse(
+        export_organisation.stream_organisation_export(factory, org_id=principal.org_id, fmt="json"),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{export_organisation.FILE_NAME["json"]}"'},
+    )
+
+
+@router.post(
+    "/organisation/import",
+    tags=["insights"],
+    status_code=status.HTTP_201_CREATED,
+    summary="Import templates, KPIs and KPI values from CSV (the organisation export's columns), all or nothing",
+    responses=problem_responses(),
+)
+async def import_organisation(
+    body: csv_import_organisation.OrganisationImport, principal: Writer, session: DbSession, now: Clock
+) -> csv_import_organisation.OrganisationImportResult:
+    return await csv_import_organisation.import_organisation(session, principal=principal, body=body, now=now)
 
 
 @router.get(
