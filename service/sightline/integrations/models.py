@@ -38,7 +38,8 @@ class Integration(SQLModel, table=True):
     org_id: UUID = Field(primary_key=True)
     id: UUID = Field(primary_key=True, default_factory=uuid4)
     name: str
-    key_result_id: UUID
+    key_result_id: UUID | None = None  # the target: a key result or a KPI, exactly one (migration 0079)
+    kpi_id: UUID | None = None
     kind: str
     schedule: str
     enabled: bool = True
@@ -70,6 +71,7 @@ class IntegrationRun(SQLModel, table=True):
     outcome: str
     value: float | None = None
     check_in_id: UUID | None = None
+    kpi_value_id: UUID | None = None  # a run feeding a KPI records a KPI value instead of a check-in
     error: str | None = None
 
 

@@ -3,8 +3,9 @@
 The preview checks the source exactly as saving would (URL guard, JSONPath, CSV options, the SQL connection),
 reads it through the same fetchers as a run (the same URL guard at every hop, the same read-only SQL rules,
 timeouts and size caps), and answers the value it found or why it failed. No check-in, no run log row, no
-change to the key result or to an integration. Like a manual run, the request holds no database connection
-while the source answers, and counts towards the organisation's manual pulls (429 beyond them).
+change to the key result (or KPI) or to an integration. A KPI as the target: its latest value is the current
+one, and $2 and $3 of a SQL query are its cadence period up to now. Like a manual run, the request holds no
+database connection while the source answers, and counts towards the organisation's manual pulls (429 beyond).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from sightline.integrations.models import SqlConnection
 from sightline.integrations.runs import Fetchers, Plan, _not_writable, fetch
 from sightline.integrations.schemas import HttpSourceInput, PullPreview, PullPreviewInput
 from sightline.integrations.service import _check_connection, _source_config, decrypted_headers, get_integration
+from sightline.integrations.targets import kpi_not_writable, kpi_window, one_target
+from sightline.kpis.service import get_kpi
 from sightline.okrs.derive import Calendar
 from sightline.okrs.models import Cycle, KeyResult, Objective
 from sightline.url_guard import UrlPolicy
@@ -59,6 +62,21 @@ async def _key_result_and_cycle(session: AsyncSession, org_id: UUID, key_result_
         raise NotFound("key result")
     kr, cycle = found
     return kr, cycle
+
+
+async def _target(
+    session: AsyncSession, org_id: UUID, body: PullPreviewInput, now: datetime
+) -> tuple[datetime, datetime, str | None, float | None]:
+    """The window of $2 and $3, why a run would be skipped now, and the target's current value."""
+    if body.kpi_id is not None:
+        kpi = await get_kpi(session, org_id=org_id, kpi_id=body.kpi_id)
+        start, end = kpi_window(kpi, now)
+        return start, end, kpi_not_writable(kpi), kpi.latest_value
+    assert body.key_result_id is not None
+    kr, cycle = await _key_result_and_cycle(session, org_id, body.key_result_id)
+    calendar = Calendar.of(org_settings(await get_org(session, org_id=org_id)), cycle)
+    current = kr.current_value if kr.last_check_in_at is not None else None
+    return calendar.start, calendar.end, _not_writable(cycle, kr, calendar, now), current
 
 
 async def _secrets(
@@ -95,10 +113,10 @@ async def preview_pull(
     now: datetime,
 ) -> PullPreview:
     org_id = principal.org_id
+    one_target(body.key_result_id, body.kpi_id)
     config, connection_id = _source_config(body.source, policy)
     await _check_connection(session, org_id, connection_id)
-    kr, cycle = await _key_result_and_cycle(session, org_id, body.key_result_id)
-    calendar = Calendar.of(org_settings(await get_org(session, org_id=org_id)), cycle)
+    window_start, window_end, would_skip, current = await _target(session, org_id, body, now)
     secrets = await _secrets(session, org_id, body, connection_id, fetchers)
     plan = Plan(
         org_id=org_id,
@@ -108,14 +126,12 @@ async def preview_pull(
         config=config,
         headers=secrets.headers,
         dsn=secrets.dsn,
-        cycle_start=calendar.start,
-        cycle_end=calendar.end,
+        cycle_start=window_start,
+        cycle_end=window_end,
         not_writable=None,  # a preview reads the source even when the key result takes no check-in now
         unusable=secrets.unusable,
         allow_weak_tls=secrets.allow_weak_tls,
     )
-    would_skip = _not_writable(cycle, kr, calendar, now)
-    current = kr.current_value if kr.last_check_in_at is not None else None
     await session.commit()  # nothing to write; the connection goes back to the pool while the source answers
     with fetchers.slot(org_id):
         pulled = await fetch(plan, fetchers, now=now)

@@ -1,5 +1,7 @@
 """Recording an integration run: one pull → one ordinary check-in (unless unchanged), its log row, health, events.
 
+A run feeding a KPI records a KPI value instead (`sightline.integrations.targets`).
+
 A pull writes its value through `sightline.okrs.check_ins.create_check_in` (source = the integration's name),
 so history, status, events and webhooks behave as for a check-in typed by hand. The run's lease is given back
 in the same transaction. The schedule and its back-off are `sightline.integrations.runs`.
@@ -11,6 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 import structlog
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -21,6 +24,8 @@ from sightline.events import service as events
 from sightline.integrations.models import Integration, IntegrationRun
 from sightline.integrations.runs import _GIVE_BACK, ERROR_LIMIT, Plan, Pulled, already_recorded, next_run_at
 from sightline.integrations.service import integration_public
+from sightline.integrations.targets import kpi_unchanged, record_kpi_value
+from sightline.kpis.models import Kpi
 from sightline.okrs.check_ins import create_check_in
 from sightline.okrs.models import KeyResult
 from sightline.okrs.schemas import CheckInCreate
@@ -46,7 +51,7 @@ async def record(
     locked = await _lock_for_record(session, plan, lease)
     if locked is None:
         return None  # deleted while its source was read
-    integration, kr = locked
+    integration, kr, kpi = locked
     run = IntegrationRun(
         org_id=plan.org_id,
         integration_id=integration.id,
@@ -59,7 +64,11 @@ async def record(
     )
     skipped = plan.not_writable
     if pulled.error is None and skipped is None:
-        skipped = await _record_value(session, plan, pulled, integration, kr, run, now=now)
+        if kpi is not None:
+            skipped = await _record_kpi_value(session, pulled, integration, kpi, run, now=now)
+        else:
+            assert kr is not None
+            skipped = await _record_value(session, plan, pulled, integration, kr, run, now=now)
     if skipped is not None:
         run.outcome, run.value, run.error = "skipped", None, skipped[:ERROR_LIMIT]
     elif pulled.error is not None:
@@ -72,9 +81,9 @@ async def record(
 
 async def _lock_for_record(
     session: AsyncSession, plan: Plan, lease: UUID | None
-) -> tuple[Integration, KeyResult] | None:
-    """The integration (NO KEY UPDATE) and its key result (FOR UPDATE), fresh; the lease given back. None when
-    the integration was deleted meanwhile."""
+) -> tuple[Integration, KeyResult | None, Kpi | None] | None:
+    """The integration (NO KEY UPDATE) and its key result or KPI (FOR UPDATE), fresh; the lease given back.
+    None when the integration was deleted meanwhile."""
     org_id = plan.org_id
     integration = (
         await session.execute(
@@ -88,6 +97,16 @@ async def _lock_for_record(
         return None
     if lease is not None:
         await session.execute(_GIVE_BACK, {"org": org_id, "id": integration.id, "token": lease})
+    if integration.kpi_id is not None:
+        kpi = (
+            await session.execute(
+                select(Kpi)
+                .where(col(Kpi.org_id) == org_id, col(Kpi.id) == integration.kpi_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).scalar_one()
+        return integration, None, kpi
     kr = (
         await session.execute(
             scoped(KeyResult, org_id)
@@ -96,7 +115,7 @@ async def _lock_for_record(
             .execution_options(populate_existing=True)
         )
     ).scalar_one()
-    return integration, kr
+    return integration, kr, None
 
 
 async def _record_value(
@@ -140,8 +159,38 @@ async def _record_value(
     return None
 
 
+async def _record_kpi_value(
+    session: AsyncSession, pulled: Pulled, integration: Integration, kpi: Kpi, run: IntegrationRun, *, now: datetime
+) -> str | None:
+    """The pulled value as the KPI's value at the run's time point, unless it has it already ("unchanged")."""
+    assert pulled.value is not None
+    if kpi_unchanged(kpi, pulled.value, now):
+        run.outcome = "unchanged"
+        return None
+    written = await record_kpi_value(
+        session,
+        org_id=integration.org_id,
+        integration_id=integration.id,
+        name=integration.name,
+        kind=integration.kind,
+        kpi=kpi,
+        value=pulled.value,
+        now=now,
+    )
+    if isinstance(written, str):
+        return written  # skipped, and why
+    run.outcome, run.kpi_value_id = "recorded", written
+    return None
+
+
 async def _update_health(
-    session: AsyncSession, integration: Integration, kr: KeyResult, run: IntegrationRun, *, actor: str, now: datetime
+    session: AsyncSession,
+    integration: Integration,
+    kr: KeyResult | None,
+    run: IntegrationRun,
+    *,
+    actor: str,
+    now: datetime,
 ) -> None:
     before = integration_public(integration)
     was_failing = integration.consecutive_failures > 0
@@ -150,12 +199,15 @@ async def _update_health(
         integration.consecutive_failures += 1
         integration.failing_since = integration.failing_since or now
         integration.last_error = run.error
-        kr.data_source_status, kr.data_source_error = "failing", run.error
     elif run.outcome in ("recorded", "unchanged"):
         integration.consecutive_failures, integration.failing_since, integration.last_error = 0, None, None
         integration.last_success_at, integration.last_value = now, run.value
-        kr.data_source_status, kr.data_source_error = "ok", None
-    kr.data_source_checked_at = now
+    if kr is not None:  # a key result shows its source's health (a KPI has the integration's only)
+        if run.outcome == "failed":
+            kr.data_source_status, kr.data_source_error = "failing", run.error
+        elif run.outcome in ("recorded", "unchanged"):
+            kr.data_source_status, kr.data_source_error = "ok", None
+        kr.data_source_checked_at = now
     if integration.enabled:
         integration.next_run_at = next_run_at(
             schedule=integration.schedule, ran_at=now, consecutive_failures=integration.consecutive_failures

@@ -3,7 +3,8 @@
 Recording a run's outcome is `sightline.integrations.recording`; a manual run, the run log and testing a
 connection are `sightline.integrations.manual_runs`.
 
-A pull writes its value through `sightline.okrs.check_ins.create_check_in` (source = the integration's name),
+A pull writes its value through `sightline.okrs.check_ins.create_check_in` (source = the integration's name;
+a KPI's value through the KPIs' service instead, see `sightline.integrations.targets`),
 so history, status, events and webhooks behave as for a check-in typed by hand. It never writes the same
 value twice in one period: the *period* is the key result's cadence period (weekly, biweekly, monthly: 30
 days, quarterly: 91 days) counted from the cycle start; when the key result's current value was recorded
@@ -46,6 +47,8 @@ from sightline.integrations.models import Integration, SqlConnection
 from sightline.integrations.service import decrypted_headers
 from sightline.integrations.sources import SourceError, value_from_csv, value_from_json
 from sightline.integrations.sql_source import SqlRunner
+from sightline.integrations.targets import kpi_not_writable, kpi_window
+from sightline.kpis.service import get_kpi
 from sightline.okrs.derive import Calendar
 from sightline.okrs.models import Cycle, KeyResult, Objective
 from sightline.scoring import CADENCE_PERIOD, Cadence
@@ -166,9 +169,9 @@ class Plan:
     config: dict[str, Any]
     headers: dict[str, str]
     dsn: str | None
-    cycle_start: datetime
+    cycle_start: datetime  # $2 and $3 of a SQL source: the key result's cycle, or the KPI's cadence period
     cycle_end: datetime
-    not_writable: str | None  # why the key result takes no check-in now (the run is skipped)
+    not_writable: str | None  # why the key result takes no check-in (or the KPI no value) now: the run is skipped
     unusable: str | None  # why the run fails before reaching the source (credentials unreadable)
     allow_weak_tls: bool = False  # the SQL connection accepts a weaker sslmode than verify-full
 
@@ -190,8 +193,16 @@ def _not_writable(cycle: Cycle, kr: KeyResult, calendar: Calendar, now: datetime
     return None
 
 
-async def prepare(session: AsyncSession, integration: Integration, box: SecretBox, *, now: datetime) -> Plan:
+async def _target_window(
+    session: AsyncSession, integration: Integration, *, now: datetime
+) -> tuple[datetime, datetime, str | None]:
+    """$2 and $3 of a SQL source (the key result's cycle, or the KPI's cadence period up to now), and why the
+    target takes no value now."""
     org_id = integration.org_id
+    if integration.kpi_id is not None:
+        kpi = await get_kpi(session, org_id=org_id, kpi_id=integration.kpi_id)
+        start, end = kpi_window(kpi, now)
+        return start, end, kpi_not_writable(kpi)
     kr, cycle = (
         await session.execute(
             select(KeyResult, Cycle)
@@ -204,6 +215,12 @@ async def prepare(session: AsyncSession, integration: Integration, box: SecretBo
         )
     ).one()
     calendar = Calendar.of(org_settings(await get_org(session, org_id=org_id)), cycle)
+    return calendar.start, calendar.end, _not_writable(cycle, kr, calendar, now)
+
+
+async def prepare(session: AsyncSession, integration: Integration, box: SecretBox, *, now: datetime) -> Plan:
+    org_id = integration.org_id
+    window_start, window_end, not_writable = await _target_window(session, integration, now=now)
     headers: dict[str, str] = {}
     dsn: str | None = None
     allow_weak_tls = False
@@ -228,9 +245,9 @@ async def prepare(session: AsyncSession, integration: Integration, box: SecretBo
         config=dict(integration.config),
         headers=headers,
         dsn=dsn,
-        cycle_start=calendar.start,
-        cycle_end=calendar.end,
-        not_writable=_not_writable(cycle, kr, calendar, now),
+        cycle_start=window_start,
+        cycle_end=window_end,
+        not_writable=not_writable,
         unusable=unusable,
         allow_weak_tls=allow_weak_tls,
     )

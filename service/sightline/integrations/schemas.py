@@ -57,7 +57,8 @@ class SqlSourceInput(StrictInput):
     connection_id: UUID = Field(description="A registered SQL connection (POST /sql-connections)")
     query: Query = Field(
         description="One read-only SELECT returning one row with one number; may use $1 (the moment of the pull), "
-        "$2 and $3 (start and end of the key result's cycle) as timestamptz"
+        "$2 and $3 (start and end of the key result's cycle; for a KPI, its cadence period up to the pull) as "
+        "timestamptz"
     )
 
 
@@ -88,7 +89,12 @@ SourcePublic = Annotated[HttpSourcePublic | SqlSourcePublic, Field(discriminator
 # Integrations ------------------------------------------------------------------------------------
 class IntegrationCreate(StrictInput):
     name: SourceLabel = Field(description="Also the `source` of the check-ins it writes, e.g. crm-pipeline")
-    key_result_id: UUID = Field(description="The key result whose values it pulls (one integration per key result)")
+    key_result_id: UUID | None = Field(
+        None, description="The key result whose values it pulls (one integration per key result); or `kpi_id`"
+    )
+    kpi_id: UUID | None = Field(
+        None, description="The KPI whose values it pulls (one integration per KPI); give it or `key_result_id`"
+    )
     schedule: Schedule = Field("daily", description=SCHEDULE_DESCRIPTION)
     enabled: bool = True
     source: SourceInput
@@ -104,7 +110,8 @@ class IntegrationUpdate(StrictInput):
 class IntegrationPublic(BaseModel):
     id: UUID
     name: str
-    key_result_id: UUID
+    key_result_id: UUID | None = Field(description="The key result it feeds (null when it feeds a KPI)")
+    kpi_id: UUID | None = Field(description="The KPI it feeds (null when it feeds a key result)")
     schedule: Schedule
     enabled: bool
     source: SourcePublic
@@ -129,16 +136,23 @@ class IntegrationRunPublic(BaseModel):
     started_at: UtcDateTime
     duration_ms: int
     outcome: RunOutcome = Field(
-        description="recorded (a check-in was written), unchanged (same value already recorded this period), "
-        "failed (see error), skipped (the key result takes no check-ins now, see error)"
+        description="recorded (a check-in, or a KPI value, was written), unchanged (same value already recorded "
+        "this period), failed (see error), skipped (the key result takes no check-ins now, or the KPI no values, "
+        "see error)"
     )
     value: float | None
-    check_in_id: UUID | None
+    check_in_id: UUID | None = Field(description="The check-in written (a key result's run, when recorded)")
+    kpi_value_id: UUID | None = Field(description="The KPI value written (a KPI's run, when recorded)")
     error: str | None
 
 
 class PullPreviewInput(StrictInput):
-    key_result_id: UUID = Field(description="The key result the source would feed (its cycle gives $2 and $3)")
+    key_result_id: UUID | None = Field(
+        None, description="The key result the source would feed (its cycle gives $2 and $3); or `kpi_id`"
+    )
+    kpi_id: UUID | None = Field(
+        None, description="The KPI the source would feed ($2 and $3: its cadence period up to now)"
+    )
     integration_id: UUID | None = Field(
         None, description="When editing: an HTTP source without `headers` is tried with this integration's saved ones"
     )
@@ -150,9 +164,12 @@ class PullPreview(BaseModel):
     value: float | None = Field(description="The number a run would record")
     error: str | None = Field(description="Why the pull failed, as a run would record it")
     duration_ms: int
-    current_value: float | None = Field(description="The key result's current value (null before any check-in)")
+    current_value: float | None = Field(
+        description="The key result's current value (null before any check-in), or the KPI's latest value"
+    )
     would_skip: str | None = Field(
-        description="Set when the key result takes no check-in now (a run would be skipped), and why"
+        description="Set when the key result takes no check-in now, or the KPI no value (a run would be skipped), "
+        "and why"
     )
 
 

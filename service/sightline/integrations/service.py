@@ -1,7 +1,8 @@
 """Integrations: create, edit, delete (admin), with their HTTP headers encrypted.
 
-An integration binds one source to one key result: the key result's `data_source` becomes the integration's
-name (and goes back to `manual` when it is deleted), so every reader sees where its values come from.
+An integration binds one source to one key result or one KPI (`sightline.integrations.targets`): a key
+result's `data_source` becomes the integration's name (and goes back to `manual` when it is deleted), so every
+reader sees where its values come from; a KPI's values carry the integration's name as their source.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -33,6 +34,7 @@ from sightline.integrations.schemas import (
     SqlSourcePublic,
 )
 from sightline.integrations.sources import SourceError, compile_path
+from sightline.integrations.targets import one_target, usable_kpi
 from sightline.okrs.cycles import load_calendars
 from sightline.okrs.derive import key_result_public
 from sightline.okrs.key_results import get_key_result
@@ -74,6 +76,7 @@ def integration_public(integration: Integration) -> IntegrationPublic:
         id=integration.id,
         name=integration.name,
         key_result_id=integration.key_result_id,
+        kpi_id=integration.kpi_id,
         schedule=integration.schedule,  # type: ignore[arg-type]
         enabled=integration.enabled,
         source=source,
@@ -99,11 +102,19 @@ async def get_integration(
 
 
 async def list_integrations(
-    session: AsyncSession, *, org_id: UUID, params: PageParams, key_result_id: UUID | None, status: str | None
+    session: AsyncSession,
+    *,
+    org_id: UUID,
+    params: PageParams,
+    key_result_id: UUID | None,
+    status: str | None,
+    kpi_id: UUID | None = None,
 ) -> tuple[list[Integration], str | None]:
     statement = scoped(Integration, org_id)
     if key_result_id is not None:
         statement = statement.where(col(Integration.key_result_id) == key_result_id)
+    if kpi_id is not None:
+        statement = statement.where(col(Integration.kpi_id) == kpi_id)
     if status == "disabled":
         statement = statement.where(col(Integration.enabled).is_(False))
     elif status == "failing":
@@ -236,6 +247,15 @@ async def _record(
     )
 
 
+async def _not_bound(session: AsyncSession, org_id: UUID, target: ColumnElement[bool], what: str) -> None:
+    """409 when the key result or KPI is fed by an integration already (one each)."""
+    bound = (
+        await session.execute(select(col(Integration.name)).where(col(Integration.org_id) == org_id, target))
+    ).scalar_one_or_none()
+    if bound is not None:
+        raise Conflict(f"the {what} already takes its values from the integration {bound!r}")
+
+
 async def _name_taken(session: AsyncSession, org_id: UUID, name: str, other_than: UUID | None = None) -> bool:
     statement = select(col(Integration.id)).where(col(Integration.org_id) == org_id, col(Integration.name) == name)
     if other_than is not None:
@@ -253,18 +273,17 @@ async def create_integration(
     now: datetime,
 ) -> Integration:
     org_id = principal.org_id
+    one_target(body.key_result_id, body.kpi_id)
     config, connection_id = _source_config(body.source, policy)
     await _check_connection(session, org_id, connection_id)
-    kr = await get_key_result(session, org_id=org_id, key_result_id=body.key_result_id, lock=True)
-    bound = (
-        await session.execute(
-            select(col(Integration.name)).where(
-                col(Integration.org_id) == org_id, col(Integration.key_result_id) == kr.id
-            )
-        )
-    ).scalar_one_or_none()
-    if bound is not None:
-        raise Conflict(f"the key result already takes its values from the integration {bound!r}")
+    kr = kpi = None
+    if body.kpi_id is not None:
+        kpi = await usable_kpi(session, org_id=org_id, kpi_id=body.kpi_id, lock=True)
+        await _not_bound(session, org_id, col(Integration.kpi_id) == kpi.id, "KPI")
+    else:
+        assert body.key_result_id is not None
+        kr = await get_key_result(session, org_id=org_id, key_result_id=body.key_result_id, lock=True)
+        await _not_bound(session, org_id, col(Integration.key_result_id) == kr.id, "key result")
     if await _name_taken(session, org_id, body.name):
         raise Conflict(f"an integration named {body.name!r} exists already")
     count = (await session.execute(select(func.count()).where(col(Integration.org_id) == org_id))).scalar_one()
@@ -275,7 +294,8 @@ async def create_integration(
     integration = Integration(
         org_id=org_id,
         name=body.name,
-        key_result_id=kr.id,
+        key_result_id=kr.id if kr is not None else None,
+        kpi_id=kpi.id if kpi is not None else None,
         kind=body.source.kind,
         schedule=body.schedule,
         enabled=body.enabled,
@@ -289,7 +309,8 @@ async def create_integration(
     )
     session.add(integration)
     await session.flush()
-    await _label_key_result(session, principal, kr, source=body.name, status="pending", now=now)
+    if kr is not None:
+        await _label_key_result(session, principal, kr, source=body.name, status="pending", now=now)
     await _record(session, principal, "integration.created", integration, now=now)
     return integration
 
@@ -343,9 +364,10 @@ async def update_integration(
     integration.version += 1
     integration.updated_at = now
     await session.flush()
-    kr = await get_key_result(session, org_id=org_id, key_result_id=integration.key_result_id, lock=True)
-    status = kr.data_source_status if kr.data_source == before.name else "pending"
-    await _label_key_result(session, principal, kr, source=integration.name, status=status, now=now)
+    if integration.key_result_id is not None:  # a KPI names no data source
+        kr = await get_key_result(session, org_id=org_id, key_result_id=integration.key_result_id, lock=True)
+        status = kr.data_source_status if kr.data_source == before.name else "pending"
+        await _label_key_result(session, principal, kr, source=integration.name, status=status, now=now)
     await _record(session, principal, "integration.updated", integration, now=now, before=before)
     return integration
 
@@ -357,10 +379,13 @@ async def delete_integration(
     integration = await get_integration(session, org_id=principal.org_id, integration_id=integration_id, lock=True)
     check_if_match(if_match, integration.version, required=False)
     before = integration_public(integration)
-    kr = await get_key_result(session, org_id=principal.org_id, key_result_id=integration.key_result_id, lock=True)
+    kr = None
+    if integration.key_result_id is not None:
+        kr = await get_key_result(session, org_id=principal.org_id, key_result_id=integration.key_result_id, lock=True)
     await session.delete(integration)
     await session.flush()
-    await _label_key_result(session, principal, kr, source="manual", status=None, now=now)
+    if kr is not None:
+        await _label_key_result(session, principal, kr, source="manual", status=None, now=now)
     await _record(session, principal, "integration.deleted", integration, now=now, before=before)
 
 

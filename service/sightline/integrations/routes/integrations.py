@@ -40,10 +40,11 @@ async def list_integrations(
     session: DbSession,
     paging: Paging,
     key_result_id: UUID | None = None,
+    kpi_id: UUID | None = None,
     status: IntegrationStatus | None = None,
 ) -> Page[IntegrationPublic]:
     rows, cursor = await service.list_integrations(
-        session, org_id=principal.org_id, params=paging, key_result_id=key_result_id, status=status
+        session, org_id=principal.org_id, params=paging, key_result_id=key_result_id, status=status, kpi_id=kpi_id
     )
     return Page(items=[service.integration_public(i) for i in rows], next_cursor=cursor)
 
@@ -52,7 +53,7 @@ async def list_integrations(
     "/integrations",
     tags=INTEGRATIONS,
     status_code=status.HTTP_201_CREATED,
-    summary="Pull a key result's values from an HTTP or SQL source on a schedule (admin)",
+    summary="Pull a key result's or a KPI's values from an HTTP or SQL source on a schedule (admin)",
     responses=problem_responses(404, 409),
 )
 async def create_integration(
