@@ -37,6 +37,8 @@ export function useInbox(enabled: boolean) {
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (page: Schemas["NotificationPage"]) => page.next_cursor ?? undefined,
     enabled,
+    // Read afresh each time the inbox opens: the count polls, the list does not.
+    staleTime: 0,
   });
 }
 
