@@ -1533,6 +1533,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organisation/export/csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the organisation's own templates and its KPIs with their values: a zip of CSV files, streamed
+         * @description Export the organisation's own templates and its KPIs with their values: a zip of CSV files, streamed.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["insights-export_organisation_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organisation/export/json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the organisation's own templates and its KPIs with their values as one JSON document, streamed
+         * @description Export the organisation's own templates and its KPIs with their values as one JSON document, streamed.
+         *
+         *     **Access:** a member or API key with the `read` permission.
+         */
+        get: operations["insights-export_organisation_json"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organisation/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import templates, KPIs and KPI values from CSV (the organisation export's columns), all or nothing
+         * @description Import templates, KPIs and KPI values from CSV (the organisation export's columns), all or nothing.
+         *
+         *     **Access:** a member or API key with the `write` permission.
+         *
+         *     **Idempotency-Key** makes a retry safe: the same key replays the first answer.
+         */
+        post: operations["insights-import_organisation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/teams/{team_id}/review": {
         parameters: {
             query?: never;
@@ -2563,8 +2631,8 @@ export interface paths {
         get: operations["integrations-list_integrations"];
         put?: never;
         /**
-         * Pull a key result's values from an HTTP or SQL source on a schedule (admin)
-         * @description Pull a key result's values from an HTTP or SQL source on a schedule (admin).
+         * Pull a key result's or a KPI's values from an HTTP or SQL source on a schedule (admin)
+         * @description Pull a key result's or a KPI's values from an HTTP or SQL source on a schedule (admin).
          *
          *     **Access:** a member or API key with the `admin` permission.
          *
@@ -4870,10 +4938,14 @@ export interface components {
             name: string;
             /**
              * Key Result Id
-             * Format: uuid
-             * @description The key result whose values it pulls (one integration per key result)
+             * @description The key result whose values it pulls (one integration per key result); or `kpi_id`
              */
-            key_result_id: string;
+            key_result_id?: string | null;
+            /**
+             * Kpi Id
+             * @description The KPI whose values it pulls (one integration per KPI); give it or `key_result_id`
+             */
+            kpi_id?: string | null;
             /**
              * Schedule
              * @description How often the worker pulls: hourly, daily or weekly (from the last run)
@@ -4900,9 +4972,14 @@ export interface components {
             name: string;
             /**
              * Key Result Id
-             * Format: uuid
+             * @description The key result it feeds (null when it feeds a KPI)
              */
-            key_result_id: string;
+            key_result_id: string | null;
+            /**
+             * Kpi Id
+             * @description The KPI it feeds (null when it feeds a key result)
+             */
+            kpi_id: string | null;
             /**
              * Schedule
              * @enum {string}
@@ -4976,14 +5053,22 @@ export interface components {
             duration_ms: number;
             /**
              * Outcome
-             * @description recorded (a check-in was written), unchanged (same value already recorded this period), failed (see error), skipped (the key result takes no check-ins now, see error)
+             * @description recorded (a check-in, or a KPI value, was written), unchanged (same value already recorded this period), failed (see error), skipped (the key result takes no check-ins now, or the KPI no values, see error)
              * @enum {string}
              */
             outcome: "recorded" | "unchanged" | "failed" | "skipped";
             /** Value */
             value: number | null;
-            /** Check In Id */
+            /**
+             * Check In Id
+             * @description The check-in written (a key result's run, when recorded)
+             */
             check_in_id: string | null;
+            /**
+             * Kpi Value Id
+             * @description The KPI value written (a KPI's run, when recorded)
+             */
+            kpi_value_id: string | null;
             /** Error */
             error: string | null;
         };
@@ -6583,6 +6668,41 @@ export interface components {
             /** Progress From */
             progress_from?: ("key_results" | "children" | "both") | null;
         };
+        /**
+         * OrganisationImport
+         * @description CSV files as text, with the organisation export's column names; each optional, at least one given.
+         */
+        OrganisationImport: {
+            /**
+             * Templates Csv
+             * @description The organisation's own templates
+             */
+            templates_csv?: string | null;
+            /**
+             * Template Key Results Csv
+             * @description Their key results, by template id
+             */
+            template_key_results_csv?: string | null;
+            /**
+             * Kpis Csv
+             * @description KPIs
+             */
+            kpis_csv?: string | null;
+            /**
+             * Kpi Values Csv
+             * @description The KPIs' values over time, by KPI id
+             */
+            kpi_values_csv?: string | null;
+        };
+        /** OrganisationImportResult */
+        OrganisationImportResult: {
+            /** Templates */
+            templates: components["schemas"]["ImportedRef"][];
+            /** Kpis */
+            kpis: components["schemas"]["ImportedRef"][];
+            /** Kpi Values */
+            kpi_values: number;
+        };
         /** OrganisationPublic */
         OrganisationPublic: {
             /**
@@ -7249,12 +7369,12 @@ export interface components {
             duration_ms: number;
             /**
              * Current Value
-             * @description The key result's current value (null before any check-in)
+             * @description The key result's current value (null before any check-in), or the KPI's latest value
              */
             current_value: number | null;
             /**
              * Would Skip
-             * @description Set when the key result takes no check-in now (a run would be skipped), and why
+             * @description Set when the key result takes no check-in now, or the KPI no value (a run would be skipped), and why
              */
             would_skip: string | null;
         };
@@ -7262,10 +7382,14 @@ export interface components {
         PullPreviewInput: {
             /**
              * Key Result Id
-             * Format: uuid
-             * @description The key result the source would feed (its cycle gives $2 and $3)
+             * @description The key result the source would feed (its cycle gives $2 and $3); or `kpi_id`
              */
-            key_result_id: string;
+            key_result_id?: string | null;
+            /**
+             * Kpi Id
+             * @description The KPI the source would feed ($2 and $3: its cadence period up to now)
+             */
+            kpi_id?: string | null;
             /**
              * Integration Id
              * @description When editing: an HTTP source without `headers` is tried with this integration's saved ones
@@ -7803,7 +7927,7 @@ export interface components {
             connection_id: string;
             /**
              * Query
-             * @description One read-only SELECT returning one row with one number; may use $1 (the moment of the pull), $2 and $3 (start and end of the key result's cycle) as timestamptz
+             * @description One read-only SELECT returning one row with one number; may use $1 (the moment of the pull), $2 and $3 (start and end of the key result's cycle; for a KPI, its cadence period up to the pull) as timestamptz
              */
             query: string;
         };
@@ -18267,6 +18391,333 @@ export interface operations {
             };
         };
     };
+    "insights-export_organisation_csv": {
+        parameters: {
+            query?: {
+                /** @description CSV only. escaped (the default): text cells a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) get a leading single quote, so opening the file runs nothing; numbers, and text that is a plain number such as -5, are left as they are. The import reads such cells back unchanged. raw: every cell exactly as stored, for programs that read the CSV, never for a spreadsheet */
+                csv_formulas?: "escaped" | "raw";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A zip of CSV files */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "insights-export_organisation_json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "insights-import_organisation": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description POST only. Retrying with the same key and body within 24 h replays the first successful response (with `Idempotent-Replayed: true`) to the credential that sent it, once the route's permission check passed; a retry sent while the first is still running waits for it, then replays it; another body or another credential → 422; 409 when the first response cannot be replayed (it held a secret shown once, or was streamed). A failed request (4xx/5xx) does not use the key up. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganisationImport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganisationImportResult"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed for this credential */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation failed (field paths in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: wait for Retry-After */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Please retry after Retry-After (a collision with concurrent writes, or the service is busy) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     "reviews-get_review_agenda": {
         parameters: {
             query?: {
@@ -25161,6 +25612,7 @@ export interface operations {
         parameters: {
             query?: {
                 key_result_id?: string | null;
+                kpi_id?: string | null;
                 status?: ("pending" | "ok" | "failing" | "disabled") | null;
                 /** @description Page size */
                 limit?: number;

@@ -50,6 +50,7 @@ describe("data source drafts", () => {
       id: "i",
       name: "sheet",
       key_result_id: "kr",
+      kpi_id: null,
       schedule: "weekly",
       enabled: true,
       source: { kind: "http", url: "https://s", format: "csv", json_path: null, csv_column: "A", csv_row: 3, csv_match_column: null, csv_match_value: null, header_names: ["Authorization"] },

@@ -61,7 +61,7 @@ export function emptySourceDraft(): SourceDraft {
 }
 
 export function sourceDraftOf(integration: Schemas["IntegrationPublic"]): SourceDraft {
-  const draft = { ...emptySourceDraft(), name: integration.name, key_result_id: integration.key_result_id };
+  const draft = { ...emptySourceDraft(), name: integration.name, key_result_id: integration.key_result_id ?? "" };
   draft.schedule = integration.schedule;
   const source = integration.source;
   if (source.kind === "sql") return { ...draft, type: "sql", connection_id: source.connection_id, query: source.query };

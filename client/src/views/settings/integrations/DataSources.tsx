@@ -35,7 +35,7 @@ export function DataSources() {
   if (integrations.isPending || keyResults.isPending) return <Loading label="Loading data sources" />;
   const krs = keyResults.data?.items ?? [];
   const krTitle = new Map(krs.map((kr) => [kr.id, kr.title]));
-  const bound = new Set(integrations.data.items.map((item) => item.key_result_id));
+  const bound = new Set(integrations.data.items.flatMap((item) => (item.key_result_id ? [item.key_result_id] : [])));
   return (
     <Stack gap="sm">
       <Group justify="space-between" wrap="wrap">
@@ -54,8 +54,11 @@ export function DataSources() {
           <SourceCard
             key={integration.id}
             integration={integration}
-            keyResultTitle={krTitle.get(integration.key_result_id) ?? "A key result"}
-            onEdit={() => setEditing(integration)}
+            keyResultTitle={
+              integration.key_result_id ? (krTitle.get(integration.key_result_id) ?? "A key result") : "a KPI"
+            }
+            // This dialog feeds key results; a KPI's source is edited through the API.
+            onEdit={integration.key_result_id ? () => setEditing(integration) : undefined}
             onShowLog={() => setLogOf(integration)}
           />
         ))
@@ -87,7 +90,7 @@ function SourceCard({
 }: {
   integration: Integration;
   keyResultTitle: string;
-  onEdit: () => void;
+  onEdit?: () => void;
   onShowLog: () => void;
 }) {
   const run = useRunIntegration();
@@ -142,9 +145,11 @@ function SourceCard({
           <Button size="xs" variant="default" onClick={onShowLog}>
             Run log
           </Button>
-          <Button size="xs" variant="default" onClick={onEdit}>
-            Edit<span className="visually-hidden-label"> {integration.name}</span>
-          </Button>
+          {onEdit && (
+            <Button size="xs" variant="default" onClick={onEdit}>
+              Edit<span className="visually-hidden-label"> {integration.name}</span>
+            </Button>
+          )}
           <Button
             size="xs"
             variant="default"
