@@ -183,3 +183,37 @@ async def test_demo_has_comments_with_mentions_their_notifications_and_the_mail_
     assert len(mentions) == mentioned  # the default channel of a mention is email
     assert all(m["status"] == "logged" and m["body_text"] and m["to"].endswith("@northwind.example") for m in mentions)
     assert any("mentioned you" in m["subject"] for m in mentions)
+
+
+async def test_demo_plans_the_next_quarter_with_carried_drafts_kpis_and_a_template(
+    signed_in: httpx.AsyncClient, demo: DemoCredentials
+) -> None:
+    cycles = (await signed_in.get("/api/v1/cycles", params={"limit": 100})).json()["items"]
+    by_name = {c["name"]: c for c in cycles}
+    closed, upcoming = by_name["FY2026-Q2"], by_name["FY2026-Q4"]
+    assert (closed["state"], upcoming["state"]) == ("closed", "planning")
+    drafts = (await signed_in.get("/api/v1/objectives", params={"cycle_id": upcoming["id"], "limit": 100})).json()
+    assert [o["title"] for o in drafts["items"]] == ["Launch Route Planner 2.0 with a bang"]
+    draft = drafts["items"][0]
+    assert draft["state"] == "draft" and draft["carried_from"] is not None
+    original = (await signed_in.get(f"/api/v1/objectives/{draft['carried_from']}")).json()
+    reached = {kr["title"]: kr["current_value"] for kr in original["key_results"]}
+    assert len(draft["key_results"]) == 3
+    for kr in draft["key_results"]:
+        assert kr["carried_from"] is not None and kr["previous_value"] == reached[kr["title"]]
+
+    kpis = (await signed_in.get("/api/v1/kpis")).json()["items"]
+    assert len(kpis) == 5 and {"Marketing-sourced pipeline", "Website conversion rate"} <= {k["name"] for k in kpis}
+    assert len({k["status"] for k in kpis}) >= 2  # not all healthy
+    for kpi in kpis:
+        values = (await signed_in.get(f"/api/v1/kpis/{kpi['id']}/values", params={"limit": 100})).json()["items"]
+        moments = [datetime.fromisoformat(v["recorded_at"]) for v in values]
+        assert len(values) == 12 and (max(moments) - min(moments)).days >= 330 and max(moments).date() < TODAY
+    website = next(k for k in kpis if k["name"] == "Website conversion rate")
+    followers = [kr for kr in draft["key_results"] if kr["follows_kpi_id"] == website["id"]]
+    assert [kr["title"] for kr in followers] == ["Launch page conversion rate"]
+
+    own = (await signed_in.get("/api/v1/templates", params={"source": "organisation"})).json()["items"]
+    assert [(t["title"], t["category"], len(t["key_results"])) for t in own] == [
+        ("Product launch", "product_marketing", 3)
+    ]

@@ -24,7 +24,7 @@ from sightline.auth import ROLE_SCOPES, Principal
 from sightline.clock import current_time
 from sightline.config import Settings, get_settings
 from sightline.db.tenancy import scoped, set_tenant
-from sightline.demo import conversation
+from sightline.demo import conversation, planning
 from sightline.demo.builder import Demo, receiver_policy
 from sightline.demo.data import (
     DEMO_EMAIL,
@@ -151,7 +151,7 @@ async def load_demo(
         await identity.update_org(session, principal=principal, body=update, if_match=etag(org.version), now=setup)
     demo = Demo(factory=factory, today=today, org_id=org.org_id, people={"olivia": principal}, webhook_url=webhook_url)
     await demo.build_structure(calendar, now=setup + timedelta(minutes=15))
-    steps = demo.timeline(setup=opening, rng=Random(2026))
+    steps = demo.timeline(setup=opening, rng=Random(2026)) + planning.steps(demo)
     for _, step in sorted(steps, key=lambda s: s[0]):
         async with demo.transaction() as session:
             await step(session)

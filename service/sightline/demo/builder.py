@@ -68,6 +68,7 @@ class Demo:
     key_results: dict[str, UUID] = field(default_factory=dict)  # by title
     objective_ids: dict[str, UUID] = field(default_factory=dict)  # by title
     recorded: dict[tuple[str, datetime], UUID] = field(default_factory=dict)  # check-in ids
+    kpis: dict[str, UUID] = field(default_factory=dict)  # by name
     webhook_url: str | None = None  # the demo receiver's address: an endpoint is added a week before today
     webhook_id: UUID | None = None
 
@@ -226,7 +227,7 @@ class Demo:
     def timeline(self, *, setup: datetime, rng: Random) -> list[Step]:
         """Every later change at its moment: objectives, cycle states, check-ins, the correction, the import."""
         steps = self._cycle_steps()
-        chosen = self._chosen_cycles()
+        chosen = self.chosen_cycles()
         readings: list[Reading] = []
         created_at: dict[str, datetime] = {}
         cycle_of: dict[str, Cycle] = {}
@@ -269,7 +270,7 @@ class Demo:
                 steps.append((moment, partial(self.move_cycle, cycle=cycle, state="closed", now=moment)))
         return steps
 
-    def _chosen_cycles(self) -> dict[str, Cycle]:
+    def chosen_cycles(self) -> dict[str, Cycle]:
         """The cycles the objectives' `cycle` keys name: the year, the current quarter, the previous one(s)."""
         quarters = [self.cycles[f"Q{n}"] for n in range(1, 5)]
         current = next((i for i, q in enumerate(quarters) if q.start_date <= self.today <= q.end_date), 3)
@@ -280,6 +281,11 @@ class Demo:
         else:  # the previous fiscal year's last quarter: closed the day this year began
             chosen["previous"] = self.cycles["previous"]
         return chosen
+
+    def next_quarter(self) -> Cycle | None:
+        """The quarter after the one containing today (in planning), if the year has one."""
+        quarters = [self.cycles[f"Q{n}"] for n in range(1, 5)]
+        return next((q for q in quarters if q.start_date > self.today), None)
 
     def _planted_steps(self, readings: list[Reading]) -> list[Step]:
         """One typo corrected three hours later, and one survey imported three weeks late (`readings` changed)."""
