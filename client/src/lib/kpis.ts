@@ -9,7 +9,7 @@ export const KPI_STATUS_LABEL: Record<KpiStatus, string> = {
   critical: "Critical",
 };
 /** Dark enough for AA contrast on a light or outline badge. */
-export const KPI_STATUS_COLOR: Record<KpiStatus, string> = { healthy: "teal.9", warning: "orange.9", critical: "red.9" };
+export const KPI_STATUS_COLOR: Record<KpiStatus, string> = { healthy: "teal.9", warning: "yellow.5", critical: "red.9" };
 
 export function kpiStatusLabel(status: KpiStatus | null | undefined): string {
   return status ? KPI_STATUS_LABEL[status] : "No value yet";
