@@ -54,6 +54,10 @@ const HealthView = lazyView(() => import("./views/HealthView"), "HealthView");
 const ReviewRecordView = lazyView(() => import("./views/ReviewRecordView"), "ReviewRecordView");
 // The alignment map carries its drawing and its layout worker.
 const AlignmentMapView = lazyView(() => import("./views/AlignmentMapView"), "AlignmentMapView");
+// Planning and the KPI pages (the KPI page carries the charting library).
+const PlanningView = lazyView(() => import("./views/planning/PlanningView"), "PlanningView");
+const KpisView = lazyView(() => import("./views/kpis/KpisView"), "KpisView");
+const KpiView = lazyView(() => import("./views/kpis/KpiView"), "KpiView");
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -98,6 +102,30 @@ export const routes = [
             element: (
               <Suspense fallback={<Loading label="Loading the alignment map" />}>
                 <AlignmentMapView />
+              </Suspense>
+            ),
+          },
+          {
+            path: "cycles/:cycleId/plan",
+            element: (
+              <Suspense fallback={<Loading label="Loading the planning view" />}>
+                <PlanningView />
+              </Suspense>
+            ),
+          },
+          {
+            path: "kpis",
+            element: (
+              <Suspense fallback={<Loading label="Loading KPIs" />}>
+                <KpisView />
+              </Suspense>
+            ),
+          },
+          {
+            path: "kpis/:kpiId",
+            element: (
+              <Suspense fallback={<Loading label="Loading the KPI" />}>
+                <KpiView />
               </Suspense>
             ),
           },

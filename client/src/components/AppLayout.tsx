@@ -1,7 +1,7 @@
 /** The frame of every signed-in screen: header (cycle, person), navigation (a drawer on phones), main content. */
 import { AppShell, Avatar, Burger, Group, Menu, NavLink, Text, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconChecklist, IconCoin, IconUserCog, IconHeartbeat, IconHierarchy3, IconListCheck, IconUser, IconLayoutDashboard, IconLogout, IconReportAnalytics, IconSettings } from "@tabler/icons-react";
+import { IconChecklist, IconCoin, IconGauge, IconUserCog, IconHeartbeat, IconHierarchy3, IconListCheck, IconUser, IconLayoutDashboard, IconLogout, IconReportAnalytics, IconSettings } from "@tabler/icons-react";
 import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 import { useGates } from "../lib/gates";
 import { isAdmin } from "../lib/permissions";
@@ -16,6 +16,7 @@ const NAVIGATION = [
   { to: "/alignment", label: "Alignment map", icon: IconHierarchy3 },
   { to: "/my-check-ins", label: "My check-ins", icon: IconChecklist },
   { to: "/initiatives", label: "Initiatives", icon: IconCoin },
+  { to: "/kpis", label: "KPIs", icon: IconGauge },
   { to: "/review", label: "Review", icon: IconListCheck },
   { to: "/health", label: "Health", icon: IconHeartbeat },
   { to: "/retrospective", label: "Retrospective", icon: IconReportAnalytics },

@@ -25,6 +25,7 @@ import { EmptyState, Loading, QueryError } from "../components/QueryState";
 import { rememberCycle } from "../queries/cycleChoice";
 import { formatProgress } from "../lib/format";
 import { canWrite as mayWrite } from "../lib/permissions";
+import { SaveAsTemplateButton } from "../components/SaveAsTemplateButton";
 import { fieldErrors, isConflict, isProblem } from "../lib/problem";
 import { KIND_LABEL, LEVEL_LABEL } from "../lib/status";
 import { emptyKeyResultDraft, keyResultBody } from "../lib/validation";
@@ -76,7 +77,12 @@ export function ObjectiveView() {
           <Title order={2} size="h3" id="key-results-heading">
             Key results
           </Title>
-          {writable && <NewKeyResultButton objective={data} cycle={cycle} />}
+          {writable && (
+            <Group gap="xs">
+              <SaveAsTemplateButton objective={data} />
+              <NewKeyResultButton objective={data} cycle={cycle} />
+            </Group>
+          )}
         </Group>
         {keyResults.length === 0 ? (
           <EmptyState title="No key results yet">

@@ -1,10 +1,12 @@
 /** Scoreboard: the cycle's objectives grouped by team, with progress, score, status, confidence and freshness. */
-import { Anchor, Badge, Group, Paper, Select, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Paper, Select, SimpleGrid, Stack, Text, Title } from "@mantine/core";
 import { useMemo, useState } from "react";
 import { Link } from "react-router";
 import { Confidence, ProgressBar, ScoreText, StatusBadge } from "../components/Indicators";
 import { NewCycleButton } from "../components/NewCycleButton";
+import { KpiPanel } from "../components/Kpi";
 import { NewObjectiveButton } from "../components/NewObjectiveButton";
+import { NewFromTemplateButton } from "../components/TemplateDialog";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
 import { enclosingCycles, useCycleChoice } from "../queries/cycleChoice";
 import { formatDate, formatProgress, formatRelative } from "../lib/format";
@@ -67,7 +69,15 @@ export function ScoreboardView() {
             {enclosing.length > 0 && ` · with the objectives of ${enclosing.map((c) => c.name).join(", ")}`}
           </Text>
         </div>
-        <NewObjectiveButton cycleId={cycle.id} cycleName={cycle.name} />
+        <Group gap="xs">
+          {cycle.state === "planning" && (
+            <Button component={Link} to={`/cycles/${cycle.id}/plan`} variant="default">
+              Plan this cycle
+            </Button>
+          )}
+          <NewFromTemplateButton cycle={cycle} />
+          <NewObjectiveButton cycleId={cycle.id} cycleName={cycle.name} />
+        </Group>
       </Group>
 
       <section aria-label="Objectives by status">
@@ -92,6 +102,8 @@ export function ScoreboardView() {
           ))}
         </SimpleGrid>
       </section>
+
+      {board.data?.kpis && <KpiPanel counts={board.data.kpis} />}
 
       <Group gap="sm" align="flex-end" role="search" aria-label="Filter objectives">
         <Select

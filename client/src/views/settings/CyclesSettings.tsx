@@ -85,6 +85,11 @@ export function CyclesSettings() {
                               <span className="visually-hidden-label"> {cycle.name}</span>
                             </Button>
                           )}
+                          {cycle.state === "planning" && (
+                            <Button component={Link} to={`/cycles/${cycle.id}/plan`} size="compact-xs" variant="subtle">
+                              Plan<span className="visually-hidden-label"> {cycle.name}</span>
+                            </Button>
+                          )}
                           {cycle.state === "closed" && (
                             <Button
                               component={Link}
