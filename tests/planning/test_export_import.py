@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from fastapi import FastAPI
 from tests.insights.helpers import csv_tables, real_time, to_csv
-from tests.support import FixedClock, SignUp, Tenant, create, okr_setup
+from tests.support import FixedClock, SignUp, StatementCounter, Tenant, create, okr_setup
 
 TEMPLATE = {
     "title": "Own the =category",
@@ -222,3 +223,40 @@ async def test_cycle_export_and_import_carry_the_planning_fields_of_key_results(
     assert older.status_code == 201, older.text
     plain = (await target.client.get(f"/api/v1/key-results/{older.json()['key_results'][0]['id']}")).json()
     assert (plain["accumulation"], plain["follows_kpi_id"]) == ("cumulative", None)
+
+
+async def test_viewers_export_but_do_not_import_and_the_import_takes_a_fixed_number_of_statements(
+    app: FastAPI, signup: SignUp, clock: FixedClock
+) -> None:
+    real_time(clock)
+    tenant = await signup()
+    viewer, _ = await tenant.member_client(app, "viewer")
+    body = {"kpis_csv": "id,name,direction,healthy_min\nK1,Leads,higher_is_better,10\n"}
+    assert (await viewer.post("/api/v1/organisation/import", json=body)).status_code == 403
+    assert (await viewer.get("/api/v1/organisation/export/json")).status_code == 200
+
+    def files(count: int) -> dict[str, str]:
+        numbers = range(count)
+        kpi = {"direction": "higher_is_better", "healthy_min": "10"}
+        return _body(
+            {
+                "kpis": [{"id": f"K{i}", "name": f"KPI {i}", **kpi} for i in numbers],
+                "kpi_values": [
+                    {"kpi_id": f"K{i}", "value": str(m), "recorded_at": f"2025-0{m}-01T09:00:00Z"}
+                    for i in numbers
+                    for m in (1, 2)
+                ],
+                "templates": [{"id": f"T{i}", "title": f"Template {i}"} for i in numbers],
+                "template_key_results": [
+                    {"template_id": f"T{i}", "title": "Leads", "target_value": "100"} for i in numbers
+                ],
+            }
+        )
+
+    counts = []
+    for count in (1, 25):
+        with StatementCounter(app) as counter:
+            done = await tenant.client.post("/api/v1/organisation/import", json=files(count))
+        assert done.status_code == 201, done.text
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts
