@@ -216,3 +216,25 @@ def test_admin_reads_the_mail_log_and_a_member_does_not(open_page: OpenPage, api
     expect(member.get_by_role("heading", name="The mail log is for admins")).to_be_visible()
     assert jane.get("/api/v1/mail/messages").status_code == 403
     jane.close()
+
+
+def test_a_reminder_opens_its_key_result_and_a_summary_its_team(open_page: OpenPage, api_org: ApiOrg) -> None:
+    """The paths the scheduled notifications carry: `/my-check-ins?key_result=` marks that row and puts the cursor
+    in its value; `/review?team=` opens the review on that team rather than the person's own."""
+    org = api_org()
+    _, objective = okr_setup(org, 3)
+    asked = org.get(f"/api/v1/objectives/{objective['id']}")["key_results"][2]
+    org.post("/api/v1/teams", {"name": "Brand"})
+    field_marketing = org.post("/api/v1/teams", {"name": "Field marketing"})
+
+    page = open_page().page
+    sign_in(page, org.email)
+    page.goto(f"/my-check-ins?key_result={asked['id']}")
+    row = page.locator('[data-testid="my-checkin-row"][data-focused="true"]')
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(asked["title"])
+    expect(row.get_by_label("Value")).to_be_focused()
+    check_accessibility(page, "my check-ins opened by a reminder")
+
+    page.goto(f"/review?team={field_marketing['id']}")
+    expect(page.get_by_role("combobox", name="Team")).to_have_value("Field marketing")

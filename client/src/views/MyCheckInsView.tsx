@@ -5,8 +5,8 @@
  */
 import { Alert, Anchor, Badge, Button, Group, NumberInput, Paper, Stack, Text, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { type FormEvent, useState } from "react";
-import { Link } from "react-router";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { Link, useSearchParams } from "react-router";
 import type { Schemas } from "../api/client";
 import { StatusBadge } from "../components/Indicators";
 import { EmptyState, Loading, QueryError } from "../components/QueryState";
@@ -28,6 +28,9 @@ export function noChangeDraft(row: Row, draft: CheckInDraft): CheckInDraft {
 }
 
 export function MyCheckInsView() {
+  // A reminder opens the page on its key result (`?key_result=<id>`): that row is marked and its value focused.
+  const [params] = useSearchParams();
+  const asked = params.get("key_result");
   const me = useMe();
   const mine = useMyKeyResults();
   const batch = useBatchCheckIn();
@@ -118,6 +121,7 @@ export function MyCheckInsView() {
                 key={row.key_result.id}
                 row={row}
                 index={index}
+                focused={row.key_result.id === asked}
                 currency={currency}
                 draft={drafts[row.key_result.id] ?? EMPTY}
                 errors={errors[row.key_result.id] ?? {}}
@@ -143,6 +147,7 @@ export function MyCheckInsView() {
 function CheckInRow({
   row,
   index,
+  focused,
   currency,
   draft,
   errors,
@@ -151,6 +156,7 @@ function CheckInRow({
 }: {
   row: Row;
   index: number;
+  focused: boolean;
   currency: string;
   draft: CheckInDraft;
   errors: Record<string, string>;
@@ -160,6 +166,10 @@ function CheckInRow({
   const keyResult = row.key_result;
   const fmt = (value: number) => formatKeyResultValue(keyResult, value, currency);
   const headingId = `my-kr-${index}`;
+  const value = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (focused) value.current?.focus(); // focusing scrolls the row into view
+  }, [focused]);
   return (
     <Paper
       withBorder
@@ -168,7 +178,8 @@ function CheckInRow({
       aria-labelledby={headingId}
       data-testid="my-checkin-row"
       data-due={row.due ? "true" : "false"}
-      style={{ margin: 0 }}
+      data-focused={focused ? "true" : undefined}
+      style={{ margin: 0, ...(focused ? { borderColor: "var(--mantine-primary-color-filled)", borderWidth: 2 } : {}) }}
     >
       <Group justify="space-between" align="flex-start" wrap="wrap" gap="sm">
         <Stack gap={2} style={{ flex: "1 1 260px", minWidth: 0 }}>
@@ -205,6 +216,7 @@ function CheckInRow({
         </Stack>
         <Group gap="xs" align="flex-start" wrap="wrap" style={{ flex: "2 1 420px" }}>
           <TextInput
+            ref={value}
             label="Value"
             description={`Now ${fmt(keyResult.current_value)} of ${fmt(keyResult.target_value)}`}
             inputMode="decimal"

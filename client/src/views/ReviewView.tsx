@@ -4,7 +4,7 @@
 import { Anchor, Badge, Button, Checkbox, Group, Paper, Select, Stack, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { type FormEvent, useState } from "react";
-import { Link } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import type { Schemas } from "../api/client";
 import { FormProblem } from "../components/FormProblem";
 import { StatusBadge } from "../components/Indicators";
@@ -24,7 +24,9 @@ import { useRecordReview, useReviewAgenda } from "../queries/insights";
 export function ReviewView() {
   const directory = useDirectory();
   const me = useMe();
-  const [teamId, setTeamId] = useState<string | null>(null);
+  // The weekly summary opens the review on its team (`?team=<id>`).
+  const [params] = useSearchParams();
+  const [teamId, setTeamId] = useState<string | null>(params.get("team"));
   const [subTeams, setSubTeams] = useState(true);
   const chosen = teamId ?? ownTeamId(directory.teams, me.data?.member?.id) ?? directory.teams[0]?.id ?? null;
   const agenda = useReviewAgenda(chosen, subTeams);
