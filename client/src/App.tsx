@@ -17,6 +17,8 @@ import { cssVariablesResolver, theme } from "./theme";
 import { AccountView } from "./views/AccountView";
 import { CrashView } from "./views/CrashView";
 import { InitiativesView } from "./views/initiatives/InitiativesView";
+import { KpiView } from "./views/kpis/KpiView";
+import { KpisView } from "./views/kpis/KpisView";
 import { MfaSignInView } from "./views/MfaSignInView";
 import { MyCheckInsView } from "./views/MyCheckInsView";
 import { NotFoundView } from "./views/NotFoundView";
@@ -54,10 +56,8 @@ const HealthView = lazyView(() => import("./views/HealthView"), "HealthView");
 const ReviewRecordView = lazyView(() => import("./views/ReviewRecordView"), "ReviewRecordView");
 // The alignment map carries its drawing and its layout worker.
 const AlignmentMapView = lazyView(() => import("./views/AlignmentMapView"), "AlignmentMapView");
-// Planning and the KPI pages (the KPI page carries the charting library).
+// The planning view.
 const PlanningView = lazyView(() => import("./views/planning/PlanningView"), "PlanningView");
-const KpisView = lazyView(() => import("./views/kpis/KpisView"), "KpisView");
-const KpiView = lazyView(() => import("./views/kpis/KpiView"), "KpiView");
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({

@@ -1,6 +1,6 @@
 /** "New from template": the library by category, a template's key results with their hints, targets editable,
  * created with one request (POST /templates/{id}/apply). */
-import { Badge, Button, Group, Modal, NativeSelect, Paper, ScrollArea, SegmentedControl, Stack, Table, Text, TextInput, Title, UnstyledButton } from "@mantine/core";
+import { Badge, Button, Group, Modal, NativeSelect, Paper, ScrollArea, Stack, Table, Text, TextInput, Title, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import { IconTemplate } from "@tabler/icons-react";
@@ -111,13 +111,13 @@ function TemplatePreview({
         </Table>
       </Table.ScrollContainer>
       <Group align="flex-end" gap="sm">
-        <SegmentedControl
-          aria-label="Level"
+        <NativeSelect
+          label="Level"
           value={level}
-          onChange={(value) => setLevel(value)}
+          onChange={(event) => setLevel(event.currentTarget.value === "team" ? "team" : "company")}
           data={[
             { value: "company", label: "Company" },
-            { value: "team", label: "Team", disabled: directory.teams.length === 0 },
+            ...(directory.teams.length > 0 ? [{ value: "team", label: "Team" }] : []),
           ]}
         />
         {level === "team" && (

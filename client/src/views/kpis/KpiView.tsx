@@ -1,12 +1,11 @@
 /** One KPI: status, healthy range, the chart of its values with the range drawn, record a value, its history. */
 import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { Link, useParams } from "react-router";
 import type { Schemas } from "../../api/client";
 import { FormProblem } from "../../components/FormProblem";
 import { KpiStatusChip } from "../../components/Kpi";
-import { KpiChart } from "../../components/KpiChart";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
 import { formatDateTime, formatNumber } from "../../lib/format";
 import { healthyRangeText } from "../../lib/kpis";
@@ -16,6 +15,9 @@ import { useMe } from "../../queries/auth";
 import { useDirectory } from "../../queries/directory";
 import { useKpi, useKpiValues, useRecordKpiValue } from "../../queries/planning";
 import { EditKpiButton } from "./KpiForm";
+
+// The chart carries the charting library: loaded with the first KPI page opened, as the objective page's.
+const KpiChart = lazy(() => import("../../components/KpiChart").then((module) => ({ default: module.KpiChart })));
 
 function RecordValue({ kpi }: { kpi: Schemas["KpiPublic"] }) {
   const record = useRecordKpiValue();
@@ -124,7 +126,9 @@ export function KpiView() {
           <EmptyState title="No values yet">Record the first value to see the KPI's status.</EmptyState>
         ) : (
           <Stack>
-            <KpiChart kpi={item} values={values.data.items} />
+            <Suspense fallback={<Loading label="Loading the chart" />}>
+              <KpiChart kpi={item} values={values.data.items} />
+            </Suspense>
             <Paper withBorder>
               <Table.ScrollContainer
                 minWidth={480}
