@@ -160,6 +160,8 @@ def test_if_match_is_required_exactly_where_428_is_documented(document: dict[str
         "PUT /api/v1/initiatives/{initiative_id}/key-results",
         "PATCH /api/v1/comments/{comment_id}",
         "DELETE /api/v1/comments/{comment_id}",
+        "PATCH /api/v1/kpis/{kpi_id}",
+        "DELETE /api/v1/kpis/{kpi_id}",
     }
 
 
