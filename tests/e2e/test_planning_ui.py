@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+import httpx
+import pytest
 from playwright.sync_api import expect
 
+from sightline.demo import DEMO_EMAIL, DEMO_PASSWORD
 from tests.e2e.conftest import (
     PHONE,
     ApiOrg,
@@ -278,3 +281,35 @@ def test_kpi_pages_show_status_and_a_recorded_value_moves_it(open_page: OpenPage
     expect(phone.get_by_test_id("kpi-chart")).to_be_visible()
     assert_fits_width(phone, "KPI page")
     check_accessibility(phone, "KPI page at 390 px")
+
+
+def test_demo_planning_view_and_kpis_match_the_api(open_page: OpenPage, base_url: str) -> None:
+    """On the demo organisation: the quarter in planning shows its carried drafts, each measured key result with the
+    ambition the API computes for it; the KPI list shows the API's status for each of the five KPIs."""
+    with httpx.Client(base_url=base_url, timeout=10) as api:
+        login = api.post("/api/v1/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+        assert login.status_code == 200, login.text
+        cycles = api.get("/api/v1/cycles", params={"limit": 200}).json()["items"]
+        kpis = api.get("/api/v1/kpis", params={"limit": 200}).json()["items"]
+        planned = [c for c in cycles if c["state"] == "planning"]
+        report = api.get(f"/api/v1/cycles/{planned[0]['id']}/ambition").json() if planned else None
+
+    page = open_page().page
+    sign_in(page, DEMO_EMAIL, DEMO_PASSWORD, path="/kpis")
+    for kpi in kpis:
+        row = page.get_by_role("row", name=re.compile(re.escape(kpi["name"])))
+        expect(row).to_contain_text({"healthy": "Healthy", "warning": "Warning", "critical": "Critical"}[kpi["status"]])
+    check_accessibility(page, "demo KPI list")
+    if not planned or report is None:
+        pytest.skip("today falls in the demo's last quarter: no quarter in planning")
+    page.goto(f"/cycles/{planned[0]['id']}/plan")
+    expect(page.get_by_role("heading", level=1, name=f"Plan {planned[0]['name']}")).to_be_visible()
+    measured = [kr for kr in report["key_results"] if kr["ambition"] is not None]
+    assert measured, "the demo's carried drafts have a baseline"
+    for kr in measured:
+        percent = round(kr["ambition"] * 100)
+        sign = "+" if percent > 0 else "−"
+        text = "Ambition 0 %" if percent == 0 else f"Ambition {sign}{abs(percent)} % on last period"
+        expect(page.locator(f"[data-draft-kr='{kr['title']}']").get_by_test_id("ambition")).to_contain_text(text)
+    check_accessibility(page, "demo planning view")
+    screenshot(page, "planning-demo", docs=True)
