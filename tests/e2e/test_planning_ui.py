@@ -253,6 +253,16 @@ def test_kpi_pages_show_status_and_a_recorded_value_moves_it(open_page: OpenPage
     expect(page.get_by_role("table", name="Values, newest first").get_by_role("row").nth(1)).to_contain_text("1,250")
     screenshot(page, "kpi", docs=True)
 
+    # Editing the range (If-Match) judges the latest value again: 1,250 is below a floor of 1,300.
+    dismiss_notifications(page)
+    page.get_by_role("button", name="Edit KPI").click()
+    edit = page.get_by_role("dialog", name="Edit Marketing-sourced pipeline")
+    field(edit, "Healthy from").fill("1300")
+    edit.get_by_role("button", name="Save KPI").click()
+    expect(edit).to_be_hidden()
+    expect(page.locator("[data-kpi-status]").first).to_have_text("Warning")
+    assert org.get(f"/api/v1/kpis/{kpi['id']}")["status"] == "warning"
+
     # A writer creates a KPI from its dialog: lower is better needs the healthy ceiling.
     dismiss_notifications(page)
     page.get_by_role("link", name="← All KPIs").click()
@@ -275,7 +285,7 @@ def test_kpi_pages_show_status_and_a_recorded_value_moves_it(open_page: OpenPage
 
     phone = open_page(PHONE).page
     sign_in(phone, org.email, path="/kpis")
-    expect(phone.get_by_role("row", name=re.compile("Marketing-sourced pipeline"))).to_contain_text("Healthy")
+    expect(phone.get_by_role("row", name=re.compile("Marketing-sourced pipeline"))).to_contain_text("Warning")
     assert_fits_width(phone, "KPI list")
     phone.goto(f"/kpis/{kpi['id']}")
     expect(phone.get_by_test_id("kpi-chart")).to_be_visible()

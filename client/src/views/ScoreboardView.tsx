@@ -21,6 +21,8 @@ import {
 import { KIND_LABEL, LEVEL_LABEL, STATUS_COLOR, STATUS_LABEL, STATUSES } from "../lib/status";
 import { useDirectory } from "../queries/directory";
 import { useScoreboard } from "../queries/insights";
+import { useMe } from "../queries/auth";
+import { canWrite } from "../lib/permissions";
 
 /** A Mantine colour ("teal.9") or a CSS colour as CSS. */
 function cssColor(color: string): string {
@@ -30,6 +32,7 @@ function cssColor(color: string): string {
 export function ScoreboardView() {
   const { cycles, cycle } = useCycleChoice();
   const directory = useDirectory();
+  const me = useMe();
   const [filters, setFilters] = useState<ScoreboardFilters>(NO_FILTERS);
   // A quarter's board also shows the objectives of the year containing it, marked as such.
   const board = useScoreboard(cycle?.id ?? null, { ...scoreboardQuery(filters), include_enclosing: true });
@@ -75,7 +78,7 @@ export function ScoreboardView() {
               Plan this cycle
             </Button>
           )}
-          <NewFromTemplateButton cycle={cycle} />
+          {canWrite(me.data) && cycle.state !== "closed" && <NewFromTemplateButton cycle={cycle} />}
           <NewObjectiveButton cycleId={cycle.id} cycleName={cycle.name} />
         </Group>
       </Group>
