@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   ambition,
   ambitionText,
+  baselineOf,
   carryOverBody,
   isLowAmbition,
   liveAmbition,
@@ -17,6 +18,15 @@ describe("ambition, as the API computes it", () => {
     expect(ambition(0, 18_000, null)).toBeNull();
     expect(ambition(100, 180, 100)).toBeNull();
     expect(ambitionText(null)).toMatch(/No baseline/);
+  });
+  it("measures a carried level from its original's start (ARR 100 -> 250, carried as 250)", () => {
+    const starts = new Map([["orig", 100]]);
+    const level = { accumulation: "level" as const, carried_from: "orig" };
+    expect(baselineOf(level, starts)).toBe(100);
+    expect(baselineOf({ ...level, accumulation: "cumulative" as const }, starts)).toBeUndefined();
+    expect(baselineOf({ ...level, carried_from: null }, starts)).toBeUndefined();
+    expect(ambition(250, 475, 250, 100)).toBe(0.5); // a step of 225 against last cycle's 150
+    expect(ambition(250, 475, 250)).toBeNull(); // without the original's start: no comparable step
   });
   it("measures decreases the same way", () => {
     // CAC from 400: last time down to 300 (a step of 100), now aiming at 250 (a step of 150).

@@ -10,14 +10,31 @@ export const DEFAULT_LOW_AMBITION = 0;
 
 /**
  * How much further than last time a target reaches, as the API computes it (scoring.ambition):
- * (target − start) / (previous − start) − 1, clamped to ±1e6; null without a baseline or when the baseline equals
- * the start (no comparable step). 0.5 means a 50 % bigger step than last time.
+ * (target − start) / (previous − base) − 1, clamped to ±1e6, where last time's step began at `base`: the start,
+ * or for a level carried over, its original's start. Null without a previous value or when it equals the base (no
+ * comparable step). 0.5 means a 50 % bigger step than last time.
  */
-export function ambition(start: number, target: number, previous: number | null | undefined): number | null {
-  if (previous === null || previous === undefined || previous === start) return null;
+export function ambition(
+  start: number,
+  target: number,
+  previous: number | null | undefined,
+  baseline?: number,
+): number | null {
+  const base = baseline ?? start;
+  if (previous === null || previous === undefined || previous === base) return null;
   if (!Number.isFinite(target)) return null;
-  const value = (target - start) / (previous - start) - 1;
+  const value = (target - start) / (previous - base) - 1;
   return Math.max(-RATIO_LIMIT, Math.min(RATIO_LIMIT, value));
+}
+
+/** Where last time's step began when not at the key result's own start: a level carried over starts where it
+ * ended, and its step ran from its original's start (the API reads the original through `carried_from`). */
+export function baselineOf(
+  keyResult: { accumulation?: "cumulative" | "level"; carried_from?: string | null },
+  originalStarts: ReadonlyMap<string, number>,
+): number | undefined {
+  if (keyResult.accumulation !== "level" || !keyResult.carried_from) return undefined;
+  return originalStarts.get(keyResult.carried_from);
 }
 
 /** Only increase/decrease key results that are not milestones have an ambition (insights.ambition.assess). */
@@ -42,10 +59,11 @@ export function ambitionText(value: number | null): string {
 export function liveAmbition(
   keyResult: { start_value: number; target_value: number; previous_value: number | null },
   typed: string | undefined,
+  baseline?: number,
 ): number | null {
   const parsed = typed === undefined || typed.trim() === "" ? Number.NaN : Number(typed);
   const target = Number.isFinite(parsed) ? parsed : keyResult.target_value;
-  return ambition(keyResult.start_value, target, keyResult.previous_value);
+  return ambition(keyResult.start_value, target, keyResult.previous_value, baseline);
 }
 
 type Cycle = Pick<Schemas["CyclePublic"], "id" | "start_date" | "end_date" | "state" | "parent_id">;

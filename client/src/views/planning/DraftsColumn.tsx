@@ -6,7 +6,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import type { Schemas } from "../../api/client";
 import { formatKeyResultValue } from "../../lib/format";
-import { ambitionText, isLowAmbition, liveAmbition, measuresAmbition } from "../../lib/planning";
+import { ambitionText, baselineOf, isLowAmbition, liveAmbition, measuresAmbition } from "../../lib/planning";
 import { problemMessage } from "../../lib/problem";
 import { useUpdateKeyResult } from "../../queries/okrs";
 
@@ -14,11 +14,13 @@ type KeyResult = Schemas["KeyResultPublic"];
 
 function DraftKeyResult({
   keyResult,
+  baseline,
   threshold,
   writable,
   currency,
 }: {
   keyResult: KeyResult;
+  baseline: number | undefined;
   threshold: number;
   writable: boolean;
   currency: string;
@@ -26,7 +28,7 @@ function DraftKeyResult({
   const [typed, setTyped] = useState<string | undefined>(undefined);
   const update = useUpdateKeyResult();
   const measured = measuresAmbition(keyResult);
-  const value = measured ? liveAmbition(keyResult, typed) : null;
+  const value = measured ? liveAmbition(keyResult, typed, baseline) : null;
   const low = measured && isLowAmbition(value, threshold);
   const target = typed === undefined ? keyResult.target_value : Number(typed);
   const changed = typed !== undefined && typed.trim() !== "" && Number.isFinite(target) && target !== keyResult.target_value;
@@ -88,12 +90,15 @@ function DraftKeyResult({
 
 export function DraftsColumn({
   objectives,
+  originalStarts,
   threshold,
   writable,
   cycleState,
   currency,
 }: {
   objectives: Schemas["ObjectivePublic"][];
+  /** The start values of the key results shown as last cycle's, by id (a carried level's baseline). */
+  originalStarts: ReadonlyMap<string, number>;
   threshold: number;
   writable: boolean;
   cycleState: string;
@@ -101,7 +106,10 @@ export function DraftsColumn({
 }) {
   const lows = objectives
     .flatMap((objective) => objective.key_results.filter((kr) => !kr.archived))
-    .filter((kr) => measuresAmbition(kr) && isLowAmbition(liveAmbition(kr, undefined), threshold));
+    .filter(
+      (kr) =>
+        measuresAmbition(kr) && isLowAmbition(liveAmbition(kr, undefined, baselineOf(kr, originalStarts)), threshold),
+    );
   return (
     <Stack gap="sm">
       {cycleState === "planning" && lows.length > 0 && (
@@ -124,7 +132,14 @@ export function DraftsColumn({
             {objective.key_results
               .filter((kr) => !kr.archived)
               .map((kr) => (
-                <DraftKeyResult key={kr.id} keyResult={kr} threshold={threshold} writable={writable} currency={currency} />
+                <DraftKeyResult
+                  key={kr.id}
+                  keyResult={kr}
+                  baseline={baselineOf(kr, originalStarts)}
+                  threshold={threshold}
+                  writable={writable}
+                  currency={currency}
+                />
               ))}
           </Stack>
         </Paper>

@@ -37,6 +37,10 @@ export function PlanningView() {
   const threshold = settings?.low_ambition_threshold ?? DEFAULT_LOW_AMBITION;
   const currency = settings?.currency ?? "EUR";
   const previous = useMemo(() => live(sourceObjectives.data?.items), [sourceObjectives.data]);
+  const originalStarts = useMemo(
+    () => new Map(previous.flatMap((objective) => objective.key_results.map((kr) => [kr.id, kr.start_value] as const))),
+    [previous],
+  );
   const draftItems = useMemo(() => live(drafts.data?.items), [drafts.data]);
   const carried = useMemo(
     () =>
@@ -158,6 +162,7 @@ export function PlanningView() {
           ) : (
             <DraftsColumn
               objectives={draftItems}
+              originalStarts={originalStarts}
               threshold={threshold}
               writable={writable}
               cycleState={cycle.state}
