@@ -66,9 +66,10 @@ def inbox(app: FastAPI) -> Iterator[Inbox]:
 
 
 async def deliver(app: FastAPI, now: datetime | None = None) -> int:
-    """What the sender job does in one pass (at `now`, the test's clock, when given)."""
+    """What the sender job does in one pass (at `now`, the test's clock, when given): every message due, the
+    earlier tests' included (the test database is shared: a single batch may hold none of this test's)."""
     when = now or datetime.now(UTC)
-    return await MailSender(app.state.session_factory, app.state.settings, clock=lambda: when).send_due()
+    return await MailSender(app.state.session_factory, app.state.settings, clock=lambda: when).send_all_due()
 
 
 @pytest.fixture

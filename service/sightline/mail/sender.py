@@ -114,12 +114,21 @@ class MailSender:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                while await self.send_due() == BATCH and not stop.is_set():
-                    pass  # a full batch: more may be due right now
+                await self.send_all_due(stop)
             except Exception:  # logged; the loop must live on
                 log.exception("mail_pass_failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+
+    async def send_all_due(self, stop: asyncio.Event | None = None) -> int:
+        """Batch after batch until one comes back short (or `stop` is set): everything due now; how many were
+        claimed. A failed attempt is due again only after its back-off, so this ends."""
+        total = 0
+        while True:
+            claimed = await self.send_due()
+            total += claimed
+            if claimed < BATCH or (stop is not None and stop.is_set()):
+                return total
 
     async def send_due(self) -> int:
         """Claim and deliver up to a batch of due messages; returns how many were claimed."""
