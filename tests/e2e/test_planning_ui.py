@@ -323,3 +323,33 @@ def test_demo_planning_view_and_kpis_match_the_api(open_page: OpenPage, base_url
         expect(page.locator(f"[data-draft-kr='{kr['title']}']").get_by_test_id("ambition")).to_contain_text(text)
     check_accessibility(page, "demo planning view")
     screenshot(page, "planning-demo", docs=True)
+
+
+def test_a_key_result_follows_a_kpi_chosen_in_its_form(open_page: OpenPage, api_org: ApiOrg) -> None:
+    """The key-result form says how it counts and which KPI it follows; the KPI's next value is checked in on it."""
+    org = api_org()
+    _, objective = okr_setup(org, 1)
+    kr = org.get(f"/api/v1/objectives/{objective['id']}")["key_results"][0]
+    kpi = org.post(
+        "/api/v1/kpis",
+        {"name": "Marketing-qualified leads", "unit": "leads", "direction": "higher_is_better", "healthy_min": 100},
+    )
+
+    page = open_page().page
+    sign_in(page, org.email)
+    page.goto(f"/objectives/{objective['id']}")
+    page.get_by_role("button", name=f"More actions for {kr['title']}").click()
+    page.get_by_role("menuitem", name="Edit key result").click()
+    dialog = page.get_by_role("dialog", name=f"Edit {kr['title']}")
+    dialog.get_by_role("combobox", name="Follows KPI").click()
+    page.get_by_role("option", name="Marketing-qualified leads (leads)").click()
+    dialog.get_by_role("combobox", name="Counts as").click()
+    page.get_by_role("option", name=re.compile("^A level")).click()
+    check_accessibility(page, "key result form with a KPI to follow", within='[role="dialog"]')
+    dialog.get_by_role("button", name="Save key result").click()
+    expect(dialog).to_be_hidden()
+
+    saved = org.get(f"/api/v1/key-results/{kr['id']}")
+    assert (saved["follows_kpi_id"], saved["accumulation"]) == (kpi["id"], "level")
+    org.post(f"/api/v1/kpis/{kpi['id']}/values", {"value": 420})
+    assert org.get(f"/api/v1/key-results/{kr['id']}")["current_value"] == 420

@@ -75,6 +75,8 @@ describe("key result rules (mirroring the API's 422s)", () => {
       cadence: "monthly",
       owner_id: null,
       milestone_plan: [],
+      accumulation: "cumulative",
+      follows_kpi_id: null,
     });
   });
 
@@ -82,6 +84,15 @@ describe("key result rules (mirroring the API's 422s)", () => {
     const before = draft({ target_value: "100" });
     expect(keyResultChanges(before, { ...before, target_value: "120", title: "Leads" })).toEqual({ target_value: 120 });
     expect(keyResultChanges(before, before)).toEqual({});
+  });
+
+  it("follows a KPI, stops following it (null), and says how it counts", () => {
+    const following = draft({ target_value: "100", follows_kpi_id: "kpi-1" });
+    expect(keyResultChanges(draft({ target_value: "100" }), following)).toEqual({ follows_kpi_id: "kpi-1" });
+    expect(keyResultChanges(following, { ...following, follows_kpi_id: "" })).toEqual({ follows_kpi_id: null });
+    expect(keyResultChanges(following, { ...following, accumulation: "level" })).toEqual({ accumulation: "level" });
+    // A milestone takes its steps only: it never follows a KPI.
+    expect(keyResultBody({ ...following, metric: "milestone", target_value: "1" }, "o1").follows_kpi_id).toBeNull();
   });
 });
 

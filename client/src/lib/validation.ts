@@ -27,6 +27,10 @@ export interface KeyResultDraft {
   cadence: Schemas["Cadence"] | "";
   owner_id: string;
   milestone_plan: { date: string; value: string }[];
+  /** How it counts: a count for the cycle (starts again when carried over) or a level (carries on). */
+  accumulation: "cumulative" | "level";
+  /** A KPI whose every new value is checked in here; empty: none. */
+  follows_kpi_id: string;
 }
 
 export function emptyKeyResultDraft(): KeyResultDraft {
@@ -43,6 +47,8 @@ export function emptyKeyResultDraft(): KeyResultDraft {
     cadence: "",
     owner_id: "",
     milestone_plan: [],
+    accumulation: "cumulative",
+    follows_kpi_id: "",
   };
 }
 
@@ -61,6 +67,8 @@ export function keyResultDraftOf(keyResult: Schemas["KeyResultPublic"]): KeyResu
     cadence: keyResult.cadence,
     owner_id: keyResult.owner_id,
     milestone_plan: keyResult.milestone_plan.map((point) => ({ date: point.date, value: String(point.value) })),
+    accumulation: keyResult.accumulation ?? "cumulative",
+    follows_kpi_id: keyResult.follows_kpi_id ?? "",
   };
 }
 
@@ -125,6 +133,8 @@ export function keyResultBody(draft: KeyResultDraft, objectiveId: string): Schem
       .filter((point) => point.date)
       .sort((a, b) => a.date.localeCompare(b.date))
       .map((point) => ({ date: point.date, value: parseNumber(point.value) ?? 0 })),
+    accumulation: draft.accumulation,
+    follows_kpi_id: milestone ? null : draft.follows_kpi_id || null,
   };
 }
 

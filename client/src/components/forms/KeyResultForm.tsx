@@ -6,6 +6,12 @@ import type { Schemas } from "../../api/client";
 import { CADENCE_LABEL, DIRECTION_LABEL, METRIC_LABEL } from "../../lib/status";
 import { type Errors, type KeyResultDraft, validateKeyResult } from "../../lib/validation";
 import { useDirectory } from "../../queries/directory";
+import { useKpis } from "../../queries/planning";
+
+const ACCUMULATION = [
+  { value: "cumulative", label: "A count for the cycle (starts again next cycle)" },
+  { value: "level", label: "A level (next cycle starts where this one ends)" },
+];
 
 export function KeyResultForm({
   initial,
@@ -27,6 +33,10 @@ export function KeyResultForm({
   const [draft, setDraft] = useState(initial);
   const [errors, setErrors] = useState<Errors>({});
   const directory = useDirectory();
+  const kpis = useKpis();
+  const kpiChoices = (kpis.data?.items ?? [])
+    .filter((kpi) => !kpi.archived || kpi.id === draft.follows_kpi_id)
+    .map((kpi) => ({ value: kpi.id, label: kpi.unit ? `${kpi.name} (${kpi.unit})` : kpi.name }));
   const shown = { ...serverErrors, ...errors };
   const milestone = draft.metric === "milestone";
   const set = <K extends keyof KeyResultDraft>(key: K, value: KeyResultDraft[K]) =>
@@ -131,6 +141,30 @@ export function KeyResultForm({
             miw={180}
           />
         </Group>
+        {!milestone && (
+          <Group grow align="flex-start" wrap="wrap">
+            <Select
+              label="Counts as"
+              data={ACCUMULATION}
+              value={draft.accumulation}
+              onChange={(value) => set("accumulation", value === "level" ? "level" : "cumulative")}
+              allowDeselect={false}
+              miw={220}
+            />
+            <Select
+              label="Follows KPI"
+              description="Each new value of the KPI is checked in here"
+              placeholder={kpiChoices.length ? "None" : "No KPIs yet"}
+              data={kpiChoices}
+              value={draft.follows_kpi_id || null}
+              onChange={(value) => set("follows_kpi_id", value ?? "")}
+              clearable
+              searchable
+              error={shown.follows_kpi_id}
+              miw={220}
+            />
+          </Group>
+        )}
         {!milestone && (
           <Stack gap="xs">
             <Group justify="space-between">
