@@ -37,7 +37,7 @@ from sightline.kpis.models import Kpi, KpiValue
 from sightline.kpis.schemas import KpiCreate, KpiValueCreate
 from sightline.kpis.service import bounds, event, kpi_public
 from sightline.kpis.status import range_problems, status_of
-from sightline.kpis.values import value_public
+from sightline.kpis.values import new_value, value_public
 from sightline.planning.template_schemas import MAX_KEY_RESULTS, TemplateCreate, TemplateKeyResultCreate
 from sightline.planning.templates import ObjectiveTemplate, saved_public
 
@@ -204,20 +204,7 @@ def _plan_values(
         if (kpi.id, moment) in points:
             problems.add(sheet.field, row, "recorded_at", "the KPI has an earlier row for this time point")
         points.add((kpi.id, moment))
-        planned.append(
-            KpiValue(
-                org_id=principal.org_id,
-                id=uuid4(),
-                kpi_id=kpi.id,
-                value=body.value,
-                recorded_at=moment,
-                note=body.note,
-                author_id=principal.user_id if principal.api_key_id is None else None,
-                actor=principal.actor,
-                source=body.source or CSV_IMPORT_SOURCE,
-                created_at=now,
-            )
-        )
+        planned.append(new_value(principal, kpi, body, moment, source=body.source or CSV_IMPORT_SOURCE, now=now))
     return planned
 
 

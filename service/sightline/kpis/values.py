@@ -8,7 +8,7 @@ before the insert without a race, and the latest value and status kept on the ro
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,16 +57,8 @@ async def record_value(
         raise Invalid("body.recorded_at", "lies in the future")
     if await _taken(session, kpi, moment):
         raise Conflict(f"the KPI already has a value for {moment.isoformat()}; one value per time point")
-    row = KpiValue(
-        org_id=org_id,
-        kpi_id=kpi.id,
-        value=body.value,
-        recorded_at=moment,
-        note=body.note,
-        author_id=principal.user_id if principal.api_key_id is None else None,
-        actor=principal.actor,
-        source=body.source or ("api" if principal.api_key_id else "manual"),
-        created_at=now,
+    row = new_value(
+        principal, kpi, body, moment, source=body.source or ("api" if principal.api_key_id else "manual"), now=now
     )
     session.add(row)
     before = kpi_public(kpi)
@@ -81,6 +73,24 @@ async def record_value(
     await events.emit(session, *changes)
     await _check_in_followers(session, principal, kpi, row, now)
     return public
+
+
+def new_value(
+    principal: Principal, kpi: Kpi, body: KpiValueCreate, moment: datetime, *, source: str, now: datetime
+) -> KpiValue:
+    """A value row as the API and the import write it: by a person (author) or a key (none), for `moment`."""
+    return KpiValue(
+        org_id=principal.org_id,
+        id=uuid4(),
+        kpi_id=kpi.id,
+        value=body.value,
+        recorded_at=moment,
+        note=body.note,
+        author_id=principal.user_id if principal.api_key_id is None else None,
+        actor=principal.actor,
+        source=source,
+        created_at=now,
+    )
 
 
 async def _taken(session: AsyncSession, kpi: Kpi, moment: datetime) -> bool:
