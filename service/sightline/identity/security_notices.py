@@ -33,18 +33,20 @@ NOTICES = {
 
 
 async def notify(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    orgs: dict[Any, str] = {}  # one read of the organisation's name, however many notices
     for row in rows:
         if row["type"] not in NOTICES or not row["after"]:
             continue
         member, what = row["after"], NOTICES[row["type"]]
-        org = await get_org(session, org_id=row["org_id"])
+        if row["org_id"] not in orgs:
+            orgs[row["org_id"]] = (await get_org(session, org_id=row["org_id"])).name
         await outbox.enqueue(
             session,
             org_id=row["org_id"],
             kind=MAIL_KIND,
             to=member["email"],
             subject=f"Sightline: {what}",
-            body=_body(member["name"], org.name, what, row["occurred_at"], session_settings(session.info)),
+            body=_body(member["name"], orgs[row["org_id"]], what, row["occurred_at"], session_settings(session.info)),
             now=row["occurred_at"],
         )
 

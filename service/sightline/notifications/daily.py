@@ -19,13 +19,12 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from sightline.config import Settings
+from sightline.config import Settings, session_settings
 from sightline.db.arrays import in_uuids
 from sightline.db.tenancy import try_org_lock
 from sightline.identity.service import get_org, org_settings
 from sightline.mail import outbox
 from sightline.notifications import schedule, tokens
-from sightline.notifications.context import current_settings
 from sightline.notifications.emails import PREFERENCES_PATH, UNSUBSCRIBE_PATH, Email
 from sightline.notifications.kinds import DESCRIPTIONS, Kind
 from sightline.notifications.models import Notification
@@ -104,7 +103,7 @@ async def send_digests(session: AsyncSession, *, org_id: UUID, now: datetime) ->
     for n in (await session.execute(statement)).scalars():
         if n.kind in due[n.user_id]:
             mine[n.user_id].append(n)
-    settings = current_settings(session)
+    settings = session_settings(session.info)
     for user_id, items in mine.items():
         email = _render(settings, org_id, user_id, items)
         await outbox.enqueue(

@@ -16,11 +16,11 @@ from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from sightline.config import session_settings
 from sightline.events import service as events
 from sightline.identity.models import User
 from sightline.notifications import emails
 from sightline.notifications.candidates import HANDLED, Candidate, candidates
-from sightline.notifications.context import current_settings
 from sightline.notifications.kinds import DEFAULTS, Kind
 from sightline.notifications.models import NotificationPreference
 
@@ -45,7 +45,7 @@ async def deliver(session: AsyncSession, found: Sequence[Candidate]) -> int:
     rows = [c.row() for c in wanted]
     params = {column: [row[column] for row in rows] for column in _INSERTED}
     new = set((await session.execute(_INSERT, params)).scalars())
-    settings = current_settings(session)
+    settings = session_settings(session.info)
     for c in wanted:
         if c.id in new and channels[(c.org_id, c.user_id, c.kind)] == "email":
             await emails.queue(
