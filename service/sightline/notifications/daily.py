@@ -117,10 +117,11 @@ async def send_digests(session: AsyncSession, *, org_id: UUID, now: datetime) ->
             headers=email.headers,
             now=now,
         )
-        ids = [n.id for n in items]
+    digested = [n.id for items in mine.values() for n in items]  # one statement for every digest sent
+    if digested:
         await session.execute(
             update(Notification)
-            .where(col(Notification.org_id) == org_id, in_uuids(col(Notification.id), ids))
+            .where(col(Notification.org_id) == org_id, in_uuids(col(Notification.id), digested))
             .values(digested_at=now)
         )
     await schedule.record(session, org_id=org_id, job="daily_digest", periods=dict.fromkeys(due, today), now=now)
