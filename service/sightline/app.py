@@ -50,6 +50,7 @@ from sightline.kpis.routes import router as kpis_router
 from sightline.notifications.routes import public_router as notifications_public_router
 from sightline.notifications.routes import router as notifications_router
 from sightline.okrs.routes import routers as okrs_routers
+from sightline.okrs.routes.fast_reads import FastReads
 from sightline.planning.routes import routers as planning_routers
 from sightline.url_guard import UrlPolicy
 from sightline.web import DEFAULT_CLIENT_DIR, install_client
@@ -198,6 +199,9 @@ async def _nothing_to_reset(connection: asyncpg.Connection) -> None:
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
     """The middleware, innermost first."""
+    # Innermost, just outside the router: the one-statement reads answered without route matching and
+    # dependency solving, under every layer below (access log, metrics, rate limits, security headers).
+    app.add_middleware(FastReads, routes=lambda: app.routes)
     # Innermost: `Location` on the 201 of a create (a replayed one too), from the collection path and the new id.
     app.add_middleware(LocationMiddleware, collections=lambda: located_collections(app))
     # Added first, so it runs inside RequestContextMiddleware (body limits, request id, access log).

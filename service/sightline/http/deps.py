@@ -83,6 +83,7 @@ def _requiring(scope: str):  # type: ignore[no-untyped-def]
     return dependency
 
 
-Reader = Annotated[Principal, Depends(_requiring("read"))]
+require_read = _requiring("read")  # Reader's check, named for the pre-router reads (okrs/routes/fast_reads.py)
+Reader = Annotated[Principal, Depends(require_read)]
 Writer = Annotated[Principal, Depends(_requiring("write"))]
 Admin = Annotated[Principal, Depends(_requiring("admin"))]

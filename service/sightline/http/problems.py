@@ -105,6 +105,11 @@ def _status_slug(status: int) -> tuple[str, str]:
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    return domain_problem(request, exc)
+
+
+def domain_problem(request: Request, exc: DomainError) -> Response:
+    """The answer to a refusal the service raised (the handler's, and the pre-router reads')."""
     errors = exc.errors if isinstance(exc, Invalid) else None
     return problem_response(
         request,

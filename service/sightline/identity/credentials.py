@@ -95,38 +95,48 @@ def read_credential(request: Request) -> Credential:
 
 async def authenticate(request: Request, session: AsyncSession) -> Principal:
     """Resolve the session cookie or bearer API key; the lookup also scopes the transaction (RLS)."""
-    credential = read_credential(request)
     read = getattr(getattr(request.scope.get("route"), "endpoint", None), "with_document", None)
     if isinstance(read, WithDocument) and getattr(request.app.state, "read_pool", None) is not None:
-        row = await _fetch_with_document(request, credential, read)
-        principal = _principal(request, credential, row)
-        gate(request, session_id=principal.session_id, verified=row["email_verified"])
-        request.state.document = row["doc"]
+        return await resolve_with_document(request, read, _document_id(request, read))
+    credential = read_credential(request)
+    if credential.key_hash is not None:
+        found = (await session.execute(API_KEY_SQL, {"h": credential.key_hash})).first()
     else:
-        if credential.key_hash is not None:
-            found = (await session.execute(API_KEY_SQL, {"h": credential.key_hash})).first()
-        else:
-            params = {"h": credential.session_hash, "idle": credential.idle_seconds}
-            found = (await session.execute(SESSION_SQL, params)).first()
-        principal = _principal(request, credential, None if found is None else found._mapping)
-        # Sign-up email verification: an unverified person's session reaches only a few routes (403 otherwise).
-        await require_verified(
-            request, session, org_id=principal.org_id, user_id=principal.user_id, session_id=principal.session_id
-        )
+        params = {"h": credential.session_hash, "idle": credential.idle_seconds}
+        found = (await session.execute(SESSION_SQL, params)).first()
+    principal = _principal(request, credential, None if found is None else found._mapping)
+    # Sign-up email verification: an unverified person's session reaches only a few routes (403 otherwise).
+    await require_verified(
+        request, session, org_id=principal.org_id, user_id=principal.user_id, session_id=principal.session_id
+    )
+    return _accepted(request, principal)
+
+
+async def resolve_with_document(request: Request, read: WithDocument, document_id: UUID | None) -> Principal:
+    """The credential and the document in one round trip: autocommit (no BEGIN/COMMIT), a prepared statement
+    from the connection's cache. The document is left for `fetched_document`. Used by `authenticate` and by
+    the pre-router path (okrs/routes/fast_reads.py), so both make every check alike."""
+    credential = read_credential(request)
+    row = await request.app.state.read_pool.fetchrow(
+        read.sql, credential.key_hash, credential.session_hash, credential.idle_seconds, document_id
+    )
+    principal = _principal(request, credential, row)
+    gate(request, session_id=principal.session_id, verified=row["email_verified"])
+    request.state.document = row["doc"]
+    return _accepted(request, principal)
+
+
+def _document_id(request: Request, read: WithDocument) -> UUID | None:
+    try:
+        return UUID(str(request.path_params.get(read.parameter)))
+    except ValueError:
+        return None  # the route answers 422 for the parameter once the credential is settled
+
+
+def _accepted(request: Request, principal: Principal) -> Principal:
     request.state.org_id = str(principal.org_id)
     request.state.actor = principal.actor  # for the access log
     return principal
-
-
-async def _fetch_with_document(request: Request, credential: Credential, read: WithDocument) -> Any:
-    """One round trip: autocommit (no BEGIN/COMMIT), a prepared statement from the connection's cache."""
-    try:
-        document_id: UUID | None = UUID(str(request.path_params.get(read.parameter)))
-    except ValueError:
-        document_id = None  # the route answers 422 for the parameter once the credential is settled
-    return await request.app.state.read_pool.fetchrow(
-        read.sql, credential.key_hash, credential.session_hash, credential.idle_seconds, document_id
-    )
 
 
 def _principal(request: Request, credential: Credential, row: Mapping[Any, Any] | None) -> Principal:

@@ -8,6 +8,7 @@ of every rule); tests/okrs/test_fast_reads.py compares every answer with the slo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -29,6 +30,7 @@ KEY_RESULT = WithDocument("read_key_result", "key_result_id")
 CYCLE = WithDocument("read_cycle", "cycle_id")
 KR_FLOATS = ("start_value", "target_value", "current_value", "progress", "score", "weight")
 KR_OPTIONAL_FLOATS = ("stretch_value", "previous_value")
+KR_MOMENTS = ("last_check_in_at", "data_source_checked_at", "archived_at", "created_at", "updated_at")
 _SETTINGS: dict[str, OrganisationSettings] = {}  # settings json text -> parsed (a pure function of the text)
 _SETTINGS_MAX = 1024
 
@@ -49,6 +51,29 @@ def respond(body: dict[str, Any]) -> Response:
         media_type="application/json",
         headers={"ETag": etag(body["version"])},
     )
+
+
+def answer_cycle(document: str | None, now: datetime) -> Response:
+    """GET /cycles/{id} from its document (`now` unused: a cycle derives nothing from the clock)."""
+    return respond(cycle(document))
+
+
+def answer_key_result(document: str | None, now: datetime) -> Response:
+    return respond(key_result(document, now=now))
+
+
+def answer_objective(document: str | None, now: datetime) -> Response | None:
+    """None: only the full path can roll this objective up (see `objective`)."""
+    body = objective(document, now=now)
+    return None if body is None else respond(body)
+
+
+# Each read's answer from its document: the route's and the pre-router path's (okrs/routes/fast_reads.py).
+ANSWERS: dict[WithDocument, Callable[[str | None, datetime], Response | None]] = {
+    OBJECTIVE: answer_objective,
+    KEY_RESULT: answer_key_result,
+    CYCLE: answer_cycle,
+}
 
 
 def cycle(document: str | None) -> dict[str, Any]:
@@ -96,15 +121,14 @@ def objective(document: str | None, *, now: datetime) -> dict[str, Any] | None:
 
 def _kr_row(kr: dict[str, Any]) -> Row:
     """A key result's json as the model holds it: floats as floats (json writes 5.0 as 5), moments parsed."""
-    row = Row(kr)
     for name in KR_FLOATS:
-        row[name] = float(row[name])
+        kr[name] = float(kr[name])
     for name in KR_OPTIONAL_FLOATS:
-        if row[name] is not None:
-            row[name] = float(row[name])
-    for name in ("last_check_in_at", "data_source_checked_at", "archived_at", "created_at", "updated_at"):
-        row[name] = _ts(row[name])
-    return row
+        if kr[name] is not None:
+            kr[name] = float(kr[name])
+    for name in KR_MOMENTS:
+        kr[name] = _ts(kr[name])
+    return Row(kr)
 
 
 def _cycle_public(c: dict[str, Any]) -> dict[str, Any]:

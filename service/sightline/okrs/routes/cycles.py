@@ -56,11 +56,11 @@ async def create_cycle(
 @router.get("/cycles/{cycle_id}", tags=["cycles"], summary="Get a cycle", responses=ONE, response_model=CyclePublic)
 @with_document(reads.CYCLE)
 async def get_cycle(
-    cycle_id: UUID, principal: Reader, request: Request, session: DbSession, response: Response
+    cycle_id: UUID, principal: Reader, request: Request, session: DbSession, response: Response, now: Clock
 ) -> Response | CyclePublic:
     document = fetched_document(request)
     if document is not NOT_FETCHED:
-        return reads.respond(reads.cycle(document))
+        return reads.answer_cycle(document, now)
     cycle = await cycles.get_cycle(session, org_id=principal.org_id, cycle_id=cycle_id)
     set_etag(response, cycle.version)
     return cycles.cycle_public(cycle)

@@ -83,7 +83,7 @@ async def get_key_result(
 ) -> Response | KeyResultPublic:
     document = fetched_document(request)
     if document is not NOT_FETCHED:
-        return reads.respond(reads.key_result(document, now=now))
+        return reads.answer_key_result(document, now)
     kr = await key_results.read_key_result(session, org_id=principal.org_id, key_result_id=key_result_id, now=now)
     set_etag(response, kr.version)
     return kr

@@ -97,9 +97,9 @@ async def get_objective(
 ) -> Response | ObjectivePublic:
     document = fetched_document(request)
     if document is not NOT_FETCHED:
-        body = reads.objective(document, now=now)
-        if body is not None:
-            return reads.respond(body)
+        answer = reads.answer_objective(document, now)
+        if answer is not None:
+            return answer
         # A stale stored roll-up from children: the full recomputation (the credential was resolved on the
         # read pool, so this transaction is scoped here).
         await set_tenant(session, principal.org_id)
