@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from fastapi.routing import APIRoute
@@ -22,6 +21,7 @@ from sightline.config import Settings, get_settings
 from sightline.crypto import SecretBox
 from sightline.db.engine import assert_restricted, create_engine, session_factory
 from sightline.db.migrate import head_revision
+from sightline.db.read_pool import ReadPool
 from sightline.db.urls import asyncpg_dsn
 from sightline.errors import ServiceUnavailable
 from sightline.events.routes import router as events_router
@@ -94,6 +94,9 @@ def create_app(database_url: str, settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # install_docs: Swagger UI from this service, not a CDN
         redoc_url=None,
         dependencies=[Depends(reject_unknown_query_parameters)],  # a misspelt filter is a 422, not ignored
+        # Metrics are Prometheus's (/metrics) and logs structlog's: FastAPI's OpenTelemetry hooks would only ask,
+        # on every request, whether a provider was configured.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.authenticate = authenticate  # who is asking: the session cookie or API key (http.deps)
@@ -157,12 +160,10 @@ def _lifespan(database_url: str, settings: Settings) -> Callable[[FastAPI], Abst
         app.state.side_session_factory = session_factory(side_engine)
         # One-statement reads (identity/credentials.py `with_document`): plain asyncpg, same app-role login,
         # autocommit, each connection caching the prepared statements (docs/decisions/api-fast-reads.md).
-        app.state.read_pool = await asyncpg.create_pool(
+        app.state.read_pool = ReadPool(
             asyncpg_dsn(database_url),
-            min_size=1,
             max_size=max(2, settings.db_pool_size // 2),  # one statement each: held for well under a millisecond
             server_settings={"application_name": "sightline"},
-            reset=_nothing_to_reset,
         )
         app.state.webhook_sender = WebhookSender.from_settings(settings)  # pings are sent by the API itself
         # Sources are read by the API too (POST /integrations/{id}/run), under the same URL rules.
@@ -190,11 +191,6 @@ def _lifespan(database_url: str, settings: Settings) -> Callable[[FastAPI], Abst
             await engine.dispose()
 
     return lifespan
-
-
-async def _nothing_to_reset(connection: asyncpg.Connection) -> None:
-    """The read pool's connections keep no session state (autocommit; the tenant is set per statement), so
-    they go back to the pool without asyncpg's RESET ALL round trip (an open transaction is still ended)."""
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:

@@ -166,11 +166,25 @@ def _cross_site(scope: Scope, headers: dict[bytes, bytes]) -> bool:
     return urlsplit(origin.decode("latin-1")).netloc != host
 
 
+# (method, route, status) → the two series a request adds to: `labels()` takes a lock and builds a key each time.
+_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _metrics(method: str, template: str, status: int, elapsed: float) -> None:
+    series = _SERIES.get((method, template, status))
+    if series is None:  # bounded: methods × route templates × statuses
+        series = _SERIES[(method, template, status)] = (
+            REQUESTS.labels(method, template, str(status)),
+            LATENCY.labels(method, template),
+        )
+    series[0].inc()
+    series[1].observe(elapsed)
+
+
 def _record(scope: Scope, request_id: str, client_request_id: str | None, status: int, elapsed: float) -> None:
     """The request's metrics and its access-log line (the organisation and actor come from the route)."""
     template = getattr(scope.get("route"), "path", None) or "unmatched"
-    REQUESTS.labels(scope["method"], template, str(status)).inc()
-    LATENCY.labels(scope["method"], template).observe(elapsed)
+    _metrics(scope["method"], template, status, elapsed)
     state: dict[str, Any] = scope.get("state", {})
     client = scope.get("client")
     access_log.info(
