@@ -31,8 +31,8 @@ CYCLE = WithDocument("read_cycle", "cycle_id")
 KR_FLOATS = ("start_value", "target_value", "current_value", "progress", "score", "weight")
 KR_OPTIONAL_FLOATS = ("stretch_value", "previous_value")
 KR_MOMENTS = ("last_check_in_at", "data_source_checked_at", "archived_at", "created_at", "updated_at")
-_SETTINGS: dict[str, OrganisationSettings] = {}  # settings json text -> parsed (a pure function of the text)
-_SETTINGS_MAX = 1024
+_CALENDARS: dict[tuple[str, str, str, str], Calendar] = {}  # see `_calendar`
+_CACHED_MAX = 1024
 
 
 @dataclass(frozen=True)
@@ -142,19 +142,18 @@ def _cycle_public(c: dict[str, Any]) -> dict[str, Any]:
 
 
 def _calendar(parsed: dict[str, Any]) -> Calendar:
+    """The settings and the cycle's bounds: a pure function of the settings' text and the cycle's three fields
+    a Calendar reads, so kept (bounded) rather than parsed and converted to the time zone on every read."""
     c = parsed["cycle"]
-    dates = CycleDates(date.fromisoformat(c["start_date"]), date.fromisoformat(c["end_date"]), c["state"])
-    # A Calendar reads only these three of its cycle.
-    return Calendar.of(_settings(parsed["settings"]), cast(Cycle, dates))
-
-
-def _settings(text: str) -> OrganisationSettings:
-    settings = _SETTINGS.get(text)
-    if settings is None:
-        if len(_SETTINGS) >= _SETTINGS_MAX:
-            _SETTINGS.clear()
-        settings = _SETTINGS[text] = OrganisationSettings.model_validate_json(text)
-    return settings
+    key = (parsed["settings"], c["start_date"], c["end_date"], c["state"])
+    calendar = _CALENDARS.get(key)
+    if calendar is None:
+        if len(_CALENDARS) >= _CACHED_MAX:
+            _CALENDARS.clear()
+        dates = CycleDates(date.fromisoformat(c["start_date"]), date.fromisoformat(c["end_date"]), c["state"])
+        settings = OrganisationSettings.model_validate_json(parsed["settings"])
+        calendar = _CALENDARS[key] = Calendar.of(settings, cast(Cycle, dates))
+    return calendar
 
 
 def _ts(value: str | None) -> datetime | None:
