@@ -130,7 +130,9 @@ def team_week(content: TeamDigestContent) -> summaries.TeamWeek:
     )
 
 
-async def _summaries_of_org(session: AsyncSession, org_id: UUID, now: datetime) -> int:
+async def team_summaries_of_org(session: AsyncSession, org_id: UUID, now: datetime) -> int:
+    """One organisation's weekly team summaries (what `team_summaries_all` runs for each)."""
+
     async def build(team_id: UUID) -> summaries.TeamWeek:
         return team_week(await digest.build_digest(session, org_id=org_id, team_id=team_id, now=now))
 
@@ -141,7 +143,7 @@ async def team_summaries_all(
     factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
 ) -> int:
     """Weekly team summaries to the teams' people (Monday morning, once a week); returns how many notified."""
-    return await _for_each_org(factory, _summaries_of_org, name="team_weekly_summary", now=now, stop=stop)
+    return await _for_each_org(factory, team_summaries_of_org, name="team_weekly_summary", now=now, stop=stop)
 
 
 async def daily_digests_all(

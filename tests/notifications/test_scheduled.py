@@ -14,9 +14,10 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
-from sightline.worker import check_in_due_all, daily_digests_all, team_summaries_all
+from sightline.notifications import checkin_due, daily
+from sightline.worker import team_summaries_of_org
 from tests.identity_mail.conftest import Inbox, deliver
-from tests.support import FixedClock, Tenant, create
+from tests.support import FixedClock, Tenant, create, run_for_org
 
 from .helpers import inbox_of, mention, prefer
 
@@ -25,6 +26,21 @@ BERLIN = ZoneInfo("Europe/Berlin")  # the organisation's default time zone
 
 def at(iso: str) -> datetime:
     return datetime.fromisoformat(iso).replace(tzinfo=BERLIN)
+
+
+# The scheduled jobs' work for the test's own organisation, as the scheduler runs it for each (worker.py's
+# `*_all`): sweeping every organisation other tests left in the database cost a minute (the sweep itself, one
+# failing organisation among others, is tests/foundation/test_job_isolation.py's).
+async def check_in_due(app: FastAPI, tenant: Tenant, *, now: datetime) -> int:
+    return await run_for_org(app, tenant.org_id, checkin_due.remind_due, now)
+
+
+async def team_summaries(app: FastAPI, tenant: Tenant, *, now: datetime) -> int:
+    return await run_for_org(app, tenant.org_id, team_summaries_of_org, now)
+
+
+async def daily_digests(app: FastAPI, tenant: Tenant, *, now: datetime) -> int:
+    return await run_for_org(app, tenant.org_id, daily.send_digests, now)
 
 
 async def _key_result(client: httpx.AsyncClient, owner_id: str, *, team_id: str | None = None) -> dict[str, Any]:
@@ -64,39 +80,37 @@ async def _kinds(client: httpx.AsyncClient, kind: str) -> list[dict[str, Any]]:
 async def test_check_in_due_fires_once_per_period_at_or_after_the_owners_morning(
     app: FastAPI, tenant: Tenant, real_now: FixedClock
 ) -> None:
-    factory = app.state.session_factory
     ann_client, ann = await tenant.member_client(app, "member")
     kr = await _key_result(tenant.client, ann)
-    await check_in_due_all(factory, now=at("2026-03-08T12:00"))  # the day before it is due
-    await check_in_due_all(factory, now=at("2026-03-09T07:59"))  # due today, before the morning
+    await check_in_due(app, tenant, now=at("2026-03-08T12:00"))  # the day before it is due
+    await check_in_due(app, tenant, now=at("2026-03-09T07:59"))  # due today, before the morning
     assert await _kinds(ann_client, "check_in_due") == []
-    await check_in_due_all(factory, now=at("2026-03-09T08:00"))
-    await check_in_due_all(factory, now=at("2026-03-09T08:01"))  # a second pass
-    await check_in_due_all(factory, now=at("2026-03-12T10:00"))  # later in the same period
+    await check_in_due(app, tenant, now=at("2026-03-09T08:00"))
+    await check_in_due(app, tenant, now=at("2026-03-09T08:01"))  # a second pass
+    await check_in_due(app, tenant, now=at("2026-03-12T10:00"))  # later in the same period
     [first] = await _kinds(ann_client, "check_in_due")
     assert first["object_type"] == "key_result" and first["object_id"] == kr["id"]
     assert first["path"] == f"/my-check-ins?key_result={kr['id']}" and first["title"] == "Signed deals"
     assert first["summary"] == "A check-in of “Signed deals” is due today" and first["actor"] == "system:reminders"
-    await check_in_due_all(factory, now=at("2026-03-16T07:30"))
+    await check_in_due(app, tenant, now=at("2026-03-16T07:30"))
     assert len(await _kinds(ann_client, "check_in_due")) == 1
-    await check_in_due_all(factory, now=at("2026-03-16T09:00"))  # still none: the next period, once
-    await check_in_due_all(factory, now=at("2026-03-16T09:00"))
+    await check_in_due(app, tenant, now=at("2026-03-16T09:00"))  # still none: the next period, once
+    await check_in_due(app, tenant, now=at("2026-03-16T09:00"))
     assert len(await _kinds(ann_client, "check_in_due")) == 2
     saved, real_now.now = real_now.now, at("2026-03-17T10:00")
     await create(ann_client, "/api/v1/check-ins", {"key_result_id": kr["id"], "value": 10})
     real_now.now = saved
-    await check_in_due_all(factory, now=at("2026-03-23T09:00"))  # a week after the 16th: but she checked in
+    await check_in_due(app, tenant, now=at("2026-03-23T09:00"))  # a week after the 16th: but she checked in
     assert len(await _kinds(ann_client, "check_in_due")) == 2
-    await check_in_due_all(factory, now=at("2026-03-24T08:00"))  # a week after her check-in
+    await check_in_due(app, tenant, now=at("2026-03-24T08:00"))  # a week after her check-in
     assert len(await _kinds(ann_client, "check_in_due")) == 3
-    await check_in_due_all(factory, now=at("2026-07-01T09:00"))  # the cycle has ended: nothing
+    await check_in_due(app, tenant, now=at("2026-07-01T09:00"))  # the cycle has ended: nothing
     assert len(await _kinds(ann_client, "check_in_due")) == 3
 
 
 async def test_check_in_due_honours_the_owners_preference_and_is_emailed_by_default(
     app: FastAPI, tenant: Tenant, real_now: FixedClock, owner_connection: asyncpg.Connection
 ) -> None:
-    factory = app.state.session_factory
     ann_client, ann = await tenant.member_client(app, "member")
     bob_client, bob = await tenant.member_client(app, "member")
     cleo_client, cleo = await tenant.member_client(app, "member")
@@ -107,8 +121,8 @@ async def test_check_in_due_honours_the_owners_preference_and_is_emailed_by_defa
     saved, real_now.now = real_now.now, at("2026-03-02T12:00")
     await create(cleo_client, "/api/v1/check-ins", {"key_result_id": reached["id"], "value": 100})  # done
     real_now.now = saved
-    await check_in_due_all(factory, now=at("2026-03-09T08:00"))
-    await check_in_due_all(factory, now=at("2026-03-16T08:00"))
+    await check_in_due(app, tenant, now=at("2026-03-09T08:00"))
+    await check_in_due(app, tenant, now=at("2026-03-16T08:00"))
     assert len(await _kinds(ann_client, "check_in_due")) == 2 and await _kinds(bob_client, "check_in_due") == []
     assert await _kinds(cleo_client, "check_in_due") == []  # a key result that is done needs no check-in
     kinds = await owner_connection.fetch(
@@ -123,24 +137,23 @@ async def test_check_in_due_honours_the_owners_preference_and_is_emailed_by_defa
 async def test_the_weekly_team_summary_reaches_the_teams_people_once_a_week(
     app: FastAPI, tenant: Tenant, real_now: FixedClock, owner_connection: asyncpg.Connection
 ) -> None:
-    factory = app.state.session_factory
     ann_client, ann = await tenant.member_client(app, "member")
     outsider_client, _ = await tenant.member_client(app, "member")
     team = await create(
         tenant.client, "/api/v1/teams", {"name": "Growth", "lead_id": tenant.owner_id, "member_ids": [ann]}
     )
     await _key_result(tenant.client, ann, team_id=team["id"])
-    await team_summaries_all(factory, now=at("2026-03-09T07:00"))  # Monday, before the morning
+    await team_summaries(app, tenant, now=at("2026-03-09T07:00"))  # Monday, before the morning
     assert await _kinds(ann_client, "team_weekly_summary") == []
-    await team_summaries_all(factory, now=at("2026-03-09T08:00"))
-    await team_summaries_all(factory, now=at("2026-03-11T15:00"))  # the same week
+    await team_summaries(app, tenant, now=at("2026-03-09T08:00"))
+    await team_summaries(app, tenant, now=at("2026-03-11T15:00"))  # the same week
     [summary] = await _kinds(ann_client, "team_weekly_summary")
     assert summary["object_type"] == "team" and summary["object_id"] == team["id"]
     assert summary["title"] == "Growth" and summary["path"] == f"/review?team={team['id']}"
     assert summary["summary"] == "Growth this week: 0 moved, 0 at risk, 1 due"  # the digest's own count
     assert len(await _kinds(tenant.client, "team_weekly_summary")) == 1  # the lead
     assert await _kinds(outsider_client, "team_weekly_summary") == []
-    await team_summaries_all(factory, now=at("2026-03-16T08:30"))  # the next week
+    await team_summaries(app, tenant, now=at("2026-03-16T08:30"))  # the next week
     assert len(await _kinds(ann_client, "team_weekly_summary")) == 2
     ann_email = (await tenant.client.get(f"/api/v1/members/{ann}")).json()["email"]
     bodies = await owner_connection.fetch(
@@ -158,7 +171,6 @@ async def test_the_weekly_team_summary_reaches_the_teams_people_once_a_week(
 async def test_the_daily_digest_emails_each_person_once_a_day_at_their_morning(
     app: FastAPI, tenant: Tenant, inbox: Inbox, real_now: FixedClock, owner_connection: asyncpg.Connection
 ) -> None:
-    factory = app.state.session_factory
     ann_client, ann = await tenant.member_client(app, "member")
     await prefer(ann_client, mentioned="daily_digest")
     ann_email = (await tenant.client.get(f"/api/v1/members/{ann}")).json()["email"]
@@ -176,11 +188,11 @@ async def test_the_daily_digest_emails_each_person_once_a_day_at_their_morning(
     real_now.now = saved
     await deliver(app, at("2026-07-01T10:01"))
     assert inbox.to(ann_email) == []  # a digest kind: no email now
-    await daily_digests_all(factory, now=at("2026-07-02T07:59"))
+    await daily_digests(app, tenant, now=at("2026-07-02T07:59"))
     await deliver(app, at("2026-07-02T07:59"))
     assert inbox.to(ann_email) == []
-    await daily_digests_all(factory, now=at("2026-07-02T08:00"))
-    await daily_digests_all(factory, now=at("2026-07-02T08:05"))  # a second pass
+    await daily_digests(app, tenant, now=at("2026-07-02T08:00"))
+    await daily_digests(app, tenant, now=at("2026-07-02T08:05"))  # a second pass
     await deliver(app, at("2026-07-02T08:06"))
     [digest] = inbox.to(ann_email)
     assert digest["Subject"] == "Your Sightline digest: 2 notifications" and digest["Message-ID"]
@@ -196,7 +208,7 @@ async def test_the_daily_digest_emails_each_person_once_a_day_at_their_morning(
         ann,
     )
     assert undigested == 0
-    await daily_digests_all(factory, now=at("2026-07-03T08:00"))  # the next day, nothing new
+    await daily_digests(app, tenant, now=at("2026-07-03T08:00"))  # the next day, nothing new
     await deliver(app, at("2026-07-03T08:01"))
     assert len(inbox.to(ann_email)) == 1
 
@@ -210,12 +222,11 @@ async def _cycle(client: httpx.AsyncClient) -> dict[str, Any]:
 
 
 async def test_two_workers_at_once_notify_once(app: FastAPI, tenant: Tenant, real_now: FixedClock) -> None:
-    factory = app.state.session_factory
     ann_client, ann = await tenant.member_client(app, "member")
     team = await create(tenant.client, "/api/v1/teams", {"name": "Brand", "member_ids": [ann]})
     await _key_result(tenant.client, ann, team_id=team["id"])
     when = at("2026-03-09T08:30")
-    await asyncio.gather(*(job(factory, now=when) for job in (check_in_due_all, check_in_due_all)))
-    await asyncio.gather(*(job(factory, now=when) for job in (team_summaries_all, team_summaries_all)))
+    await asyncio.gather(*(check_in_due(app, tenant, now=when) for _ in range(2)))
+    await asyncio.gather(*(team_summaries(app, tenant, now=when) for _ in range(2)))
     assert len(await _kinds(ann_client, "check_in_due")) == 1
     assert len(await _kinds(ann_client, "team_weekly_summary")) == 1
