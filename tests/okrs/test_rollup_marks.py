@@ -10,13 +10,16 @@ from typing import Any
 
 import asyncpg
 import pytest
+from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import text
 from tests.support import FixedClock, Tenant, create, okr_setup
 
 from sightline.auth import Principal
 from sightline.db import after_commit
+from sightline.db.migrate import alembic_config, upgrade
 from sightline.db.tenancy import set_tenant
+from sightline.db.urls import asyncpg_dsn
 from sightline.okrs import drains
 from sightline.okrs.check_ins import create_check_in
 from sightline.okrs.schemas import CheckInCreate
@@ -166,3 +169,34 @@ async def test_a_failed_follow_up_leaves_the_commit_and_a_rollback_drops_it(app:
     with pytest.raises(RuntimeError, match="the write fails"):
         await failing_write()
     assert ran == ["after the failure"]
+
+
+async def test_the_marks_queue_is_vacuumed_by_a_fixed_threshold(
+    owner_connection: asyncpg.Connection, owner_database_url: str
+) -> None:
+    """Migration 0080: autovacuum comes round after a thousand deleted marks, whatever the table's size."""
+    options = "SELECT reloptions FROM pg_class WHERE relname = 'rollup_pending'"
+    expected = {
+        "autovacuum_vacuum_threshold=1000",
+        "autovacuum_vacuum_scale_factor=0",
+        "autovacuum_vacuum_cost_delay=0",
+    }
+    assert set(await owner_connection.fetchval(options) or ()) == expected
+
+    def down_and_up() -> None:
+        command.downgrade(alembic_config(owner_database_url), "0079")
+        try:
+            assert asyncio.run(_options(owner_database_url)) == set()
+        finally:
+            upgrade(owner_database_url)
+
+    await asyncio.to_thread(down_and_up)
+    assert set(await owner_connection.fetchval(options) or ()) == expected
+
+
+async def _options(owner_database_url: str) -> set[str]:
+    connection = await asyncpg.connect(asyncpg_dsn(owner_database_url))
+    try:
+        return set(await connection.fetchval("SELECT reloptions FROM pg_class WHERE relname = 'rollup_pending'") or ())
+    finally:
+        await connection.close()
