@@ -11,6 +11,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
+from sightline import scoring
 from sightline.okrs.derive import Calendar, Rollup, key_result_body
 
 OBJECTIVE_FIELDS = (
@@ -39,11 +40,12 @@ def objective_body(
     o: Mapping[str, Any], result: Rollup, key_results: Sequence[Any], calendar: Calendar, now: datetime
 ) -> dict[str, Any]:
     """ObjectivePublic's fields, in its order; `o` with the objective's columns (moments as datetimes)."""
+    elapsed = scoring.elapsed_fraction(cycle_start=calendar.start, cycle_end=calendar.end, now=now)
     return {
         **{name: o[name] for name in OBJECTIVE_FIELDS},
         "progress_from": o["progress_from"],
         **rollup_fields(result),
-        "key_results": [key_result_body(kr, calendar=calendar, now=now) for kr in key_results],
+        "key_results": [key_result_body(kr, calendar=calendar, now=now, elapsed=elapsed) for kr in key_results],
         "version": o["version"],
         "created_at": o["created_at"],
         "updated_at": o["updated_at"],

@@ -136,10 +136,11 @@ def key_result_public(kr: KeyResult, *, calendar: Calendar, now: datetime) -> Ke
     return KeyResultPublic.model_validate(key_result_body(kr, calendar=calendar, now=now))
 
 
-def key_result_body(kr: Any, *, calendar: Calendar, now: datetime) -> dict[str, Any]:
+def key_result_body(kr: Any, *, calendar: Calendar, now: datetime, elapsed: float | None = None) -> dict[str, Any]:
     """KeyResultPublic's JSON values, in its order, from a model or a row with its columns as attributes (the
-    hot reads encode this dict as it is; `key_result_public` validates it into the model)."""
-    expected_value, expected_progress = expected(kr, calendar=calendar, now=now)
+    hot reads encode this dict as it is; `key_result_public` validates it into the model). `elapsed`: as for
+    `expected`, when the caller computed it once for many key results of one cycle."""
+    expected_value, expected_progress = expected(kr, calendar=calendar, now=now, elapsed=elapsed)
     stale = scoring.is_stale(
         last_check_in_at=kr.last_check_in_at, cycle_start=calendar.start, cadence=Cadence(kr.cadence), now=now
     )
