@@ -14,12 +14,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import httpx
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession
+
+if TYPE_CHECKING:
+    from sightline.worker import OrgJob
 
 PASSWORD = "correct horse battery staple"
 SIGHTLINE = str(Path(sys.executable).with_name("sightline"))  # the console script of this environment
@@ -116,10 +118,6 @@ def stop_embedded_leftover(pgdata: Path) -> None:
         for _ in range(100):
             os.kill(pid, 0)
             time.sleep(0.1)
-
-
-class OrgJob(Protocol):
-    async def __call__(self, session: AsyncSession, *, org_id: uuid.UUID, now: datetime) -> int: ...
 
 
 async def run_for_org(app: FastAPI, org_id: str, job: OrgJob, now: datetime) -> int:

@@ -29,6 +29,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from sightline.http.contract_links import add_links, item_path
 from sightline.http.params import IF_MATCH_REQUIRED
+from sightline.http.routers import all_dependencies
 
 SESSION_COOKIE_NAME = "sightline_session"
 MFA_PENDING_COOKIE_NAME = "sightline_mfa"
@@ -207,15 +208,9 @@ def _routes(app: FastAPI) -> dict[tuple[str, str], Any]:
     return found
 
 
-def _dependencies(dependant: Dependant) -> Iterator[Dependant]:
-    for sub in dependant.dependencies:
-        yield sub
-        yield from _dependencies(sub)
-
-
 def _principal_dependency(dependant: Dependant) -> Callable[..., Any] | None:
     """The outermost dependency that resolves the caller (a permission check or the principal itself)."""
-    calls = [sub.call for sub in _dependencies(dependant) if sub.call is not None]
+    calls = [sub.call for sub in all_dependencies(dependant) if sub.call is not None]
     if not any(getattr(call, "__name__", "") == "current_principal" for call in calls):
         return None
     for call in calls:

@@ -9,9 +9,10 @@ and no idempotency key applies. Nothing is authenticated by accident of another 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from fastapi import APIRouter, Depends
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from sightline.http.deps import current_principal
@@ -48,3 +49,10 @@ def api_router(
     return APIRouter(
         prefix=API_PREFIX, tags=list(tags or []), responses=problem_responses(*(problems or PUBLIC_PROBLEMS))
     )
+
+
+def all_dependencies(dependant: Dependant) -> Iterator[Dependant]:
+    """Every dependency of an operation, nested ones included (the contract and the pre-router reads read them)."""
+    for sub in dependant.dependencies:
+        yield sub
+        yield from all_dependencies(sub)

@@ -13,14 +13,13 @@ the full path can compute — goes on to the router unchanged.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from fastapi import Request, Response
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -30,6 +29,7 @@ from sightline.errors import DomainError
 from sightline.http.deps import current_principal, get_db, require_read, utcnow
 from sightline.http.problems import domain_problem
 from sightline.http.query import reject_unknown_query_parameters
+from sightline.http.routers import all_dependencies
 from sightline.identity.credentials import WithDocument, resolve_with_document
 from sightline.okrs.reads import ANSWERS
 
@@ -60,17 +60,11 @@ def entries(routes: Sequence[BaseRoute]) -> dict[str, Entry]:
         if not isinstance(route, APIRoute) or not isinstance(read, WithDocument):
             continue
         prefix, _, last = str(context.path_format).rpartition("/")
-        calls = {d.call for d in _dependencies(context.dependant)}
+        calls = {d.call for d in all_dependencies(context.dependant)}
         if route.methods != {"GET"} or last != "{" + read.parameter + "}" or not {require_read} <= calls <= ALLOWED:
             raise RuntimeError(f"{context.path_format}: a with_document route must be GET …/{{id}} behind Reader")
         table[prefix] = Entry(route, read, ANSWERS[read])
     return table
-
-
-def _dependencies(dependant: Dependant) -> Iterator[Dependant]:
-    for sub in dependant.dependencies:
-        yield sub
-        yield from _dependencies(sub)
 
 
 class FastReads:
