@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -25,7 +25,7 @@ from sightline.alignment.schemas import (
     Tree,
     TreeNode,
 )
-from sightline.db.arrays import in_uuids
+from sightline.db.rows import fetch_rows
 from sightline.db.tenancy import scoped
 from sightline.initiatives.reporting import ZERO, allocations_by_key_result
 from sightline.initiatives.schemas import money_text
@@ -243,16 +243,13 @@ async def _map_roots(session: AsyncSession, org_id: UUID, cycle: Cycle) -> tuple
             )
         ).scalars()
     )
-    objective_table = Objective.__table__  # type: ignore[attr-defined]
-    roots = (  # plain rows: a thousand ORM objects would cost more than the query
-        await session.execute(
-            select(objective_table).where(
-                objective_table.c.org_id == org_id,
-                in_uuids(objective_table.c.cycle_id, cycle_ids),
-                objective_table.c.state != "archived",
-            )
-        )
-    ).all()
+    # Plain rows: a thousand ORM objects would cost more than the query.
+    roots = await fetch_rows(
+        session,
+        "SELECT * FROM objectives WHERE org_id = $1 AND cycle_id = ANY($2::uuid[]) AND state <> 'archived'",
+        org_id,
+        cycle_ids,
+    )
     return cycle_ids, roots
 
 

@@ -23,6 +23,8 @@ CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 def money_text(value: Decimal) -> str:
     """Two decimals, plain notation, no negative zero: "1250.00"."""
+    if not value:  # most key results of a map have no spend: skip the decimal arithmetic
+        return "0.00"
     quantized = value.quantize(CENT)
     return f"{quantized if quantized != 0 else Decimal('0.00'):f}"
 

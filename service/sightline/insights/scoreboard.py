@@ -23,6 +23,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from sightline import scoring
+
+# The alignment module's own walk below objectives that roll up from children: one definition of it.
+from sightline.db.rows import fetch_named, fetch_rows
 from sightline.insights.facts import COMPANY, Names, load_calendar, load_names
 from sightline.insights.schemas import (
     ComplianceFigures,
@@ -35,8 +38,6 @@ from sightline.okrs.cycles import get_cycle, load_calendars
 from sightline.okrs.derive import Calendar, Rollup, expected
 from sightline.okrs.mine import enclosing_cycle_ids
 from sightline.okrs.models import KeyResult, Objective
-
-# The alignment module's own walk below objectives that roll up from children: one definition of it.
 from sightline.okrs.subgraph import LINKS_BELOW, Subgraph, is_fresh, stored
 from sightline.okrs.teams import get_team
 from sightline.scoring import CADENCE_PERIOD, STALE_GRACE, Cadence, Direction, Metric, Status
@@ -154,12 +155,11 @@ async def compliance(
     """Per team (the objective's) and per person (the key result's owner); also returns the names it loaded."""
     as_of = compliance_as_of(calendar, now)
     periods = {cadence.value: CADENCE_PERIOD[cadence] + STALE_GRACE for cadence in Cadence}
-    rows = (
-        await (await session.connection()).execute(
-            text(_COMPLIANCE.format(scope=scope.sql)),
-            {**scope.params, **periods, "cycle_start": calendar.start, "as_of": as_of},
-        )
-    ).all()
+    rows = await fetch_named(
+        session,
+        _COMPLIANCE.format(scope=scope.sql),
+        {**scope.params, **periods, "cycle_start": calendar.start, "as_of": as_of},
+    )
     names = await load_names(
         session, org_id=scope.params["org"], user_ids={r.owner_id for r in rows if r.grouping == _BY_PERSON}
     )
@@ -286,9 +286,8 @@ class Aggregate(SimpleNamespace):
 
 
 async def _aggregates(session: AsyncSession, scope: Scope) -> list[Aggregate]:
-    statement = text(_OBJECTIVES.format(status_counts=_status_counts_sql(), linear=LINEAR, scope=scope.sql))
-    core = await session.connection()  # Core rows: the ORM's per-row bookkeeping is not needed here
-    return [Aggregate(**row._asdict(), counts=_counts(row)) for row in await core.execute(statement, scope.params)]
+    sql = _OBJECTIVES.format(status_counts=_status_counts_sql(), linear=LINEAR, scope=scope.sql)
+    return [Aggregate(**row._asdict(), counts=_counts(row)) for row in await fetch_named(session, sql, scope.params)]
 
 
 async def _own_rollups(
@@ -315,8 +314,7 @@ async def _through_children(
     rolling = [row.id for row in rows if row.progress_from != "key_results"]
     if not rolling:
         return own
-    core = await session.connection()
-    links = (await core.execute(text(LINKS_BELOW), {"org": org_id, "roots": rolling, "full": False})).all()
+    links = await fetch_rows(session, LINKS_BELOW, org_id, rolling, False)
     objectives: dict[UUID, Any] = {row.id: row for row in rows}
     below = list({link.child_objective_id for link in links} - set(objectives))
     if below:  # descendants outside the board (another cycle, another team): their own numbers too
@@ -328,7 +326,7 @@ async def _through_children(
     graph = Subgraph(
         objectives=objectives,
         key_results={},
-        links=list(links),  # type: ignore[arg-type]  # rows with the link's columns
+        links=links,
         calendars={},
         thresholds=calendar.thresholds,
         own=own,

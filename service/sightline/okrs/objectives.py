@@ -16,7 +16,7 @@ from sightline.db.tenancy import one_of_org, scoped
 from sightline.errors import Conflict, Invalid
 from sightline.events import service as events
 from sightline.okrs import rollups
-from sightline.okrs.bodies import Row, objective_body
+from sightline.okrs.bodies import objective_body
 from sightline.okrs.cycles import get_cycle
 from sightline.okrs.derive import Rollup
 from sightline.okrs.models import Objective
@@ -76,7 +76,7 @@ async def bodies(
         objective_body(
             o.model_dump(),
             rolled[o.id],
-            [Row(kr._mapping) for kr in key_results.get(o.id, ())],
+            key_results.get(o.id, []),
             calendars[o.cycle_id],
             now,
         )

@@ -16,14 +16,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sightline import scoring
-from sightline.db.arrays import in_uuids
+from sightline.db.rows import fetch_rows
 from sightline.okrs.cycles import load_calendars
 from sightline.okrs.derive import Calendar, Part, Rollup, combine, key_result_part, rollup
-from sightline.okrs.models import KeyResult, Objective
+from sightline.okrs.models import KeyResult
 from sightline.scoring import Status, Thresholds
 
 # How long a stored roll-up's time-dependent parts may be shown (okrs/rollups.py keeps them): the scheduled
@@ -51,14 +50,14 @@ def stored(objective: Any) -> Rollup:
 LINKS_BELOW = """
     WITH RECURSIVE down(node) AS (
         SELECT o.id FROM objectives o
-        WHERE o.org_id = :org AND o.id = ANY(CAST(:roots AS uuid[])) AND (:full OR o.progress_from <> 'key_results')
+        WHERE o.org_id = $1 AND o.id = ANY($2::uuid[]) AND ($3 OR o.progress_from <> 'key_results')
         UNION
         SELECT a.child_objective_id FROM alignments a
-        JOIN down ON a.org_id = :org AND a.parent_node_id = down.node
-        JOIN objectives c ON c.org_id = :org AND c.id = a.child_objective_id
-        WHERE :full OR c.progress_from <> 'key_results'
+        JOIN down ON a.org_id = $1 AND a.parent_node_id = down.node
+        JOIN objectives c ON c.org_id = $1 AND c.id = a.child_objective_id
+        WHERE $3 OR c.progress_from <> 'key_results'
     )
-    SELECT a.* FROM alignments a JOIN down ON a.org_id = :org AND a.parent_node_id = down.node
+    SELECT a.* FROM alignments a JOIN down ON a.org_id = $1 AND a.parent_node_id = down.node
 """
 # What the roll-up reads of a key result (key_result_part and derive.expected).
 ROLLUP_COLUMNS = (
@@ -73,7 +72,13 @@ ROLLUP_COLUMNS = (
     "status",
     "weight",
 )
-# Alignment rows (Core rows with the model's attribute names): links are read-only here.
+OBJECTIVES_BY_ID = "SELECT * FROM objectives WHERE org_id = $1 AND id = ANY($2::uuid[])"
+LIVE_KEY_RESULTS = """
+    SELECT {columns} FROM key_results
+    WHERE org_id = $1 AND objective_id = ANY($2::uuid[]) AND archived_at IS NULL
+    ORDER BY created_at, id
+"""
+# Alignment rows (named tuples with the model's attribute names): links are read-only here.
 LinkRow = Any
 
 
@@ -191,15 +196,10 @@ async def load_subgraph(
     # Links, descendants and key results come back as plain rows (same attribute names as the models): on
     # big graphs building ORM objects costs more than the queries themselves.
     if full or any(o.progress_from != "key_results" for o in objectives.values()):
-        links = list(
-            (await session.execute(text(LINKS_BELOW), {"org": org_id, "roots": list(objectives), "full": full})).all()
-        )
+        links = await fetch_rows(session, LINKS_BELOW, org_id, list(objectives), full)
     missing = {link.child_objective_id for link in links} - set(objectives)
     if missing:
-        objective_table = Objective.__table__  # type: ignore[attr-defined]
-        for row in await session.execute(
-            select(objective_table).where(objective_table.c.org_id == org_id, in_uuids(objective_table.c.id, missing))
-        ):
+        for row in await fetch_rows(session, OBJECTIVES_BY_ID, org_id, list(missing)):
             objectives[row.id] = row
     calendars, key_results = await load_calendars_and_key_results(
         session, org_id=org_id, objectives=objectives.values(), key_result_columns=key_result_columns
@@ -228,21 +228,22 @@ async def load_calendars_and_key_results(
     objectives = list(objectives)
     key_results: dict[UUID, list[Any]] = defaultdict(list)
     if objectives:
-        kr_table = KeyResult.__table__  # type: ignore[attr-defined]
         # Only the columns a caller reads, when it says so (the map reads 14 of 30 for 5,000 key results).
-        columns = list(kr_table.c) if key_result_columns is None else [kr_table.c[c] for c in key_result_columns]
-        for kr in await session.execute(
-            select(*columns)
-            .where(
-                kr_table.c.org_id == org_id,
-                in_uuids(kr_table.c.objective_id, {o.id for o in objectives}),
-                kr_table.c.archived_at.is_(None),
-            )
-            .order_by(kr_table.c.created_at, kr_table.c.id)
-        ):
+        columns = "*" if key_result_columns is None else ", ".join(_columns(KeyResult, key_result_columns))
+        sql = LIVE_KEY_RESULTS.format(columns=columns)
+        for kr in await fetch_rows(session, sql, org_id, list({o.id for o in objectives})):
             key_results[kr.objective_id].append(kr)
     calendars = await load_calendars(session, org_id=org_id, cycle_ids={o.cycle_id for o in objectives})
     return calendars, key_results
+
+
+def _columns(model: Any, names: Sequence[str]) -> Sequence[str]:
+    """`names`, each checked to be a column of `model`'s table (they are written into the SQL text)."""
+    table = model.__table__
+    for name in names:
+        if name not in table.c:
+            raise ValueError(f"{name!r} is not a column of {table.name}")
+    return names
 
 
 NO_DATA = Rollup(progress=None, expected_progress=None, score=None, status=Status.no_data)
