@@ -8,10 +8,10 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from tests.support import Tenant, create, okr_setup
 
 from sightline.db.rows import fetch_named, fetch_rows
 from sightline.db.tenancy import set_tenant
-from tests.support import Tenant, create, okr_setup
 
 KEY_RESULTS = "SELECT * FROM key_results WHERE org_id = $1 ORDER BY created_at, id"
 
@@ -79,7 +79,8 @@ async def test_named_parameters_are_bound_once_each_whatever_their_use(app: Fast
         await set_tenant(session, uuid.UUID(tenant.org_id))
         rows = await fetch_named(
             session,
-            "SELECT CAST(:n AS integer) AS n, CAST(:n AS integer) + 1 AS next, CAST(:ids AS uuid[]) AS ids, '[]'::jsonb AS empty",
+            "SELECT CAST(:n AS integer) AS n, CAST(:n AS integer) + 1 AS next, CAST(:ids AS uuid[]) AS ids,"
+            " '[]'::jsonb AS empty",
             {"n": 41, "ids": ids},
         )
     assert rows == [(41, 42, ids, [])]
