@@ -26,16 +26,26 @@ _SHAPES: dict[tuple[str, ...], Any] = {}  # one tuple class per column list (a h
 
 async def fetch_rows(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
     """The rows of `sql` (`$n` parameters) as named tuples, on the session's connection and transaction."""
-    connection = await (await session.connection()).get_raw_connection()
-    driver = connection.driver_connection
-    assert driver is not None
+    async_connection = await session.connection()
+    connection, driver = (
+        async_connection.sync_connection,
+        (await async_connection.get_raw_connection()).driver_connection,
+    )
+    assert connection is not None and driver is not None
     if not driver.is_in_transaction():
         # Nothing ran in this session yet, so no tenant is set: the caller forgot to authenticate first.
         raise RuntimeError("fetch_rows runs inside the session's transaction, after the tenant is set")
+    # The engine's statement events fire as for any statement (the tests count statements with them).
+    watched = connection._has_events or connection.engine._has_events
+    marker = object()  # stands for the cursor: what pairs an `after` with its `before`
+    if watched:
+        connection.dispatch.before_cursor_execute(connection, marker, sql, args, None, False)
     try:
         records = await driver.fetch(sql, *args)
     except asyncpg.PostgresError as error:  # the app's handlers read the database's refusals from SQLAlchemy's
         raise DBAPIError(sql, args, error) from error
+    if watched:
+        connection.dispatch.after_cursor_execute(connection, marker, sql, args, None, False)
     if not records:
         return []
     make = _shape(tuple(records[0].keys()))._make

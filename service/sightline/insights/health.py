@@ -14,7 +14,8 @@ from sightline.insights import reports
 from sightline.insights.close import find_retrospective, sandbagging_suspects
 from sightline.insights.facts import load_cycle_facts
 from sightline.insights.schemas import AmbitionReport, HealthPublic
-from sightline.insights.scoreboard import ScoreboardFilter, compliance, objective_scope
+from sightline.insights.scoreboard import compliance
+from sightline.insights.scoreboard_sql import ScoreboardFilter, objective_scope
 from sightline.okrs.cycles import get_cycle
 
 

@@ -43,6 +43,7 @@ from sightline.insights.schemas import (
     TeamReviewCreate,
     TeamReviewPublic,
 )
+from sightline.insights.scoreboard_sql import ScoreboardFilter
 from sightline.okrs.schemas import Kind, Level
 
 router = api_router(authenticated=True)
@@ -82,7 +83,7 @@ async def get_scoreboard(
         session,
         org_id=principal.org_id,
         cycle_id=cycle_id,
-        flt=scoreboard.ScoreboardFilter(
+        flt=ScoreboardFilter(
             team_id=team_id,
             include_sub_teams=include_sub_teams,
             owner_id=owner_id,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -33,6 +32,20 @@ from sightline.insights.schemas import (
     PersonCompliance,
     TeamCompliance,
 )
+from sightline.insights.scoreboard_sql import (
+    BY_PERSON,
+    BY_TEAM,
+    COMPLIANCE,
+    LINEAR,
+    OBJECTIVES,
+    OVERALL,
+    STATUSES,
+    Scope,
+    ScoreboardFilter,
+    kr_status_counts_sql,
+    objective_scope,
+    status_counts_sql,
+)
 from sightline.kpis import summary as kpi_summary
 from sightline.okrs.cycles import get_cycle, load_calendars
 from sightline.okrs.derive import Calendar, Rollup, expected
@@ -42,92 +55,6 @@ from sightline.okrs.subgraph import LINKS_BELOW, Subgraph, is_fresh, stored
 from sightline.okrs.teams import get_team
 from sightline.scoring import CADENCE_PERIOD, STALE_GRACE, Cadence, Direction, Metric, Status
 from sightline.timestamps import as_utc
-
-
-@dataclass(frozen=True)
-class ScoreboardFilter:
-    team_id: UUID | None = None
-    include_sub_teams: bool = False
-    owner_id: UUID | None = None
-    level: str | None = None
-    kind: str | None = None
-    include_enclosing: bool = False  # also the objectives of the cycles containing this one (its year)
-
-
-@dataclass
-class Scope:
-    """The WHERE clause selecting the cycle's live objectives under the filter, and its parameters."""
-
-    sql: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-
-def objective_scope(*, org_id: UUID, cycle_id: UUID, flt: ScoreboardFilter, enclosing: Sequence[UUID] = ()) -> Scope:
-    # Fixed fragments only; every value is a bound parameter.
-    parts = ["o.org_id = :org", "o.cycle_id = :cycle", "o.state <> 'archived'"]
-    params: dict[str, Any] = {"org": org_id, "cycle": cycle_id}
-    if enclosing:
-        parts[1] = "(o.cycle_id = :cycle OR o.cycle_id = ANY(CAST(:enclosing AS uuid[])))"
-        params["enclosing"] = list(enclosing)
-    if flt.team_id is not None:
-        params["team"] = flt.team_id
-        if flt.include_sub_teams:
-            parts.append("""o.team_id IN (
-                WITH RECURSIVE subtree(id) AS (
-                    SELECT id FROM teams WHERE org_id = :org AND id = :team
-                    UNION
-                    SELECT t.id FROM teams t JOIN subtree s ON t.org_id = :org AND t.parent_id = s.id
-                ) SELECT id FROM subtree)""")
-        else:
-            parts.append("o.team_id = :team")
-    for column, value in (("owner_id", flt.owner_id), ("level", flt.level), ("kind", flt.kind)):
-        if value is not None:
-            parts.append(f"o.{column} = :{column}")
-            params[column] = value
-    return Scope(sql=" AND ".join(parts), params=params)
-
-
-# A key result whose expected progress is the cycle's elapsed share: increase/decrease without a plan.
-LINEAR = "(kr.metric <> 'milestone' AND kr.direction IN ('increase', 'decrease') AND kr.milestone_plan = '[]'::jsonb)"
-
-_OBJECTIVES = """
-SELECT o.id, o.cycle_id, o.title, o.level, o.kind, o.state, o.progress_from, o.owner_id, u.name AS owner_name,
-       o.team_id, o.created_at, o.rollup_progress, o.rollup_expected_progress, o.rollup_score, o.rollup_status,
-       o.rollup_at,
-       count(kr.id) AS key_result_count,
-       {status_counts},
-       sum(kr.weight) AS weight,
-       sum(kr.weight * greatest(0.0, least(1.0, kr.progress))) AS weighted_progress,
-       sum(kr.weight * greatest(0.0, least(1.0, kr.score))) AS weighted_score,
-       sum(CASE WHEN {linear} THEN kr.weight ELSE 0.0 END) AS linear_weight,
-       max(kr.last_check_in_at) AS last_check_in_at,
-       min(kr.latest_confidence) AS lowest_confidence,
-       -- Key results checked in at the same moment: the lower confidence speaks (decided by data, not ids).
-       (array_agg(kr.latest_confidence ORDER BY kr.last_check_in_at DESC NULLS LAST, kr.latest_confidence)
-            FILTER (WHERE kr.latest_confidence IS NOT NULL))[1] AS latest_confidence
-FROM objectives o
-JOIN users u ON u.org_id = o.org_id AND u.id = o.owner_id
-LEFT JOIN key_results kr ON kr.org_id = o.org_id AND kr.objective_id = o.id AND kr.archived_at IS NULL
-WHERE {scope}
-GROUP BY o.org_id, o.id, u.org_id, u.id
-ORDER BY o.created_at, o.title, o.id
-"""
-
-# Compliance = not stale (scoring.is_stale): a check-in within the cadence period plus grace of the last
-# one (or of the cycle start). The periods come from scoring.CADENCE_PERIOD as parameters.
-_COMPLIANCE = """
-SELECT GROUPING(o.team_id, kr.owner_id) AS grouping, o.team_id, kr.owner_id,
-       count(*) AS key_results,
-       count(*) FILTER (WHERE coalesce(kr.last_check_in_at, :cycle_start) + CASE kr.cadence
-            WHEN 'weekly' THEN CAST(:weekly AS interval) WHEN 'biweekly' THEN CAST(:biweekly AS interval)
-            WHEN 'monthly' THEN CAST(:monthly AS interval) ELSE CAST(:quarterly AS interval) END >= :as_of)
-           AS on_time
-FROM key_results kr
-JOIN objectives o ON o.org_id = kr.org_id AND o.id = kr.objective_id
-WHERE {scope} AND kr.org_id = :org AND kr.archived_at IS NULL
-GROUP BY GROUPING SETS ((o.team_id), (kr.owner_id), ())
-"""
-_BY_TEAM, _BY_PERSON, _OVERALL = 1, 2, 3  # GROUPING() bit masks: the column NOT grouped is set
 
 
 def linear_expected_progress(calendar: Calendar, now: datetime) -> float:
@@ -157,11 +84,11 @@ async def compliance(
     periods = {cadence.value: CADENCE_PERIOD[cadence] + STALE_GRACE for cadence in Cadence}
     rows = await fetch_named(
         session,
-        _COMPLIANCE.format(scope=scope.sql),
+        COMPLIANCE.format(scope=scope.sql),
         {**scope.params, **periods, "cycle_start": calendar.start, "as_of": as_of},
     )
     names = await load_names(
-        session, org_id=scope.params["org"], user_ids={r.owner_id for r in rows if r.grouping == _BY_PERSON}
+        session, org_id=scope.params["org"], user_ids={r.owner_id for r in rows if r.grouping == BY_PERSON}
     )
 
     def figures(row: Any) -> dict[str, Any]:
@@ -171,9 +98,9 @@ async def compliance(
             "share": row.on_time / row.key_results if row.key_results else None,
         }
 
-    overall = next((r for r in rows if r.grouping == _OVERALL), None)
-    teams = [r for r in rows if r.grouping == _BY_TEAM]
-    people = [r for r in rows if r.grouping == _BY_PERSON]
+    overall = next((r for r in rows if r.grouping == OVERALL), None)
+    teams = [r for r in rows if r.grouping == BY_TEAM]
+    people = [r for r in rows if r.grouping == BY_PERSON]
     public = CompliancePublic(
         as_of=as_of,
         overall=ComplianceFigures.model_validate(figures(overall))
@@ -191,13 +118,8 @@ async def compliance(
     return public, names
 
 
-STATUSES = tuple(s.value for s in Status)
 _COUNT_COLUMNS = tuple(f"n_{s}" for s in STATUSES)
 _STATUS_OF = {s.value: s for s in Status}
-
-
-def _status_counts_sql() -> str:
-    return ",\n       ".join(f"count(kr.id) FILTER (WHERE kr.status = '{s}') AS n_{s}" for s in STATUSES)
 
 
 def _counts(row: Any) -> dict[str, int]:
@@ -286,7 +208,9 @@ class Aggregate(SimpleNamespace):
 
 
 async def _aggregates(session: AsyncSession, scope: Scope) -> list[Aggregate]:
-    sql = _OBJECTIVES.format(status_counts=_status_counts_sql(), linear=LINEAR, scope=scope.sql)
+    sql = OBJECTIVES.format(
+        status_counts=status_counts_sql(), kr_status_counts=kr_status_counts_sql(), linear=LINEAR, scope=scope.sql
+    )
     return [Aggregate(**row._asdict(), counts=_counts(row)) for row in await fetch_named(session, sql, scope.params)]
 
 
