@@ -75,6 +75,7 @@ class Row:
     target: str
     met: bool | None
     note: str = ""
+    by_kind: dict[str, tuple[float, float]] | None = None  # the mixed load's p50 and p99 per kind of request
 
 
 def free_port() -> int:
@@ -402,6 +403,12 @@ class MixedResult:
     rps: float
     p50_ms: float
     p99_ms: float
+    by_kind: dict[str, tuple[float, float]]  # p50 and p99 ms of each kind of request (where the tail comes from)
+
+
+def read_kind(path: str) -> str:
+    """`GET /api/v1/objectives/{id}/line-of-sight` for any id: the mixed load's latencies by kind of read."""
+    return "GET " + re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "{id}", path.split("?")[0].removeprefix("/api/v1"))
 
 
 async def mixed_load(
@@ -414,6 +421,7 @@ async def mixed_load(
     statuses: dict[str, int] = {}
     acknowledged: list[str] = []
     samples: list[float] = []
+    kinds: dict[str, list[float]] = {}
     stop = time.monotonic() + seconds
 
     def count(outcome: str) -> None:
@@ -427,14 +435,18 @@ async def mixed_load(
                 started = time.perf_counter()
                 try:
                     if roll < 0.70:
-                        response = await http.get(rng.choice(reads))
+                        path = rng.choice(reads)
+                        kind = read_kind(path)
+                        response = await http.get(path)
                     elif roll < 0.95:
+                        kind = "POST check-in"
                         body = {"key_result_id": rng.choice(kr_ids), "value": rng.randint(1, 999), "confidence": 5}
                         keyed = {"Idempotency-Key": f"mixed-{uuid.uuid4()}"}  # as the web client sends every write
                         response = await http.post("/api/v1/check-ins", json=body, headers=keyed)
                         if response.status_code == 201:
                             acknowledged.append(response.json()["id"])
                     else:
+                        kind = "POST batch of 20"
                         items = [{"key_result_id": rng.choice(kr_ids), "value": rng.randint(1, 999)} for _ in range(20)]
                         keyed = {"Idempotency-Key": f"mixed-{uuid.uuid4()}"}
                         response = await http.post("/api/v1/check-ins:batch", json={"items": items}, headers=keyed)
@@ -444,6 +456,7 @@ async def mixed_load(
                     count("transport")
                     continue
                 samples.append((time.perf_counter() - started) * 1000)
+                kinds.setdefault(kind, []).append(samples[-1])
                 code = response.status_code
                 count("503" if code == 503 else f"{code // 100}xx")
 
@@ -462,6 +475,7 @@ async def mixed_load(
         rps=len(samples) / elapsed,
         p50_ms=p50,
         p99_ms=p99,
+        by_kind={kind: latencies(values) for kind, values in sorted(kinds.items())},
     )
 
 
@@ -810,8 +824,19 @@ def measure_rows(
                 mixed.p99_ms < 1000 and set(mixed.statuses) == {"2xx"} and mixed.missing == 0,
                 f"{outcomes}; {mixed.acknowledged:,} check-ins acknowledged, {mixed.missing} missing, "
                 f"the database gained {mixed.gained:,}",
+                by_kind=mixed.by_kind,
             )
         )
+
+
+def kinds_table(rows: list[Row]) -> str:
+    """The mixed load's latencies by kind of request, under the table (empty when it did not run)."""
+    lines = []
+    for row in rows:
+        if row.by_kind:
+            lines += ["", f"{row.name}, by kind of request:", "", "| request | p50 ms | p99 ms |", "|---|---:|---:|"]
+            lines += [f"| {kind} | {p50:,.2f} | {p99:,.2f} |" for kind, (p50, p99) in row.by_kind.items()]
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def markdown_table(rows: list[Row]) -> str:
@@ -846,10 +871,14 @@ baseline is the run's one measurement.
 def write_report(tables: dict[int, list[Row]], load_s: float, *, write: bool = True) -> None:
     """Print every table; with `write`, replace docs/benchmarks.md up to KEEP_MARKER with them."""
     for workers, rows in tables.items():
-        print(f"\n{workers} API worker{'s' if workers > 1 else ''}:\n{markdown_table(rows)}")
+        print(f"\n{workers} API worker{'s' if workers > 1 else ''}:\n{markdown_table(rows)}{kinds_table(rows)}")
     if not write:
         return
-    second = "".join(f"\n{TWO_WORKERS}{markdown_table(rows)}\n" for workers, rows in tables.items() if workers == 2)
+    second = "".join(
+        f"\n{TWO_WORKERS}{markdown_table(rows)}\n{kinds_table(rows)}"
+        for workers, rows in tables.items()
+        if workers == 2
+    )
     report = ROOT / "docs" / "benchmarks.md"
     report.parent.mkdir(exist_ok=True)
     # The hand-written analysis after the marker line survives a re-run.
@@ -878,6 +907,7 @@ def write_report(tables: dict[int, list[Row]], load_s: float, *, write: bool = T
         """)
         + markdown_table(tables.get(1, []))
         + "\n"
+        + kinds_table(tables.get(1, []))
         + second
         + (f"\n{KEEP_MARKER}{kept}" if kept else "")
     )
