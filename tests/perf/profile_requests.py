@@ -18,6 +18,7 @@ import os
 import random
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,10 @@ def requests_for(state: dict[str, Any]) -> dict[str, Callable[[httpx.AsyncClient
         "line-of-sight": lambda c: c.get(f"/api/v1/objectives/{random.choice(leaves)}/line-of-sight"),
         "scoreboard": lambda c: c.get(f"/api/v1/cycles/{cycle}/scoreboard"),
         "alignment-map": lambda c: c.get(f"/api/v1/cycles/{cycle}/alignment-map"),
-        "check-in": lambda c: c.post(
-            "/api/v1/check-ins", json={"key_result_id": random.choice(krs), "value": 500, "confidence": 7}
+        "check-in": lambda c: c.post(  # keyed, as the web client sends every write and bench.py measures it
+            "/api/v1/check-ins",
+            json={"key_result_id": random.choice(krs), "value": 500, "confidence": 7},
+            headers={"Idempotency-Key": f"profile-{uuid.uuid4()}"},
         ),
         "batch": lambda c: c.post(
             "/api/v1/check-ins:batch",

@@ -32,7 +32,7 @@ from sightline.insights.schemas import (
     ReviewAgenda,
     ReviewReason,
 )
-from sightline.okrs.cycles import load_calendars
+from sightline.okrs.calendars import load_calendars
 from sightline.okrs.derive import Calendar, expected
 from sightline.okrs.models import CheckIn, Cycle, KeyResult, Objective
 from sightline.okrs.teams import get_team

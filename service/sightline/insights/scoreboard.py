@@ -47,7 +47,8 @@ from sightline.insights.scoreboard_sql import (
     status_counts_sql,
 )
 from sightline.kpis import summary as kpi_summary
-from sightline.okrs.cycles import get_cycle, load_calendars
+from sightline.okrs.calendars import load_calendars
+from sightline.okrs.cycles import get_cycle
 from sightline.okrs.derive import Calendar, Rollup, expected
 from sightline.okrs.mine import enclosing_cycle_ids
 from sightline.okrs.models import KeyResult, Objective

@@ -35,7 +35,7 @@ from sightline.integrations.schemas import (
 )
 from sightline.integrations.sources import SourceError, compile_path
 from sightline.integrations.targets import one_target, usable_kpi
-from sightline.okrs.cycles import load_calendars
+from sightline.okrs.calendars import load_calendars
 from sightline.okrs.derive import key_result_public
 from sightline.okrs.key_results import get_key_result
 from sightline.okrs.models import KeyResult, Objective

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Text, and_, cast, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -20,7 +20,7 @@ from sightline import scoring
 from sightline.auth import Principal
 from sightline.events import service as events
 from sightline.identity.models import Org
-from sightline.identity.schemas import OrganisationSettings
+from sightline.okrs.calendars import settings_of
 from sightline.okrs.derive import Calendar, derive, key_result_public
 from sightline.okrs.models import Cycle, KeyResult, Objective
 from sightline.scoring import Metric
@@ -39,7 +39,8 @@ class Target:
 
 def _locked_targets_statement(org_id: UUID) -> Any:
     return (
-        select(KeyResult, Cycle, col(Org.settings))  # the settings joined: one round trip less per check-in
+        # The settings joined (one round trip less per check-in), as text: parsed once per text (`settings_of`).
+        select(KeyResult, Cycle, cast(col(Org.settings), Text))
         .join(
             Objective,
             and_(col(Objective.org_id) == col(KeyResult.org_id), col(Objective.id) == col(KeyResult.objective_id)),
@@ -169,9 +170,4 @@ def is_newest(kr: KeyResult, moment: datetime) -> bool:
 
 async def locked_targets(session: AsyncSession, org_id: UUID, condition: Any) -> list[Target]:
     rows = (await session.execute(_locked_targets_statement(org_id).where(condition))).all()
-    settings: OrganisationSettings | None = None
-    targets = []
-    for kr, cycle, raw_settings in rows:
-        settings = settings or OrganisationSettings.model_validate(raw_settings)
-        targets.append(Target(key_result=kr, calendar=Calendar.of(settings, cycle)))
-    return targets
+    return [Target(key_result=kr, calendar=Calendar.of(settings_of(settings), cycle)) for kr, cycle, settings in rows]

@@ -17,14 +17,12 @@ from sqlmodel import col
 
 from sightline import scoring
 from sightline.auth import Principal
-from sightline.db.arrays import in_uuids
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import one_of_org, scoped
 from sightline.errors import Conflict, FieldError, Invalid
 from sightline.events import service as events
 from sightline.identity.models import Org
 from sightline.identity.schemas import OrganisationSettings
-from sightline.okrs.derive import Calendar
 from sightline.okrs.models import Cycle, Objective
 from sightline.okrs.schemas import CycleCreate, CyclePublic, CycleUpdate
 from sightline.versions import check_if_match
@@ -377,23 +375,3 @@ async def delete_cycle(
             before=cycle_public(cycle),
         ),
     )
-
-
-async def load_calendars(session: AsyncSession, *, org_id: UUID, cycle_ids: set[UUID]) -> dict[UUID, Calendar]:
-    """Calendars (settings + bounds) for several cycles in one statement, whatever their number
-    (the organisation's settings come joined: every read of an objective needs them)."""
-    if not cycle_ids:
-        return {}
-    rows = (
-        await session.execute(
-            select(Cycle, col(Org.settings))
-            .join(Org, col(Org.org_id) == col(Cycle.org_id))
-            .where(col(Cycle.org_id) == org_id, in_uuids(col(Cycle.id), cycle_ids))
-        )
-    ).all()
-    settings: OrganisationSettings | None = None
-    calendars: dict[UUID, Calendar] = {}
-    for cycle, raw_settings in rows:
-        settings = settings or OrganisationSettings.model_validate(raw_settings)
-        calendars[cycle.id] = Calendar.of(settings, cycle)
-    return calendars

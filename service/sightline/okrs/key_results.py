@@ -17,7 +17,7 @@ from sightline.db.tenancy import one_of_org
 from sightline.errors import Conflict, FieldError, Invalid
 from sightline.events import service as events
 from sightline.okrs import rollups
-from sightline.okrs.cycles import load_calendars
+from sightline.okrs.calendars import load_calendars
 from sightline.okrs.derive import Calendar, derive_stored, key_result_public
 from sightline.okrs.models import KeyResult, Objective
 from sightline.okrs.schemas import KeyResultCreate, KeyResultPublic, KeyResultUpdate

@@ -18,7 +18,8 @@ from sqlmodel import SQLModel, col, select
 from sightline.auth import Principal
 from sightline.errors import Forbidden
 from sightline.inputs import StrictInput
-from sightline.okrs.cycles import get_cycle, load_calendars
+from sightline.okrs.calendars import load_calendars
+from sightline.okrs.cycles import get_cycle
 from sightline.okrs.derive import key_result_public
 from sightline.okrs.models import Cycle, KeyResult, Objective
 from sightline.okrs.schemas import KeyResultPublic

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sightline import scoring
 from sightline.db.rows import fetch_rows
-from sightline.okrs.cycles import load_calendars
+from sightline.okrs.calendars import load_calendars
 from sightline.okrs.derive import Calendar, Part, Rollup, combine, key_result_part, rollup
 from sightline.okrs.models import KeyResult
 from sightline.scoring import Status, Thresholds

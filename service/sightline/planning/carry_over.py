@@ -28,7 +28,8 @@ from sightline.identity.models import User
 from sightline.initiatives.models import Initiative, InitiativeKeyResult
 from sightline.initiatives.reads import publics as initiative_publics
 from sightline.okrs import objectives, rollups
-from sightline.okrs.cycles import get_cycle, load_calendars
+from sightline.okrs.calendars import load_calendars
+from sightline.okrs.cycles import get_cycle
 from sightline.okrs.derive import key_result_public
 from sightline.okrs.models import Cycle, KeyResult, Objective, Team
 from sightline.planning.carry_over_plan import (
