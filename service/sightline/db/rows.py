@@ -2,7 +2,7 @@
 
 The alignment map reads 5,000 key results and 1,000 objectives; a page of objectives 250 key results.
 SQLAlchemy's result layer fetched each row with a Python call, ran its processors and built a `Row` whose
-attribute access costs again on every read of a column: about two thirds of the map's time went there. These
+attribute access costs again on every read of a column: about half of the map's CPU went there. These
 reads need none of it: `fetch_rows` sends one statement on the session's own connection, inside its
 transaction (so under the tenant that row-level security reads), and gives each record as a named tuple,
 whose fields read at C speed. Values are the driver's, as SQLAlchemy returned them (its json codec is the
@@ -27,10 +27,8 @@ _SHAPES: dict[tuple[str, ...], Any] = {}  # one tuple class per column list (a h
 async def fetch_rows(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
     """The rows of `sql` (`$n` parameters) as named tuples, on the session's connection and transaction."""
     async_connection = await session.connection()
-    connection, driver = (
-        async_connection.sync_connection,
-        (await async_connection.get_raw_connection()).driver_connection,
-    )
+    connection = async_connection.sync_connection
+    driver = (await async_connection.get_raw_connection()).driver_connection
     assert connection is not None and driver is not None
     if not driver.is_in_transaction():
         # Nothing ran in this session yet, so no tenant is set: the caller forgot to authenticate first.

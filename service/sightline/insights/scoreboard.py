@@ -22,8 +22,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from sightline import scoring
-
-# The alignment module's own walk below objectives that roll up from children: one definition of it.
 from sightline.db.rows import fetch_named, fetch_rows
 from sightline.insights.facts import COMPANY, Names, load_calendar, load_names
 from sightline.insights.schemas import (
@@ -52,6 +50,8 @@ from sightline.okrs.cycles import get_cycle
 from sightline.okrs.derive import Calendar, Rollup, expected
 from sightline.okrs.mine import enclosing_cycle_ids
 from sightline.okrs.models import KeyResult, Objective
+
+# The alignment module's own walk below objectives that roll up from children: one definition of it.
 from sightline.okrs.subgraph import LINKS_BELOW, Subgraph, is_fresh, stored
 from sightline.okrs.teams import get_team
 from sightline.scoring import CADENCE_PERIOD, STALE_GRACE, Cadence, Direction, Metric, Status
