@@ -307,3 +307,67 @@ async def test_the_scoreboard_counts_kpis_by_status(tenant: Tenant, clock: Fixed
     assert board["kpis"] == {"total": 3, "healthy": 1, "warning": 0, "critical": 1, "no_value": 1}
     by_team = await tenant.client.get(f"/api/v1/cycles/{okr.cycle['id']}/scoreboard", params={"team_id": team["id"]})
     assert by_team.json()["kpis"] == {"total": 1, "healthy": 0, "warning": 0, "critical": 1, "no_value": 0}
+
+
+async def test_a_key_result_that_starts_following_a_kpi_takes_its_latest_value(
+    tenant: Tenant, clock: FixedClock
+) -> None:
+    clock.set("2026-06-15T12:00:00+00:00")
+    pipeline = await kpi(tenant.client)
+    for value, at in ((900, "2025-12-20T00:00:00Z"), (1200, "2026-05-01T00:00:00Z"), (1400, "2026-06-01T00:00:00Z")):
+        assert (await record(tenant.client, pipeline["id"], value, recorded_at=at, note=f"{at[:7]}")).status_code == 201
+    okr = await okr_setup(tenant.client)  # the year 2026, active
+    body = {"objective_id": okr.objective["id"], "title": "Pipeline to 3,000", "start_value": 0, "target_value": 3000}
+
+    # Created following it: the answer already shows the newest value of the cycle, checked in at its time point.
+    created = await create(tenant.client, "/api/v1/key-results", {**body, "follows_kpi_id": pipeline["id"]})
+    assert (created["current_value"], created["progress"], created["last_check_in_at"]) == (
+        1400,
+        1400 / 3000,
+        "2026-06-01T00:00:00Z",
+    )
+    history = (await tenant.client.get(f"/api/v1/key-results/{created['id']}/check-ins")).json()["items"]
+    assert [(c["value"], c["source"], c["note"], c["backdated"]) for c in history] == [(1400, "kpi", "2026-06", True)]
+
+    # Switched to follow it: the same, in the answer of the PATCH and on the next read.
+    other = await create(tenant.client, "/api/v1/key-results", body)
+    url = f"/api/v1/key-results/{other['id']}"
+    switched = await tenant.client.patch(url, json={"follows_kpi_id": pipeline["id"]}, headers={"If-Match": '"1"'})
+    assert switched.status_code == 200 and switched.json()["current_value"] == 1400
+    assert (await tenant.client.get(url)).json()["current_value"] == 1400
+
+    # Following again after a pause adds nothing twice.
+    paused = await tenant.client.patch(url, json={"follows_kpi_id": None}, headers={"If-Match": '"2"'})
+    assert paused.status_code == 200
+    again = await tenant.client.patch(url, json={"follows_kpi_id": pipeline["id"]}, headers={"If-Match": '"3"'})
+    assert again.status_code == 200 and again.json()["current_value"] == 1400
+    assert len((await tenant.client.get(f"{url}/check-ins")).json()["items"]) == 1
+
+
+async def test_a_follower_takes_nothing_it_could_not_take_from_the_kpi_either(
+    tenant: Tenant, clock: FixedClock
+) -> None:
+    clock.set("2026-06-15T12:00:00+00:00")
+    pipeline = await kpi(tenant.client)
+    assert (await record(tenant.client, pipeline["id"], 1500, recorded_at="2026-06-01T00:00:00Z")).status_code == 201
+    # A cycle in planning takes no check-ins; a cycle the value's time point lies outside takes none of it.
+    planning = await create(
+        tenant.client, "/api/v1/cycles", {"name": "Next", "start_date": "2027-01-01", "end_date": "2027-03-31"}
+    )
+    later = await okr_setup(tenant.client, start="2026-07-01", end="2026-09-30")
+    for cycle_id in (planning["id"], later.cycle["id"]):
+        objective = await create(
+            tenant.client, "/api/v1/objectives", {"cycle_id": cycle_id, "title": "Later", "level": "company"}
+        )
+        follower = await create(
+            tenant.client,
+            "/api/v1/key-results",
+            {
+                "objective_id": objective["id"],
+                "title": "Pipeline",
+                "target_value": 3000,
+                "follows_kpi_id": pipeline["id"],
+            },
+        )
+        assert (follower["current_value"], follower["last_check_in_at"]) == (0, None)
+        assert (await tenant.client.get(f"/api/v1/key-results/{follower['id']}/check-ins")).json()["items"] == []

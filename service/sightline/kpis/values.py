@@ -22,9 +22,10 @@ from sightline.kpis.models import Kpi, KpiValue
 from sightline.kpis.schemas import KpiValueCreate, KpiValuePublic
 from sightline.kpis.service import bounds, event, get_kpi, kpi_public
 from sightline.kpis.status import status_of
+from sightline.okrs import key_results
 from sightline.okrs.check_in_batch import create_batch
 from sightline.okrs.check_in_rules import locked_targets, reported_moment, value_problem, writable
-from sightline.okrs.models import KeyResult
+from sightline.okrs.models import CheckIn, KeyResult
 from sightline.okrs.schemas import BATCH_LIMIT, CheckInBatch, CheckInBatchItem
 
 CLOCK_SKEW = timedelta(minutes=1)  # a client clock slightly ahead is not "the future"
@@ -131,3 +132,45 @@ async def list_values(
     rows = list((await session.execute(paged)).scalars())
     page, cursor = page_of(rows, params, lambda value: (value.recorded_at, value.id))
     return [value_public(value) for value in page], cursor
+
+
+async def take_latest_value(session: AsyncSession, principal: Principal, key_result_id: UUID, now: datetime) -> None:
+    """A key result that starts following a KPI takes the KPI's latest value it can take, as the KPI's next values
+    reach it (a check-in with source `kpi`, at the value's time point): the newest one in its cycle and not after
+    now. Nothing when its cycle takes no check-ins (in planning, closed), it is archived, the KPI has no such value,
+    or it already has a check-in at that moment (following again after a pause adds nothing twice).
+    Registered on `okrs.key_results.on_follow`."""
+    targets = await locked_targets(session, principal.org_id, col(KeyResult.id) == key_result_id)
+    if not targets or writable(targets[0]) is not None:
+        return
+    target = targets[0]
+    kr, calendar = target.key_result, target.calendar
+    latest = (
+        await session.execute(
+            select(KpiValue)
+            .where(
+                col(KpiValue.org_id) == kr.org_id,
+                col(KpiValue.kpi_id) == kr.follows_kpi_id,
+                col(KpiValue.recorded_at) >= calendar.start,
+                col(KpiValue.recorded_at) < calendar.end,
+                col(KpiValue.recorded_at) <= now,
+            )
+            .order_by(col(KpiValue.recorded_at).desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    if latest is None or value_problem(target, latest.value) or reported_moment(target, latest.recorded_at, now)[1]:
+        return
+    at_that_moment = exists().where(
+        col(CheckIn.org_id) == kr.org_id,
+        col(CheckIn.key_result_id) == kr.id,
+        col(CheckIn.checked_in_at) == latest.recorded_at,
+    )
+    if (await session.execute(select(at_that_moment))).scalar():
+        return
+    item = CheckInBatchItem(key_result_id=kr.id, value=latest.value, note=latest.note, checked_in_at=latest.recorded_at)
+    await create_batch(session, principal=principal, body=CheckInBatch(items=[item], source=SOURCE), now=now)
+
+
+if take_latest_value not in key_results.on_follow:
+    key_results.on_follow.append(take_latest_value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -112,6 +113,22 @@ async def _kpi_followable(session: AsyncSession, kr: KeyResult) -> None:
         raise Invalid("body.follows_kpi_id", "the KPI is archived")
 
 
+# Starting to follow a KPI (created with one, or switched to another) also takes the KPI's latest value. The kpis
+# domain sits above this one and registers that step (kpis/values.py `take_latest_value`); it runs in the change's
+# transaction, before the answer is built, so the answer shows the value taken.
+FollowHook = Callable[[AsyncSession, Principal, UUID, datetime], Awaitable[None]]
+on_follow: list[FollowHook] = []
+
+
+async def _follow_started(
+    session: AsyncSession, principal: Principal, kr: KeyResult, calendar: Calendar, now: datetime
+) -> KeyResultPublic:
+    """The key result's answer once every follow step ran."""
+    for hook in on_follow:
+        await hook(session, principal, kr.id, now)
+    return key_result_public(kr, calendar=calendar, now=now)
+
+
 def _refresh(kr: KeyResult, calendar: Calendar, now: datetime) -> None:
     """Recompute the derived fields from the row's current value (no new check-in)."""
     if kr.last_check_in_at is None:
@@ -193,6 +210,8 @@ async def create_key_result(
             after=public,
         ),
     )
+    if kr.follows_kpi_id is not None:
+        public = await _follow_started(session, principal, kr, calendar, now)
     await rollups.refresh(session, org_id=org_id, objective_ids=[kr.objective_id], now=now, actor=principal.actor)
     return public
 
@@ -261,6 +280,8 @@ async def update_key_result(
                 after=after,
             ),
         )
+    if kr.follows_kpi_id not in (None, before.follows_kpi_id):
+        after = await _follow_started(session, principal, kr, calendar, now)
     await rollups.refresh(session, org_id=org_id, objective_ids=[kr.objective_id], now=now, actor=principal.actor)
     return after
 

@@ -153,7 +153,7 @@ export function KeyResultForm({
             />
             <Select
               label="Follows KPI"
-              description="Each new value of the KPI is checked in here"
+              description="Its latest value in this cycle, then each new one, is checked in here"
               placeholder={kpiChoices.length ? "None" : "No KPIs yet"}
               data={kpiChoices}
               value={draft.follows_kpi_id || null}
