@@ -5360,7 +5360,7 @@ export interface components {
             external_key?: string | null;
             /**
              * Follows Kpi Id
-             * @description A KPI whose every new value is checked in here
+             * @description A KPI to follow: its latest value in the cycle, then every new one, is checked in here
              */
             follows_kpi_id?: string | null;
         };
@@ -5505,7 +5505,7 @@ export interface components {
             external_key: string | null;
             /**
              * Follows Kpi Id
-             * @description The KPI whose every new value is checked in here
+             * @description The KPI followed: its latest value in the cycle when following began, then every new one, was checked in
              */
             follows_kpi_id?: string | null;
             /** Archived */
@@ -5597,7 +5597,7 @@ export interface components {
             external_key?: string | null;
             /**
              * Follows Kpi Id
-             * @description null: stop following the KPI
+             * @description A KPI to follow (its latest value in the cycle is checked in at once); null: stop following
              */
             follows_kpi_id?: string | null;
         };

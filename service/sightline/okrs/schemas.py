@@ -134,7 +134,10 @@ class KeyResultCreate(StrictInput):
     milestone_plan: list[MilestonePoint] = Field(default_factory=list, max_length=366)
     data_source: SourceLabel = "manual"
     external_key: ExternalKey | None = Field(None, description="Your tool's id, usable in batch check-ins")
-    follows_kpi_id: UUID | None = Field(None, description="A KPI whose every new value is checked in here")
+    follows_kpi_id: UUID | None = Field(
+        None,
+        description="A KPI to follow: its latest value in the cycle, then every new one, is checked in here",
+    )
 
 
 class KeyResultUpdate(StrictInput):
@@ -153,7 +156,10 @@ class KeyResultUpdate(StrictInput):
     milestone_plan: list[MilestonePoint] | None = Field(None, max_length=366)
     data_source: SourceLabel | None = None
     external_key: ExternalKey | None = None
-    follows_kpi_id: UUID | None = Field(None, description="null: stop following the KPI")
+    follows_kpi_id: UUID | None = Field(
+        None,
+        description="A KPI to follow (its latest value in the cycle is checked in at once); null: stop following",
+    )
 
 
 class KeyResultPublic(BaseModel):
@@ -180,7 +186,11 @@ class KeyResultPublic(BaseModel):
     data_source_error: str | None = Field(None, description="Why the integration's last run failed")
     data_source_checked_at: UtcDateTime | None = Field(None, description="When the integration last ran")
     external_key: str | None
-    follows_kpi_id: UUID | None = Field(None, description="The KPI whose every new value is checked in here")
+    follows_kpi_id: UUID | None = Field(
+        None,
+        description="The KPI followed: its latest value in the cycle when"
+        " following began, then every new one, was checked in",
+    )
     archived: bool
     current_value: float
     progress: float = Field(description="(current − start)/(target − start); may leave [0, 1]")
