@@ -168,6 +168,9 @@ def _cross_site(scope: Scope, headers: dict[bytes, bytes]) -> bool:
 
 # (method, route, status) → the two series a request adds to: `labels()` takes a lock and builds a key each time.
 _SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+# The methods the API answers; any other token a client sends (the HTTP parser accepts dozens) counts as "other",
+# so clients cannot add series at will.
+LABELLED_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def _metrics(method: str, template: str, status: int, elapsed: float) -> None:
@@ -184,7 +187,8 @@ def _metrics(method: str, template: str, status: int, elapsed: float) -> None:
 def _record(scope: Scope, request_id: str, client_request_id: str | None, status: int, elapsed: float) -> None:
     """The request's metrics and its access-log line (the organisation and actor come from the route)."""
     template = getattr(scope.get("route"), "path", None) or "unmatched"
-    _metrics(scope["method"], template, status, elapsed)
+    method = scope["method"] if scope["method"] in LABELLED_METHODS else "other"
+    _metrics(method, template, status, elapsed)
     state: dict[str, Any] = scope.get("state", {})
     client = scope.get("client")
     access_log.info(
