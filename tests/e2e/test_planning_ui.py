@@ -353,3 +353,33 @@ def test_a_key_result_follows_a_kpi_chosen_in_its_form(open_page: OpenPage, api_
     assert (saved["follows_kpi_id"], saved["accumulation"]) == (kpi["id"], "level")
     org.post(f"/api/v1/kpis/{kpi['id']}/values", {"value": 420})
     assert org.get(f"/api/v1/key-results/{kr['id']}")["current_value"] == 420
+
+
+def test_a_kpi_is_archived_from_its_page_and_restored(open_page: OpenPage, api_org: ApiOrg) -> None:
+    """Archive asks first; an archived KPI takes no values (no form), leaves the list unless shown, and comes back."""
+    org = api_org()
+    kpi = org.post("/api/v1/kpis", {"name": "CAC", "unit": "€", "direction": "lower_is_better", "healthy_max": 300})
+    page = open_page().page
+    sign_in(page, org.email, path=f"/kpis/{kpi['id']}")
+    expect(page.get_by_role("heading", level=1, name="CAC")).to_be_visible()
+    page.get_by_role("button", name="Archive").click()
+    dialog = page.get_by_role("dialog", name="Archive this KPI?")
+    dialog.get_by_role("button", name="Archive").click()
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_text("Archived", exact=True)).to_be_visible()
+    expect(page.get_by_role("form", name="Record a value")).to_have_count(0)
+    assert org.get(f"/api/v1/kpis/{kpi['id']}")["archived"] is True
+    check_accessibility(page, "archived KPI page")
+
+    dismiss_notifications(page)
+    page.get_by_role("link", name="All KPIs").click()
+    expect(page.get_by_role("heading", level=1, name="KPIs")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("CAC"))).to_have_count(0)
+    page.get_by_label("Show archived KPIs").check()
+    row = page.get_by_role("row", name=re.compile("CAC"))
+    expect(row).to_contain_text("Archived")
+
+    row.get_by_role("link", name="CAC").click()
+    page.get_by_role("button", name="Restore").click()
+    expect(page.get_by_role("form", name="Record a value")).to_be_visible()
+    assert org.get(f"/api/v1/kpis/{kpi['id']}")["archived"] is False

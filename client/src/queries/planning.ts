@@ -48,11 +48,13 @@ export function useSaveTemplate() {
   );
 }
 
-export function useKpis() {
+/** Every KPI of the organisation; archived ones too when asked (the API leaves them out by default). */
+export function useKpis(includeArchived = false) {
+  const query = includeArchived ? { limit: PAGE_LIMIT, include_archived: true } : { limit: PAGE_LIMIT };
   return useQuery({
-    queryKey: $api.queryOptions("get", "/api/v1/kpis", { params: { query: { limit: PAGE_LIMIT } } }).queryKey,
+    queryKey: $api.queryOptions("get", "/api/v1/kpis", { params: { query } }).queryKey,
     queryFn: ({ signal }) =>
-      collectPages((cursor) => fetchClient.GET("/api/v1/kpis", { params: { query: { limit: PAGE_LIMIT, cursor } }, signal })),
+      collectPages((cursor) => fetchClient.GET("/api/v1/kpis", { params: { query: { ...query, cursor } }, signal })),
   });
 }
 
@@ -88,6 +90,14 @@ export function useUpdateKpi() {
   const queryClient = useQueryClient();
   return withIfMatch(
     $api.useMutation("patch", "/api/v1/kpis/{kpi_id}", { onSuccess: () => invalidatePaths(queryClient, ...KPI_READS) }),
+  );
+}
+
+/** Archive a KPI (DELETE): it takes no values and no new followers; `useUpdateKpi` with `archived: false` restores it. */
+export function useArchiveKpi() {
+  const queryClient = useQueryClient();
+  return withIfMatch(
+    $api.useMutation("delete", "/api/v1/kpis/{kpi_id}", { onSuccess: () => invalidatePaths(queryClient, ...KPI_READS) }),
   );
 }
 

@@ -1,5 +1,5 @@
 /** One KPI: status, healthy range, the chart of its values with the range drawn, record a value, its history. */
-import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { lazy, Suspense, useState } from "react";
 import { Link, useParams } from "react-router";
@@ -14,6 +14,7 @@ import { CADENCE_LABEL } from "../../lib/status";
 import { useMe } from "../../queries/auth";
 import { useDirectory } from "../../queries/directory";
 import { useKpi, useKpiValues, useRecordKpiValue } from "../../queries/planning";
+import { ArchiveKpiButton, RestoreKpiButton } from "./KpiArchive";
 import { EditKpiButton } from "./KpiForm";
 
 // The chart carries the charting library: loaded with the first KPI page opened, as the objective page's.
@@ -72,7 +73,8 @@ export function KpiView() {
   if (kpi.error) return <QueryError error={kpi.error} onRetry={() => void kpi.refetch()} />;
   if (kpi.isPending) return <Loading label="Loading the KPI" />;
   const item = kpi.data;
-  const writable = canWrite(me.data) && !item.archived;
+  const writer = canWrite(me.data);
+  const writable = writer && !item.archived;
   const unit = item.unit ? ` ${item.unit}` : "";
   const facts = [
     { label: "Latest value", value: item.latest_value === null ? "—" : `${formatNumber(item.latest_value)}${unit}` },
@@ -92,6 +94,11 @@ export function KpiView() {
           <Group gap="sm">
             <Title order={1}>{item.name}</Title>
             <KpiStatusChip status={item.status} />
+            {item.archived && (
+              <Badge variant="outline" color="gray.8">
+                Archived
+              </Badge>
+            )}
           </Group>
           {item.description && (
             <Text c="dimmed" size="sm">
@@ -99,7 +106,13 @@ export function KpiView() {
             </Text>
           )}
         </div>
-        {writable && <EditKpiButton kpi={item} />}
+        {writable && (
+          <Group gap="xs">
+            <EditKpiButton kpi={item} />
+            <ArchiveKpiButton kpi={item} />
+          </Group>
+        )}
+        {writer && item.archived && <RestoreKpiButton kpi={item} />}
       </Group>
       <SimpleGrid cols={{ base: 2, sm: 3, md: 6 }} spacing="xs">
         {facts.map((fact) => (

@@ -1,5 +1,6 @@
 /** KPIs: every KPI with its latest value, healthy range and status chip; writers create new ones. */
-import { Anchor, Group, Paper, Stack, Table, Text, Title } from "@mantine/core";
+import { Anchor, Badge, Group, Paper, Stack, Switch, Table, Text, Title } from "@mantine/core";
+import { useState } from "react";
 import { Link } from "react-router";
 import { KpiStatusChip } from "../../components/Kpi";
 import { EmptyState, Loading, QueryError } from "../../components/QueryState";
@@ -12,7 +13,8 @@ import { useKpis } from "../../queries/planning";
 import { NewKpiButton } from "./KpiForm";
 
 export function KpisView() {
-  const kpis = useKpis();
+  const [showArchived, setShowArchived] = useState(false);
+  const kpis = useKpis(showArchived);
   const me = useMe();
   const directory = useDirectory();
   const writable = canWrite(me.data);
@@ -29,12 +31,17 @@ export function KpisView() {
   );
   if (kpis.error) return <QueryError error={kpis.error} onRetry={() => void kpis.refetch()} />;
   if (kpis.isPending) return <Loading label="Loading KPIs" />;
-  const items = kpis.data.items.filter((kpi) => !kpi.archived);
+  const items = kpis.data.items;
   return (
     <Stack>
       {header}
+      <Switch
+        label="Show archived KPIs"
+        checked={showArchived}
+        onChange={(event) => setShowArchived(event.currentTarget.checked)}
+      />
       {items.length === 0 ? (
-        <EmptyState title="No KPIs yet">
+        <EmptyState title={showArchived ? "No KPIs yet" : "No active KPIs yet"}>
           Add the metrics marketing runs on — pipeline, CAC, MQL volume — with the range that counts as healthy.
         </EmptyState>
       ) : (
@@ -58,6 +65,11 @@ export function KpisView() {
                       <Anchor component={Link} to={`/kpis/${kpi.id}`}>
                         {kpi.name}
                       </Anchor>
+                      {kpi.archived && (
+                        <Badge variant="outline" color="gray.8" ml="xs" size="sm">
+                          Archived
+                        </Badge>
+                      )}
                     </Table.Td>
                     <Table.Td>
                       <KpiStatusChip status={kpi.status} />
