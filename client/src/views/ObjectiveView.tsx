@@ -9,6 +9,7 @@ import { Link, useNavigate, useParams } from "react-router";
 import type { Schemas } from "../api/client";
 import { CommentThread } from "../components/comments/CommentThread";
 import { EditConflict } from "../components/EditConflict";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { FormProblem } from "../components/FormProblem";
 import { KeyResultForm } from "../components/forms/KeyResultForm";
 import {
@@ -256,29 +257,22 @@ function ObjectiveEditor({
           Archive this objective
         </Button>
       </Group>
-      <Modal opened={confirmArchive} onClose={archiveDialog.close} title="Archive this objective?">
-        <FormProblem error={archive.error} />
-        <Text size="sm" mb="md">
-          It leaves the scoreboard; its key results and check-ins stay in the history.
-        </Text>
-        <Group justify="flex-end">
-          <Button variant="default" onClick={archiveDialog.close}>
-            Keep it
-          </Button>
-          <Button
-            color="red"
-            loading={archive.isPending}
-            onClick={() =>
-              archive.mutate(
-                { params: { path: { objective_id: snapshot.id } }, ifMatch: snapshot },
-                { onSuccess: () => void navigate("/scoreboard") },
-              )
-            }
-          >
-            Archive
-          </Button>
-        </Group>
-      </Modal>
+      <ConfirmDialog
+        opened={confirmArchive}
+        onClose={archiveDialog.close}
+        title="Archive this objective?"
+        confirmLabel="Archive"
+        pending={archive.isPending}
+        error={archive.error}
+        onConfirm={() =>
+          archive.mutate(
+            { params: { path: { objective_id: snapshot.id } }, ifMatch: snapshot },
+            { onSuccess: () => void navigate("/scoreboard") },
+          )
+        }
+      >
+        It leaves the scoreboard; its key results and check-ins stay in the history.
+      </ConfirmDialog>
     </Paper>
   );
 }

@@ -11,6 +11,7 @@ connection's). docs/decisions/api-driver-rows.md.
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 from collections.abc import Mapping
 from typing import Any
@@ -52,11 +53,18 @@ async def fetch_rows(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
 
 async def fetch_named(session: AsyncSession, sql: str, params: Mapping[str, Any]) -> list[Any]:
     """`fetch_rows` for SQL written with `:name` parameters, as `session.execute(text(sql), params)` takes it."""
-    compiled = text(sql).compile(dialect=_DIALECT)
-    return await fetch_rows(session, compiled.string, *(params[name] for name in compiled.positiontup or ()))
+    positional, names = _positional(sql)
+    return await fetch_rows(session, positional, *(params[name] for name in names))
 
 
 _DIALECT = dialect()  # type: ignore[no-untyped-call]
+
+
+@functools.lru_cache(maxsize=256)
+def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`sql` with `$n` for its `:name` parameters, and the names in `$n` order (compiled once per text)."""
+    compiled = text(sql).compile(dialect=_DIALECT)
+    return compiled.string, tuple(compiled.positiontup or ())
 
 
 def _shape(columns: tuple[str, ...]) -> Any:

@@ -18,8 +18,8 @@ from fastapi import Response
 
 from sightline.errors import NotFound
 from sightline.identity.credentials import WithDocument
-from sightline.identity.schemas import OrganisationSettings
 from sightline.okrs.bodies import Row, objective_body
+from sightline.okrs.calendars import settings_of
 from sightline.okrs.derive import Calendar, key_result_body, key_result_part, rollup
 from sightline.okrs.models import Cycle, KeyResult
 from sightline.okrs.subgraph import is_fresh, stored
@@ -151,8 +151,7 @@ def _calendar(parsed: dict[str, Any]) -> Calendar:
         if len(_CALENDARS) >= _CACHED_MAX:
             _CALENDARS.clear()
         dates = CycleDates(date.fromisoformat(c["start_date"]), date.fromisoformat(c["end_date"]), c["state"])
-        settings = OrganisationSettings.model_validate_json(parsed["settings"])
-        calendar = _CALENDARS[key] = Calendar.of(settings, cast(Cycle, dates))
+        calendar = _CALENDARS[key] = Calendar.of(settings_of(parsed["settings"]), cast(Cycle, dates))
     return calendar
 
 

@@ -1,8 +1,9 @@
 /** Archiving a KPI (it keeps its values, takes no new ones and no new followers) and restoring it. */
-import { Button, Group, Modal, Text } from "@mantine/core";
+import { Button, Group } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
 import type { Schemas } from "../../api/client";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { FormProblem } from "../../components/FormProblem";
 import { useArchiveKpi, useUpdateKpi } from "../../queries/planning";
 
@@ -14,35 +15,29 @@ export function ArchiveKpiButton({ kpi }: { kpi: Schemas["KpiPublic"] }) {
       <Button variant="subtle" color="red" onClick={dialog.open}>
         Archive
       </Button>
-      <Modal opened={opened} onClose={dialog.close} title="Archive this KPI?">
-        <FormProblem error={archive.error} title="Not archived" />
-        <Text size="sm" mb="md">
-          Its values stay, and the key results following it keep theirs; it takes no new values and no new
-          followers until it is restored.
-        </Text>
-        <Group justify="flex-end">
-          <Button variant="default" onClick={dialog.close}>
-            Keep it
-          </Button>
-          <Button
-            color="red"
-            loading={archive.isPending}
-            onClick={() =>
-              archive.mutate(
-                { params: { path: { kpi_id: kpi.id } }, ifMatch: kpi },
-                {
-                  onSuccess: () => {
-                    dialog.close();
-                    notifications.show({ color: "teal", message: "KPI archived" });
-                  },
-                },
-              )
-            }
-          >
-            Archive
-          </Button>
-        </Group>
-      </Modal>
+      <ConfirmDialog
+        opened={opened}
+        onClose={dialog.close}
+        title="Archive this KPI?"
+        confirmLabel="Archive"
+        pending={archive.isPending}
+        error={archive.error}
+        errorTitle="Not archived"
+        onConfirm={() =>
+          archive.mutate(
+            { params: { path: { kpi_id: kpi.id } }, ifMatch: kpi },
+            {
+              onSuccess: () => {
+                dialog.close();
+                notifications.show({ color: "teal", message: "KPI archived" });
+              },
+            },
+          )
+        }
+      >
+        Its values stay, and the key results following it keep theirs; it takes no new values and no new followers
+        until it is restored.
+      </ConfirmDialog>
     </>
   );
 }
