@@ -31,7 +31,7 @@ def _json_loads(document: str | bytes) -> Any:
         return json.loads(document)
 
 
-def _json_dumps(value: Any) -> str:
+def json_dumps(value: Any) -> str:
     """JSON/JSONB parameters encoded with orjson (event snapshots: a thousand per check-in batch); json for
     what orjson refuses (non-string keys, integers beyond 64 bits)."""
     try:
@@ -48,7 +48,7 @@ def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> A
         pool_recycle=1800,  # no pre-ping: it costs a round trip on every request
         hide_parameters=True,  # SQL errors and echo never carry values (emails, hashes, tokens) into logs
         json_deserializer=_json_loads,
-        json_serializer=_json_dumps,
+        json_serializer=json_dumps,
         connect_args={"server_settings": {"application_name": "sightline"}},
     )
     return engine

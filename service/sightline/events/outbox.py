@@ -1,15 +1,14 @@
 """The transactional outbox: deliveries are written in the transaction of the events they carry.
 
-`sightline.events.service.emit` (where every event is written) calls `fan_out`: one INSERT … SELECT
-creates a delivery per (event, enabled endpoint whose filter matches), and a NOTIFY — sent by PostgreSQL
+`sightline.events.service.emit` (where every event is written) sends `WRITE_AND_FAN_OUT`: the events and, in
+the same statement, a delivery per (event, enabled endpoint whose filter matches), and a NOTIFY — sent by PostgreSQL
 only when the transaction commits — wakes the dispatchers. A rolled-back change leaves no delivery, and a
 committed one cannot lose its deliveries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from sqlalchemy import text
@@ -27,42 +26,38 @@ DIRECT_ONLY_TYPES = ("webhook.ping",)
 # recoverable like any delivery.
 TARGETED_TYPES = ("team.digest",)
 
-# Bounded: one statement whatever the number of events; rows = events × matching endpoints, and an
-# organisation has at most MAX_ENDPOINTS endpoints.
-_FAN_OUT = text(f"""
-    WITH created AS (
+# The events and their deliveries in ONE statement, whatever their number: the events are inserted in the
+# order given (their `seq` follows it), then a delivery per (event, enabled endpoint whose filter matches);
+# rows = events × matching endpoints, and an organisation has at most MAX_ENDPOINTS endpoints. Sent on the
+# driver (`db.rows.fetch_rows`): a check-in writes two such batches, and the ORM's executemany cost more in
+# Python than the statement costs the database.
+WRITE_AND_FAN_OUT = f"""
+    WITH written AS (
+        INSERT INTO events (org_id, id, type, actor, object_type, object_id, occurred_at, before, after)
+        SELECT org_id, id, type, actor, object_type, object_id, occurred_at, before, after
+        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::timestamptz[],
+                    $8::jsonb[], $9::jsonb[])
+             WITH ORDINALITY AS e (org_id, id, type, actor, object_type, object_id, occurred_at, before, after, n)
+        ORDER BY n
+        RETURNING org_id, id, type, occurred_at
+    ), created AS (
         INSERT INTO webhook_deliveries (org_id, id, endpoint_id, event_id, event_type, status, next_attempt_at,
                                         created_at)
         SELECT e.org_id, gen_random_uuid(), w.id, e.id, e.type, 'pending', e.occurred_at, e.occurred_at
-        FROM unnest(CAST(:org_ids AS uuid[]), CAST(:event_ids AS uuid[]), CAST(:types AS text[]),
-                    CAST(:times AS timestamptz[])) AS e (org_id, id, type, occurred_at)
+        FROM written AS e
         JOIN webhook_endpoints AS w
           ON w.org_id = e.org_id AND w.enabled
          AND (w.event_types IS NULL
               OR e.type = ANY (w.event_types)
               OR split_part(e.type, '.', 1) || '.*' = ANY (w.event_types))
-        WHERE e.type <> ALL (CAST(:direct_only AS text[]))
+        WHERE e.type <> ALL ($10::text[])
         RETURNING 1
     )
     SELECT pg_notify('{CHANNEL}', '') FROM (SELECT 1 FROM created LIMIT 1) AS any_created
-""")
+"""
+# Types never fanned out to every subscriber (the last parameter of `WRITE_AND_FAN_OUT`).
+NOT_FANNED_OUT = [*DIRECT_ONLY_TYPES, *TARGETED_TYPES]
 _NOTIFY = text(f"SELECT pg_notify('{CHANNEL}', '')")
-
-
-async def fan_out(session: AsyncSession, events: Sequence[Mapping[str, Any]]) -> None:
-    """Queue the deliveries of freshly written events (their rows; same transaction); wake dispatchers on commit."""
-    if not events:
-        return
-    await session.execute(
-        _FAN_OUT,
-        {
-            "org_ids": [e["org_id"] for e in events],
-            "event_ids": [e["id"] for e in events],
-            "types": [e["type"] for e in events],
-            "times": [e["occurred_at"] for e in events],
-            "direct_only": [*DIRECT_ONLY_TYPES, *TARGETED_TYPES],
-        },
-    )
 
 
 _QUEUE_TO = text("""

@@ -83,12 +83,17 @@ async def _current_check_in(session: AsyncSession, kr: KeyResult, *, replaced: U
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def _write(session: AsyncSession, check_in: CheckIn, target: Target) -> None:
-    """The check-in and its key result's derived fields in ONE statement; nothing is read back (the id is
-    made here, the derived fields are the ones in memory), and no ORM flush writes them again."""
+async def _write(session: AsyncSession, check_in: CheckIn, target: Target, *, actor: str) -> None:
+    """The check-in, its key result's derived fields and the roll-up mark of its objective in ONE statement;
+    nothing is read back (the id is made here, the derived fields are the ones in memory), and no ORM flush
+    writes them again. The objective and its ancestors are refreshed right after the commit (okrs/drains.py:
+    no hot row in this transaction)."""
     row = {column.name: getattr(check_in, column.name) for column in CheckIn.__table__.columns if column.name != "seq"}  # type: ignore[attr-defined]
     written = insert(CheckIn.__table__).values(row).cte("written_check_in")  # type: ignore[attr-defined]
-    await session.execute(store_current(target.key_result).add_cte(written))
+    kr = target.key_result
+    mark = drains.mark_one(org_id=kr.org_id, objective_id=kr.objective_id, now=check_in.created_at, actor=actor)
+    await session.execute(store_current(kr).add_cte(written).add_cte(mark))
+    drains.settle_after_commit(session, org_id=kr.org_id, now=check_in.created_at)
 
 
 async def create_check_in(
@@ -112,7 +117,7 @@ async def create_check_in(
     newest = corrected is None and is_newest(target.key_result, moment)
     current = check_in if newest else await _current_after(session, target.key_result, check_in)
     status_events = set_current(target, current, principal=principal, now=now)
-    await _write(session, check_in, target)
+    await _write(session, check_in, target, actor=principal.actor)
     public = check_in_public(check_in)
     await events.emit(
         session,
@@ -126,10 +131,6 @@ async def create_check_in(
             after=public,
         ),
         *status_events,
-    )
-    # The objective and its ancestors are refreshed right after the commit (no hot row in this transaction).
-    await drains.later(
-        session, org_id=org_id, objective_ids=[target.key_result.objective_id], now=now, actor=principal.actor
     )
     return public
 
