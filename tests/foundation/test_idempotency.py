@@ -11,7 +11,6 @@ import asyncpg
 import httpx
 import orjson
 import pytest
-from sqlalchemy import text
 from tests.support import SignUp, Tenant, make_client, sign_up
 
 from sightline.app import create_app
@@ -193,7 +192,7 @@ async def test_a_failure_to_store_the_response_undoes_the_work(
 ) -> None:
     """Work, key and response commit together: a response that cannot be kept is no success to acknowledge.
     The client hears 500, nothing landed, and its retry with the same key does the work once."""
-    monkeypatch.setattr(idempotency, "_STORE", text("SELECT no_such_function()"))
+    monkeypatch.setattr(idempotency, "_STORE", "SELECT no_such_function()")
     headers = {"content-type": "application/json", HEADER: "k-unstored"}
     # The suite's clients fail a test on any 5xx; this one is the answer expected here.
     async with httpx.AsyncClient(

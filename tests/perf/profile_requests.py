@@ -117,6 +117,12 @@ async def main() -> None:
     parser.add_argument("--sql", type=int, default=5, help="how many of the slowest statements to print")
     parser.add_argument("--default-gc", action="store_true", help="leave the garbage collector as Python sets it")
     parser.add_argument("--time-only", action="store_true", help="statement counts and timings, no profile")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        help="requests in flight at once while timing and profiling (writes then share drains, as under load)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("SIGHTLINE_WORKER_IN_PROCESS", "false")
     os.environ.setdefault("SIGHTLINE_LOG_LEVEL", "WARNING")
@@ -157,29 +163,64 @@ async def main() -> None:
             print(f"\n=== {name}: {len(log.statements)} statements, {len(response.content):,} bytes")
             for ms, sql in sorted(log.statements, reverse=True)[: args.sql]:
                 print(f"  {ms:8.2f} ms  {sql}")
-            samples, cpu = [], []
-            gc_clock.seconds = 0.0
-            for _ in range(args.repeat):
-                t0, c0 = time.perf_counter(), time.process_time()
-                (await send(client)).raise_for_status()
-                samples.append((time.perf_counter() - t0) * 1000)
-                cpu.append((time.process_time() - c0) * 1000)
-            print(
-                f"  wall median {statistics.median(samples):.2f} ms (min {min(samples):.2f}), "
-                f"CPU of this process median {statistics.median(cpu):.2f} ms, "
-                f"garbage collector {gc_clock.seconds * 1000 / args.repeat:.2f} ms/request, over {args.repeat} requests"
-            )
+            if args.concurrency > 1:
+                await _concurrently(send, client, args.repeat, args.concurrency, gc_clock)
+            else:
+                await _sequentially(send, client, args.repeat, gc_clock)
             if args.time_only:
                 continue
-            profiler = Profiler(async_mode="enabled", interval=0.0005)
+            profiler = Profiler(async_mode="disabled" if args.concurrency > 1 else "enabled", interval=0.0005)
             profiler.start()
-            for _ in range(args.repeat):
-                (await send(client)).raise_for_status()
+            await _concurrently(send, client, args.repeat, args.concurrency, None)
             profiler.stop()
             print(profiler.output_text(unicode=False, color=False, show_all=False, short_mode=False))
             if args.html:
                 args.html.mkdir(parents=True, exist_ok=True)
                 (args.html / f"{name}.html").write_text(profiler.output_html())
+
+
+async def _sequentially(
+    send: Callable[[httpx.AsyncClient], Any], client: httpx.AsyncClient, repeat: int, gc_clock: GcClock
+) -> None:
+    samples, cpu = [], []
+    gc_clock.seconds = 0.0
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        (await send(client)).raise_for_status()
+        samples.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    print(
+        f"  wall median {statistics.median(samples):.2f} ms (min {min(samples):.2f}), "
+        f"CPU of this process median {statistics.median(cpu):.2f} ms, "
+        f"garbage collector {gc_clock.seconds * 1000 / repeat:.2f} ms/request, over {repeat} requests"
+    )
+
+
+async def _concurrently(
+    send: Callable[[httpx.AsyncClient], Any],
+    client: httpx.AsyncClient,
+    repeat: int,
+    concurrency: int,
+    gc_clock: GcClock | None,
+) -> None:
+    """`repeat` requests with `concurrency` in flight; prints the CPU of this process per request (client included)."""
+    left = list(range(repeat))
+
+    async def worker() -> None:
+        while left:
+            left.pop()
+            (await send(client)).raise_for_status()
+
+    if gc_clock is not None:
+        gc_clock.seconds = 0.0
+    t0, c0 = time.perf_counter(), time.process_time()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    if gc_clock is not None:
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        print(
+            f"  {concurrency} in flight: {repeat / wall:.0f} req/s, CPU of this process {cpu * 1000 / repeat:.2f} ms "
+            f"per request, garbage collector {gc_clock.seconds * 1000 / repeat:.2f} ms/request, over {repeat} requests"
+        )
 
 
 if __name__ == "__main__":

@@ -28,13 +28,14 @@ from uuid import UUID
 import structlog
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import Row, bindparam, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import SessionTransaction
 
 from sightline.auth import Principal
 from sightline.clock import current_time
+from sightline.db.engine import json_dumps
+from sightline.db.rows import fetch_named
 from sightline.db.tenancy import set_tenant
 from sightline.errors import Conflict, Invalid
 from sightline.http.deps import DbSession
@@ -55,7 +56,8 @@ log = structlog.get_logger("sightline.idempotency")
 # A key held by a transaction still running makes the INSERT wait for it (unique index); an expired key,
 # or one left 'in_flight' by an earlier version that died before its commit, is taken over in place.
 # Not claimed: the row as this statement's snapshot saw it (none if it was committed while we waited).
-_CLAIM = text("""
+# Claim and store are sent on the driver (`fetch_named`): every keyed write pays them.
+_CLAIM = """
     WITH claimed AS (
         INSERT INTO idempotency_keys (org_id, key, request_hash, state, created_at, expires_at)
         VALUES (:org, :key, :hash, 'committed', :now, :expires)
@@ -75,16 +77,16 @@ _CLAIM = text("""
     SELECT false, request_hash, state, response_status, response_headers, response_body
     FROM idempotency_keys
     WHERE org_id = :org AND key = :key AND NOT EXISTS (SELECT FROM claimed)
-""")
+"""
 _EXISTING = text("""
     SELECT false AS claimed, request_hash, state, response_status, response_headers, response_body
     FROM idempotency_keys WHERE org_id = :org AND key = :key
 """)
-_STORE = text("""
+_STORE = """
     UPDATE idempotency_keys
     SET state = 'done', response_status = :status, response_headers = :headers, response_body = :body
     WHERE org_id = :org AND key = :key AND state = 'committed'
-""").bindparams(bindparam("headers", type_=JSONB))
+"""
 _RELEASE = text("DELETE FROM idempotency_keys WHERE org_id = :org AND key = :key AND state = 'committed'")
 
 _HEADER_DOC: dict[str, Any] = {
@@ -165,7 +167,8 @@ async def idempotency(request: Request, session: DbSession) -> None:
     )
     now = current_time()
     params = {"org": principal.org_id, "key": key}
-    row = (await session.execute(_CLAIM, {**params, "hash": fingerprint, "now": now, "expires": now + TTL})).first()
+    claimed = await fetch_named(session, _CLAIM, {**params, "hash": fingerprint, "now": now, "expires": now + TTL})
+    row = claimed[0] if claimed else None
     if row is None:  # the first request with this key committed while this one waited for it
         row = (await session.execute(_EXISTING, params)).first()
     if row is not None and row.claimed:
@@ -179,7 +182,7 @@ async def idempotency(request: Request, session: DbSession) -> None:
         request.state.idempotency_answer = answer
 
 
-def _refuse(row: Row[Any] | None, fingerprint: bytes) -> NoReturn:
+def _refuse(row: Any, fingerprint: bytes) -> NoReturn:
     if row is None:  # taken over and released again in between: rare, and a retry settles it
         raise Conflict(_IN_PROGRESS)
     # The body is compared before the state: another body under a used key is a client bug, whatever
@@ -222,7 +225,11 @@ async def _settle(request: Request, claim: Claim, response: Response) -> None:
     elif response.status_code >= 400:  # refused by the route: let the client retry a fixed request
         await claim.session.execute(_RELEASE, claim.params)
     elif (kept := _settlement(request, response)) is not None:
-        await claim.session.execute(_STORE, {**claim.params, **kept})
+        await _store(claim.session, claim, kept)
+
+
+async def _store(session: AsyncSession, claim: Claim, kept: dict[str, Any]) -> None:
+    await fetch_named(session, _STORE, {**claim.params, **kept, "headers": json_dumps(kept["headers"])})
 
 
 @asynccontextmanager
@@ -243,7 +250,7 @@ async def _settle_beside(request: Request, claim: Claim, response: Response) -> 
             if response.status_code >= 400:
                 await side.execute(_RELEASE, claim.params)
             elif (kept := _settlement(request, response)) is not None:
-                await side.execute(_STORE, {**claim.params, **kept})
+                await _store(side, claim, kept)
     except Exception:
         log.exception("idempotency_settle_failed", org_id=str(claim.org_id), key=claim.key)
 

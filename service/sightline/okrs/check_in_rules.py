@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import Text, and_, cast, select, update
+from sqlalchemy import Text, and_, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -142,7 +142,7 @@ def set_current(
 
 
 # What `set_current` changes on a key result.
-_CURRENT_FIELDS = (
+CURRENT_FIELDS = (
     "current_value",
     "latest_confidence",
     "last_check_in_at",
@@ -153,15 +153,14 @@ _CURRENT_FIELDS = (
 )
 
 
-def store_current(kr: KeyResult) -> Any:
-    """The UPDATE that stores what `set_current` left in memory, for the caller to send (it may carry the
-    check-in's INSERT as a CTE: one round trip for both). From here on the instance counts as stored, so no
-    ORM flush sends the same change a second time."""
-    values = {name: getattr(kr, name) for name in _CURRENT_FIELDS}
+def store_current(kr: KeyResult) -> dict[str, Any]:
+    """What `set_current` left in memory (`CURRENT_FIELDS`), for the caller to write (with the check-in's own
+    INSERT: one round trip for both). From here on the instance counts as stored, so no ORM flush sends the
+    same change a second time."""
+    values = {name: getattr(kr, name) for name in CURRENT_FIELDS}
     for name, value in values.items():
         set_committed_value(kr, name, value)
-    table = KeyResult.__table__  # type: ignore[attr-defined]
-    return update(table).where(table.c.org_id == kr.org_id, table.c.id == kr.id).values(values)
+    return values
 
 
 def is_newest(kr: KeyResult, moment: datetime) -> bool:

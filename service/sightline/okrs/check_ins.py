@@ -11,18 +11,20 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, exists, insert, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, page_of, paginate
+from sightline.db.rows import fetch_rows
 from sightline.errors import Conflict, Invalid, NotFound
 from sightline.events import service as events
 from sightline.okrs import drains
 from sightline.okrs.check_in_rules import (
     BACKDATED_AFTER,
+    CURRENT_FIELDS,
     Target,
     is_newest,
     locked_targets,
@@ -83,17 +85,37 @@ async def _current_check_in(session: AsyncSession, kr: KeyResult, *, replaced: U
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def _write(session: AsyncSession, check_in: CheckIn, target: Target, *, actor: str) -> None:
-    """The check-in, its key result's derived fields and the roll-up mark of its objective in ONE statement;
-    nothing is read back (the id is made here, the derived fields are the ones in memory), and no ORM flush
-    writes them again. The objective and its ancestors are refreshed right after the commit (okrs/drains.py:
-    no hot row in this transaction)."""
-    row = {column.name: getattr(check_in, column.name) for column in CheckIn.__table__.columns if column.name != "seq"}  # type: ignore[attr-defined]
-    written = insert(CheckIn.__table__).values(row).cte("written_check_in")  # type: ignore[attr-defined]
+# The check-in, its key result's derived fields (`check_in_rules.CURRENT_FIELDS`) and the roll-up mark of its
+# objective: ONE statement on the driver (built once; the ORM's statement objects cost more in Python than the
+# database spends on the three rows). Nothing is read back: the id is made here, the derived fields are the ones
+# in memory. The objective and its ancestors are refreshed right after the commit (okrs/drains.py: no hot row in
+# this transaction).
+_WRITE = """
+    WITH written AS (
+        INSERT INTO check_ins (org_id, id, key_result_id, value, confidence, note, author_id, actor, source,
+                               checked_in_at, created_at, backdated, corrects, reason)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    ), marked AS (
+        INSERT INTO rollup_pending (org_id, objective_id, actor, created_at) VALUES ($1, $15, $8, $11)
+    )
+    UPDATE key_results
+    SET current_value = $16, latest_confidence = $17, last_check_in_at = $18, progress = $19, score = $20,
+        status = $21, updated_at = $22
+    WHERE org_id = $1 AND id = $3
+"""
+
+
+async def _write(session: AsyncSession, c: CheckIn, target: Target) -> None:
     kr = target.key_result
-    mark = drains.mark_one(org_id=kr.org_id, objective_id=kr.objective_id, now=check_in.created_at, actor=actor)
-    await session.execute(store_current(kr).add_cte(written).add_cte(mark))
-    drains.settle_after_commit(session, org_id=kr.org_id, now=check_in.created_at)
+    stored = store_current(kr)
+    await fetch_rows(
+        session,
+        _WRITE,
+        *(c.org_id, c.id, c.key_result_id, c.value, c.confidence, c.note, c.author_id, c.actor, c.source),
+        *(c.checked_in_at, c.created_at, c.backdated, c.corrects, c.reason, kr.objective_id),
+        *(stored[name] for name in CURRENT_FIELDS),
+    )
+    drains.settle_after_commit(session, org_id=kr.org_id, now=c.created_at)
 
 
 async def create_check_in(
@@ -117,7 +139,7 @@ async def create_check_in(
     newest = corrected is None and is_newest(target.key_result, moment)
     current = check_in if newest else await _current_after(session, target.key_result, check_in)
     status_events = set_current(target, current, principal=principal, now=now)
-    await _write(session, check_in, target, actor=principal.actor)
+    await _write(session, check_in, target)
     public = check_in_public(check_in)
     await events.emit(
         session,

@@ -25,21 +25,20 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from sqlalchemy import column, insert, table, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sightline.config import SESSION_SETTINGS
 from sightline.db import after_commit
 from sightline.db.engine import session_factory
-from sightline.db.tenancy import set_tenant, wait_org_lock
-from sightline.okrs.rollups import DONE, DRAIN_LOCK, TAKE, refresh
+from sightline.db.rows import fetch_rows
+from sightline.okrs.rollups import DRAIN_LOCK, refresh
 
 MARK = """
     INSERT INTO rollup_pending (org_id, objective_id, actor, created_at)
     SELECT :org, unnest(CAST(:ids AS uuid[])), :actor, :at
     RETURNING id
 """
-_PENDING = table("rollup_pending", column("org_id"), column("objective_id"), column("actor"), column("created_at"))
 # Marks older than this are the sweep's: younger ones belong to drains about to run after their commits.
 SWEEP_AFTER = timedelta(seconds=10)
 log = structlog.get_logger("sightline.rollups")
@@ -67,13 +66,6 @@ async def later(
         return
     await session.execute(text(MARK), {"org": org_id, "ids": ids, "actor": actor, "at": now})
     settle_after_commit(session, org_id=org_id, now=now)
-
-
-def mark_one(*, org_id: UUID, objective_id: UUID, now: datetime, actor: str) -> Any:
-    """The mark of one objective as a CTE, for a check-in to send with its own write (one round trip less);
-    the caller then calls `settle_after_commit`."""
-    row = {"org_id": org_id, "objective_id": objective_id, "actor": actor, "created_at": now}
-    return insert(_PENDING).values(row).cte("rollup_mark")
 
 
 def settle_after_commit(session: AsyncSession, *, org_id: UUID, now: datetime) -> None:
@@ -124,7 +116,6 @@ async def _run(engine: AsyncEngine, org_id: UUID, generation: _Generation) -> No
     try:
         async with session_factory(engine)() as session, session.begin():
             session.info.update(generation.info)
-            await set_tenant(session, org_id)
             await drain(session, org_id=org_id, now=generation.now)
     except Exception as exc:  # the marks stay: the next drain or the sweep takes them
         log.exception("rollup_drain_failed", org_id=str(org_id))
@@ -139,14 +130,20 @@ async def _run(engine: AsyncEngine, org_id: UUID, generation: _Generation) -> No
                 _start(engine, org_id)
 
 
+# The drain's first statement: the tenant (row-level security) and the organisation's drain lock, together.
+_TENANT_AND_LOCK = "SELECT set_config('app.org_id', :org, true), pg_advisory_xact_lock(hashtext(:lock))"
+# Take every mark committed so far: deleted in the drain's transaction, so a drain that fails leaves them.
+_TAKE = "DELETE FROM rollup_pending WHERE org_id = $1 RETURNING id, objective_id, actor"
+
+
 async def drain(session: AsyncSession, *, org_id: UUID, now: datetime) -> int:
-    """Refresh the chains of every mark in the organisation and remove those marks; how many were taken."""
-    await wait_org_lock(session, DRAIN_LOCK, org_id)
-    marks = list((await session.execute(text(TAKE), {"org": org_id})).all())
+    """In a new transaction: refresh the chains of every mark in the organisation and remove those marks; how
+    many were taken."""
+    await session.execute(text(_TENANT_AND_LOCK), {"org": str(org_id), "lock": f"{DRAIN_LOCK}:{org_id}"})
+    marks = sorted(await fetch_rows(session, _TAKE, org_id))
     if marks:
         objective_ids = {mark.objective_id for mark in marks}
         await refresh(session, org_id=org_id, objective_ids=objective_ids, now=now, actor=marks[-1].actor)
-        await session.execute(text(DONE), {"org": org_id, "ids": [mark.id for mark in marks]})
     return len(marks)
 
 
@@ -158,6 +155,5 @@ async def sweep(factory: async_sessionmaker[AsyncSession], *, now: datetime) -> 
     taken = 0
     for org_id in org_ids:
         async with factory() as session, session.begin():
-            await set_tenant(session, org_id)
             taken += await drain(session, org_id=org_id, now=now)
     return taken

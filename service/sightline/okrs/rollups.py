@@ -134,8 +134,7 @@ async def refresh(
 
 
 # The marks of check-ins whose chains are still to refresh (okrs/drains.py writes and drains them).
-TAKE = "SELECT id, objective_id, actor FROM rollup_pending WHERE org_id = :org ORDER BY id"
-DONE = "DELETE FROM rollup_pending WHERE org_id = :org AND id = ANY(CAST(:ids AS bigint[]))"
+TAKE_ALL = "DELETE FROM rollup_pending WHERE org_id = :org"
 DRAIN_LOCK = "rollups"  # one drain per organisation at a time, across processes
 
 
@@ -267,11 +266,11 @@ async def refresh_org(session: AsyncSession, *, org_id: UUID, now: datetime, act
     a fixed number of statements, whatever the size of the organisation."""
     await session.flush()
     await wait_org_lock(session, DRAIN_LOCK, org_id)  # before the rows, in the order a drain takes them
-    marks = list((await session.execute(text(TAKE), {"org": org_id})).scalars())
+    # Every open objective is recomputed below: the marks committed so far are covered (read committed: their
+    # check-ins are visible to the reads that follow).
+    await session.execute(text(TAKE_ALL), {"org": org_id})
     await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
     locked = list((await session.execute(text(LOCK_ORG), {"org": org_id})).all())
-    if marks:  # every open objective is recomputed below: the marks taken so far are covered
-        await session.execute(text(DONE), {"org": org_id, "ids": marks})
     if locked:
         graph = await load_subgraph(
             session, org_id=org_id, roots=locked, key_result_columns=ROLLUP_COLUMNS, use_stored=False
