@@ -227,10 +227,23 @@ class World:
                 assert _close(got["expected_progress"], want.expected), (objective_id, got, want)
                 assert _close(got["score"], want.score), (objective_id, got, want)
                 assert got["status"] == want.status.value, (objective_id, got, want)
+            await self._check_line_of_sight(objective_id, expected)
             assert _close(row["rollup_progress"], want.progress), (objective_id, dict(row), want)
             assert _close(row["rollup_expected_progress"], want.expected)
             assert _close(row["rollup_score"], want.score)
             assert row["rollup_status"] == want.status.value
+
+
+    async def _check_line_of_sight(self, objective_id: str, expected: dict[str, Numbers]) -> None:
+        """Every node a line of sight shows (the objective, each hop's ends) carries the recomputed numbers."""
+        sight = (await self.tenant.client.get(f"/api/v1/objectives/{objective_id}/line-of-sight")).json()
+        hops = [hop for path in sight["paths"] for hop in path["hops"]]
+        for shown in [sight["objective"], *(hop["child"] for hop in hops), *(hop["parent"] for hop in hops)]:
+            want = expected[shown["id"]]
+            assert _close(shown["progress"], want.progress), (objective_id, shown, want)
+            assert _close(shown["expected_progress"], want.expected), (objective_id, shown, want)
+            assert _close(shown["score"], want.score), (objective_id, shown, want)
+            assert shown["status"] == want.status.value, (objective_id, shown, want)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

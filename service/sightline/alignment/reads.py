@@ -30,10 +30,11 @@ from sightline.db.tenancy import scoped
 from sightline.initiatives.reporting import ZERO, allocations_by_key_result
 from sightline.initiatives.schemas import money_text
 from sightline.okrs.cycles import get_cycle
+from sightline.okrs.derive import Rollup
 from sightline.okrs.mine import enclosing_cycle_ids
 from sightline.okrs.models import Cycle, KeyResult, Objective
 from sightline.okrs.objectives import get_objective
-from sightline.okrs.subgraph import NO_DATA, ROLLUP_COLUMNS, load_subgraph
+from sightline.okrs.subgraph import NO_DATA, OBJECTIVES_BY_ID, ROLLUP_COLUMNS, is_fresh, load_subgraph, stored
 
 MAX_PATHS = 500  # a DAG can hold many paths; beyond this many the answer says so by truncating
 
@@ -80,29 +81,23 @@ async def line_of_sight(session: AsyncSession, *, org_id: UUID, objective_id: UU
     rows = (await session.execute(_PATHS_UP, {"org": org_id, "start": start.id, "cap": MAX_PATHS * 20})).all()
     complete = [row for row in rows if row.level == "company" or row.top]
     link_ids = {link_id for row in complete for link_id in row.links}
+    # Plain rows (read-only here): links and objectives come back as named tuples with the models' names.
     links = (
-        {
-            link.id: link
-            for link in (
-                await session.execute(scoped(Alignment, org_id).where(col(Alignment.id).in_(link_ids)))
-            ).scalars()
-        }
-        if link_ids
-        else {}
+        {link.id: link for link in await fetch_rows(session, _LINKS_BY_ID, org_id, list(link_ids))} if link_ids else {}
     )
     nodes_on_paths = {start.id} | {link.parent_node_id for link in links.values()}
-    objectives = {
-        o.id: o
-        for o in (
-            await session.execute(scoped(Objective, org_id).where(col(Objective.id).in_(nodes_on_paths)))
-        ).scalars()
+    objectives: dict[UUID, Any] = {
+        o.id: o for o in await fetch_rows(session, OBJECTIVES_BY_ID, org_id, list(nodes_on_paths))
     }
-    # The roll-up reads the descendants' key results (not returned: only their numbers count), and nodes are
-    # built for the objectives on the paths only, not for every descendant the roll-up went through.
-    graph = await load_subgraph(session, org_id=org_id, roots=objectives.values(), key_result_columns=ROLLUP_COLUMNS)
-    rollups = graph.rollups(now)
-    on_paths = nodes_on_paths | {link.child_objective_id for link in links.values()}
-    nodes = {i: node(graph.objectives[i], rollups.get(i, NO_DATA)) for i in on_paths if i in graph.objectives}
+    nodes = {i: node(o, r) for i, o in objectives.items() if (r := _fresh_or_none(o, now)) is not None}
+    if len(nodes) < len(objectives):
+        # A stored roll-up is stale: computed from below (the descendants' key results; only the nodes on the
+        # paths are built). Every node on a path is an objective of `objectives` (the start or a link's parent).
+        graph = await load_subgraph(
+            session, org_id=org_id, roots=objectives.values(), key_result_columns=ROLLUP_COLUMNS
+        )
+        rollups = graph.rollups(now)
+        nodes = {i: node(o, rollups.get(i, NO_DATA)) for i, o in objectives.items()}
     archived_key_results = await _archived_key_results(
         session, org_id, {link.parent_key_result_id for link in links.values() if link.parent_key_result_id}
     )
@@ -116,6 +111,14 @@ async def line_of_sight(session: AsyncSession, *, org_id: UUID, objective_id: UU
         reaches_company=start.level == "company" or any(path.reaches_company for path in paths),
         stops=_stops(start, paths, aligned=bool(rows)),
     )
+
+
+_LINKS_BY_ID = "SELECT * FROM alignments WHERE org_id = $1 AND id = ANY($2::uuid[])"
+
+
+def _fresh_or_none(objective: Any, now: datetime) -> Rollup | None:
+    """The objective's stored roll-up while it may be shown, as every read takes it (okrs/subgraph.py)."""
+    return stored(objective) if is_fresh(objective.rollup_at, now) else None
 
 
 def _path(
