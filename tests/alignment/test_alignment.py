@@ -13,6 +13,8 @@ import pytest
 from fastapi import FastAPI
 from tests.support import FixedClock, StatementCounter, Tenant, create, okr_setup
 
+from sightline.alignment.schemas import LineOfSight
+
 
 async def _objective(tenant: Tenant, cycle: dict[str, Any], title: str, **fields: Any) -> dict[str, Any]:
     body = {"cycle_id": cycle["id"], "title": title, "level": "company", **fields}
@@ -164,6 +166,7 @@ async def test_line_of_sight_from_demand_gen_through_marketing_and_sales(tenant:
     assert (await _link(tenant, mine, demand, weight=1.0)).status_code == 201
 
     sight = (await tenant.client.get(f"/api/v1/objectives/{mine['id']}/line-of-sight")).json()
+    assert LineOfSight.model_validate(sight).model_dump(mode="json") == sight  # plain JSON, exactly the contract
     paths = sorted(
         ([h["parent"]["title"] for h in p["hops"]], p["contribution"], p["reaches_company"]) for p in sight["paths"]
     )

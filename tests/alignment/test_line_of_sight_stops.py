@@ -6,6 +6,8 @@ from typing import Any
 
 from tests.support import Tenant, create, okr_setup
 
+from sightline.alignment.schemas import LineOfSight
+
 
 async def _objective(tenant: Tenant, cycle: dict[str, Any], title: str, level: str, **fields: Any) -> dict[str, Any]:
     body = {"cycle_id": cycle["id"], "title": title, "level": level, **fields}
@@ -16,6 +18,8 @@ async def _sight(tenant: Tenant, objective: dict[str, Any]) -> dict[str, Any]:
     response = await tenant.client.get(f"/api/v1/objectives/{objective['id']}/line-of-sight")
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
+    # Built as plain JSON by the service (never validated on the way out): it must be exactly the contract's shape.
+    assert LineOfSight.model_validate(result).model_dump(mode="json") == result
     return result
 
 

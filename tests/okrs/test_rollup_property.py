@@ -233,7 +233,6 @@ class World:
             assert _close(row["rollup_score"], want.score)
             assert row["rollup_status"] == want.status.value
 
-
     async def _check_line_of_sight(self, objective_id: str, expected: dict[str, Numbers]) -> None:
         """Every node a line of sight shows (the objective, each hop's ends) carries the recomputed numbers."""
         sight = (await self.tenant.client.get(f"/api/v1/objectives/{objective_id}/line-of-sight")).json()

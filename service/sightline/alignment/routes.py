@@ -9,6 +9,7 @@ from fastapi import Response, status
 from sightline.alignment import coverage, links, reads
 from sightline.alignment.coverage import Coverage
 from sightline.alignment.graph import link_public
+from sightline.alignment.line_of_sight import line_of_sight
 from sightline.alignment.schemas import (
     AlignmentCreate,
     AlignmentCreated,
@@ -91,12 +92,13 @@ async def objective_tree(objective_id: UUID, principal: Reader, session: DbSessi
 
 @router.get(
     "/objectives/{objective_id}/line-of-sight",
+    response_model=LineOfSight,
     tags=["alignment"],
     responses=ONE,
     summary="Every path from an objective up to company level, with each hop's contribution",
 )
-async def objective_line_of_sight(objective_id: UUID, principal: Reader, session: DbSession, now: Clock) -> LineOfSight:
-    return await reads.line_of_sight(session, org_id=principal.org_id, objective_id=objective_id, now=now)
+async def objective_line_of_sight(objective_id: UUID, principal: Reader, session: DbSession, now: Clock) -> Response:
+    return answer(await line_of_sight(session, org_id=principal.org_id, objective_id=objective_id, now=now))
 
 
 @router.get(
