@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from tests.support import Tenant, create, okr_setup
@@ -103,3 +104,9 @@ async def test_a_chain_through_an_archived_key_result_stops_below_it(tenant: Ten
     sight = await _sight(tenant, child)
     assert sight["reaches_company"] is False
     assert sight["stops"] == [{"stops_at": _ref(child), "reason": "aligned_to_archived_key_result"}]
+
+
+async def test_the_line_of_sight_of_an_unknown_objective_is_a_404_problem(tenant: Tenant) -> None:
+    response = await tenant.client.get(f"/api/v1/objectives/{uuid.uuid4()}/line-of-sight")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")

@@ -12,17 +12,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sightline.alignment.graph import node_fields
-from sightline.db.rows import fetch_rows
-from sightline.okrs.objectives import get_objective
+from sightline.db.rows import fetch_named, fetch_rows
+from sightline.errors import NotFound
 from sightline.okrs.subgraph import NO_DATA, OBJECTIVES_BY_ID, ROLLUP_COLUMNS, is_fresh, load_subgraph, stored
 
 MAX_PATHS = 500  # a DAG can hold many paths; beyond this many the answer says so by truncating
 
-_PATHS_UP = text("""
+_PATHS_UP = """
     WITH RECURSIVE up(node, links, visited) AS (
         SELECT CAST(:start AS uuid), ARRAY[]::uuid[], ARRAY[CAST(:start AS uuid)]
         UNION ALL
@@ -35,7 +34,7 @@ _PATHS_UP = text("""
     FROM up JOIN objectives o ON o.org_id = :org AND o.id = up.node
     WHERE cardinality(up.links) > 0
     LIMIT :cap
-""")
+"""
 _LINKS_BY_ID = "SELECT * FROM alignments WHERE org_id = $1 AND id = ANY($2::uuid[])"
 _ARCHIVED_KEY_RESULTS = (
     "SELECT id FROM key_results WHERE org_id = $1 AND id = ANY($2::uuid[]) AND archived_at IS NOT NULL"
@@ -46,8 +45,11 @@ Json = dict[str, Any]
 async def line_of_sight(session: AsyncSession, *, org_id: UUID, objective_id: UUID, now: datetime) -> Json:
     """Every path from the objective up its links; paths end at company level or where the chain stops. The
     JSON values of `LineOfSight`."""
-    start = await get_objective(session, org_id=org_id, objective_id=objective_id)
-    rows = (await session.execute(_PATHS_UP, {"org": org_id, "start": start.id, "cap": MAX_PATHS * 20})).all()
+    found = await fetch_rows(session, OBJECTIVES_BY_ID, org_id, [objective_id])
+    if not found:
+        raise NotFound("objective")
+    start = found[0]
+    rows = await fetch_named(session, _PATHS_UP, {"org": org_id, "start": start.id, "cap": MAX_PATHS * 20})
     complete = [row for row in rows if row.level == "company" or row.top]
     link_ids = list({link_id for row in complete for link_id in row.links})
     # Plain rows (read-only here): links and objectives as named tuples with the models' attribute names.
