@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import Text, and_, cast, select
+from sqlalchemy import Text, and_, bindparam, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col
@@ -37,7 +37,7 @@ class Target:
     calendar: Calendar
 
 
-def _locked_targets_statement(org_id: UUID) -> Any:
+def _locked_targets_statement(org_id: Any) -> Any:
     return (
         # The settings joined (one round trip less per check-in), as text: parsed once per text (`settings_of`).
         select(KeyResult, Cycle, cast(col(Org.settings), Text))
@@ -169,4 +169,17 @@ def is_newest(kr: KeyResult, moment: datetime) -> bool:
 
 async def locked_targets(session: AsyncSession, org_id: UUID, condition: Any) -> list[Target]:
     rows = (await session.execute(_locked_targets_statement(org_id).where(condition))).all()
+    return _targets(rows)
+
+
+# One key result's target (every single check-in): the statement built once, its values bound per call.
+_ONE_TARGET = _locked_targets_statement(bindparam("org")).where(col(KeyResult.id) == bindparam("key_result"))
+
+
+async def locked_target(session: AsyncSession, org_id: UUID, key_result_id: UUID) -> Target | None:
+    rows = (await session.execute(_ONE_TARGET, {"org": org_id, "key_result": key_result_id})).all()
+    return _targets(rows)[0] if rows else None
+
+
+def _targets(rows: Any) -> list[Target]:
     return [Target(key_result=kr, calendar=Calendar.of(settings_of(settings), cycle)) for kr, cycle, settings in rows]

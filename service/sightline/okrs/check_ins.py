@@ -27,7 +27,7 @@ from sightline.okrs.check_in_rules import (
     CURRENT_FIELDS,
     Target,
     is_newest,
-    locked_targets,
+    locked_target,
     reported_moment,
     set_current,
     store_current,
@@ -126,10 +126,9 @@ async def create_check_in(
     now: datetime,
 ) -> CheckInPublic:
     org_id = principal.org_id
-    targets = await locked_targets(session, org_id, col(KeyResult.id) == body.key_result_id)
-    if not targets:
+    target = await locked_target(session, org_id, body.key_result_id)
+    if target is None:
         raise NotFound("key result")
-    target = targets[0]
     if reason := writable(target):
         raise Conflict(reason)
     if problem := value_problem(target, body.value):
