@@ -146,9 +146,12 @@ async def test_a_keyed_check_in_costs_the_same_few_statements_in_a_tiny_and_a_bi
     bigger = await _measured(app, bigger_tenant, await _bigger(bigger_tenant, owner_connection))
     assert len(tiny.statements) == len(bigger.statements), (tiny.statements, bigger.statements)
     assert tiny.round_trips == bigger.round_trips
-    # The credential, the claim, the lock, the check-in with its key result, the event, the outbox, the roll-up
-    # mark, the kept response: 8; the drain of the roll-ups above after the commit (okrs/rollups.py) takes 10.
-    assert len(tiny.statements) <= 18, tiny.statements
+    # The credential, the claim, the lock, the check-in with its key result and roll-up mark, the events with
+    # their deliveries, the kept response: 6; the drain of the roll-ups above after the commit (okrs/drains.py)
+    # takes 7 (tenant and lock, the marks, the links' lock, the climb, key results, calendars, the swap).
+    assert len(tiny.statements) <= 13, tiny.statements
+    assert sum("INSERT INTO rollup_pending" in s and "INSERT INTO check_ins" in s for s in tiny.statements) == 1
+    assert sum("INSERT INTO events" in s and "INSERT INTO webhook_deliveries" in s for s in tiny.statements) == 1
     assert sum("idempotency_keys" in s for s in tiny.statements) == 2  # the claim and the kept response
     assert sum(s.startswith(("UPDATE key_results", "INSERT INTO check_ins")) for s in tiny.statements) == 0
     assert sum("INSERT INTO check_ins" in s and "UPDATE key_results" in s for s in tiny.statements) == 1

@@ -171,7 +171,7 @@ async def main() -> None:
                 continue
             profiler = Profiler(async_mode="disabled" if args.concurrency > 1 else "enabled", interval=0.0005)
             profiler.start()
-            await _concurrently(send, client, args.repeat, args.concurrency, None)
+            await _in_flight(send, client, args.repeat, args.concurrency)
             profiler.stop()
             print(profiler.output_text(unicode=False, color=False, show_all=False, short_mode=False))
             if args.html:
@@ -201,9 +201,23 @@ async def _concurrently(
     client: httpx.AsyncClient,
     repeat: int,
     concurrency: int,
-    gc_clock: GcClock | None,
+    gc_clock: GcClock,
 ) -> None:
-    """`repeat` requests with `concurrency` in flight; prints the CPU of this process per request (client included)."""
+    """Time `repeat` requests with `concurrency` in flight: the CPU of this process per request (client included)."""
+    gc_clock.seconds = 0.0
+    t0, c0 = time.perf_counter(), time.process_time()
+    await _in_flight(send, client, repeat, concurrency)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(
+        f"  {concurrency} in flight: {repeat / wall:.0f} req/s, CPU of this process {cpu * 1000 / repeat:.2f} ms "
+        f"per request, garbage collector {gc_clock.seconds * 1000 / repeat:.2f} ms/request, over {repeat} requests"
+    )
+
+
+async def _in_flight(
+    send: Callable[[httpx.AsyncClient], Any], client: httpx.AsyncClient, repeat: int, concurrency: int
+) -> None:
+    """`repeat` requests, `concurrency` of them in flight at any time."""
     left = list(range(repeat))
 
     async def worker() -> None:
@@ -211,16 +225,7 @@ async def _concurrently(
             left.pop()
             (await send(client)).raise_for_status()
 
-    if gc_clock is not None:
-        gc_clock.seconds = 0.0
-    t0, c0 = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    if gc_clock is not None:
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        print(
-            f"  {concurrency} in flight: {repeat / wall:.0f} req/s, CPU of this process {cpu * 1000 / repeat:.2f} ms "
-            f"per request, garbage collector {gc_clock.seconds * 1000 / repeat:.2f} ms/request, over {repeat} requests"
-        )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """The transactional outbox: deliveries are written in the transaction of the events they carry.
 
 `sightline.events.service.emit` (where every event is written) sends `WRITE_AND_FAN_OUT`: the events and, in
-the same statement, a delivery per (event, enabled endpoint whose filter matches), and a NOTIFY — sent by PostgreSQL
-only when the transaction commits — wakes the dispatchers. A rolled-back change leaves no delivery, and a
+the same statement, a delivery per (event, enabled endpoint whose filter matches); a NOTIFY — sent by
+PostgreSQL only when the transaction commits — wakes the dispatchers. A rolled-back change leaves no delivery, and a
 committed one cannot lose its deliveries.
 """
 

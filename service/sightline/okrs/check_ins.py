@@ -90,7 +90,7 @@ async def _current_check_in(session: AsyncSession, kr: KeyResult, *, replaced: U
 # database spends on the three rows). Nothing is read back: the id is made here, the derived fields are the ones
 # in memory. The objective and its ancestors are refreshed right after the commit (okrs/drains.py: no hot row in
 # this transaction).
-_WRITE = """
+_WRITE = f"""
     WITH written AS (
         INSERT INTO check_ins (org_id, id, key_result_id, value, confidence, note, author_id, actor, source,
                                checked_in_at, created_at, backdated, corrects, reason)
@@ -98,9 +98,7 @@ _WRITE = """
     ), marked AS (
         INSERT INTO rollup_pending (org_id, objective_id, actor, created_at) VALUES ($1, $15, $8, $11)
     )
-    UPDATE key_results
-    SET current_value = $16, latest_confidence = $17, last_check_in_at = $18, progress = $19, score = $20,
-        status = $21, updated_at = $22
+    UPDATE key_results SET {", ".join(f"{name} = ${16 + i}" for i, name in enumerate(CURRENT_FIELDS))}
     WHERE org_id = $1 AND id = $3
 """
 
