@@ -198,6 +198,29 @@ def test_new_objective_from_a_template_in_one_request(open_page: OpenPage, api_o
     mine = org.get("/api/v1/templates", source="organisation")["items"]
     assert [(t["title"], len(t["key_results"])) for t in mine] == [("Our demand engine", 3)]
 
+    # The organisation's own template is deleted from the library, after a confirmation; built-ins offer no delete.
+    dismiss_notifications(page)
+    page.goto(page.url.split("/objectives/")[0] + "/")
+    page.get_by_role("button", name="New from template").click()
+    dialog = page.get_by_role("dialog", name=re.compile("^New from template"))
+    dialog.get_by_role("button", name=re.compile("^Build a predictable flow of qualified demand")).click()
+    expect(dialog.get_by_role("button", name="Create from template")).to_be_visible()
+    expect(dialog.get_by_role("button", name="Delete template")).to_have_count(0)
+    dialog.get_by_role("button", name="← All templates").click()
+    dialog.get_by_role("button", name=re.compile("^Our demand engine")).click()
+    dialog.get_by_role("button", name="Delete template").click()
+    confirm = dialog.get_by_role("group", name="Delete this template")
+    expect(confirm).to_contain_text("Our demand engine")
+    check_accessibility(page, "template delete confirmation", within="[role=dialog]")
+    confirm.get_by_role("button", name="Keep it").click()
+    expect(confirm).to_be_hidden()
+    assert len(org.get("/api/v1/templates", source="organisation")["items"]) == 1
+    dialog.get_by_role("button", name="Delete template").click()
+    confirm.get_by_role("button", name="Delete template").click()
+    expect(dialog.get_by_role("button", name=re.compile("^Our demand engine"))).to_have_count(0)
+    expect(dialog.get_by_role("region", name="Demand generation")).to_be_visible()
+    assert org.get("/api/v1/templates", source="organisation")["items"] == []
+
 
 def test_kpi_pages_show_status_and_a_recorded_value_moves_it(open_page: OpenPage, api_org: ApiOrg) -> None:
     org = api_org()
@@ -364,6 +387,7 @@ def test_a_kpi_is_archived_from_its_page_and_restored(open_page: OpenPage, api_o
     expect(page.get_by_role("heading", level=1, name="CAC")).to_be_visible()
     page.get_by_role("button", name="Archive").click()
     dialog = page.get_by_role("dialog", name="Archive this KPI?")
+    check_accessibility(page, "KPI archive confirmation", within="[role=dialog]")  # its red button's contrast too
     dialog.get_by_role("button", name="Archive").click()
     expect(dialog).to_be_hidden()
     expect(page.get_by_text("Archived", exact=True)).to_be_visible()

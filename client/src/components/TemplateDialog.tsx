@@ -1,5 +1,5 @@
 /** "New from template": the library by category, a template's key results with their hints, targets editable,
- * created with one request (POST /templates/{id}/apply). */
+ * created with one request (POST /templates/{id}/apply); the organisation's own templates can be deleted here. */
 import { Badge, Button, Group, Modal, NativeSelect, Paper, ScrollArea, Stack, Table, Text, TextInput, Title, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { notifications } from "@mantine/notifications";
@@ -11,20 +11,60 @@ import { formatValue } from "../lib/format";
 import { fieldErrors } from "../lib/problem";
 import { changedTargets, templatesByCategory } from "../lib/templates";
 import { useDirectory } from "../queries/directory";
-import { useApplyTemplate, useTemplates } from "../queries/planning";
+import { useApplyTemplate, useDeleteTemplate, useTemplates } from "../queries/planning";
 import { FormProblem } from "./FormProblem";
 import { Loading, QueryError } from "./QueryState";
 
 type Template = Schemas["TemplatePublic"];
 
+/** Delete one of the organisation's own templates, after an inline confirmation (the preview is already a dialog). */
+function DeleteTemplate({ template, onDeleted }: { template: Template; onDeleted: () => void }) {
+  const remove = useDeleteTemplate();
+  const [confirming, setConfirming] = useState(false);
+  if (!confirming) {
+    return (
+      <Button variant="subtle" color="red.9" onClick={() => setConfirming(true)}>
+        Delete template
+      </Button>
+    );
+  }
+  const confirm = () =>
+    void remove.mutateAsync({ params: { path: { template_id: template.id } } }).then(
+      () => {
+        notifications.show({ color: "teal", message: `Deleted the template “${template.title}”` });
+        onDeleted();
+      },
+      () => undefined, // shown by FormProblem
+    );
+  return (
+    <Paper withBorder p="sm" role="group" aria-label="Delete this template">
+      <FormProblem error={remove.error} title="Not deleted" />
+      <Text size="sm" mb="xs">
+        Delete “{template.title}” from your organisation’s library? Objectives already created from it keep their key
+        results.
+      </Text>
+      <Group justify="flex-end">
+        <Button variant="default" onClick={() => setConfirming(false)}>
+          Keep it
+        </Button>
+        <Button color="red.9" loading={remove.isPending} onClick={confirm}>
+          Delete template
+        </Button>
+      </Group>
+    </Paper>
+  );
+}
+
 function TemplatePreview({
   template,
   cycle,
   onDone,
+  onDeleted,
 }: {
   template: Template;
   cycle: { id: string; state: string };
   onDone: (objectiveId: string) => void;
+  onDeleted: () => void;
 }) {
   const directory = useDirectory();
   const apply = useApplyTemplate();
@@ -130,7 +170,8 @@ function TemplatePreview({
         )}
       </Group>
       <FormProblem error={apply.error} title="Not created" />
-      <Group justify="flex-end">
+      <Group justify={template.source === "organisation" ? "space-between" : "flex-end"} align="flex-start">
+        {template.source === "organisation" && <DeleteTemplate template={template} onDeleted={onDeleted} />}
         <Button onClick={submit} loading={apply.isPending}>
           Create from template
         </Button>
@@ -175,6 +216,7 @@ export function NewFromTemplateButton({ cycle }: { cycle: { id: string; name: st
                 closeAll();
                 void navigate(`/objectives/${id}`);
               }}
+              onDeleted={() => setChosen(null)}
             />
           </Stack>
         ) : (

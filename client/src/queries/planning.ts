@@ -48,6 +48,14 @@ export function useSaveTemplate() {
   );
 }
 
+/** Delete one of the organisation's own templates (the member who saved it, or an admin; built-ins cannot be). */
+export function useDeleteTemplate() {
+  const queryClient = useQueryClient();
+  return $api.useMutation("delete", "/api/v1/templates/{template_id}", {
+    onSuccess: () => invalidatePaths(queryClient, "/api/v1/templates"),
+  });
+}
+
 /** Every KPI of the organisation; archived ones too when asked (the API leaves them out by default). */
 export function useKpis(includeArchived = false) {
   const query = includeArchived ? { limit: PAGE_LIMIT, include_archived: true } : { limit: PAGE_LIMIT };
