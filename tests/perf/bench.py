@@ -550,6 +550,9 @@ async def org_is_present(base: str, data: dict[str, object]) -> bool:
 
 def main() -> None:
     global CONNECTIONS, DURATION_S
+    # A TERM (kill, timeout) unwinds like Ctrl-C, so `server` stops the service it started: an orphaned server
+    # would go on running the jobs and dispatching webhooks from the benchmark's database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = parse_args()
     DURATION_S, CONNECTIONS = args.seconds, args.connections
     from sightline.db.ddl import APP_ROLE
