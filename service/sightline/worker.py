@@ -43,9 +43,14 @@ from sightline.webhooks.sender import WebhookSender
 log = structlog.get_logger("sightline.worker")
 
 
-async def org_ids(factory: async_sessionmaker[AsyncSession]) -> list[UUID]:
+# Which organisations a sweep visits: every one, or (a job with a narrower function) only those with work.
+EVERY_ORG = "SELECT * FROM worker_org_ids()"
+DAILY_DIGEST_ORGS = "SELECT * FROM daily_digest_org_ids()"  # someone chose the daily digest (migration 0081)
+
+
+async def org_ids(factory: async_sessionmaker[AsyncSession], among: str = EVERY_ORG) -> list[UUID]:
     async with factory() as session, session.begin():
-        return list((await session.execute(text("SELECT * FROM worker_org_ids()"))).scalars())
+        return list((await session.execute(text(among))).scalars())
 
 
 class OrgJob(Protocol):
@@ -56,7 +61,13 @@ class OrgJob(Protocol):
 
 
 async def _for_each_org(
-    factory: async_sessionmaker[AsyncSession], job: OrgJob, *, name: str, now: datetime, stop: asyncio.Event | None
+    factory: async_sessionmaker[AsyncSession],
+    job: OrgJob,
+    *,
+    name: str,
+    now: datetime,
+    stop: asyncio.Event | None,
+    among: str = EVERY_ORG,
 ) -> int:
     """Run `job` for every organisation, each in its own tenant-scoped transaction (until `stop` is set).
 
@@ -64,7 +75,7 @@ async def _for_each_org(
     (`sightline_job_failures_total{job=name}`), and every other organisation is still served in this pass.
     """
     done = 0
-    for org_id in await org_ids(factory):
+    for org_id in await org_ids(factory, among):
         if stop is not None and stop.is_set():
             break
         try:
@@ -147,8 +158,11 @@ async def team_summaries_all(
 async def daily_digests_all(
     factory: async_sessionmaker[AsyncSession], *, now: datetime, stop: asyncio.Event | None = None
 ) -> int:
-    """The daily digest emails due (each person's morning, once a day); returns how many were queued."""
-    return await _for_each_org(factory, daily.send_digests, name="daily_digest", now=now, stop=stop)
+    """The daily digest emails due (each person's morning, once a day); returns how many were queued. Only the
+    organisations where someone chose the digest are visited."""
+    return await _for_each_org(
+        factory, daily.send_digests, name="daily_digest", now=now, stop=stop, among=DAILY_DIGEST_ORGS
+    )
 
 
 PERIODIC_JOBS = (
