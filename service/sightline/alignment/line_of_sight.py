@@ -54,8 +54,9 @@ async def line_of_sight(session: AsyncSession, *, org_id: UUID, objective_id: UU
     link_ids = list({link_id for row in complete for link_id in row.links})
     # Plain rows (read-only here): links and objectives as named tuples with the models' attribute names.
     links = {link.id: link for link in await fetch_rows(session, _LINKS_BY_ID, org_id, link_ids)} if link_ids else {}
-    on_paths = [start.id, *{link.parent_node_id for link in links.values()}]
-    objectives: dict[UUID, Any] = {o.id: o for o in await fetch_rows(session, OBJECTIVES_BY_ID, org_id, on_paths)}
+    objectives: dict[UUID, Any] = {start.id: start}
+    if parents := list({link.parent_node_id for link in links.values()} - {start.id}):
+        objectives.update({o.id: o for o in await fetch_rows(session, OBJECTIVES_BY_ID, org_id, parents)})
     nodes = await _nodes(session, org_id, objectives, now)
     via = [link.parent_key_result_id for link in links.values() if link.parent_key_result_id]
     archived = {row.id for row in await fetch_rows(session, _ARCHIVED_KEY_RESULTS, org_id, via)} if via else set()
