@@ -385,6 +385,7 @@ def test_a_kpi_is_archived_from_its_page_and_restored(open_page: OpenPage, api_o
     page = open_page().page
     sign_in(page, org.email, path=f"/kpis/{kpi['id']}")
     expect(page.get_by_role("heading", level=1, name="CAC")).to_be_visible()
+    check_accessibility(page, "KPI page with its Archive button")
     page.get_by_role("button", name="Archive").click()
     dialog = page.get_by_role("dialog", name="Archive this KPI?")
     check_accessibility(page, "KPI archive confirmation", within="[role=dialog]")  # its red button's contrast too

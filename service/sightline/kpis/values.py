@@ -24,7 +24,7 @@ from sightline.kpis.service import bounds, event, get_kpi, kpi_public
 from sightline.kpis.status import status_of
 from sightline.okrs import key_results
 from sightline.okrs.check_in_batch import create_batch
-from sightline.okrs.check_in_rules import locked_targets, reported_moment, value_problem, writable
+from sightline.okrs.check_in_rules import locked_target, locked_targets, reported_moment, value_problem, writable
 from sightline.okrs.models import CheckIn, KeyResult
 from sightline.okrs.schemas import BATCH_LIMIT, CheckInBatch, CheckInBatchItem
 
@@ -140,10 +140,9 @@ async def take_latest_value(session: AsyncSession, principal: Principal, key_res
     now. Nothing when its cycle takes no check-ins (in planning, closed), it is archived, the KPI has no such value,
     or it already has a check-in at that moment (following again after a pause adds nothing twice).
     Registered on `okrs.key_results.on_follow`."""
-    targets = await locked_targets(session, principal.org_id, col(KeyResult.id) == key_result_id)
-    if not targets or writable(targets[0]) is not None:
+    target = await locked_target(session, principal.org_id, key_result_id)
+    if target is None or writable(target) is not None:
         return
-    target = targets[0]
     kr, calendar = target.key_result, target.calendar
     latest = (
         await session.execute(
