@@ -50,6 +50,8 @@ DESCRIPTIONS: dict[str, str] = {
     "seen through a trusted proxy; `always`; `never` (refused in production, where cookies are always `Secure`).",
     "max_body_bytes": "Larger request bodies get a 413 problem.",
     "body_timeout_seconds": "A request body that stalls this long gets a 408 problem (slow-loris guard).",
+    "max_concurrent_requests": "API requests worked on at once in each process; the others wait their turn in "
+    "arrival order (`0`: no limit). See the decision record on admission.",
     "login_max_failures_per_account": "Failed sign-ins per account within the window before 429.",
     "login_max_failures_per_address": "Failed sign-ins per client address within the window before sign-ins from "
     "that address are slowed (never refused).",

@@ -25,6 +25,7 @@ from sightline.db.read_pool import ReadPool
 from sightline.db.urls import asyncpg_dsn
 from sightline.errors import ServiceUnavailable
 from sightline.events.routes import router as events_router
+from sightline.http.admission import AdmissionMiddleware
 from sightline.http.api_docs import install_docs
 from sightline.http.contract import finish_contract
 from sightline.http.idempotency import install_idempotency
@@ -200,6 +201,8 @@ def _install_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(FastReads, routes=lambda: app.routes)
     # Innermost: `Location` on the 201 of a create (a replayed one too), from the collection path and the new id.
     app.add_middleware(LocationMiddleware, collections=lambda: located_collections(app))
+    # Inside the collision retry (a request takes its turn once its body is whole), outside everything that works.
+    app.add_middleware(AdmissionMiddleware, limit=settings.max_concurrent_requests)
     # Added first, so it runs inside RequestContextMiddleware (body limits, request id, access log).
     app.add_middleware(RetryCollisionsMiddleware)
     # Budgets before any route work; inside the request context, so a 429 has a request id and is logged.

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # trusted proxy; SIGHTLINE_ENV=production always does, and refuses "never".
     cookie_secure: Literal["auto", "always", "never"] = "auto"
     max_body_bytes: int = 1_048_576
+    # API requests worked on at once per process; the rest wait in arrival order (http/admission.py); 0: no limit.
+    max_concurrent_requests: int = Field(16, ge=0)
     body_timeout_seconds: float = 30.0
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 30

@@ -15,6 +15,7 @@ from sightline.config import Settings
 from sightline.crypto import SecretBox
 from sightline.errors import Forbidden
 from sightline.http import cookies
+from sightline.http.admission import leave_queue
 from sightline.http.client import client_address
 from sightline.http.deps import Admin, Clock, DbSession, RecentSignIn
 from sightline.http.etag import set_etag
@@ -47,6 +48,7 @@ def _box(request: Request) -> SecretBox:
 
 
 def _client(request: Request) -> oidc_client.OidcClient:
+    leave_queue(request)  # discovery and the token exchange wait on the identity provider
     client: oidc_client.OidcClient = request.app.state.oidc_client
     return client
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from sightline.crypto import SecretBox
+from sightline.http.admission import leave_queue
 from sightline.http.problems import problem_responses
 from sightline.integrations.runs import Fetchers
 from sightline.url_guard import UrlPolicy
@@ -21,6 +22,7 @@ def _policy(request: Request) -> UrlPolicy:
 
 
 def _fetchers(request: Request) -> Fetchers:
+    leave_queue(request)  # a source tried or run waits on its server
     fetchers: Fetchers = request.app.state.integration_fetchers
     return fetchers
 
