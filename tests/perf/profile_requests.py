@@ -37,6 +37,7 @@ ROWS = (
     "alignment-map",
     "check-in",
     "batch",
+    "batch-20",
 )
 
 
@@ -64,6 +65,11 @@ def requests_for(state: dict[str, Any]) -> dict[str, Callable[[httpx.AsyncClient
                     for _ in range(1000)
                 ]
             },
+        ),
+        "batch-20": lambda c: c.post(  # the mixed load's batch, keyed as it sends it
+            "/api/v1/check-ins:batch",
+            json={"items": [{"key_result_id": random.choice(krs), "value": random.randint(1, 999)} for _ in range(20)]},
+            headers={"Idempotency-Key": f"profile-{uuid.uuid4()}"},
         ),
     }
 
