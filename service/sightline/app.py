@@ -196,15 +196,13 @@ def _lifespan(database_url: str, settings: Settings) -> Callable[[FastAPI], Abst
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:
     """The middleware, innermost first."""
-    # Innermost, just outside the router: at most N requests at work, the others in arrival order (a request takes
-    # its turn once the collision retry below has read its body whole).
-    app.add_middleware(AdmissionMiddleware, limit=settings.max_concurrent_requests)
-    # The one-statement reads answered without route matching and dependency solving, under every layer below
-    # (access log, metrics, rate limits, security headers), and without a turn: one statement each, they gain
-    # nothing from waiting for one.
+    # Innermost, just outside the router: the one-statement reads answered without route matching and
+    # dependency solving, under every layer below (access log, metrics, rate limits, security headers).
     app.add_middleware(FastReads, routes=lambda: app.routes)
-    # `Location` on the 201 of a create (a replayed one too), from the collection path and the new id.
+    # Innermost: `Location` on the 201 of a create (a replayed one too), from the collection path and the new id.
     app.add_middleware(LocationMiddleware, collections=lambda: located_collections(app))
+    # Inside the collision retry (a request takes its turn once its body is whole), outside everything that works.
+    app.add_middleware(AdmissionMiddleware, limit=settings.max_concurrent_requests)
     # Added first, so it runs inside RequestContextMiddleware (body limits, request id, access log).
     app.add_middleware(RetryCollisionsMiddleware)
     # Budgets before any route work; inside the request context, so a 429 has a request id and is logged.
