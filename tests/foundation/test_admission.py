@@ -114,14 +114,15 @@ async def test_a_request_blocked_in_the_database_holds_its_turn_and_health_check
         )
         async with owner_connection.transaction():
             await owner_connection.execute("SELECT 1 FROM key_results WHERE id = $1 FOR UPDATE", uuid.UUID(kr["id"]))
-            edit = asyncio.create_task(client.post("/api/v1/check-ins", json={"key_result_id": kr["id"], "value": 5}))
+            body = {"key_result_id": kr["id"], "value": 5}
+            check_in = asyncio.create_task(client.post("/api/v1/check-ins", json=body))
             await asyncio.sleep(0.3)
             read = asyncio.create_task(client.get("/api/v1/cycles"))
             health = await client.get("/healthz")
             assert health.status_code == 200
             await asyncio.sleep(0.3)
-            assert not edit.done() and not read.done()  # the read waits for the check-in's turn
-        assert (await edit).status_code == 201
+            assert not check_in.done() and not read.done()  # the read waits for the check-in's turn
+        assert (await check_in).status_code == 201
         assert (await read).status_code == 200
 
 
@@ -141,6 +142,7 @@ async def test_a_webhook_ping_gives_its_turn_back_while_the_endpoint_is_slow(dat
         make_client(application) as client,
         LocalReceiver(slow) as receiver,
     ):
+        await application.state.webhook_sender.aclose()  # the lifespan closes the one put in its place
         application.state.webhook_policy = LOCAL
         application.state.webhook_sender = WebhookSender(LOCAL, timeout=5.0, deadline=10.0)
         await sign_up(client, "Slow endpoint", "Pat")
@@ -150,4 +152,3 @@ async def test_a_webhook_ping_gives_its_turn_back_while_the_endpoint_is_slow(dat
         read = await client.get("/api/v1/cycles")
         assert read.status_code == 200 and not answered.is_set()
         assert (await ping).json()["status"] == "succeeded"
-        await application.state.webhook_sender.aclose()
