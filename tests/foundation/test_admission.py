@@ -83,6 +83,17 @@ async def test_at_most_the_limit_work_at_once_and_the_others_start_in_arrival_or
     assert inner.most == 2
 
 
+async def test_a_limit_of_zero_lets_every_request_in_at_once() -> None:
+    inner = Held()
+    app = AdmissionMiddleware(inner, limit=0)
+    tasks = [asyncio.create_task(_request(app, f"/api/v1/r{n}", [])) for n in range(20)]
+    await _settle()
+    assert inner.most == 20
+    for n, task in enumerate(tasks):
+        inner.release.setdefault(f"/api/v1/r{n}", asyncio.Event()).set()
+        await task
+
+
 async def test_a_cancelled_request_gives_its_turn_back() -> None:
     inner = Held()
     app = AdmissionMiddleware(inner, limit=1)

@@ -28,16 +28,14 @@ TURN = "sightline.give_back_turn"  # the scope key of a request's `give_back`
 class AdmissionMiddleware:
     def __init__(self, app: ASGIApp, *, limit: int) -> None:
         self.app = app
-        self.limit = limit
-        self._turns: asyncio.Semaphore | None = None  # made in the serving loop, on the first request
+        # Bound to the serving loop when first waited on; None: no limit (0).
+        self._turns = asyncio.Semaphore(limit) if limit > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.limit <= 0 or scope["type"] != "http" or not scope["path"].startswith(QUEUED_PREFIX):
+        turns = self._turns
+        if turns is None or scope["type"] != "http" or not scope["path"].startswith(QUEUED_PREFIX):
             await self.app(scope, receive, send)
             return
-        if self._turns is None:
-            self._turns = asyncio.Semaphore(self.limit)
-        turns = self._turns
         await turns.acquire()
         held = True
 
