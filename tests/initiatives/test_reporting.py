@@ -90,7 +90,7 @@ async def test_spend_and_budget_per_key_result_and_unaligned_work(
         assert _money(only_q1) == {q1["id"]: "75.00"}
         assert await spend_by_key_result(session, org_id=UUID(tenant.org_id), key_result_ids=[]) == {}
 
-        money = await allocations_by_key_result(session, org_id=UUID(tenant.org_id), cycle_id=UUID(year["id"]))
+        money = await allocations_by_key_result(session, org_id=UUID(tenant.org_id), cycle_ids=[UUID(year["id"])])
         # Budgets: P 1000 × (0.5, 0.25); Q is dropped, so its budget counts 0; V's budget is in USD.
         assert {str(k): (str(m.budget), m.currency) for k, m in money.items()} == {
             k1["id"]: ("500.00", "EUR"),
@@ -100,7 +100,7 @@ async def test_spend_and_budget_per_key_result_and_unaligned_work(
         assert sorted(map(str, money[UUID(k2["id"])].initiative_ids)) == sorted([p["id"], q["id"]])
         assert [str(i) for i in money[UUID(k3["id"])].initiative_ids] == [v["id"]]
         in_usd = await allocations_by_key_result(
-            session, org_id=UUID(tenant.org_id), cycle_id=UUID(year["id"]), currency="USD"
+            session, org_id=UUID(tenant.org_id), cycle_ids=[UUID(year["id"])], currency="USD"
         )
         assert (str(in_usd[UUID(k3["id"])].spend), str(in_usd[UUID(k3["id"])].budget)) == ("10.00", "100.00")
         assert str(in_usd[UUID(k1["id"])].spend) == "0.00"
