@@ -18,6 +18,7 @@ from sightline.auth import Principal, require_recent_sign_in
 from sightline.clock import current_time
 from sightline.config import SESSION_SETTINGS
 from sightline.db import after_commit
+from sightline.url_guard import UrlPolicy
 
 SESSION_COOKIE = "sightline_session"
 
@@ -32,6 +33,16 @@ async def get_db(request: Request) -> AsyncIterator[AsyncSession]:
 
 # scope="function": commit before the response is sent, so nothing is acknowledged and then lost.
 DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
+
+
+def _url_policy(request: Request) -> UrlPolicy:
+    """The operator's rules for the URLs the service calls out to: webhook endpoints, integration sources, the
+    identity providers (`SIGHTLINE_WEBHOOK_ALLOWED_HOSTS`, `SIGHTLINE_WEBHOOK_ALLOW_HTTP`)."""
+    policy: UrlPolicy = request.app.state.webhook_policy
+    return policy
+
+
+UrlRules = Annotated[UrlPolicy, Depends(_url_policy)]
 
 
 async def utcnow() -> datetime:

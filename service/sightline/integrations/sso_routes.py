@@ -17,7 +17,7 @@ from sightline.errors import Forbidden
 from sightline.http import cookies
 from sightline.http.admission import leave_queue
 from sightline.http.client import client_address
-from sightline.http.deps import Admin, Clock, DbSession, RecentSignIn
+from sightline.http.deps import Admin, Clock, DbSession, RecentSignIn, UrlRules
 from sightline.http.etag import set_etag
 from sightline.http.params import IfMatch
 from sightline.http.problems import problem_responses
@@ -27,7 +27,6 @@ from sightline.identity import mfa, security_events
 from sightline.identity.routes.common import set_pending_sign_in, set_session_cookie
 from sightline.integrations import oidc, oidc_client, sso_config
 from sightline.integrations.schemas import SsoConfigInput, SsoConfigPublic
-from sightline.url_guard import UrlPolicy
 
 # Public: a sign-in starts and comes back before there is a credential.
 public_router = api_router(authenticated=False, tags=["auth"], problems=(400, 422))
@@ -53,15 +52,9 @@ def _client(request: Request) -> oidc_client.OidcClient:
     return client
 
 
-def _policy(request: Request) -> UrlPolicy:
-    policy: UrlPolicy = request.app.state.webhook_policy
-    return policy
-
-
 BaseUrl = Annotated[str, Depends(_base_url)]
 Box = Annotated[SecretBox, Depends(_box)]
 Client = Annotated[oidc_client.OidcClient, Depends(_client)]
-Policy = Annotated[UrlPolicy, Depends(_policy)]
 
 
 async def _owner(principal: Admin) -> Principal:
@@ -99,7 +92,7 @@ async def put_sso(
     _recent: RecentSignIn,
     session: DbSession,
     response: Response,
-    policy: Policy,
+    policy: UrlRules,
     box: Box,
     base_url: BaseUrl,
     now: Clock,

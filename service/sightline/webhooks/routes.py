@@ -8,14 +8,13 @@ from uuid import UUID
 from fastapi import Depends, Query, Request, Response, status
 
 from sightline.http.admission import leave_queue
-from sightline.http.deps import Admin, Clock, DbSession, Reader, RecentSignIn
+from sightline.http.deps import Admin, Clock, DbSession, Reader, RecentSignIn, UrlRules
 from sightline.http.etag import set_etag
 from sightline.http.idempotency import reveals_secret
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatch, Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
-from sightline.url_guard import UrlPolicy
 from sightline.webhooks import catalogue, service
 from sightline.webhooks.schemas import (
     EVENT_TYPE_PATTERN,
@@ -38,18 +37,12 @@ WRITE_ONE = problem_responses(404, 409, 412)
 ACCEPTED = status.HTTP_202_ACCEPTED
 
 
-def _policy(request: Request) -> UrlPolicy:
-    policy: UrlPolicy = request.app.state.webhook_policy
-    return policy
-
-
 def _sender(request: Request) -> WebhookSender:
     leave_queue(request)  # the ping waits on the endpoint's server
     sender: WebhookSender = request.app.state.webhook_sender
     return sender
 
 
-Policy = Annotated[UrlPolicy, Depends(_policy)]
 Sender = Annotated[WebhookSender, Depends(_sender)]
 
 
@@ -78,7 +71,7 @@ async def list_endpoints(
 )
 @reveals_secret
 async def create_endpoint(
-    body: EndpointCreate, principal: Admin, session: DbSession, response: Response, policy: Policy, now: Clock
+    body: EndpointCreate, principal: Admin, session: DbSession, response: Response, policy: UrlRules, now: Clock
 ) -> EndpointCreated:
     endpoint, secret = await service.create_endpoint(session, principal=principal, body=body, policy=policy, now=now)
     set_etag(response, endpoint.version)
@@ -104,7 +97,7 @@ async def update_endpoint(
     principal: Admin,
     session: DbSession,
     response: Response,
-    policy: Policy,
+    policy: UrlRules,
     now: Clock,
     if_match: IfMatch = None,
 ) -> EndpointPublic:

@@ -10,15 +10,9 @@ from sightline.crypto import SecretBox
 from sightline.http.admission import leave_queue
 from sightline.http.problems import problem_responses
 from sightline.integrations.runs import Fetchers
-from sightline.url_guard import UrlPolicy
 
 ONE = problem_responses(404)
 WRITE_ONE = problem_responses(404, 409, 412)
-
-
-def _policy(request: Request) -> UrlPolicy:
-    policy: UrlPolicy = request.app.state.webhook_policy  # the operator's URL rules, shared with webhooks
-    return policy
 
 
 def _fetchers(request: Request) -> Fetchers:
@@ -32,6 +26,5 @@ def _box(request: Request) -> SecretBox:
     return box
 
 
-Policy = Annotated[UrlPolicy, Depends(_policy)]
 Sources = Annotated[Fetchers, Depends(_fetchers)]
 Box = Annotated[SecretBox, Depends(_box)]

@@ -7,14 +7,14 @@ from uuid import UUID
 
 from fastapi import Response, status
 
-from sightline.http.deps import Admin, Clock, DbSession, SessionFactory
+from sightline.http.deps import Admin, Clock, DbSession, SessionFactory, UrlRules
 from sightline.http.etag import set_etag
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatch, Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
 from sightline.integrations import manual_runs, preview, service
-from sightline.integrations.routes.common import ONE, WRITE_ONE, Box, Policy, Sources
+from sightline.integrations.routes.common import ONE, WRITE_ONE, Box, Sources
 from sightline.integrations.schemas import (
     IntegrationCreate,
     IntegrationPublic,
@@ -61,7 +61,7 @@ async def create_integration(
     principal: Admin,
     session: DbSession,
     response: Response,
-    policy: Policy,
+    policy: UrlRules,
     box: Box,
     now: Clock,
 ) -> IntegrationPublic:
@@ -82,7 +82,7 @@ async def preview_integration(
     body: PullPreviewInput,
     principal: Admin,
     session: DbSession,
-    policy: Policy,
+    policy: UrlRules,
     fetchers: Sources,
     now: Clock,
 ) -> PullPreview:
@@ -112,7 +112,7 @@ async def update_integration(
     principal: Admin,
     session: DbSession,
     response: Response,
-    policy: Policy,
+    policy: UrlRules,
     box: Box,
     now: Clock,
     if_match: IfMatch = None,

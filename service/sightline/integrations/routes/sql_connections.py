@@ -7,14 +7,14 @@ from uuid import UUID
 
 from fastapi import Response, status
 
-from sightline.http.deps import Admin, Clock, DbSession
+from sightline.http.deps import Admin, Clock, DbSession, UrlRules
 from sightline.http.etag import set_etag
 from sightline.http.pagination import Page
 from sightline.http.params import IfMatch, Paging
 from sightline.http.problems import problem_responses
 from sightline.http.routers import api_router
 from sightline.integrations import connections, manual_runs
-from sightline.integrations.routes.common import ONE, WRITE_ONE, Box, Policy, Sources
+from sightline.integrations.routes.common import ONE, WRITE_ONE, Box, Sources
 from sightline.integrations.schemas import (
     ConnectionCheck,
     SqlConnectionCreate,
@@ -44,7 +44,7 @@ async def create_connection(
     principal: Admin,
     session: DbSession,
     response: Response,
-    policy: Policy,
+    policy: UrlRules,
     box: Box,
     fetchers: Sources,
     now: Clock,
@@ -77,7 +77,7 @@ async def update_connection(
     principal: Admin,
     session: DbSession,
     response: Response,
-    policy: Policy,
+    policy: UrlRules,
     box: Box,
     fetchers: Sources,
     now: Clock,
