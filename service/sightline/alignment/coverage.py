@@ -150,8 +150,13 @@ async def coverage(
     currency = next(iter(graph.calendars.values())).settings.currency if graph.calendars else "EUR"
     with_parent = await _with_parent(session, org_id, [o.id for o in in_cycle])
     key_results = [kr for objective_krs in graph.key_results.values() for kr in objective_krs]
+    # Named by their cycles, not thousands of ids (entries of key results outside the graph go unread).
     money = await allocations_by_key_result(
-        session, org_id=org_id, key_result_ids=[kr.id for kr in key_results], as_of=as_of, currency=currency
+        session,
+        org_id=org_id,
+        cycle_ids={o.cycle_id for o in graph.objectives.values()},
+        as_of=as_of,
+        currency=currency,
     )
     unaligned = await unaligned_initiatives(
         session, org_id=org_id, cycle_id=cycle.id, as_of=as_of, include_partial=True
