@@ -238,13 +238,20 @@ async def load_calendars_and_key_results(
         if key_result_columns is not None:
             columns = ", ".join(_columns(KeyResult, list(dict.fromkeys((*key_result_columns, *_ORDER_COLUMNS)))))
         sql = LIVE_KEY_RESULTS.format(columns=columns)
-        for kr in await fetch_rows(session, sql, org_id, list({o.id for o in objectives})):
-            key_results[kr.objective_id].append(kr)
-        for listed in key_results.values():
-            if len(listed) > 1:
-                listed.sort(key=_IN_ORDER)
+        key_results = by_objective_in_order(await fetch_rows(session, sql, org_id, list({o.id for o in objectives})))
     calendars = await load_calendars(session, org_id=org_id, cycle_ids={o.cycle_id for o in objectives})
     return calendars, key_results
+
+
+def by_objective_in_order(key_results: Iterable[Any]) -> dict[UUID, list[Any]]:
+    """Key-result rows in any order, grouped by objective, each objective's in creation order."""
+    grouped: dict[UUID, list[Any]] = defaultdict(list)
+    for kr in key_results:
+        grouped[kr.objective_id].append(kr)
+    for listed in grouped.values():
+        if len(listed) > 1:
+            listed.sort(key=_IN_ORDER)
+    return grouped
 
 
 def _columns(model: Any, names: Sequence[str]) -> Sequence[str]:
