@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from tests.support import PASSWORD, SignUp, _no_server_errors
 
 from sightline.config import Settings
+from sightline.identity import throttle
 from sightline.identity.throttle import address_delay
 
 DELAY = 0.3  # the base delay in these tests (1 s by default)
@@ -42,6 +43,21 @@ def short_delay(app: FastAPI) -> Iterator[None]:
     app.state.settings = saved
 
 
+def _record_pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delay the service decides for each sign-in from here on. "Not slowed" is read from this, not from the
+    clock: on a loaded machine an unslowed sign-in can take longer than the delay (a wall-clock bound is only
+    trusted the other way: a slowed sign-in takes at least its delay)."""
+    pauses: list[float] = []
+
+    def recorded(excess: int, *, limit: int, settings: Settings) -> float:
+        pause = address_delay(excess, limit=limit, settings=settings)
+        pauses.append(pause)
+        return pause
+
+    monkeypatch.setattr(throttle, "address_delay", recorded)
+    return pauses
+
+
 async def _timed(client: httpx.AsyncClient, email: str, password: str) -> tuple[httpx.Response, float]:
     started = time.perf_counter()
     response = await client.post("/api/v1/auth/login", json={"email": email, "password": password})
@@ -50,26 +66,28 @@ async def _timed(client: httpx.AsyncClient, email: str, password: str) -> tuple[
 
 @pytest.mark.usefixtures("short_delay")
 async def test_thirty_failures_from_one_address_do_not_stop_another_accounts_right_password(
-    app: FastAPI, signup: SignUp
+    app: FastAPI, signup: SignUp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     victim = await signup("Shared Office")
+    pauses = _record_pauses(monkeypatch)
     address = _address()  # an office behind one NAT, with someone guessing at many accounts from it
     async with client_from(app, address) as office:
         for i in range(30):
-            wrong, took = await _timed(office, f"someone-{i}-{uuid.uuid4().hex[:6]}@example.test", "guess guess")
+            wrong, _ = await _timed(office, f"someone-{i}-{uuid.uuid4().hex[:6]}@example.test", "guess guess")
             assert wrong.status_code == 401
-            assert took < DELAY  # under the limit: not slowed
+        assert pauses == [0.0] * 30  # under the limit: not slowed
         # Past the address's limit: a colleague's right password is slowed a little, and lets them in.
         signed_in, took = await _timed(office, victim.email, PASSWORD)
         assert signed_in.status_code == 200, signed_in.text
-        assert took >= DELAY
+        assert pauses[-1] == DELAY and took >= DELAY
         assert signed_in.json()["member"]["email"] == victim.email
         # Wrong guesses from there are still checked (401, not 429), and still slowed.
         wrong, took = await _timed(office, f"someone-{uuid.uuid4().hex[:6]}@example.test", "guess guess")
-        assert wrong.status_code == 401 and took >= DELAY
+        assert wrong.status_code == 401 and pauses[-1] >= DELAY and took >= DELAY
     async with client_from(app, _address()) as elsewhere:  # other addresses are not slowed at all
-        _, took = await _timed(elsewhere, victim.email, PASSWORD)
-        assert took < DELAY
+        elsewhere_in, _ = await _timed(elsewhere, victim.email, PASSWORD)
+        assert elsewhere_in.status_code == 200 and pauses[-1] == 0.0
+    assert len(pauses) == 33
 
 
 @pytest.mark.usefixtures("short_delay")

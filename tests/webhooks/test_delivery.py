@@ -44,7 +44,8 @@ async def test_check_in_reaches_a_real_receiver_signed_and_verifiable(
     assert endpoint["secret"].startswith("whsec_")
     kr = await key_result(tenant.client)
     sender = WebhookSender(LOCAL)
-    # Polling every 30 s: a delivery within a second can only come from LISTEN/NOTIFY.
+    # Polling every 30 s: a delivery within seconds can only come from LISTEN/NOTIFY (5 s, not 1: on a loaded
+    # machine the check-in alone can take a second).
     dispatcher = Dispatcher(app.state.session_factory, sender, CONFIG, listen_dsn=asyncpg_dsn(database_url))
     stop = asyncio.Event()
     running = asyncio.create_task(dispatcher.run(stop))
@@ -58,7 +59,7 @@ async def test_check_in_reaches_a_real_receiver_signed_and_verifiable(
         stop.set()
         await running
         await sender.aclose()
-    assert elapsed < 1.5
+    assert elapsed < 5
     [request] = receiver.received
     body = verify(endpoint["secret"], request)  # the standardwebhooks verifier accepts it
     assert request.method == "POST" and request.headers["content-type"] == "application/json"
