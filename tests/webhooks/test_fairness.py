@@ -90,9 +90,10 @@ async def test_a_hanging_endpoint_does_not_delay_another_organisations_delivery(
                 await asyncio.sleep(0.05)
             sent_at = time.perf_counter()
             await create(waits.client, "/api/v1/check-ins", {"key_result_id": waits_kr["id"], "value": 1})
-            await fast.wait_for(lambda received: len(received) >= 1, within=5.0)
+            await fast.wait_for(lambda received: len(received) >= 1, within=10.0)
             delay = min(fast.first_arrival.values()) - sent_at
-            assert delay < 2.0, f"the other organisation's delivery took {delay:.2f} s"
+            # Seconds, not the hanging endpoint's 30: 5 s leaves room for a loaded machine.
+            assert delay < 5.0, f"the other organisation's delivery took {delay:.2f} s"
             # The hanging organisation holds no more than its share of the slots, across every dispatcher.
             await asyncio.sleep(0.3)
             assert hanging.waiting == FAIR.max_in_flight_per_org
