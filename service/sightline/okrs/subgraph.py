@@ -74,9 +74,9 @@ ROLLUP_COLUMNS = (
     "weight",
 )
 OBJECTIVES_BY_ID = "SELECT * FROM objectives WHERE org_id = $1 AND id = ANY($2::uuid[])"
-# Unordered: each objective's few key results are put in order here (`_in_order`). Sorting thousands of wide rows
-# made PostgreSQL hold the whole result until the sort was done, where unsorted rows stream to the driver while
-# the scan goes on (the map's 5,000 key results: about 8 ms less per request, docs/benchmarks.md).
+# Unordered: each objective's few key results are put in order here (`by_objective_in_order`). Sorting thousands of
+# wide rows made PostgreSQL hold the whole result until the sort was done, where unsorted rows stream to the driver
+# while the scan goes on (the map's 5,000 key results: about 10 ms less per request, docs/benchmarks.md).
 LIVE_KEY_RESULTS = """
     SELECT {columns} FROM key_results
     WHERE org_id = $1 AND objective_id = ANY($2::uuid[]) AND archived_at IS NULL
@@ -235,8 +235,9 @@ async def load_calendars_and_key_results(
     if objectives:
         # Only the columns a caller reads, when it says so (the map reads 14 of 30 for 5,000 key results).
         columns = "*"
-        if key_result_columns is not None:
-            columns = ", ".join(_columns(KeyResult, list(dict.fromkeys((*key_result_columns, *_ORDER_COLUMNS)))))
+        if key_result_columns is not None:  # and the columns their order is read from, once each
+            wanted = [*key_result_columns, *(c for c in _ORDER_COLUMNS if c not in key_result_columns)]
+            columns = ", ".join(_columns(KeyResult, wanted))
         sql = LIVE_KEY_RESULTS.format(columns=columns)
         key_results = by_objective_in_order(await fetch_rows(session, sql, org_id, list({o.id for o in objectives})))
     calendars = await load_calendars(session, org_id=org_id, cycle_ids={o.cycle_id for o in objectives})
