@@ -24,8 +24,15 @@ from sightline.kpis.service import bounds, event, get_kpi, kpi_public
 from sightline.kpis.status import status_of
 from sightline.okrs import key_results
 from sightline.okrs.check_in_batch import create_batch
-from sightline.okrs.check_in_rules import locked_target, locked_targets, reported_moment, value_problem, writable
-from sightline.okrs.models import CheckIn, KeyResult
+from sightline.okrs.check_in_rules import (
+    BY_KPI,
+    locked_target,
+    locked_targets,
+    reported_moment,
+    value_problem,
+    writable,
+)
+from sightline.okrs.models import CheckIn
 from sightline.okrs.schemas import BATCH_LIMIT, CheckInBatch, CheckInBatchItem
 
 CLOCK_SKEW = timedelta(minutes=1)  # a client clock slightly ahead is not "the future"
@@ -107,7 +114,7 @@ async def _check_in_followers(
     """The value as a check-in on every key result following the KPI that can take it now: in an active cycle
     whose dates hold the time point, not archived. Others are left as they are (a closed cycle is frozen, one in
     planning takes no check-ins). A constant number of statements, however many key results follow."""
-    targets = await locked_targets(session, kpi.org_id, col(KeyResult.follows_kpi_id) == kpi.id)
+    targets = await locked_targets(session, kpi.org_id, BY_KPI, kpi.id)
     items = [
         CheckInBatchItem(key_result_id=t.key_result.id, value=row.value, note=row.note, checked_in_at=row.recorded_at)
         for t in targets

@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import insert, or_, text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from sightline.auth import Principal
 from sightline.errors import FieldError, Invalid
@@ -17,6 +16,8 @@ from sightline.events import service as events
 from sightline.okrs import drains
 from sightline.okrs.check_in_rules import (
     BACKDATED_AFTER,
+    BY_IDS,
+    BY_IDS_OR_KEYS,
     Target,
     is_newest,
     locked_targets,
@@ -76,8 +77,9 @@ async def _batch_targets(session: AsyncSession, org_id: UUID, items: list[CheckI
     """The key results the items name (by id or external key), locked for writing."""
     ids = {item.key_result_id for item in items if item.key_result_id}
     keys = {item.external_key for item in items if item.external_key}
-    condition = or_(col(KeyResult.id).in_(ids), col(KeyResult.external_key).in_(keys))
-    return await locked_targets(session, org_id, condition) if ids or keys else []
+    if not keys:
+        return await locked_targets(session, org_id, BY_IDS, list(ids)) if ids else []
+    return await locked_targets(session, org_id, BY_IDS_OR_KEYS, list(ids), list(keys))
 
 
 def _plan(
@@ -203,8 +205,6 @@ async def _write_current(session: AsyncSession, org_id: UUID, key_results: list[
     """One UPDATE for the derived fields of many key results (already locked and set in memory)."""
     if not key_results:
         return
-    for kr in key_results:  # written below: the ORM must not flush them too (nor autoflush first)
-        session.expunge(kr)
     await session.execute(
         _WRITE_CURRENT,
         {

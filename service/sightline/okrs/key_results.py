@@ -126,6 +126,9 @@ async def _follow_started(
     """The key result's answer once every follow step ran."""
     for hook in on_follow:
         await hook(session, principal, kr.id, now)
+    if on_follow:  # a step checks in on the row (check_in_rules.locked_targets), not on this instance
+        await session.flush()
+        await session.refresh(kr)
     return key_result_public(kr, calendar=calendar, now=now)
 
 
