@@ -119,8 +119,18 @@ async def list_objectives(
     status: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of objectives as ObjectivePublic's JSON (`bodies`: answered without building models)."""
-    given = {"cycle_id": cycle_id, "team_id": team_id, "owner_id": owner_id, "state": state, "level": level}
-    filters = {name: value for name, value in {**given, "kind": kind}.items() if value is not None}
+    filters = {
+        name: value
+        for name, value in (
+            ("cycle_id", cycle_id),
+            ("team_id", team_id),
+            ("owner_id", owner_id),
+            ("state", state),
+            ("level", level),
+            ("kind", kind),
+        )
+        if value is not None
+    }
     if status is None:
         rows = await _page(session, org_id, filters, params)
         page, cursor = page_of(rows, params, _keyset)
