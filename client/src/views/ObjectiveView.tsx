@@ -53,7 +53,9 @@ export function ObjectiveView() {
     }
     return <QueryError error={objective.error} onRetry={() => void objective.refetch()} />;
   }
-  if (objective.isPending) return <Loading label="Loading the objective" />;
+  // Who may write decides the cards' tabs (and their default): rendered once both are known, so a tab a person
+  // clicks never shifts or resets when their permissions arrive after the objective.
+  if (objective.isPending || me.isPending) return <Loading label="Loading the objective" />;
 
   const data = objective.data;
   const cycle = cycles.data?.items.find((item) => item.id === data.cycle_id);
