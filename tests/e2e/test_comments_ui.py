@@ -102,7 +102,11 @@ def test_key_result_panel_comments(open_page: OpenPage, api_org: ApiOrg) -> None
     page = open_page().page
     sign_in(page, org.email, path=f"/objectives/{objective['id']}")
     card = page.get_by_test_id("key-result")
-    card.get_by_role("tab", name="Comments").click()
+    # A writer's card opens on "Check in" (the page waits for the person's permissions before it draws the card).
+    expect(card.get_by_role("tab", name="Check in")).to_have_attribute("aria-selected", "true")
+    tab = card.get_by_role("tab", name="Comments")
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
     thread = card.get_by_role("region", name=re.compile(r"^Comments on Channel 01 leads"))
     expect(thread.get_by_text("No comments yet.")).to_be_visible()
     field(thread, "Write a comment").fill("Where do the **leads** come from?")
