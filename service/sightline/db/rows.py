@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections import namedtuple
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -49,6 +49,16 @@ async def fetch_rows(session: AsyncSession, sql: str, *args: Any) -> list[Any]:
         return []
     make = _shape(tuple(records[0].keys()))._make
     return [make(record) for record in records]
+
+
+def checked_columns(model: Any, names: Sequence[str]) -> Sequence[str]:
+    """`names`, each checked to be a column of `model`'s table: for SQL text these functions run that is written
+    from column names (never from a request's text)."""
+    table = model.__table__
+    for name in names:
+        if name not in table.c:
+            raise ValueError(f"{name!r} is not a column of {table.name}")
+    return names
 
 
 async def fetch_named(session: AsyncSession, sql: str, params: Mapping[str, Any]) -> list[Any]:

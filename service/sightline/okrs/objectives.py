@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from sightline.auth import Principal
 from sightline.db.keyset import PageParams, decode_cursor, encode_cursor, page_of
-from sightline.db.rows import fetch_rows
+from sightline.db.rows import checked_columns, fetch_rows
 from sightline.db.tenancy import one_of_org
 from sightline.errors import Conflict, Invalid
 from sightline.events import service as events
@@ -157,7 +157,8 @@ async def _page(session: AsyncSession, org_id: UUID, filters: dict[str, Any], pa
 @functools.lru_cache(maxsize=128)
 def _page_sql(columns: tuple[str, ...], after_cursor: bool) -> str:
     """One statement text per combination of filters (each plan uses its own index); every value bound."""
-    conditions = ["org_id = $1", *(f"{_column(name)} = ${i}" for i, name in enumerate(columns, start=2))]
+    named = checked_columns(Objective, columns)
+    conditions = ["org_id = $1", *(f"{name} = ${i}" for i, name in enumerate(named, start=2))]
     if "state" not in columns:
         conditions.append("state <> 'archived'")
     n = len(columns) + 2
@@ -165,12 +166,6 @@ def _page_sql(columns: tuple[str, ...], after_cursor: bool) -> str:
         conditions.append(f"(created_at, id) > (${n}, ${n + 1})")
         n += 2
     return f"SELECT * FROM objectives WHERE {' AND '.join(conditions)} ORDER BY created_at, id LIMIT ${n}"
-
-
-def _column(name: str) -> str:
-    if name not in Objective.__table__.c:  # type: ignore[attr-defined]
-        raise ValueError(f"{name!r} is not a column of objectives")
-    return name
 
 
 async def _with_status(

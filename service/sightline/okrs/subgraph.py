@@ -20,7 +20,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from sightline import scoring
-from sightline.db.rows import fetch_rows
+from sightline.db.rows import checked_columns, fetch_rows
 from sightline.okrs.calendars import load_calendars
 from sightline.okrs.derive import Calendar, Part, Rollup, combine, key_result_part, rollup
 from sightline.okrs.models import KeyResult
@@ -237,7 +237,7 @@ async def load_calendars_and_key_results(
         columns = "*"
         if key_result_columns is not None:  # and the columns their order is read from, once each
             wanted = [*key_result_columns, *(c for c in _ORDER_COLUMNS if c not in key_result_columns)]
-            columns = ", ".join(_columns(KeyResult, wanted))
+            columns = ", ".join(checked_columns(KeyResult, wanted))
         sql = LIVE_KEY_RESULTS.format(columns=columns)
         key_results = by_objective_in_order(await fetch_rows(session, sql, org_id, list({o.id for o in objectives})))
     calendars = await load_calendars(session, org_id=org_id, cycle_ids={o.cycle_id for o in objectives})
@@ -253,15 +253,6 @@ def by_objective_in_order(key_results: Iterable[Any]) -> dict[UUID, list[Any]]:
         if len(listed) > 1:
             listed.sort(key=_IN_ORDER)
     return grouped
-
-
-def _columns(model: Any, names: Sequence[str]) -> Sequence[str]:
-    """`names`, each checked to be a column of `model`'s table (they are written into the SQL text)."""
-    table = model.__table__
-    for name in names:
-        if name not in table.c:
-            raise ValueError(f"{name!r} is not a column of {table.name}")
-    return names
 
 
 NO_DATA = Rollup(progress=None, expected_progress=None, score=None, status=Status.no_data)
