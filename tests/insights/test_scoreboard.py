@@ -259,3 +259,29 @@ async def test_a_large_aligned_cycle_rolls_up_like_get_objectives_in_constant_st
         for field in ("progress", "expected_progress", "score"):
             assert row[field] == pytest.approx(api[field]), (row["title"], field)
         assert row["status"] == api["status"], row["title"]
+
+
+async def test_latest_confidence_is_the_latest_check_ins_and_the_lower_one_at_the_same_moment(
+    tenant: Tenant, clock: FixedClock
+) -> None:
+    """One plain max over moment and confidence packed in one number (scoreboard_sql.LATEST_CONFIDENCE): the latest
+    check-in speaks; two at the same moment, the lower confidence; 0 and 10 come back as they went in."""
+    clock.set("2026-01-02T09:00:00+01:00")
+    fy = await cycle(tenant, "FY2026", "2026-01-01", "2026-12-31")
+    checked, quiet = await objective(tenant, fy["id"], "Checked"), await objective(tenant, fy["id"], "Quiet")
+    a, b, c = [await key_result(tenant, checked, title=t, target_value=100) for t in ("A", "B", "C")]
+    await key_result(tenant, quiet, title="Nobody", target_value=100)
+
+    async def confidences() -> dict[str, tuple[int | None, int | None]]:
+        board = await _board(tenant, fy["id"])
+        rows = [o for team in board["teams"] for o in team["objectives"]]
+        return {o["title"]: (o["latest_confidence"], o["lowest_confidence"]) for o in rows}
+
+    await check_in_at(tenant, clock, "2026-01-10T10:00:00+01:00", a, 10, confidence=2)
+    await check_in_at(tenant, clock, "2026-01-20T10:00:00.000001+01:00", b, 10, confidence=8)
+    await check_in_at(tenant, clock, "2026-01-20T10:00:00.000001+01:00", c, 10, confidence=3)
+    assert await confidences() == {"Checked": (3, 2), "Quiet": (None, None)}
+    await check_in_at(tenant, clock, "2026-01-20T10:00:00.000002+01:00", a, 20, confidence=10)
+    assert (await confidences())["Checked"] == (10, 3)  # a microsecond later is later
+    await check_in_at(tenant, clock, "2026-01-20T10:00:00.000002+01:00", b, 20, confidence=0)
+    assert (await confidences())["Checked"] == (0, 0)

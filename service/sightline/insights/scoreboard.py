@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -34,6 +33,7 @@ from sightline.insights.scoreboard_sql import (
     BY_PERSON,
     BY_TEAM,
     COMPLIANCE,
+    LATEST_CONFIDENCE,
     LINEAR,
     OBJECTIVES,
     OVERALL,
@@ -52,7 +52,7 @@ from sightline.okrs.mine import enclosing_cycle_ids
 from sightline.okrs.models import KeyResult, Objective
 
 # The alignment module's own walk below objectives that roll up from children: one definition of it.
-from sightline.okrs.subgraph import LINKS_BELOW, Subgraph, is_fresh, stored
+from sightline.okrs.subgraph import LINKS_BELOW, Subgraph, is_fresh
 from sightline.okrs.teams import get_team
 from sightline.scoring import CADENCE_PERIOD, STALE_GRACE, Cadence, Direction, Metric, Status
 from sightline.timestamps import as_utc
@@ -121,10 +121,7 @@ async def compliance(
 
 _COUNT_COLUMNS = tuple(f"n_{s}" for s in STATUSES)
 _STATUS_OF = {s.value: s for s in Status}
-
-
-def _counts(row: Any) -> dict[str, int]:
-    return {s: getattr(row, column) for s, column in zip(STATUSES, _COUNT_COLUMNS, strict=True)}
+Counts = dict[UUID, dict[str, int]]  # each objective's key results by status
 
 
 async def _non_linear_expected(
@@ -158,9 +155,10 @@ async def _non_linear_expected(
     return parts
 
 
-def own_rollup(row: Any, calendar: Calendar, linear: float, extra: list[tuple[float, float]]) -> Rollup:
+def own_rollup(
+    row: Any, counts: dict[str, int], calendar: Calendar, linear: float, extra: list[tuple[float, float]]
+) -> Rollup:
     """An objective's roll-up of its own key results from the SQL aggregates: `derive.rollup`'s numbers."""
-    counts = row.counts
     weight = row.weight or 0.0
     if row.key_result_count and weight > 0:
         progress: float | None = row.weighted_progress / weight
@@ -176,9 +174,15 @@ def own_rollup(row: Any, calendar: Calendar, linear: float, extra: list[tuple[fl
     return Rollup(progress=progress, expected_progress=expected_progress, score=score, status=status)
 
 
-def _objective(row: Any, rolled: Rollup) -> dict[str, Any]:
-    # JSON values as ScoreboardObjective writes them: the board is encoded once, never validated again (the
-    # tests check it against the contract's models).
+def _objective(row: Any, counts: dict[str, int], rolled: Rollup | None, cycle_id: UUID) -> dict[str, Any]:
+    """JSON values as ScoreboardObjective writes them: the board is encoded once, never validated again (the
+    tests check it against the contract's models). `rolled` None: the row's stored roll-up, as it is."""
+    if rolled is None:
+        progress, expected_progress, score = row.rollup_progress, row.rollup_expected_progress, row.rollup_score
+        status = row.rollup_status
+    else:
+        progress, expected_progress, score = rolled.progress, rolled.expected_progress, rolled.score
+        status = rolled.status.value
     return {
         "id": row.id,
         "cycle_id": row.cycle_id,
@@ -189,39 +193,50 @@ def _objective(row: Any, rolled: Rollup) -> dict[str, Any]:
         "owner_id": row.owner_id,
         "owner_name": row.owner_name,
         "team_id": row.team_id,
-        "progress": rolled.progress,
-        "expected_progress": rolled.expected_progress,
-        "score": rolled.score,
-        "status": rolled.status.value,
+        "progress": progress,
+        "expected_progress": expected_progress,
+        "score": score,
+        "status": status,
         "latest_confidence": row.latest_confidence,
         "lowest_confidence": row.lowest_confidence,
         "last_check_in_at": None if row.last_check_in_at is None else as_utc(row.last_check_in_at),
         "key_result_count": row.key_result_count,
-        "key_results_by_status": row.counts,
+        "key_results_by_status": counts,
+        "inherited": row.cycle_id != cycle_id,
     }
 
 
-class Aggregate(SimpleNamespace):
-    """One objective's row of the aggregate query (its columns as plain attributes: a forwarding
-    __getattr__ was called ~28,000 times per board), with its key-result counts by status as `counts`."""
-
-    counts: dict[str, int]
-
-
-async def _aggregates(session: AsyncSession, scope: Scope) -> list[Aggregate]:
+async def _aggregates(session: AsyncSession, scope: Scope) -> tuple[list[Any], Counts]:
+    """The aggregate query's rows (named tuples), and each one's key-result counts by status."""
     sql = OBJECTIVES.format(
-        status_counts=status_counts_sql(), kr_status_counts=kr_status_counts_sql(), linear=LINEAR, scope=scope.sql
+        status_counts=status_counts_sql(),
+        kr_status_counts=kr_status_counts_sql(),
+        linear=LINEAR,
+        latest_confidence=LATEST_CONFIDENCE,
+        scope=scope.sql,
     )
-    return [Aggregate(**row._asdict(), counts=_counts(row)) for row in await fetch_named(session, sql, scope.params)]
+    rows = await fetch_named(session, sql, scope.params)
+    if not rows:
+        return [], {}
+    first = rows[0]._fields.index(_COUNT_COLUMNS[0])  # the counts are adjacent columns, in STATUSES' order
+    counts = slice(first, first + len(STATUSES))
+    assert rows[0]._fields[counts] == _COUNT_COLUMNS
+    return rows, {row.id: dict(zip(STATUSES, row[counts], strict=True)) for row in rows}
 
 
 async def _own_rollups(
-    session: AsyncSession, scope: Scope, rows: Sequence[Any], calendars: dict[UUID, Calendar], now: datetime
+    session: AsyncSession,
+    scope: Scope,
+    rows: Sequence[Any],
+    counts: Counts,
+    calendars: dict[UUID, Calendar],
+    now: datetime,
 ) -> dict[UUID, Rollup]:
     extra = await _non_linear_expected(session, scope, calendars, now) if rows else {}
     linear = {cycle_id: linear_expected_progress(c, now) for cycle_id, c in calendars.items()}
     return {
-        row.id: own_rollup(row, calendars[row.cycle_id], linear[row.cycle_id], extra.get(row.id, [])) for row in rows
+        row.id: own_rollup(row, counts[row.id], calendars[row.cycle_id], linear[row.cycle_id], extra.get(row.id, []))
+        for row in rows
     }
 
 
@@ -244,9 +259,9 @@ async def _through_children(
     below = list({link.child_objective_id for link in links} - set(objectives))
     if below:  # descendants outside the board (another cycle, another team): their own numbers too
         scope = Scope(sql="o.org_id = :org AND o.id = ANY(CAST(:ids AS uuid[]))", params={"org": org_id, "ids": below})
-        descendants = await _aggregates(session, scope)
+        descendants, counts = await _aggregates(session, scope)
         calendars = await load_calendars(session, org_id=org_id, cycle_ids={r.cycle_id for r in descendants})
-        own = {**own, **await _own_rollups(session, scope, descendants, calendars, now)}
+        own = {**own, **await _own_rollups(session, scope, descendants, counts, calendars, now)}
         objectives.update({row.id: row for row in descendants})
     graph = Subgraph(
         objectives=objectives,
@@ -293,17 +308,16 @@ async def scoreboard(
     calendar = await load_calendar(session, org_id=org_id, cycle=cycle)
     enclosing = await enclosing_cycle_ids(session, org_id=org_id, cycle=cycle) if flt.include_enclosing else []
     scope = objective_scope(org_id=org_id, cycle_id=cycle.id, flt=flt, enclosing=enclosing)
-    rows = await _aggregates(session, scope)
+    rows, counts = await _aggregates(session, scope)
     calendars = {**await load_calendars(session, org_id=org_id, cycle_ids=set(enclosing)), cycle.id: calendar}
-    if all(is_fresh(row.rollup_at, now) for row in rows):  # kept by every change below (okrs/rollups.py)
-        rollups = {row.id: stored(row) for row in rows}
-    else:
-        own = await _own_rollups(session, scope, rows, calendars, now)
+    rollups: dict[UUID, Rollup] = {}  # none: every row's stored roll-up is fresh, kept by every change below
+    if not all(is_fresh(row.rollup_at, now) for row in rows):  # (okrs/rollups.py)
+        own = await _own_rollups(session, scope, rows, counts, calendars, now)
         rollups = await _through_children(session, org_id, rows, own, calendar, now)
-    objectives = [{**_objective(row, rollups[row.id]), "inherited": row.cycle_id != cycle.id} for row in rows]
+    objectives = [_objective(row, counts[row.id], rollups.get(row.id), cycle.id) for row in rows]
     kr_totals = dict.fromkeys(STATUSES, 0)
-    for row in rows:
-        for status, n in row.counts.items():
+    for by_status in counts.values():
+        for status, n in by_status.items():
             kr_totals[status] += n
     checked_in, names = await compliance(session, scope=scope, calendar=calendar, now=now)
     return {

@@ -78,9 +78,7 @@ LEFT JOIN (
            sum(CASE WHEN {linear} THEN kr.weight ELSE 0.0 END) AS linear_weight,
            max(kr.last_check_in_at) AS last_check_in_at,
            min(kr.latest_confidence) AS lowest_confidence,
-           -- Key results checked in at the same moment: the lower confidence speaks (decided by data, not ids).
-           (array_agg(kr.latest_confidence ORDER BY kr.last_check_in_at DESC NULLS LAST, kr.latest_confidence)
-                FILTER (WHERE kr.latest_confidence IS NOT NULL))[1] AS latest_confidence
+           {latest_confidence} AS latest_confidence
     FROM key_results kr
     WHERE kr.org_id = :org AND kr.archived_at IS NULL
       AND kr.objective_id IN (SELECT o.id FROM objectives o WHERE {scope})
@@ -89,6 +87,15 @@ LEFT JOIN (
 WHERE {scope}
 ORDER BY o.created_at, o.title, o.id
 """
+
+# The confidence of the latest check-in among an objective's key results (checked in at the same moment, the lower
+# one speaks: decided by data, not ids), as one plain max, so the key results are aggregated by hashing: each key
+# result's moment in microseconds since 1970 (none or earlier: 1970) times 16, plus 10 − its confidence (0–10, a
+# constraint of key_results); the remainder gives the confidence back. An ordered `array_agg` sorted every
+# objective's key results again: a fifth of the statement's time. Microseconds stay exact in a float8 until 2255.
+LATEST_CONFIDENCE = """10 - mod(max(
+               greatest(0, round(date_part('epoch', kr.last_check_in_at) * 1e6))::bigint * 16
+               + (10 - kr.latest_confidence)) FILTER (WHERE kr.latest_confidence IS NOT NULL), 16)"""
 
 # Compliance = not stale (scoring.is_stale): a check-in within the cadence period plus grace of the last
 # one (or of the cycle start). The periods come from scoring.CADENCE_PERIOD as parameters.
