@@ -46,6 +46,13 @@ class Principal:
         if scope not in self.scopes:
             raise Forbidden(f"this credential lacks the '{scope}' permission")
 
+    def require_role_within_own(self, role: str | None, doing: str) -> None:
+        """The one rule for roles (members and invitations): nobody grants, changes or takes away a role above
+        their own credential's permissions, so only an owner makes, changes or removes an owner. `doing` names
+        the refused action for the message ("invite someone as", …)."""
+        if role is not None and not ROLE_SCOPES[role] <= self.scopes:
+            raise Forbidden(f"you cannot {doing} {role}: that is above your own role")
+
 
 class RecentSignInRequired(Forbidden):
     slug, title = "recent-sign-in-required", "Recent sign-in required"

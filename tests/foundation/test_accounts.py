@@ -71,6 +71,22 @@ async def test_an_admin_key_cannot_make_an_owner(app: FastAPI, tenant: Tenant) -
     assert (await key.delete(f"/api/v1/members/{tenant.owner_id}")).status_code == 403
 
 
+async def test_a_key_gives_no_role_with_more_than_it_holds(app: FastAPI, tenant: Tenant) -> None:
+    """Members follow the invitations' rule (auth.Principal.require_role_within_own): a role is given, changed or
+    taken away only within the credential's own permissions, not just "only an owner makes an owner"."""
+    admin_only, _ = await tenant.api_key_client(app, ["admin"])
+    full, _ = await tenant.api_key_client(app, ["read", "write", "admin"])
+    _, viewer_id = await tenant.member_client(app, "viewer")
+    added = await admin_only.post(
+        "/api/v1/members", json={"email": "new@example.test", "name": "New", "role": "member"}
+    )
+    assert added.status_code == 403 and "above your own role" in added.json()["detail"]
+    assert (await admin_only.patch(f"/api/v1/members/{viewer_id}", json={"role": "member"})).status_code == 403
+    assert (await admin_only.delete(f"/api/v1/members/{viewer_id}")).status_code == 403
+    promoted = await full.patch(f"/api/v1/members/{viewer_id}", json={"role": "member"})
+    assert promoted.status_code == 200 and promoted.json()["role"] == "member"
+
+
 async def test_a_key_cannot_mint_a_key_with_more_than_it_holds(app: FastAPI, tenant: Tenant) -> None:
     admin_only, _ = await tenant.api_key_client(app, ["admin"])
     wider = await admin_only.post("/api/v1/api-keys", json={"name": "wider", "scopes": ["read", "write"]})

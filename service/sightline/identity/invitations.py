@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from sightline.auth import ROLE_SCOPES, Principal
+from sightline.auth import Principal
 from sightline.config import Settings
 from sightline.db.keyset import PageParams, page_of, paginate
 from sightline.db.tenancy import one_of_org, scoped
@@ -48,12 +48,6 @@ def invitation_public(row: Invitation) -> InvitationPublic:
     return InvitationPublic.model_validate(row, from_attributes=True)
 
 
-def _may_grant(principal: Principal, role: str) -> None:
-    """Nobody invites above their own role; only an owner makes an owner (as when adding a member)."""
-    if not ROLE_SCOPES[role] <= principal.scopes:
-        raise Forbidden(f"you cannot invite someone as {role}: that is above your own role")
-
-
 async def _active_member(session: AsyncSession, org_id: UUID, email: str) -> User | None:
     statement = scoped(User, org_id).where(col(User.email) == email, col(User.deactivated_at).is_(None))
     return (await session.execute(statement)).scalar_one_or_none()
@@ -79,7 +73,7 @@ async def invite(
     """A new invitation, its message queued in this transaction; an open one for the same email is replaced."""
     if principal.user_id is None:
         raise Forbidden("an invitation is sent in a person's name; use a key made by an admin")
-    _may_grant(principal, body.role)
+    principal.require_role_within_own(body.role, "invite someone as")
     if await _active_member(session, principal.org_id, body.email) is not None:
         raise Conflict("a member with this email already exists in the organisation")
     await _check_team(session, principal.org_id, body.team_id)
@@ -171,7 +165,8 @@ async def _open_one(session: AsyncSession, principal: Principal, invitation_id: 
 
 async def revoke(session: AsyncSession, *, principal: Principal, invitation_id: UUID, now: datetime) -> None:
     row = await _open_one(session, principal, invitation_id)
-    _may_grant(principal, row.role)  # an admin cannot take back an owner's invitation of an owner either
+    # An admin cannot take back an owner's invitation of an owner either.
+    principal.require_role_within_own(row.role, "revoke an invitation as")
     row.revoked_at = now
     await session.flush()
     await _event(session, row, "invitation.revoked", actor=principal.actor, now=now)
@@ -182,7 +177,7 @@ async def resend(
 ) -> Invitation:
     """A new link (7 days from now) to the same person; the earlier link stops working. One a minute."""
     row = await _open_one(session, principal, invitation_id)
-    _may_grant(principal, row.role)
+    principal.require_role_within_own(row.role, "resend an invitation as")
     if now - row.sent_at < RESEND_INTERVAL:
         wait = max(1, math.ceil((row.sent_at + RESEND_INTERVAL - now).total_seconds()))
         raise TooManyRequests("a link was sent a moment ago", headers={"Retry-After": str(wait)})

@@ -51,11 +51,6 @@ async def list_members(
     return page_of(rows, params, lambda u: (u.created_at, u.id))
 
 
-def _require_owner_for(principal: Principal, *roles: str | None) -> None:
-    if "owner" in roles and "owner" not in principal.scopes:
-        raise Forbidden("only an owner can grant, change or remove the owner role, or change an owner")
-
-
 async def _record(
     session: AsyncSession,
     *,
@@ -89,7 +84,7 @@ async def add_member(
     body: MemberCreate,
     now: datetime,
 ) -> tuple[User, str | None]:
-    _require_owner_for(principal, body.role)
+    principal.require_role_within_own(body.role, "add someone as")
     # Only active members hold an email: a removed member's may be added again, as a new member.
     exists = (
         await session.execute(
@@ -189,11 +184,12 @@ async def update_member(
     if user.deactivated_at is not None:
         raise NotFound("member")
     check_if_match(if_match, user.version, required=False)
-    _require_owner_for(principal, user.role)  # an admin neither renames nor demotes an owner
+    # An admin neither renames nor demotes an owner.
+    principal.require_role_within_own(user.role, "change a member who is")
     before = member_public(user)
     demoted = False
     if body.role is not None and body.role != user.role:
-        _require_owner_for(principal, body.role)
+        principal.require_role_within_own(body.role, "make someone")
         if user.role == "owner":
             await _ensure_another_owner(session, org_id=principal.org_id, leaving=user.id)
         demoted = not ROLE_SCOPES[user.role] <= ROLE_SCOPES[body.role]
@@ -217,7 +213,7 @@ async def remove_member(session: AsyncSession, *, principal: Principal, member_i
     user = await get_member(session, org_id=principal.org_id, member_id=member_id, lock=True)
     if user.deactivated_at is not None:
         raise NotFound("member")
-    _require_owner_for(principal, user.role)
+    principal.require_role_within_own(user.role, "remove a member who is")
     if user.role == "owner":
         await _ensure_another_owner(session, org_id=principal.org_id, leaving=user.id)
     before = member_public(user)
