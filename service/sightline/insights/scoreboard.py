@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -52,7 +53,7 @@ from sightline.okrs.mine import enclosing_cycle_ids
 from sightline.okrs.models import KeyResult, Objective
 
 # The alignment module's own walk below objectives that roll up from children: one definition of it.
-from sightline.okrs.subgraph import LINKS_BELOW, Subgraph, is_fresh
+from sightline.okrs.subgraph import LINKS_BELOW, Subgraph, is_fresh, stored
 from sightline.okrs.teams import get_team
 from sightline.scoring import CADENCE_PERIOD, STALE_GRACE, Cadence, Direction, Metric, Status
 from sightline.timestamps import as_utc
@@ -119,7 +120,7 @@ async def compliance(
     return public, names
 
 
-_COUNT_COLUMNS = tuple(f"n_{s}" for s in STATUSES)
+_COUNTS = attrgetter(*(f"n_{s}" for s in STATUSES))  # a row's key-result counts, in STATUSES' order
 _STATUS_OF = {s.value: s for s in Status}
 Counts = dict[UUID, dict[str, int]]  # each objective's key results by status
 
@@ -174,15 +175,9 @@ def own_rollup(
     return Rollup(progress=progress, expected_progress=expected_progress, score=score, status=status)
 
 
-def _objective(row: Any, counts: dict[str, int], rolled: Rollup | None, cycle_id: UUID) -> dict[str, Any]:
+def _objective(row: Any, counts: dict[str, int], rolled: Rollup, cycle_id: UUID) -> dict[str, Any]:
     """JSON values as ScoreboardObjective writes them: the board is encoded once, never validated again (the
-    tests check it against the contract's models). `rolled` None: the row's stored roll-up, as it is."""
-    if rolled is None:
-        progress, expected_progress, score = row.rollup_progress, row.rollup_expected_progress, row.rollup_score
-        status = row.rollup_status
-    else:
-        progress, expected_progress, score = rolled.progress, rolled.expected_progress, rolled.score
-        status = rolled.status.value
+    tests check it against the contract's models)."""
     return {
         "id": row.id,
         "cycle_id": row.cycle_id,
@@ -193,10 +188,10 @@ def _objective(row: Any, counts: dict[str, int], rolled: Rollup | None, cycle_id
         "owner_id": row.owner_id,
         "owner_name": row.owner_name,
         "team_id": row.team_id,
-        "progress": progress,
-        "expected_progress": expected_progress,
-        "score": score,
-        "status": status,
+        "progress": rolled.progress,
+        "expected_progress": rolled.expected_progress,
+        "score": rolled.score,
+        "status": rolled.status.value,
         "latest_confidence": row.latest_confidence,
         "lowest_confidence": row.lowest_confidence,
         "last_check_in_at": None if row.last_check_in_at is None else as_utc(row.last_check_in_at),
@@ -216,12 +211,7 @@ async def _aggregates(session: AsyncSession, scope: Scope) -> tuple[list[Any], C
         scope=scope.sql,
     )
     rows = await fetch_named(session, sql, scope.params)
-    if not rows:
-        return [], {}
-    first = rows[0]._fields.index(_COUNT_COLUMNS[0])  # the counts are adjacent columns, in STATUSES' order
-    counts = slice(first, first + len(STATUSES))
-    assert rows[0]._fields[counts] == _COUNT_COLUMNS
-    return rows, {row.id: dict(zip(STATUSES, row[counts], strict=True)) for row in rows}
+    return rows, {row.id: dict(zip(STATUSES, _COUNTS(row), strict=True)) for row in rows}
 
 
 async def _own_rollups(
@@ -310,11 +300,12 @@ async def scoreboard(
     scope = objective_scope(org_id=org_id, cycle_id=cycle.id, flt=flt, enclosing=enclosing)
     rows, counts = await _aggregates(session, scope)
     calendars = {**await load_calendars(session, org_id=org_id, cycle_ids=set(enclosing)), cycle.id: calendar}
-    rollups: dict[UUID, Rollup] = {}  # none: every row's stored roll-up is fresh, kept by every change below
-    if not all(is_fresh(row.rollup_at, now) for row in rows):  # (okrs/rollups.py)
+    if all(is_fresh(row.rollup_at, now) for row in rows):  # kept by every change below (okrs/rollups.py)
+        rollups = {row.id: stored(row) for row in rows}
+    else:
         own = await _own_rollups(session, scope, rows, counts, calendars, now)
         rollups = await _through_children(session, org_id, rows, own, calendar, now)
-    objectives = [_objective(row, counts[row.id], rollups.get(row.id), cycle.id) for row in rows]
+    objectives = [_objective(row, counts[row.id], rollups[row.id], cycle.id) for row in rows]
     kr_totals = dict.fromkeys(STATUSES, 0)
     for by_status in counts.values():
         for status, n in by_status.items():
