@@ -8,8 +8,9 @@ Run:  uv run python tests/perf/bench.py            (embedded PostgreSQL in a tem
 
 Load generator: wrk (Debian package `wrk`) over loopback, pinned with taskset to a different core than the
 service (service on core 0, wrk on core 1; PostgreSQL is not pinned). Baselines measured in the same run:
-a FastAPI endpoint returning a constant (framework ceiling for reads) and raw asyncpg INSERT transactions
-(database ceiling for writes). Writes docs/benchmarks.md. Not part of the test suite's pass/fail.
+a FastAPI endpoint returning a constant (framework ceiling for reads), raw asyncpg INSERT transactions
+(database ceiling for writes) and a FastAPI POST committing one such INSERT (framework ceiling for writes).
+Writes docs/benchmarks.md. Not part of the test suite's pass/fail.
 """
 
 from __future__ import annotations
@@ -651,6 +652,22 @@ def constant_baseline(env: dict[str, str], *, workers: int) -> Row:
     return Row("baseline: FastAPI constant endpoint", rps, p50, p99, "—", None, "—", None)
 
 
+def insert_baseline(setup: Setup, *, workers: int) -> Row:
+    """The framework ceiling for writes: the check-in row's requests (wrk script included) against a FastAPI
+    endpoint that validates the body and commits one one-row INSERT (tests/perf/insert_app.py)."""
+    port = free_port()
+    command = [str(VENV_BIN / "uvicorn"), "insert_app:app", "--port", str(port), "--no-access-log"]
+    command += ["--app-dir", str(Path(__file__).parent), "--workers", str(workers)]
+    script = lua_check_in([str(uuid.uuid4()) for _ in range(100)], setup.tmp)
+    env = {**setup.env, "BENCH_INSERT_DSN": setup.dsn}
+    with server(command, env, port, pinned=workers == 1):
+        rps, p50, p99 = wrk(f"http://127.0.0.1:{port}", script=script, pinned=workers == 1)
+    ratio = rps / setup.raw_rate
+    return Row(
+        "baseline: FastAPI POST of one INSERT transaction", rps, p50, p99, "raw INSERT transaction", ratio, "—", None
+    )
+
+
 def measure_table(setup: Setup, workers: int) -> list[Row]:
     """One table: the baselines, then every selected row against `sightline serve --workers N` (one worker
     pinned to core 0 with wrk on core 1, or N workers and wrk sharing every core)."""
@@ -658,6 +675,7 @@ def measure_table(setup: Setup, workers: int) -> list[Row]:
     if not setup.args.serve:
         rows.append(constant_baseline(setup.env, workers=workers))
         rows.append(Row("baseline: raw asyncpg INSERT transaction", setup.raw_rate, None, None, "—", None, "—", None))
+        rows.append(insert_baseline(setup, workers=workers))
     port = free_port()
     command = [str(VENV_BIN / "sightline"), "serve", "--workers", str(workers), "--port", str(port)]
     started = datetime.now(UTC)
@@ -674,7 +692,8 @@ def measure_table(setup: Setup, workers: int) -> list[Row]:
             return rows
         assert rows[0].rps is not None
         asyncio.run(first_pass_done(setup.dsn, str(data["cycle_id"]), since=started))
-        measure_rows(setup, rows, base, data, constant_rps=rows[0].rps, pinned=workers == 1)
+        assert rows[2].rps is not None
+        measure_rows(setup, rows, base, data, constant_rps=rows[0].rps, insert_rps=rows[2].rps, pinned=workers == 1)
     return rows
 
 
@@ -695,7 +714,14 @@ def loaded_org(setup: Setup, base: str) -> dict[str, object]:
 
 
 def measure_rows(
-    setup: Setup, rows: list[Row], base: str, data: dict[str, object], *, constant_rps: float, pinned: bool
+    setup: Setup,
+    rows: list[Row],
+    base: str,
+    data: dict[str, object],
+    *,
+    constant_rps: float,
+    insert_rps: float,
+    pinned: bool,
 ) -> None:
     """Every selected row against the service at `base`, appended to `rows`."""
     args, only, tmp, dsn, raw_rate = setup.args, setup.args.only, setup.tmp, setup.dsn, setup.raw_rate
@@ -782,6 +808,7 @@ def measure_rows(
                 rps / raw_rate,
                 "≥ 40% of baseline",
                 rps / raw_rate >= 0.40,
+                f"{rps / insert_rps:.0%} of the FastAPI POST baseline",
             )
         )
     if selected("batch of 1,000 check-ins", only):
@@ -865,8 +892,8 @@ TWO_WORKERS = """\
 
 `sightline serve --workers 2` (two API processes, each with its own pools, and the job process), neither it nor
 wrk pinned: the service, wrk and PostgreSQL share both cores, so this shows what the machine does as a whole, not
-a per-core figure. The constant-endpoint baseline runs the same way (`uvicorn --workers 2`); the raw INSERT
-baseline is the run's one measurement.
+a per-core figure. The constant-endpoint and POST baselines run the same way (`uvicorn --workers 2`); the raw
+INSERT baseline is the run's one measurement.
 
 """
 
@@ -904,8 +931,9 @@ def write_report(tables: dict[int, list[Row]], load_s: float, *, write: bool = T
         * Before each write row (check-in, batch, mixed load) the database is vacuumed when its server runs
           without autovacuum, as this machine's PostgreSQL does: what the daemon would have done between rows.
         * Ratios compare with baselines measured in the same run: the FastAPI constant endpoint (framework
-          ceiling for reads) and raw asyncpg one-row INSERT transactions with 8 connections (database
-          ceiling for writes).
+          ceiling for reads), raw asyncpg one-row INSERT transactions with 8 connections (database
+          ceiling for writes) and a FastAPI POST that validates the check-in row's body and commits one
+          such INSERT on a pool of 20 (framework ceiling for writes; tests/perf/insert_app.py).
 
         """)
         + markdown_table(tables.get(1, []))
