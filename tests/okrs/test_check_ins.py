@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from fastapi import FastAPI
 from tests.support import StatementCounter, Tenant, create, okr_setup
+
+from sightline.db.urls import asyncpg_dsn
+from sightline.okrs.check_in_rules import BY_ID
 
 
 async def test_fifty_concurrent_check_ins_on_one_key_result(
@@ -151,3 +155,40 @@ async def test_events_and_check_ins_are_immutable_for_the_app_role(owner_connect
     granted = {(r["table_name"], r["privilege_type"]) for r in privileges}
     assert ("check_ins", "INSERT") in granted
     assert not {p for _, p in granted} & {"UPDATE", "DELETE"}
+
+
+async def test_a_single_check_ins_lock_keeps_one_plan(
+    tenant: Tenant, database_url: str, owner_connection: asyncpg.Connection
+) -> None:
+    """A check-in locks its key result with a statement whose generic plan (the one PostgreSQL keeps per
+    connection after five calls when it costs no more than planning afresh) expects the one row it finds.
+    `k.id = ANY($2)` of one id was planned for ten rows, so PostgreSQL planned it again on every call: 0.5 ms of
+    the database's CPU per check-in, the largest single share of it (in an organisation large enough for its
+    rows to count in the statistics, as here)."""
+    okr = await okr_setup(tenant.client)
+    kr = await create(
+        tenant.client,
+        "/api/v1/key-results",
+        {"objective_id": okr.objective["id"], "title": "Leads", "target_value": 100},
+    )
+    org_id, kr_id = uuid.UUID(tenant.org_id), uuid.UUID(kr["id"])
+    await owner_connection.execute(
+        """INSERT INTO key_results
+           SELECT (jsonb_populate_record(k, jsonb_build_object('id', gen_random_uuid()))).*
+           FROM key_results k, generate_series(1, 3000) WHERE k.org_id = $1 AND k.id = $2""",
+        org_id,
+        kr_id,
+    )
+    await owner_connection.execute("ANALYZE key_results")
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))  # the app role, as the service connects
+    try:
+        async with connection.transaction():
+            await connection.execute("SELECT set_config('app.org_id', $1, true)", tenant.org_id)
+            rows = await connection.fetch(BY_ID, org_id, kr_id)
+            await connection.execute(f"PREPARE lock_one AS {BY_ID}")
+            await connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            explained = await connection.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE lock_one('{org_id}', '{kr_id}')")
+    finally:
+        await connection.close()
+    assert [row["id"] for row in rows] == [kr_id]
+    assert json.loads(explained)[0]["Plan"]["Plan Rows"] == 1

@@ -55,7 +55,10 @@ _LOCKED = f"""
     ORDER BY k.id
     FOR UPDATE OF k FOR KEY SHARE OF c
 """
-# Which key results (one statement text each, so each plan uses its own index).
+# Which key results (one statement text each, so each plan uses its own index). One key result has its own text:
+# PostgreSQL plans `= ANY($2)` for ten elements whatever the array holds, so the generic plan always looked dearer
+# than a custom one and a single check-in's lock was planned again on every call (0.5 ms of the database's CPU).
+BY_ID = _LOCKED.format(which="k.id = $2")
 BY_IDS = _LOCKED.format(which="k.id = ANY($2::uuid[])")
 BY_IDS_OR_KEYS = _LOCKED.format(which="(k.id = ANY($2::uuid[]) OR k.external_key = ANY($3::text[]))")
 BY_KPI = _LOCKED.format(which="k.follows_kpi_id = $2")
@@ -171,13 +174,13 @@ def is_newest(kr: KeyResult, moment: datetime) -> bool:
 
 
 async def locked_targets(session: AsyncSession, org_id: UUID, which: str, *args: Any) -> list[Target]:
-    """The key results `which` selects (BY_IDS, BY_IDS_OR_KEYS or BY_KPI, with its parameters after the
+    """The key results `which` selects (BY_ID, BY_IDS, BY_IDS_OR_KEYS or BY_KPI, with its parameters after the
     organisation's), locked for writing."""
     return _targets(await fetch_rows(session, which, org_id, *args))
 
 
 async def locked_target(session: AsyncSession, org_id: UUID, key_result_id: UUID) -> Target | None:
-    targets = await locked_targets(session, org_id, BY_IDS, [key_result_id])
+    targets = await locked_targets(session, org_id, BY_ID, key_result_id)
     return targets[0] if targets else None
 
 
