@@ -4,6 +4,7 @@ the process that wrote them died before its drain (okrs/drains.py)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from tests.support import FixedClock, Tenant, create, okr_setup
 
 from sightline.auth import Principal
@@ -20,7 +22,7 @@ from sightline.db import after_commit
 from sightline.db.migrate import alembic_config, upgrade
 from sightline.db.tenancy import set_tenant
 from sightline.db.urls import asyncpg_dsn
-from sightline.okrs import drains
+from sightline.okrs import drains, rollups
 from sightline.okrs.check_ins import create_check_in
 from sightline.okrs.schemas import CheckInCreate
 from sightline.worker import run_rollup_sweep
@@ -200,3 +202,67 @@ async def _options(owner_database_url: str) -> set[str]:
         return set(await connection.fetchval("SELECT reloptions FROM pg_class WHERE relname = 'rollup_pending'") or ())
     finally:
         await connection.close()
+
+
+def _positional(sql: str, **values: Any) -> tuple[Any, ...]:
+    """`sql` written with `:name` parameters as asyncpg takes it: the text with `$n`, then the values."""
+    compiled = text(sql).compile(dialect=postgresql_asyncpg.dialect())  # type: ignore[no-untyped-call]
+    return (compiled.string, *(values[name] for name in compiled.positiontup or ()))
+
+
+def _scans(plan: dict[str, Any]) -> set[tuple[str, str]]:
+    """(node type, table) of every scan in a plan tree."""
+    found = {(plan["Node Type"], plan["Relation Name"])} if "Relation Name" in plan else set()
+    for child in plan.get("Plans", []):
+        found |= _scans(child)
+    return found
+
+
+async def test_the_drains_climb_and_children_probe_indexes_in_a_large_organisation(
+    tenant: Tenant, database_url: str, owner_connection: asyncpg.Connection
+) -> None:
+    """In an organisation of 1,000 objectives (a tree three wide), the climb from a leaf and the read of the
+    links below its chain find each row by an index, not by hashing every link and objective of the
+    organisation on each level (as PostgreSQL chose for the plain joins: 1.3 ms of a drain's 5)."""
+    okr = await okr_setup(tenant.client)
+    org_id, root = uuid.UUID(tenant.org_id), uuid.UUID(okr.objective["id"])
+    ids = [root] + [uuid.uuid4() for _ in range(999)]
+    await owner_connection.execute(
+        """INSERT INTO objectives
+           SELECT (jsonb_populate_record(o, jsonb_build_object('id', n.id))).*
+           FROM objectives o, unnest($3::uuid[]) AS n(id) WHERE o.org_id = $1 AND o.id = $2""",
+        org_id,
+        root,
+        ids[1:],
+    )
+    await owner_connection.execute(
+        """INSERT INTO alignments (org_id, id, child_objective_id, parent_objective_id, parent_node_id, kind,
+                                   weight, actor)
+           SELECT $1, gen_random_uuid(), c.id, p.id, p.id, 'cascade', 1, 'test'
+           FROM unnest($2::uuid[]) WITH ORDINALITY AS c(id, n)
+           JOIN unnest($2::uuid[]) WITH ORDINALITY AS p(id, n) ON p.n = (c.n - 2) / 3 + 1
+           WHERE c.n > 1""",
+        org_id,
+        ids,
+    )
+    await owner_connection.execute("ANALYZE objectives; ANALYZE alignments")
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))  # the app role, as the service connects
+    try:
+        async with connection.transaction():
+            await connection.execute("SELECT set_config('app.org_id', $1, true)", tenant.org_id)
+            climb = _positional(rollups.CLIMB, org=org_id, ids=[ids[-1]])
+            chain = await connection.fetch(*climb)
+            plans = {}
+            for name, (sql, *args) in (
+                ("climb", climb),
+                ("children", _positional(rollups.CHILDREN, org=org_id, ids=ids[:40])),
+            ):
+                explained = await connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args)
+                plans[name] = _scans(json.loads(explained)[0]["Plan"])
+    finally:
+        await connection.close()
+    assert len(chain) == 7  # the leaf and its six ancestors: the climb still reaches the root
+    for name, scans in plans.items():
+        tables = {table for _, table in scans}
+        assert {"objectives", "alignments"} <= tables, (name, scans)
+        assert not {scan for scan in scans if scan[0] == "Seq Scan"}, (name, scans)
