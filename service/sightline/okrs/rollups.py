@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -47,35 +47,59 @@ from sightline.okrs.subgraph import (
 # a link made meanwhile waits for the refresh (whose own change the link's refresh then reads).
 SHARE_LINKS = "SELECT pg_advisory_xact_lock_shared(hashtext(:k))"
 # The touched objectives and every ancestor (ancestors that roll up only their own key results too: a change of
-# their mode must meet a refresh below them on their row). Written so that each step is an index probe whatever
-# the statistics say: a subquery kept apart (OFFSET 0) per node and the ids as one array. In one large
-# organisation PostgreSQL otherwise joined by hashing every link and every objective of it, on each level:
-# 1.3 ms of the drain's 5 (docs/decisions/api-probing-statements.md).
-CLIMB = """
+# their mode must meet a refresh below them on their row), and the links below the chain with what the roll-up
+# reads of each child. Each in two forms (docs/decisions/api-probing-statements.md): for a few objectives (a drain
+# of a few check-ins), one index probe per node, a subquery kept apart (OFFSET 0) with the node as its parameter;
+# for many (a batch, a calendar change), PostgreSQL's own joins, which hash every link and objective of the
+# organisation once. In one large organisation PostgreSQL chose the hashing for a few objectives too (1.3 ms of a
+# drain's 5), and the probing costs ten times the hashing for 300; they cross near 100.
+PROBE_AT_MOST = 64
+_CLIMB = """
     WITH RECURSIVE up(node) AS (
         SELECT o.id FROM objectives o WHERE o.org_id = :org AND o.id = ANY(CAST(:ids AS uuid[]))
         UNION
-        SELECT a.parent_node_id FROM up CROSS JOIN LATERAL (
-            SELECT a.parent_node_id FROM alignments a
-            WHERE a.org_id = :org AND a.child_objective_id = up.node OFFSET 0
-        ) a
+        SELECT a.parent_node_id FROM up {step}
     )
     SELECT o.* FROM objectives o
-    WHERE o.org_id = :org AND o.id = ANY(ARRAY(SELECT node FROM up))
+    WHERE o.org_id = :org AND {among}
     ORDER BY o.id
 """
+CLIMB = _CLIMB.format(
+    step="JOIN alignments a ON a.org_id = :org AND a.child_objective_id = up.node",
+    among="o.id IN (SELECT node FROM up)",
+)
+CLIMB_FEW = _CLIMB.format(
+    step="""CROSS JOIN LATERAL (
+            SELECT a.parent_node_id FROM alignments a
+            WHERE a.org_id = :org AND a.child_objective_id = up.node OFFSET 0
+        ) a""",
+    among="o.id = ANY(ARRAY(SELECT node FROM up))",
+)
 # The same, locked in id order (NO KEY UPDATE: new key results may still reference them).
-LOCK_UP = CLIMB + " FOR NO KEY UPDATE OF o"
-# The links below the locked objectives, with what the roll-up reads of each child (probed per parent, as above).
-CHILDREN = """
-    SELECT x.* FROM unnest(CAST(:ids AS uuid[])) AS p(id) CROSS JOIN LATERAL (
-        SELECT a.parent_node_id, a.child_objective_id, a.weight,
+_LOCKED = " FOR NO KEY UPDATE OF o"
+_CHILD = """SELECT a.parent_node_id, a.child_objective_id, a.weight,
                c.id, c.cycle_id, c.state, c.progress_from, c.rollup_progress, c.rollup_expected_progress,
                c.rollup_score, c.rollup_status, c.rollup_at
-        FROM alignments a JOIN objectives c ON c.org_id = a.org_id AND c.id = a.child_objective_id
-        WHERE a.org_id = :org AND a.parent_node_id = p.id OFFSET 0
+        FROM alignments a JOIN objectives c ON c.org_id = a.org_id AND c.id = a.child_objective_id"""
+CHILDREN = f"{_CHILD} WHERE a.org_id = :org AND a.parent_node_id = ANY(CAST(:ids AS uuid[]))"
+CHILDREN_FEW = f"""
+    SELECT x.* FROM unnest(CAST(:ids AS uuid[])) AS p(id) CROSS JOIN LATERAL (
+        {_CHILD} WHERE a.org_id = :org AND a.parent_node_id = p.id OFFSET 0
     ) x
 """
+
+
+def climb_statement(ids: Sequence[UUID], *, locked: bool = False) -> TextClause:
+    """The climb from `ids` in the form for their number (locked: the chain's rows, in id order)."""
+    sql = CLIMB_FEW if len(ids) <= PROBE_AT_MOST else CLIMB
+    return text(sql + _LOCKED if locked else sql)
+
+
+def children_statement(ids: Sequence[UUID]) -> TextClause:
+    """The links below `ids` in the form for their number."""
+    return text(CHILDREN_FEW if len(ids) <= PROBE_AT_MOST else CHILDREN)
+
+
 _SET = """rollup_progress = v.progress, rollup_expected_progress = v.expected_progress, rollup_score = v.score,
         rollup_status = v.status, rollup_at = CAST(:at AS timestamptz), rollup_version = o.rollup_version + 1"""
 _VALUES = """SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:progress AS float8[]),
@@ -108,7 +132,8 @@ async def lock(session: AsyncSession, *, org_id: UUID, objective_ids: Sequence[U
     """Lock the objectives and all their ancestors, in id order: a writer that changes an objective itself
     takes this first, so it locks in the same order as every swap below it (no deadlock between them)."""
     await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
-    return list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": list(objective_ids)})).all())
+    ids = list(objective_ids)
+    return list((await session.execute(climb_statement(ids, locked=True), {"org": org_id, "ids": ids})).all())
 
 
 async def refresh(
@@ -128,14 +153,14 @@ async def refresh(
     await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
     first_seen: dict[UUID, Any] = {}  # each row before this refresh wrote it: `before` of its event
     for _ in range(SWAP_ATTEMPTS):
-        chain = list((await session.execute(text(CLIMB), {"org": org_id, "ids": ids})).all())
+        chain = list((await session.execute(climb_statement(ids), {"org": org_id, "ids": ids})).all())
         for row in chain:
             first_seen.setdefault(row.id, row)
         readable, rolled = await _compute(session, org_id, chain, now)
         if await _write(session, org_id, readable, rolled, now, swap=True) == {r.id for r in readable}:
             break
     else:
-        chain = list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": ids})).all())
+        chain = list((await session.execute(climb_statement(ids, locked=True), {"org": org_id, "ids": ids})).all())
         readable, rolled = await _compute(session, org_id, chain, now)
         await _write(session, org_id, readable, rolled, now, swap=False)
     await _after_write(session, org_id, [first_seen.get(r.id, r) for r in readable], rolled, now, actor)
@@ -150,7 +175,11 @@ async def _compute(session: AsyncSession, org_id: UUID, chain: list[Any], now: d
     """The chain's roll-ups, bottom-up, from its own key results and the other children's stored roll-ups; the
     rows that could be rolled up (one the rules cannot read keeps its stored roll-up, logged)."""
     rolling = [o.id for o in chain if o.progress_from != "key_results"]
-    links = list((await session.execute(text(CHILDREN), {"org": org_id, "ids": rolling})).all()) if rolling else []
+    links = (
+        list((await session.execute(children_statement(rolling), {"org": org_id, "ids": rolling})).all())
+        if rolling
+        else []
+    )
     mine = {o.id for o in chain}
     frontier = {link.id: link for link in links if link.id not in mine}
     # A child outside the chain counts with its stored roll-up, unless that is too old for `now`.
