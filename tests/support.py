@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -182,6 +182,20 @@ class Tenant:
 
 
 SignUp = Callable[..., Awaitable[Tenant]]
+
+
+@contextlib.asynccontextmanager
+async def as_app(database_url: str, org_id: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection as the application role (as the service connects), in a transaction with the tenant set."""
+    from sightline.db.urls import asyncpg_dsn
+
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        async with connection.transaction():
+            await connection.execute("SELECT set_config('app.org_id', $1, true)", org_id)
+            yield connection
+    finally:
+        await connection.close()
 
 
 async def create(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:

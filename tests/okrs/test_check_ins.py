@@ -9,9 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from fastapi import FastAPI
-from tests.support import StatementCounter, Tenant, create, okr_setup
+from tests.support import StatementCounter, Tenant, as_app, create, okr_setup
 
-from sightline.db.urls import asyncpg_dsn
 from sightline.okrs.check_in_rules import BY_ID
 
 
@@ -180,15 +179,10 @@ async def test_a_single_check_ins_lock_keeps_one_plan(
         kr_id,
     )
     await owner_connection.execute("ANALYZE key_results")
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))  # the app role, as the service connects
-    try:
-        async with connection.transaction():
-            await connection.execute("SELECT set_config('app.org_id', $1, true)", tenant.org_id)
-            rows = await connection.fetch(BY_ID, org_id, kr_id)
-            await connection.execute(f"PREPARE lock_one AS {BY_ID}")
-            await connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-            explained = await connection.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE lock_one('{org_id}', '{kr_id}')")
-    finally:
-        await connection.close()
+    async with as_app(database_url, tenant.org_id) as connection:
+        rows = await connection.fetch(BY_ID, org_id, kr_id)
+        await connection.execute(f"PREPARE lock_one AS {BY_ID}")
+        await connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        explained = await connection.fetchval(f"EXPLAIN (FORMAT JSON) EXECUTE lock_one('{org_id}', '{kr_id}')")
     assert [row["id"] for row in rows] == [kr_id]
     assert json.loads(explained)[0]["Plan"]["Plan Rows"] == 1

@@ -15,7 +15,7 @@ from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import TextClause, text
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
-from tests.support import FixedClock, Tenant, create, okr_setup
+from tests.support import FixedClock, Tenant, as_app, create, okr_setup
 
 from sightline.auth import Principal
 from sightline.db import after_commit
@@ -247,21 +247,16 @@ async def test_the_drains_climb_and_children_probe_indexes_in_a_large_organisati
         ids,
     )
     await owner_connection.execute("ANALYZE objectives; ANALYZE alignments")
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))  # the app role, as the service connects
-    try:
-        async with connection.transaction():
-            await connection.execute("SELECT set_config('app.org_id', $1, true)", tenant.org_id)
-            climb = _positional(rollups.climb_statement([ids[-1]]), org=org_id, ids=[ids[-1]])
-            chain = await connection.fetch(*climb)
-            plans = {}
-            for name, (sql, *args) in (
-                ("climb", climb),
-                ("children", _positional(rollups.children_statement(ids[:40]), org=org_id, ids=ids[:40])),
-            ):
-                explained = await connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args)
-                plans[name] = _scans(json.loads(explained)[0]["Plan"])
-    finally:
-        await connection.close()
+    async with as_app(database_url, tenant.org_id) as connection:
+        climb = _positional(rollups.climb_statement([ids[-1]]), org=org_id, ids=[ids[-1]])
+        chain = await connection.fetch(*climb)
+        plans = {}
+        for name, (sql, *args) in (
+            ("climb", climb),
+            ("children", _positional(rollups.children_statement(ids[:40]), org=org_id, ids=ids[:40])),
+        ):
+            explained = await connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args)
+            plans[name] = _scans(json.loads(explained)[0]["Plan"])
     assert len(chain) == 7  # the leaf and its six ancestors: the climb still reaches the root
     for name, scans in plans.items():
         tables = {table for _, table in scans}
