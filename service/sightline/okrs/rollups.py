@@ -49,10 +49,10 @@ SHARE_LINKS = "SELECT pg_advisory_xact_lock_shared(hashtext(:k))"
 # The touched objectives and every ancestor (ancestors that roll up only their own key results too: a change of
 # their mode must meet a refresh below them on their row), and the links below the chain with what the roll-up
 # reads of each child. Each in two forms (docs/decisions/api-probing-statements.md): for a few objectives (a drain
-# of a few check-ins), one index probe per node, a subquery kept apart (OFFSET 0) with the node as its parameter;
-# for many (a batch, a calendar change), PostgreSQL's own joins, which hash every link and objective of the
-# organisation once. In one large organisation PostgreSQL chose the hashing for a few objectives too (1.3 ms of a
-# drain's 5), and the probing costs ten times the hashing for 300; they cross near 100.
+# of a few check-ins), one index probe per node and per row read, a subquery kept apart (OFFSET 0) with the node
+# as its parameter; for many (a batch, a calendar change), PostgreSQL's own joins, which hash every link and
+# objective of the organisation once. In one large organisation PostgreSQL chose the hashing for a few objectives
+# too (1.3 ms of a drain's 5), and the probing costs ten times the hashing for 300; they cross near 100.
 PROBE_AT_MOST = 64
 _CLIMB = """
     WITH RECURSIVE up(node) AS (
@@ -60,23 +60,23 @@ _CLIMB = """
         UNION
         SELECT a.parent_node_id FROM up {step}
     )
-    SELECT o.* FROM objectives o
-    WHERE o.org_id = :org AND {among}
+    SELECT o.* FROM {chain}
     ORDER BY o.id
 """
 CLIMB = _CLIMB.format(
     step="JOIN alignments a ON a.org_id = :org AND a.child_objective_id = up.node",
-    among="o.id IN (SELECT node FROM up)",
+    chain="objectives o WHERE o.org_id = :org AND o.id IN (SELECT node FROM up)",
 )
 CLIMB_FEW = _CLIMB.format(
     step="""CROSS JOIN LATERAL (
             SELECT a.parent_node_id FROM alignments a
             WHERE a.org_id = :org AND a.child_objective_id = up.node OFFSET 0
         ) a""",
-    among="o.id = ANY(ARRAY(SELECT node FROM up))",
+    chain="up CROSS JOIN LATERAL (SELECT * FROM objectives o WHERE o.org_id = :org AND o.id = up.node OFFSET 0) o",
 )
-# The same, locked in id order (NO KEY UPDATE: new key results may still reference them).
-_LOCKED = " FOR NO KEY UPDATE OF o"
+# The chain locked in id order (NO KEY UPDATE: new key results may still reference them): the joins' form whatever
+# the number (a lock taken through a subquery kept apart would follow the probes' order, not the ids').
+LOCK_UP = CLIMB + " FOR NO KEY UPDATE OF o"
 _CHILD = """SELECT a.parent_node_id, a.child_objective_id, a.weight,
                c.id, c.cycle_id, c.state, c.progress_from, c.rollup_progress, c.rollup_expected_progress,
                c.rollup_score, c.rollup_status, c.rollup_at
@@ -89,10 +89,9 @@ CHILDREN_FEW = f"""
 """
 
 
-def climb_statement(ids: Sequence[UUID], *, locked: bool = False) -> TextClause:
-    """The climb from `ids` in the form for their number (locked: the chain's rows, in id order)."""
-    sql = CLIMB_FEW if len(ids) <= PROBE_AT_MOST else CLIMB
-    return text(sql + _LOCKED if locked else sql)
+def climb_statement(ids: Sequence[UUID]) -> TextClause:
+    """The climb from `ids` in the form for their number."""
+    return text(CLIMB_FEW if len(ids) <= PROBE_AT_MOST else CLIMB)
 
 
 def children_statement(ids: Sequence[UUID]) -> TextClause:
@@ -133,7 +132,7 @@ async def lock(session: AsyncSession, *, org_id: UUID, objective_ids: Sequence[U
     takes this first, so it locks in the same order as every swap below it (no deadlock between them)."""
     await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
     ids = list(objective_ids)
-    return list((await session.execute(climb_statement(ids, locked=True), {"org": org_id, "ids": ids})).all())
+    return list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": ids})).all())
 
 
 async def refresh(
@@ -160,7 +159,7 @@ async def refresh(
         if await _write(session, org_id, readable, rolled, now, swap=True) == {r.id for r in readable}:
             break
     else:
-        chain = list((await session.execute(climb_statement(ids, locked=True), {"org": org_id, "ids": ids})).all())
+        chain = list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": ids})).all())
         readable, rolled = await _compute(session, org_id, chain, now)
         await _write(session, org_id, readable, rolled, now, swap=False)
     await _after_write(session, org_id, [first_seen.get(r.id, r) for r in readable], rolled, now, actor)
