@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -13,7 +14,9 @@ import pyotp
 from fastapi import FastAPI
 from tests.support import PASSWORD, FixedClock, Tenant, _no_server_errors, create
 
+from sightline.db.urls import asyncpg_dsn
 from sightline.http.deps import SESSION_COOKIE
+from sightline.identity.secrets import token_hash
 
 RECENT = "/problems/recent-sign-in-required"
 SEEN = "SELECT now() - last_seen_at FROM auth_sessions WHERE id = $1"
@@ -267,3 +270,50 @@ async def test_api_keys_can_expire(app: FastAPI, tenant: Tenant, owner_connectio
             "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1", key_id
         )
         assert (await key.get("/api/v1/me")).status_code == 401
+
+
+async def _resolves_beside_a_touch(database_url: str, call: str, *args: object) -> float:
+    """Seconds `call` takes on a second connection while a first one has just touched the same credential's
+    last-use time in a transaction still open. It must not wait for that transaction: before, it waited to the
+    end of it and then touched the row again, so with one busy credential requests queued behind each other
+    once a minute. A wait here fails at the lock timeout."""
+    first = await asyncpg.connect(asyncpg_dsn(database_url))  # the app role, as the service connects
+    second = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        async with first.transaction():
+            assert len(await first.fetch(call, *args)) == 1  # touches the row and holds it until the end
+            async with second.transaction():
+                await second.execute("SET LOCAL lock_timeout = '3s'")
+                started = time.perf_counter()
+                assert len(await second.fetch(call, *args)) == 1
+                return time.perf_counter() - started
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_busy_credential_is_never_queued_behind_its_own_last_use(
+    app: FastAPI, tenant: Tenant, database_url: str, owner_connection: asyncpg.Connection
+) -> None:
+    secret = (await tenant.client.post("/api/v1/api-keys", json={"name": "busy", "scopes": ["read"]})).json()
+    await owner_connection.execute(
+        "UPDATE api_keys SET last_used_at = now() - interval '5 minutes' WHERE id = $1", uuid.UUID(secret["id"])
+    )
+    call = "SELECT * FROM auth_resolve_api_key($1)"
+    assert await _resolves_beside_a_touch(database_url, call, token_hash(secret["secret"])) < 1
+    used = await owner_connection.fetchval(
+        "SELECT now() - last_used_at FROM api_keys WHERE id = $1", uuid.UUID(secret["id"])
+    )
+    assert used < timedelta(seconds=5)  # touched once, by the first
+
+    client = await browser(app, tenant.email)
+    try:
+        session_id = next(s["id"] for s in (await client.get("/api/v1/me/sessions")).json() if s["current"])
+        await owner_connection.execute(
+            "UPDATE auth_sessions SET last_seen_at = now() - interval '5 minutes' WHERE id = $1", session_id
+        )
+        call = "SELECT * FROM auth_resolve_session($1, 3600)"
+        assert await _resolves_beside_a_touch(database_url, call, token_hash(client.cookies[SESSION_COOKIE])) < 1
+        assert await owner_connection.fetchval(SEEN, session_id) < timedelta(seconds=5)
+    finally:
+        await client.aclose()
