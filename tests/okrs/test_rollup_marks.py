@@ -14,12 +14,12 @@ import pytest
 from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import TextClause, text
-from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from tests.support import FixedClock, Tenant, as_app, create, okr_setup
 
 from sightline.auth import Principal
 from sightline.db import after_commit
 from sightline.db.migrate import alembic_config, upgrade
+from sightline.db.rows import positional
 from sightline.db.tenancy import set_tenant
 from sightline.db.urls import asyncpg_dsn
 from sightline.okrs import drains, rollups
@@ -204,10 +204,10 @@ async def _options(owner_database_url: str) -> set[str]:
         await connection.close()
 
 
-def _positional(statement: TextClause, **values: Any) -> tuple[Any, ...]:
+def _asyncpg(statement: TextClause, **values: Any) -> tuple[Any, ...]:
     """A statement written with `:name` parameters as asyncpg takes it: the text with `$n`, then the values."""
-    compiled = statement.compile(dialect=postgresql_asyncpg.dialect())  # type: ignore[no-untyped-call]
-    return (compiled.string, *(values[name] for name in compiled.positiontup or ()))
+    sql, names = positional(statement.text)
+    return (sql, *(values[name] for name in names))
 
 
 def _scans(plan: dict[str, Any]) -> set[tuple[str, str]]:
@@ -248,12 +248,12 @@ async def test_the_drains_climb_and_children_probe_indexes_in_a_large_organisati
     )
     await owner_connection.execute("ANALYZE objectives; ANALYZE alignments")
     async with as_app(database_url, tenant.org_id) as connection:
-        climb = _positional(rollups.climb_statement([ids[-1]]), org=org_id, ids=[ids[-1]])
+        climb = _asyncpg(rollups.climb_statement([ids[-1]]), org=org_id, ids=[ids[-1]])
         chain = await connection.fetch(*climb)
         plans = {}
         for name, (sql, *args) in (
             ("climb", climb),
-            ("children", _positional(rollups.children_statement(ids[:40]), org=org_id, ids=ids[:40])),
+            ("children", _asyncpg(rollups.children_statement(ids[:40]), org=org_id, ids=ids[:40])),
         ):
             explained = await connection.fetchval(f"EXPLAIN (FORMAT JSON) {sql}", *args)
             plans[name] = _scans(json.loads(explained)[0]["Plan"])

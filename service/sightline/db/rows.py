@@ -63,15 +63,15 @@ def checked_columns(model: Any, names: Sequence[str]) -> Sequence[str]:
 
 async def fetch_named(session: AsyncSession, sql: str, params: Mapping[str, Any]) -> list[Any]:
     """`fetch_rows` for SQL written with `:name` parameters, as `session.execute(text(sql), params)` takes it."""
-    positional, names = _positional(sql)
-    return await fetch_rows(session, positional, *(params[name] for name in names))
+    sql_text, names = positional(sql)
+    return await fetch_rows(session, sql_text, *(params[name] for name in names))
 
 
 _DIALECT = dialect()  # type: ignore[no-untyped-call]
 
 
 @functools.lru_cache(maxsize=256)
-def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
+def positional(sql: str) -> tuple[str, tuple[str, ...]]:
     """`sql` with `$n` for its `:name` parameters, and the names in `$n` order (compiled once per text)."""
     compiled = text(sql).compile(dialect=_DIALECT)
     return compiled.string, tuple(compiled.positiontup or ())

@@ -89,14 +89,18 @@ CHILDREN_FEW = f"""
 """
 
 
+_CLIMBS = (text(CLIMB_FEW), text(CLIMB))  # built once: a drain sends them
+_CHILDRENS = (text(CHILDREN_FEW), text(CHILDREN))
+
+
 def climb_statement(ids: Sequence[UUID]) -> TextClause:
     """The climb from `ids` in the form for their number."""
-    return text(CLIMB_FEW if len(ids) <= PROBE_AT_MOST else CLIMB)
+    return _CLIMBS[len(ids) > PROBE_AT_MOST]
 
 
 def children_statement(ids: Sequence[UUID]) -> TextClause:
     """The links below `ids` in the form for their number."""
-    return text(CHILDREN_FEW if len(ids) <= PROBE_AT_MOST else CHILDREN)
+    return _CHILDRENS[len(ids) > PROBE_AT_MOST]
 
 
 _SET = """rollup_progress = v.progress, rollup_expected_progress = v.expected_progress, rollup_score = v.score,

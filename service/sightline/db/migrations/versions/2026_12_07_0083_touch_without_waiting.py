@@ -90,28 +90,31 @@ _SESSION = """
         END
         $$;
 """
-TOUCH_KEY = """UPDATE api_keys SET last_used_at = now()
-                WHERE (api_keys.org_id, api_keys.id) IN (
-                    SELECT k.org_id, k.id FROM api_keys k
-                    WHERE k.org_id = hit.org_id AND k.id = hit.id
-                      AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
+
+
+def _touch(table: str, column: str, row_id: str, *, waiting: bool) -> str:
+    """The UPDATE of a credential's last use: `waiting`, as migrations 0050 and 0060 left it (named by its row
+    only); else only while still older than a minute, skipping a row another request is touching."""
+    if waiting:
+        return f"""UPDATE {table} SET {column} = now()
+                WHERE {table}.org_id = hit.org_id AND {table}.id = {row_id};"""
+    return f"""UPDATE {table} SET {column} = now()
+                WHERE ({table}.org_id, {table}.id) IN (
+                    SELECT t.org_id, t.id FROM {table} t
+                    WHERE t.org_id = hit.org_id AND t.id = {row_id}
+                      AND (t.{column} IS NULL OR t.{column} < now() - interval '1 minute')
                     FOR NO KEY UPDATE SKIP LOCKED);"""
-TOUCH_SESSION = """UPDATE auth_sessions SET last_seen_at = now()
-                WHERE (auth_sessions.org_id, auth_sessions.id) IN (
-                    SELECT s.org_id, s.id FROM auth_sessions s
-                    WHERE s.org_id = hit.org_id AND s.id = hit.session_id
-                      AND (s.last_seen_at IS NULL OR s.last_seen_at < now() - interval '1 minute')
-                    FOR NO KEY UPDATE SKIP LOCKED);"""
-# As migrations 0050 and 0060 left them.
-OLD_TOUCH_KEY = """UPDATE api_keys SET last_used_at = now()
-                WHERE api_keys.org_id = hit.org_id AND api_keys.id = hit.id;"""
-OLD_TOUCH_SESSION = """UPDATE auth_sessions SET last_seen_at = now()
-                WHERE auth_sessions.org_id = hit.org_id AND auth_sessions.id = hit.session_id;"""
+
+
+def _resolvers(*, waiting: bool) -> str:
+    return _API_KEY.format(touch=_touch("api_keys", "last_used_at", "hit.id", waiting=waiting)) + _SESSION.format(
+        touch=_touch("auth_sessions", "last_seen_at", "hit.session_id", waiting=waiting)
+    )
 
 
 def upgrade() -> None:
-    run(_API_KEY.format(touch=TOUCH_KEY) + _SESSION.format(touch=TOUCH_SESSION))
+    run(_resolvers(waiting=False))
 
 
 def downgrade() -> None:
-    run(_API_KEY.format(touch=OLD_TOUCH_KEY) + _SESSION.format(touch=OLD_TOUCH_SESSION))
+    run(_resolvers(waiting=True))
