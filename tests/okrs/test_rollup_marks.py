@@ -143,6 +143,67 @@ async def test_the_jobs_sweep_drains_marks_and_the_next_check_in_takes_the_other
     assert await _progress(tenant, top) == pytest.approx((0.9 + 0.5) / 2, abs=1e-12)
 
 
+async def _free(connection: asyncpg.Connection, objective_id: uuid.UUID) -> bool:
+    """Whether another transaction could lock the objective's row now."""
+    try:
+        await connection.fetch("SELECT id FROM objectives WHERE id = $1 FOR NO KEY UPDATE NOWAIT", objective_id)
+    except asyncpg.LockNotAvailableError:
+        return False
+    return True
+
+
+async def test_a_swap_that_loses_a_row_holds_the_whole_chain_before_it_computes_again(
+    app: FastAPI, tenant: Tenant, clock: FixedClock, owner_connection: asyncpg.Connection, monkeypatch: Any
+) -> None:
+    """Locks in one order: a refresh whose swap lost a row to another refresh already holds every row of its chain
+    when it computes again. Locking only the rows still current, its second swap locked the lost (lower) id
+    after holding a higher one: a deadlock with a drain locking the same chain in id order (seen in the
+    property test)."""
+    top, kr = await _chain(tenant)
+    await create(tenant.client, "/api/v1/check-ins", {"key_result_id": kr["id"], "value": 40})
+    org_id = uuid.UUID(tenant.org_id)
+    chain = sorted([uuid.UUID(top["id"]), uuid.UUID(kr["objective_id"])])
+    compute, rounds, free = rollups._compute, 0, []
+
+    async def computing(session: Any, org: uuid.UUID, rows: list[Any], now: Any) -> Any:
+        nonlocal rounds
+        rounds += 1
+        if rounds == 1:  # another refresh writes the lowest row of the chain after this one read it
+            await owner_connection.execute(
+                "UPDATE objectives SET rollup_version = rollup_version + 1 WHERE id = $1", chain[0]
+            )
+        else:
+            free.extend([objective_id for objective_id in chain if await _free(owner_connection, objective_id)])
+        return await compute(session, org, rows, now)
+
+    monkeypatch.setattr(rollups, "_compute", computing)
+    async with app.state.session_factory() as session, session.begin():
+        await set_tenant(session, org_id)
+        await rollups.refresh(session, org_id=org_id, objective_ids=[chain[1], chain[0]], now=clock.now, actor="t")
+    assert rounds == 2
+    assert free == []
+    assert await _progress(tenant, top) == pytest.approx(0.4, abs=1e-12)
+
+
+async def test_a_drain_that_collides_runs_again_before_the_check_in_answers(
+    tenant: Tenant, owner_connection: asyncpg.Connection, monkeypatch: Any
+) -> None:
+    top, kr = await _chain(tenant)
+    drain, collisions = drains.drain, []
+
+    async def colliding(session: Any, *, org_id: uuid.UUID, now: Any) -> int:
+        if not collisions:  # PostgreSQL's own deadlock error, in the drain's transaction
+            collisions.append(org_id)
+            await session.execute(text("DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = '40P01'; END $$"))
+        return await drain(session, org_id=org_id, now=now)
+
+    monkeypatch.setattr(drains, "drain", colliding)
+    await create(tenant.client, "/api/v1/check-ins", {"key_result_id": kr["id"], "value": 30})
+    assert collisions == [uuid.UUID(tenant.org_id)]
+    assert await _progress(tenant, top) == pytest.approx(0.3, abs=1e-12)  # read at once: the second drain ran
+    assert await _marks(owner_connection, tenant) == 0
+
+
 async def test_a_failed_follow_up_leaves_the_commit_and_a_rollback_drops_it(app: FastAPI, tenant: Tenant) -> None:
     factory = app.state.session_factory
     ran: list[str] = []

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import asyncpg
+from fastapi import FastAPI
 from tests.insights.helpers import check_in_at, cycle, key_result, objective
 from tests.support import FixedClock, Tenant
+
+from sightline.auth import Principal
+from sightline.db.tenancy import set_tenant
+from sightline.identity.schemas import OrganisationUpdate
+from sightline.identity.service import update_org
 
 
 async def _stored_status(connection: asyncpg.Connection, kr_id: str) -> str:
@@ -72,3 +79,32 @@ async def test_a_threshold_change_recomputes_status_at_once(
     await _patch_settings(tenant, {"on_track_gap": 0.05, "at_risk_gap": 0.1})
     assert await _stored_status(owner_connection, kr["id"]) == "off_track"
     assert len(await _status_events(tenant, kr["id"])) == len(events) + 1
+
+
+async def test_check_ins_go_on_while_the_organisation_is_being_changed(
+    app: FastAPI, tenant: Tenant, clock: FixedClock
+) -> None:
+    """Changing the organisation locks its row for no-key update: rows that reference it (a check-in, its
+    event) are written meanwhile. A full FOR UPDATE held them all until the change committed, and deadlocked
+    with a writer holding a key result when the change went on to lock key results."""
+    clock.set("2026-04-01T09:00:00+02:00")
+    q2 = await cycle(tenant, "Q2", "2026-04-01", "2026-06-30")
+    kr = await key_result(tenant, await objective(tenant, q2["id"], "Grow"), title="Signups", target_value=100)
+    org_id = uuid.UUID(tenant.org_id)
+    owner = Principal(
+        org_id=org_id,
+        scopes=frozenset({"read", "write", "admin", "owner"}),
+        user_id=uuid.UUID(tenant.owner_id),
+        role="owner",
+    )
+    etag = (await tenant.client.get("/api/v1/organisation")).headers["ETag"]
+    async with app.state.session_factory() as session, session.begin():
+        await set_tenant(session, org_id)
+        await update_org(
+            session, principal=owner, body=OrganisationUpdate(name="Renamed"), if_match=etag, now=clock.now
+        )
+        answer = await asyncio.wait_for(
+            tenant.client.post("/api/v1/check-ins", json={"key_result_id": kr["id"], "value": 30}), timeout=10
+        )
+        assert answer.status_code == 201, answer.text
+    assert (await tenant.client.get("/api/v1/organisation")).json()["name"] == "Renamed"

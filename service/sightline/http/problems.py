@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from sightline.db.collisions import COLLISIONS, sqlstate
 from sightline.errors import DomainError, FieldError, Invalid
 from sightline.http.jsonutil import dumps
 from sightline.http.retry import COLLISION_HEADER
@@ -210,8 +211,8 @@ async def _database_refusal(request: Request, exc: Exception) -> Response:
     echoes SQL or key values: those describe the schema and, for a reference, whose row it was."""
     assert isinstance(exc, DBAPIError)
     cause = getattr(exc.orig, "__cause__", None)
-    code = getattr(exc.orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
-    if str(code) in ("40001", "40P01"):  # serialisation failure or deadlock: nothing was written, try again
+    code = sqlstate(exc)
+    if code in COLLISIONS:  # nothing was written, try again
         return problem_response(
             request,
             status=503,
@@ -221,17 +222,17 @@ async def _database_refusal(request: Request, exc: Exception) -> Response:
             # Marks the collision for RetryCollisionsMiddleware, which runs the request again (and strips this).
             headers={"Retry-After": "1", COLLISION_HEADER.decode(): "1"},
         )
-    answer = _CONSTRAINT_ANSWERS.get(str(code))
+    answer = _CONSTRAINT_ANSWERS.get(code or "")
     if answer is None:
         return await _unexpected(request, exc)
-    if str(code) == "23503" and "still referenced" in str(getattr(cause, "detail", "") or ""):
+    if code == "23503" and "still referenced" in str(getattr(cause, "detail", "") or ""):
         answer = _STILL_REFERENCED  # deleting a row others point at, not pointing at a missing one
     status, slug, title, detail = answer
     # The constraint is logged for the operator, never sent to the client.
     log.info(
         "database_refusal",
         request_id=getattr(request.state, "request_id", ""),
-        sqlstate=str(code),
+        sqlstate=code,
         constraint=getattr(cause, "constraint_name", None),
     )
     return problem_response(request, status=status, slug=slug, title=title, detail=detail)

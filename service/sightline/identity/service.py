@@ -253,7 +253,10 @@ async def update_org(
     now: datetime,
     settings: Settings | None = None,
 ) -> Org:
-    org = (await session.execute(scoped(Org, principal.org_id).with_for_update())).scalar_one()
+    # NO KEY UPDATE: the key never changes, and a FOR UPDATE lock would block every row that references the
+    # organisation (each check-in's and event's foreign key) until this commits, deadlocking with writers that
+    # hold a key result and insert an event.
+    org = (await session.execute(scoped(Org, principal.org_id).with_for_update(key_share=True))).scalar_one()
     with if_match_after(if_match, org.version, required=True):  # a bad body is a 422 even when stale
         before = organisation_public(org)
         if body.name is not None:

@@ -18,6 +18,7 @@ organisation, or by the jobs' sweep (`sweep`). docs/decisions/api-stored-rollups
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,10 +27,12 @@ from uuid import UUID
 
 import structlog
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sightline.config import SESSION_SETTINGS
 from sightline.db import after_commit
+from sightline.db.collisions import collided, sqlstate
 from sightline.db.engine import session_factory
 from sightline.db.rows import fetch_rows
 from sightline.okrs.rollups import DRAIN_LOCK, refresh
@@ -41,6 +44,7 @@ MARK = """
 """
 # Marks older than this are the sweep's: younger ones belong to drains about to run after their commits.
 SWEEP_AFTER = timedelta(seconds=10)
+DRAIN_ATTEMPTS = 3
 log = structlog.get_logger("sightline.rollups")
 
 
@@ -114,9 +118,7 @@ def _start(engine: AsyncEngine, org_id: UUID) -> None:
 
 async def _run(engine: AsyncEngine, org_id: UUID, generation: _Generation) -> None:
     try:
-        async with session_factory(engine)() as session, session.begin():
-            session.info.update(generation.info)
-            await drain(session, org_id=org_id, now=generation.now)
+        await _drain_again_after_collisions(engine, org_id, generation)
     except Exception as exc:  # the marks stay: the next drain or the sweep takes them
         log.exception("rollup_drain_failed", org_id=str(org_id))
         generation.done.set_exception(exc)
@@ -128,6 +130,22 @@ async def _run(engine: AsyncEngine, org_id: UUID, generation: _Generation) -> No
             del _running[org_id]
             if org_id in _next:
                 _start(engine, org_id)
+
+
+async def _drain_again_after_collisions(engine: AsyncEngine, org_id: UUID, generation: _Generation) -> None:
+    """The generation's drain, in a transaction of its own; again after a deadlock or serialisation failure
+    (rolled back, it wrote nothing), so that the check-ins waiting for it answer with their chains refreshed."""
+    for attempt in range(1, DRAIN_ATTEMPTS + 1):
+        try:
+            async with session_factory(engine)() as session, session.begin():
+                session.info.update(generation.info)
+                await drain(session, org_id=org_id, now=generation.now)
+            return
+        except DBAPIError as exc:
+            if attempt == DRAIN_ATTEMPTS or not collided(exc):
+                raise
+            log.warning("rollup_drain_collided", org_id=str(org_id), attempt=attempt, sqlstate=sqlstate(exc))
+            await asyncio.sleep(random.uniform(0.005, 0.03) * attempt)  # apart from whoever it met
 
 
 # The drain's first statement: the tenant (row-level security) and the organisation's drain lock, together.

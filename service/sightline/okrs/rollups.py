@@ -108,27 +108,27 @@ _SET = """rollup_progress = v.progress, rollup_expected_progress = v.expected_pr
 _VALUES = """SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:progress AS float8[]),
         CAST(:expected_progress AS float8[]), CAST(:score AS float8[]), CAST(:status AS text[]),
         CAST(:seen AS bigint[])) AS v(id, progress, expected_progress, score, status, seen)"""
-# Compare-and-swap, the only statement that holds the ancestors' rows: lock them in id order where each is still
-# at the roll-up version the computation read, and write them. Rows another refresh changed meanwhile are left
-# out (and recomputed by the caller).
+# Compare-and-swap, the only statement that holds the ancestors' rows: lock every row of the chain in id order
+# (the count reads the whole CTE before any row is written), then write those still at the roll-up version the
+# computation read. A row another refresh changed meanwhile is left out, but stays locked: the caller computes
+# again under the locks it now holds. Locking only the rows still current made a second swap lock a lower id
+# than the first had held (a deadlock with a refresh locking in id order).
 SWAP = f"""
     WITH v AS ({_VALUES}),
     locked AS (
         SELECT o.id FROM objectives o JOIN v ON o.id = v.id
-        WHERE o.org_id = :org AND o.rollup_version = v.seen
+        WHERE o.org_id = :org
         ORDER BY o.id
         FOR NO KEY UPDATE OF o
     )
     UPDATE objectives o SET {_SET}
-    FROM v WHERE o.org_id = :org AND o.id = v.id AND o.rollup_version = v.seen AND o.id IN (SELECT id FROM locked)
+    FROM v WHERE o.org_id = :org AND o.id = v.id AND o.rollup_version = v.seen AND (SELECT count(*) FROM locked) > 0
     RETURNING o.id
 """
 # Rows already locked by the caller: written whatever their version.
 STORE = f"UPDATE objectives o SET {_SET} FROM ({_VALUES}) v WHERE o.org_id = :org AND o.id = v.id"
 STATUS_CHANGED = "objective.status_changed"
 Computed = tuple[list[Any], dict[UUID, Rollup]]  # the rows that could be rolled up, and every roll-up
-# Optimistic rounds before a refresh takes the rows' locks first (heavy contention on one ancestor).
-SWAP_ATTEMPTS = 4
 
 
 async def lock(session: AsyncSession, *, org_id: UUID, objective_ids: Sequence[UUID]) -> list[Any]:
@@ -146,27 +146,24 @@ async def refresh(
 
     Optimistic: read the chain and what it rolls up from without locks, compute, then swap every row still at
     the version read (one statement, the only one that holds the hot rows, as the last work before the
-    events). A row a concurrent refresh wrote meanwhile fails the swap and the whole chain is computed again
-    from fresh reads (read committed: each statement sees what committed before it). After a few lost rounds,
-    the chain is locked first and computed under the locks."""
+    events). When a concurrent refresh wrote one of the rows meanwhile, the swap still holds every row of the
+    chain: the chain is computed again from fresh reads under those locks and stored."""
     ids = sorted(set(objective_ids))
     if not ids:
         return
     await session.flush()  # the caller's pending changes are what the roll-up reads
     await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
-    first_seen: dict[UUID, Any] = {}  # each row before this refresh wrote it: `before` of its event
-    for _ in range(SWAP_ATTEMPTS):
-        chain = list((await session.execute(climb_statement(ids), {"org": org_id, "ids": ids})).all())
-        for row in chain:
-            first_seen.setdefault(row.id, row)
-        readable, rolled = await _compute(session, org_id, chain, now)
-        if await _write(session, org_id, readable, rolled, now, swap=True) == {r.id for r in readable}:
-            break
-    else:
-        chain = list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": ids})).all())
-        readable, rolled = await _compute(session, org_id, chain, now)
+    chain = list((await session.execute(climb_statement(ids), {"org": org_id, "ids": ids})).all())
+    readable, rolled = await _compute(session, org_id, chain, now)
+    swapped = await _write(session, org_id, readable, rolled, now, swap=True)
+    before = {row.id: row for row in chain}  # each row as it was before this refresh wrote it: its event's `before`
+    if swapped != {r.id for r in readable}:
+        locked = list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": ids})).all())
+        # Where the swap wrote, this refresh's first read; elsewhere what the other refresh left.
+        before = {row.id: row for row in locked} | {i: before[i] for i in swapped}
+        readable, rolled = await _compute(session, org_id, locked, now)
         await _write(session, org_id, readable, rolled, now, swap=False)
-    await _after_write(session, org_id, [first_seen.get(r.id, r) for r in readable], rolled, now, actor)
+    await _after_write(session, org_id, [before[r.id] for r in readable], rolled, now, actor)
 
 
 # The marks of check-ins whose chains are still to refresh (okrs/drains.py writes and drains them).
