@@ -24,6 +24,7 @@ from sightline.db.tenancy import set_tenant
 from sightline.db.urls import asyncpg_dsn
 from sightline.okrs import drains, rollups
 from sightline.okrs.check_ins import create_check_in
+from sightline.okrs.objectives import get_objective
 from sightline.okrs.schemas import CheckInCreate
 from sightline.worker import run_rollup_sweep
 
@@ -183,6 +184,38 @@ async def test_a_swap_that_loses_a_row_holds_the_whole_chain_before_it_computes_
     assert rounds == 2
     assert free == []
     assert await _progress(tenant, top) == pytest.approx(0.4, abs=1e-12)
+
+
+async def test_an_edit_that_locked_its_chain_takes_its_objective_without_queueing_behind_a_refresh(
+    app: FastAPI, tenant: Tenant, admin_database_url: str
+) -> None:
+    """An objective's edit locks its chain (`rollups.lock`), then loads the objective locked. While a check-in's
+    foreign key shares the row and a refresh waits for it, a stronger lock than the chain's (FOR UPDATE) had to
+    queue behind that refresh, which waited for the edit: a deadlock."""
+    _, kr = await _chain(tenant)
+    org_id, objective_id = uuid.UUID(tenant.org_id), uuid.UUID(kr["objective_id"])
+    dsn = asyncpg_dsn(admin_database_url)
+    check_in, refresh = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+    try:
+        await check_in.execute("BEGIN")  # what a check-in's roll-up mark takes on its objective, until it commits
+        await check_in.execute("SELECT 1 FROM objectives WHERE id = $1 FOR KEY SHARE", objective_id)
+        async with app.state.session_factory() as session, session.begin():
+            await set_tenant(session, org_id)
+            await rollups.lock(session, org_id=org_id, objective_ids=[objective_id])
+            await refresh.execute("BEGIN")
+            waiting = asyncio.create_task(
+                refresh.execute("SELECT 1 FROM objectives WHERE id = $1 FOR NO KEY UPDATE", objective_id)
+            )
+            await asyncio.sleep(0.3)  # the refresh now waits for the edit's lock
+            assert not waiting.done()
+            edited = await asyncio.wait_for(
+                get_objective(session, org_id=org_id, objective_id=objective_id, lock=True), timeout=5
+            )
+            assert edited.id == objective_id
+        await waiting  # the edit committed: the refresh has the row
+    finally:
+        await check_in.close()
+        await refresh.close()
 
 
 async def test_a_drain_that_collides_runs_again_before_the_check_in_answers(

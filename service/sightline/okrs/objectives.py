@@ -54,7 +54,10 @@ def objective_public(objective: Objective, key_results: list[KeyResultPublic], r
 
 
 async def get_objective(session: AsyncSession, *, org_id: UUID, objective_id: UUID, lock: bool = False) -> Objective:
-    return await one_of_org(session, Objective, org_id, objective_id, what="objective", lock=lock)
+    """`lock`: FOR NO KEY UPDATE, the strength `rollups.lock` and every refresh take. A stronger FOR UPDATE on a
+    row already held that way, while a check-in's foreign key shares it, has to queue behind a refresh waiting
+    for that row: a deadlock."""
+    return await one_of_org(session, Objective, org_id, objective_id, what="objective", lock=lock, key_share=True)
 
 
 async def bodies(
