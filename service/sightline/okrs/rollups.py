@@ -116,8 +116,8 @@ _VALUES = """SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:progress AS float8
 SWAP = f"""
     WITH v AS ({_VALUES}),
     locked AS (
-        SELECT o.id FROM objectives o JOIN v ON o.id = v.id
-        WHERE o.org_id = :org
+        SELECT o.id FROM objectives o
+        WHERE o.org_id = :org AND o.id = ANY(CAST(:chain AS uuid[]))
         ORDER BY o.id
         FOR NO KEY UPDATE OF o
     )
@@ -155,14 +155,14 @@ async def refresh(
     await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
     chain = list((await session.execute(climb_statement(ids), {"org": org_id, "ids": ids})).all())
     readable, rolled = await _compute(session, org_id, chain, now)
-    swapped = await _write(session, org_id, readable, rolled, now, swap=True)
+    swapped = await _write(session, org_id, readable, rolled, now, swap_locking=[row.id for row in chain])
     before = {row.id: row for row in chain}  # each row as it was before this refresh wrote it: its event's `before`
     if swapped != {r.id for r in readable}:
         locked = list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": ids})).all())
         # Where the swap wrote, this refresh's first read; elsewhere what the other refresh left.
         before = {row.id: row for row in locked} | {i: before[i] for i in swapped}
         readable, rolled = await _compute(session, org_id, locked, now)
-        await _write(session, org_id, readable, rolled, now, swap=False)
+        await _write(session, org_id, readable, rolled, now)
     await _after_write(session, org_id, [before[r.id] for r in readable], rolled, now, actor)
 
 
@@ -215,10 +215,17 @@ def _readable(
 
 
 async def _write(
-    session: AsyncSession, org_id: UUID, rows: Sequence[Any], rolled: dict[UUID, Rollup], now: datetime, *, swap: bool
+    session: AsyncSession,
+    org_id: UUID,
+    rows: Sequence[Any],
+    rolled: dict[UUID, Rollup],
+    now: datetime,
+    *,
+    swap_locking: Sequence[UUID] = (),
 ) -> set[UUID]:
-    """Write the rows' new roll-ups in one statement: all of them (`swap` off: the caller holds their locks), or
-    those still at the version read; the ids written."""
+    """Write the rows' new roll-ups in one statement; the ids written. Without `swap_locking` the caller holds
+    the rows' locks and all of them are written; with it, those ids (the whole chain, rows the rules could not
+    read included) are locked first and only the rows still at the version read are written."""
     if not rows:
         return set()
     values = [rolled[o.id] for o in rows]
@@ -232,8 +239,8 @@ async def _write(
         "status": [r.status.value for r in values],
         "seen": [o.rollup_version for o in rows],
     }
-    if swap:
-        return set((await session.execute(text(SWAP), params)).scalars())
+    if swap_locking:
+        return set((await session.execute(text(SWAP), {**params, "chain": list(swap_locking)})).scalars())
     await session.execute(text(STORE), params)
     return {o.id for o in rows}
 
@@ -314,7 +321,7 @@ async def refresh_org(session: AsyncSession, *, org_id: UUID, now: datetime, act
         )
         graph.tolerant = True
         readable, rolled = _readable(org_id, graph, locked, now)
-        await _write(session, org_id, readable, rolled, now, swap=False)
+        await _write(session, org_id, readable, rolled, now)
         await _after_write(session, org_id, readable, rolled, now, actor)
 
 
