@@ -243,6 +243,17 @@ def open_page(browser: Browser, base_url: str) -> Iterator[Callable[..., Watched
     assert not problems, "\n".join(problems)
 
 
+def open_chart(card: Locator) -> Locator:
+    """A key-result card's Chart tab, opened and drawn: the tab selected, then the chart's surface (recharts draws
+    once it has measured its box, which on a loaded machine took longer than an assertion's 5 s)."""
+    tab = card.get_by_role("tab", name="Chart")
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    chart = card.get_by_test_id("kr-chart")
+    expect(chart.locator("svg.recharts-surface")).to_be_visible(timeout=15_000)
+    return chart
+
+
 def check_accessibility(page: Page, view: str, within: str | None = None) -> None:
     """axe-core on the current page (or only inside `within`, e.g. an open dialog, whose backdrop dims the page
     behind it): no serious or critical violation (WCAG 2.x A/AA rules and best practices)."""

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from sightline.demo import DEMO_EMAIL, DEMO_PASSWORD, SEED_TITLE
 from sightline.demo.data import CORRECTED
-from tests.e2e.conftest import PHONE, Watched, assert_fits_width, check_accessibility, screenshot, sign_in
+from tests.e2e.conftest import PHONE, Watched, assert_fits_width, check_accessibility, open_chart, screenshot, sign_in
 
 STATUS_LABEL = {
     "on_track": "On track",
@@ -81,8 +81,7 @@ def test_demo_seed_key_result_matches_the_api_with_pace_line_and_correction(
     assert float(card.get_by_test_id("kr-score").inner_text()) == pytest.approx(seed["score"], abs=0.005)
     expect(card.get_by_text(f"{round(seed['progress'] * 100)} %", exact=True)).to_be_visible()
     expect(card.locator("[data-status]").first).to_have_text(STATUS_LABEL[seed["status"]])
-    card.get_by_role("tab", name="Chart").click()
-    chart = card.get_by_test_id("kr-chart")
+    chart = open_chart(card)
     expect(chart.locator(".recharts-line")).to_have_count(2)  # the check-ins and the pace line
     # The chart's text alternative, found by its name: while the pointer rests on the chart its tooltip shows, and
     # the tooltip's colour swatches are <svg>s (role img too). Hovered on purpose, so the test cannot depend on

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from sightline.demo import DEMO_EMAIL, DEMO_PASSWORD, SEED_TITLE
-from tests.e2e.conftest import OpenPage, assert_fits_width, check_accessibility, screenshot, sign_in
+from tests.e2e.conftest import OpenPage, assert_fits_width, check_accessibility, open_chart, screenshot, sign_in
 
 WIDE = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -164,8 +164,7 @@ def check_cards(page: Page, api: httpx.Client, *, tap: bool) -> None:
     expect(t.get_by_test_id("kr-threshold")).to_contain_text("Holding" if holds else "Breached")
     expect(t.get_by_test_id("expected-marker")).to_have_count(0)
     for one in (m, t):
-        one.get_by_role("tab", name="Chart").click()
-        expect(one.get_by_test_id("kr-chart").locator(".recharts-line")).to_have_count(1)  # check-ins only, no pace
+        expect(open_chart(one).locator(".recharts-line")).to_have_count(1)  # check-ins only, no pace
     # The objective's own bar has its marker.
     expect(page.get_by_test_id("expected-marker").first).to_be_visible()
     check_accessibility(page, "milestone and threshold key results")

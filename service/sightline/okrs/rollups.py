@@ -6,7 +6,8 @@ removed, an objective's mode or state, a cycle's dates, the organisation's thres
 objectives it touched, last in its transaction. A check-in marks its objective instead (okrs/drains.py), and a
 drain right after its commit refreshes the chains of every check-in committed so far at once. `refresh` recomputes
 them and every ancestor bottom-up from their own key results and their other children's stored roll-ups, then swaps
-the new values in where nobody changed them since they were read (one statement; else it computes again), and
+the new values in where nobody changed them since they were read (the chain locked, then written; else it
+computes again under those locks), and
 writes `objective.status_changed` for each status that moved. docs/decisions/api-stored-rollups.md has the why.
 
 The time-dependent parts (expected progress, and the status that follows from it) are as of `rollup_at`. A read
@@ -106,26 +107,21 @@ def children_statement(ids: Sequence[UUID]) -> TextClause:
 _SET = """rollup_progress = v.progress, rollup_expected_progress = v.expected_progress, rollup_score = v.score,
         rollup_status = v.status, rollup_at = CAST(:at AS timestamptz), rollup_version = o.rollup_version + 1"""
 _VALUES = """SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:progress AS float8[]),
-        CAST(:expected_progress AS float8[]), CAST(:score AS float8[]), CAST(:status AS text[]),
-        CAST(:seen AS bigint[])) AS v(id, progress, expected_progress, score, status, seen)"""
-# Compare-and-swap, the only statement that holds the ancestors' rows: lock every row of the chain in id order
-# (the count reads the whole CTE before any row is written), then write those still at the roll-up version the
-# computation read. A row another refresh changed meanwhile is left out, but stays locked: the caller computes
-# again under the locks it now holds. Locking only the rows still current made a second swap lock a lower id
-# than the first had held (a deadlock with a refresh locking in id order).
-SWAP = f"""
-    WITH v AS ({_VALUES}),
-    locked AS (
-        SELECT o.id FROM objectives o
-        WHERE o.org_id = :org AND o.id = ANY(CAST(:chain AS uuid[]))
-        ORDER BY o.id
-        FOR NO KEY UPDATE OF o
-    )
-    UPDATE objectives o SET {_SET}
-    FROM v WHERE o.org_id = :org AND o.id = v.id AND o.rollup_version = v.seen AND (SELECT count(*) FROM locked) > 0
-    RETURNING o.id
+        CAST(:expected_progress AS float8[]), CAST(:score AS float8[]), CAST(:status AS text[]))
+        AS v(id, progress, expected_progress, score, status)"""
+# Compare-and-swap in two statements: lock every row of the chain in id order and read their roll-up versions,
+# then write those still at the version the computation read. A row another refresh wrote meanwhile is left out
+# but stays locked, and the caller computes again under the locks it now holds. Done in one statement (the lock
+# as a CTE of the UPDATE), two swaps on one chain deadlocked now and then on PostgreSQL's tuple locks (two to
+# four times in a dozen runs of the property test; none in a dozen with two statements), and one more round trip
+# per refresh is cheap beside a deadlock's second of waiting.
+LOCK_CHAIN = """
+    SELECT o.id, o.rollup_version FROM objectives o
+    WHERE o.org_id = :org AND o.id = ANY(CAST(:chain AS uuid[]))
+    ORDER BY o.id
+    FOR NO KEY UPDATE OF o
 """
-# Rows already locked by the caller: written whatever their version.
+# Rows locked by the caller (LOCK_CHAIN, LOCK_UP or LOCK_ORG), written; each write bumps the roll-up version.
 STORE = f"UPDATE objectives o SET {_SET} FROM ({_VALUES}) v WHERE o.org_id = :org AND o.id = v.id"
 STATUS_CHANGED = "objective.status_changed"
 Computed = tuple[list[Any], dict[UUID, Rollup]]  # the rows that could be rolled up, and every roll-up
@@ -144,10 +140,10 @@ async def refresh(
 ) -> None:
     """Recompute and store the roll-ups of `objective_ids` and of every ancestor.
 
-    Optimistic: read the chain and what it rolls up from without locks, compute, then swap every row still at
-    the version read (one statement, the only one that holds the hot rows, as the last work before the
-    events). When a concurrent refresh wrote one of the rows meanwhile, the swap still holds every row of the
-    chain: the chain is computed again from fresh reads under those locks and stored."""
+    Optimistic: read the chain and what it rolls up from without locks, compute, then lock the chain and write
+    every row still at the version read (the hot rows are held from that lock, the last work before the events,
+    to the commit). When a concurrent refresh wrote one of the rows meanwhile, every row of the chain is held
+    already: the chain is computed again from fresh reads under those locks and stored."""
     ids = sorted(set(objective_ids))
     if not ids:
         return
@@ -155,12 +151,16 @@ async def refresh(
     await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
     chain = list((await session.execute(climb_statement(ids), {"org": org_id, "ids": ids})).all())
     readable, rolled = await _compute(session, org_id, chain, now)
-    swapped = await _write(session, org_id, readable, rolled, now, swap_locking=[row.id for row in chain])
+    chain_ids = [row.id for row in chain]
+    locking = await session.execute(text(LOCK_CHAIN), {"org": org_id, "chain": chain_ids})
+    held: dict[UUID, int] = {row.id: row.rollup_version for row in locking}
+    current = [r for r in readable if held.get(r.id) == r.rollup_version]
+    await _write(session, org_id, current, rolled, now)
     before = {row.id: row for row in chain}  # each row as it was before this refresh wrote it: its event's `before`
-    if swapped != {r.id for r in readable}:
+    if len(current) != len(readable):
         locked = list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": ids})).all())
         # Where the swap wrote, this refresh's first read; elsewhere what the other refresh left.
-        before = {row.id: row for row in locked} | {i: before[i] for i in swapped}
+        before = {row.id: row for row in locked} | {r.id: before[r.id] for r in current}
         readable, rolled = await _compute(session, org_id, locked, now)
         await _write(session, org_id, readable, rolled, now)
     await _after_write(session, org_id, [before[r.id] for r in readable], rolled, now, actor)
@@ -215,19 +215,11 @@ def _readable(
 
 
 async def _write(
-    session: AsyncSession,
-    org_id: UUID,
-    rows: Sequence[Any],
-    rolled: dict[UUID, Rollup],
-    now: datetime,
-    *,
-    swap_locking: Sequence[UUID] = (),
-) -> set[UUID]:
-    """Write the rows' new roll-ups in one statement; the ids written. Without `swap_locking` the caller holds
-    the rows' locks and all of them are written; with it, those ids (the whole chain, rows the rules could not
-    read included) are locked first and only the rows still at the version read are written."""
+    session: AsyncSession, org_id: UUID, rows: Sequence[Any], rolled: dict[UUID, Rollup], now: datetime
+) -> None:
+    """Write the rows' new roll-ups in one statement (the caller holds their locks)."""
     if not rows:
-        return set()
+        return
     values = [rolled[o.id] for o in rows]
     params = {
         "org": org_id,
@@ -237,12 +229,8 @@ async def _write(
         "expected_progress": [r.expected_progress for r in values],
         "score": [r.score for r in values],
         "status": [r.status.value for r in values],
-        "seen": [o.rollup_version for o in rows],
     }
-    if swap_locking:
-        return set((await session.execute(text(SWAP), {**params, "chain": list(swap_locking)})).scalars())
     await session.execute(text(STORE), params)
-    return {o.id for o in rows}
 
 
 async def _after_write(
