@@ -6,9 +6,9 @@ removed, an objective's mode or state, a cycle's dates, the organisation's thres
 objectives it touched, last in its transaction. A check-in marks its objective instead (okrs/drains.py), and a
 drain right after its commit refreshes the chains of every check-in committed so far at once. `refresh` recomputes
 them and every ancestor bottom-up from their own key results and their other children's stored roll-ups, then swaps
-the new values in where nobody changed them since they were read (the chain locked, then written; else it
-computes again under those locks), and
-writes `objective.status_changed` for each status that moved. docs/decisions/api-stored-rollups.md has the why.
+the new values in where nobody changed them since they were read (the chain locked, then written; else it computes
+again under those locks), and writes `objective.status_changed` for each status that moved.
+docs/decisions/api-stored-rollups.md has the why.
 
 The time-dependent parts (expected progress, and the status that follows from it) are as of `rollup_at`. A read
 uses them while they are younger than the scheduled pass's interval (the pass refreshes them, as it does key-result
@@ -113,7 +113,7 @@ _VALUES = """SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:progress AS float8
 # then write those still at the version the computation read. A row another refresh wrote meanwhile is left out
 # but stays locked, and the caller computes again under the locks it now holds. Done in one statement (the lock
 # as a CTE of the UPDATE), two swaps on one chain deadlocked now and then on PostgreSQL's tuple locks (two to
-# four times in a dozen runs of the property test; none in a dozen with two statements), and one more round trip
+# four times in a dozen runs of the property test; none in 24 with two statements), and one more round trip
 # per refresh is cheap beside a deadlock's second of waiting.
 LOCK_CHAIN = """
     SELECT o.id, o.rollup_version FROM objectives o
