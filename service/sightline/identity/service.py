@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from sightline.auth import Principal, require_recent_sign_in
 from sightline.config import Settings, get_settings
-from sightline.db.tenancy import one_of_org, scoped, set_tenant
+from sightline.db.tenancy import one_of_org, set_tenant
 from sightline.errors import Conflict, Forbidden, Invalid, Unauthorized
 from sightline.events import service as events
 from sightline.identity import mfa, sessions, throttle
@@ -256,7 +256,7 @@ async def update_org(
     # NO KEY UPDATE: the key never changes, and a FOR UPDATE lock would block every row that references the
     # organisation (each check-in's and event's foreign key) until this commits, deadlocking with writers that
     # hold a key result and insert an event.
-    org = (await session.execute(scoped(Org, principal.org_id).with_for_update(key_share=True))).scalar_one()
+    org = await one_of_org(session, Org, principal.org_id, what="organisation", lock=True, key_share=True)
     with if_match_after(if_match, org.version, required=True):  # a bad body is a 422 even when stale
         before = organisation_public(org)
         if body.name is not None:
