@@ -139,14 +139,28 @@ def key_result_public(kr: KeyResult, *, calendar: Calendar, now: datetime) -> Ke
 def key_result_body(kr: Any, *, calendar: Calendar, now: datetime, elapsed: float | None = None) -> dict[str, Any]:
     """KeyResultPublic's JSON values, in its order, from a model or a row with its columns as attributes (the
     hot reads encode this dict as it is; `key_result_public` validates it into the model). `elapsed`: as for
-    `expected`, when the caller computed it once for many key results of one cycle."""
+    `expected`, when the caller computed it once for many key results of one cycle. Spelled out field by field:
+    a page of objectives builds 250 of these, and this is a third cheaper than looping over names with getattr."""
     expected_value, expected_progress = expected(kr, calendar=calendar, now=now, elapsed=elapsed)
     stale = scoring.is_stale(
-        last_check_in_at=kr.last_check_in_at, cycle_start=calendar.start, cadence=Cadence(kr.cadence), now=now
+        last_check_in_at=kr.last_check_in_at, cycle_start=calendar.start, cadence=_CADENCES[kr.cadence], now=now
     )
     error = kr.data_source_error
     return {
-        **{name: getattr(kr, name) for name in KR_LEADING},
+        "id": kr.id,
+        "objective_id": kr.objective_id,
+        "title": kr.title,
+        "owner_id": kr.owner_id,
+        "metric": kr.metric,
+        "unit": kr.unit,
+        "direction": kr.direction,
+        "start_value": kr.start_value,
+        "target_value": kr.target_value,
+        "stretch_value": kr.stretch_value,
+        "previous_value": kr.previous_value,
+        "weight": kr.weight,
+        "accumulation": kr.accumulation,
+        "carried_from": kr.carried_from,
         "cadence": kr.cadence,
         "milestone_plan": [{"date": p["date"], "value": float(p["value"])} for p in kr.milestone_plan],
         "data_source": kr.data_source,
@@ -157,7 +171,11 @@ def key_result_body(kr: Any, *, calendar: Calendar, now: datetime, elapsed: floa
         "external_key": kr.external_key,
         "follows_kpi_id": kr.follows_kpi_id,
         "archived": kr.archived_at is not None,
-        **{name: getattr(kr, name) for name in KR_STATE},
+        "current_value": kr.current_value,
+        "progress": kr.progress,
+        "score": kr.score,
+        "status": kr.status,
+        "latest_confidence": kr.latest_confidence,
         "last_check_in_at": kr.last_check_in_at,
         "expected_value": expected_value,
         "expected_progress": expected_progress,
@@ -168,23 +186,7 @@ def key_result_body(kr: Any, *, calendar: Calendar, now: datetime, elapsed: floa
     }
 
 
-KR_LEADING = (
-    "id",
-    "objective_id",
-    "title",
-    "owner_id",
-    "metric",
-    "unit",
-    "direction",
-    "start_value",
-    "target_value",
-    "stretch_value",
-    "previous_value",
-    "weight",
-    "accumulation",
-    "carried_from",
-)
-KR_STATE = ("current_value", "progress", "score", "status", "latest_confidence")
+_CADENCES = {cadence.value: cadence for cadence in Cadence}  # a dict lookup: Cadence(value) costs a microsecond
 
 
 @dataclass(frozen=True)
