@@ -3,6 +3,9 @@ so running it again is safe (the API's retry middleware does for requests, the r
 
 from __future__ import annotations
 
+import asyncio
+import random
+
 COLLISIONS = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 
 
@@ -15,3 +18,8 @@ def sqlstate(exc: BaseException) -> str | None:
 
 def collided(exc: BaseException) -> bool:
     return sqlstate(exc) in COLLISIONS
+
+
+async def pause(attempt: int) -> None:
+    """A short random pause before trying again, growing with each attempt, so the colliders do not meet again."""
+    await asyncio.sleep(random.uniform(0.005, 0.03) * attempt)

@@ -10,10 +10,9 @@ memory to be replayed (bounded by the body limit, which the outer middleware enf
 
 from __future__ import annotations
 
-import asyncio
-import random
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sightline.db.collisions import pause
 
 # Set by the problem handler on the 503 of a collision; never leaves the service.
 COLLISION_HEADER = b"x-sightline-collision"
@@ -37,8 +36,7 @@ class RetryCollisionsMiddleware:
         for attempt in range(1, self.attempts + 1):
             if not await self._attempt(scope, receive, send, body, last=attempt == self.attempts):
                 return
-            # A short random pause, growing with each attempt, so the two colliders do not meet again.
-            await asyncio.sleep(random.uniform(0.005, 0.03) * attempt)
+            await pause(attempt)
 
     async def _attempt(self, scope: Scope, receive: Receive, send: Send, body: bytes, *, last: bool) -> bool:
         """Run the request once; True when it collided and its answer was held back for another attempt."""

@@ -18,7 +18,6 @@ organisation, or by the jobs' sweep (`sweep`). docs/decisions/api-stored-rollups
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from sightline.config import SESSION_SETTINGS
 from sightline.db import after_commit
-from sightline.db.collisions import collided, sqlstate
+from sightline.db.collisions import collided, pause, sqlstate
 from sightline.db.engine import session_factory
 from sightline.db.rows import fetch_rows
 from sightline.okrs.rollups import DRAIN_LOCK, refresh
@@ -145,7 +144,7 @@ async def _drain_again_after_collisions(engine: AsyncEngine, org_id: UUID, gener
             if attempt == DRAIN_ATTEMPTS or not collided(exc):
                 raise
             log.warning("rollup_drain_collided", org_id=str(org_id), attempt=attempt, sqlstate=sqlstate(exc))
-            await asyncio.sleep(random.uniform(0.005, 0.03) * attempt)  # apart from whoever it met
+            await pause(attempt)
 
 
 # The drain's first statement: the tenant (row-level security) and the organisation's drain lock, together.

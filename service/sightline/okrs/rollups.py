@@ -109,19 +109,19 @@ _SET = """rollup_progress = v.progress, rollup_expected_progress = v.expected_pr
 _VALUES = """SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:progress AS float8[]),
         CAST(:expected_progress AS float8[]), CAST(:score AS float8[]), CAST(:status AS text[]))
         AS v(id, progress, expected_progress, score, status)"""
-# Compare-and-swap in two statements: lock every row of the chain in id order and read their roll-up versions,
-# then write those still at the version the computation read. A row another refresh wrote meanwhile is left out
-# but stays locked, and the caller computes again under the locks it now holds. Done in one statement (the lock
+# Compare-and-swap in two statements: lock every row of the chain in id order and read it as it now stands, then
+# write those still at the roll-up version the computation read. A row another refresh wrote meanwhile is left
+# out but stays locked, and the caller computes again from the locked rows. Done in one statement (the lock
 # as a CTE of the UPDATE), two swaps on one chain deadlocked now and then on PostgreSQL's tuple locks (two to
 # four times in a dozen runs of the property test; none in 24 with two statements), and one more round trip
 # per refresh is cheap beside a deadlock's second of waiting.
 LOCK_CHAIN = """
-    SELECT o.id, o.rollup_version FROM objectives o
+    SELECT o.* FROM objectives o
     WHERE o.org_id = :org AND o.id = ANY(CAST(:chain AS uuid[]))
     ORDER BY o.id
     FOR NO KEY UPDATE OF o
 """
-# Rows locked by the caller (LOCK_CHAIN, LOCK_UP or LOCK_ORG), written; each write bumps the roll-up version.
+# Rows locked by the caller (LOCK_CHAIN or LOCK_ORG), written; each write bumps the roll-up version.
 STORE = f"UPDATE objectives o SET {_SET} FROM ({_VALUES}) v WHERE o.org_id = :org AND o.id = v.id"
 STATUS_CHANGED = "objective.status_changed"
 Computed = tuple[list[Any], dict[UUID, Rollup]]  # the rows that could be rolled up, and every roll-up
@@ -143,7 +143,7 @@ async def refresh(
     Optimistic: read the chain and what it rolls up from without locks, compute, then lock the chain and write
     every row still at the version read (the hot rows are held from that lock, the last work before the events,
     to the commit). When a concurrent refresh wrote one of the rows meanwhile, every row of the chain is held
-    already: the chain is computed again from fresh reads under those locks and stored."""
+    already: the chain is computed again from the locked rows and fresh reads below them, and stored."""
     ids = sorted(set(objective_ids))
     if not ids:
         return
@@ -152,13 +152,12 @@ async def refresh(
     chain = list((await session.execute(climb_statement(ids), {"org": org_id, "ids": ids})).all())
     readable, rolled = await _compute(session, org_id, chain, now)
     chain_ids = [row.id for row in chain]
-    locking = await session.execute(text(LOCK_CHAIN), {"org": org_id, "chain": chain_ids})
-    held: dict[UUID, int] = {row.id: row.rollup_version for row in locking}
+    locked = list((await session.execute(text(LOCK_CHAIN), {"org": org_id, "chain": chain_ids})).all())
+    held = {row.id: row.rollup_version for row in locked}
     current = [r for r in readable if held.get(r.id) == r.rollup_version]
     await _write(session, org_id, current, rolled, now)
     before = {row.id: row for row in chain}  # each row as it was before this refresh wrote it: its event's `before`
     if len(current) != len(readable):
-        locked = list((await session.execute(text(LOCK_UP), {"org": org_id, "ids": ids})).all())
         # Where the swap wrote, this refresh's first read; elsewhere what the other refresh left.
         before = {row.id: row for row in locked} | {r.id: before[r.id] for r in current}
         readable, rolled = await _compute(session, org_id, locked, now)
