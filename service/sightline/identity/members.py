@@ -119,7 +119,7 @@ async def _ensure_another_owner(session: AsyncSession, *, org_id: UUID, leaving:
             await session.execute(
                 scoped(User, org_id)
                 .where(col(User.role) == "owner", col(User.deactivated_at).is_(None))
-                .with_for_update()
+                .with_for_update(key_share=True)
             )
         )
         .scalars()

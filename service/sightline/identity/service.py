@@ -295,4 +295,6 @@ async def update_org(
 
 
 async def get_member(session: AsyncSession, *, org_id: UUID, member_id: UUID, lock: bool = False) -> User:
-    return await one_of_org(session, User, org_id, member_id, what="member", lock=lock)
+    """`lock`: FOR NO KEY UPDATE. A member is deactivated, never deleted or re-keyed: their sign-ins,
+    notifications and owned objectives are written meanwhile (docs/decisions/db-row-lock-strengths.md)."""
+    return await one_of_org(session, User, org_id, member_id, what="member", lock=lock, key_share=True)

@@ -216,7 +216,7 @@ async def resend(session: AsyncSession, *, org_id: UUID, user_id: UUID, settings
         await session.execute(
             text(
                 "SELECT u.email, u.email_verified_at, o.name AS org_name FROM users u "
-                "JOIN orgs o ON o.org_id = u.org_id WHERE u.org_id = :org AND u.id = :user FOR UPDATE OF u"
+                "JOIN orgs o ON o.org_id = u.org_id WHERE u.org_id = :org AND u.id = :user FOR NO KEY UPDATE OF u"
             ),
             params,
         )

@@ -82,7 +82,7 @@ async def record(
 async def _lock_for_record(
     session: AsyncSession, plan: Plan, lease: UUID | None
 ) -> tuple[Integration, KeyResult | None, Kpi | None] | None:
-    """The integration (NO KEY UPDATE) and its key result or KPI (FOR UPDATE), fresh; the lease given back.
+    """The integration and its key result (NO KEY UPDATE) or KPI (FOR UPDATE), fresh; the lease given back.
     None when the integration was deleted meanwhile."""
     org_id = plan.org_id
     integration = (
@@ -111,7 +111,7 @@ async def _lock_for_record(
         await session.execute(
             scoped(KeyResult, org_id)
             .where(col(KeyResult.id) == integration.key_result_id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         )
     ).scalar_one()

@@ -39,8 +39,9 @@ class Target:
 # The key results for writing, each with its cycle's columns (prefixed `cycle_`) and the organisation's settings
 # (as text: parsed once per text by `settings_of`), on the driver: as ORM entities these rows cost about four times
 # the statement's own time in Python. Ordered by id, one lock order for everyone: concurrent batches never
-# deadlock. The key result for writing; the cycle shared, so a concurrent close (which locks the cycle after the
-# key results) is waited for and its `closed` state seen here — never a check-in after grading.
+# deadlock. The key result for writing (no key update: a comment or link that references it need not wait); the
+# cycle shared, so a concurrent close (which locks the cycle after the key results) is waited for and its `closed`
+# state seen here — never a check-in after grading.
 _KR_NAMES = tuple(c.name for c in KeyResult.__table__.c)  # type: ignore[attr-defined]
 _CYCLE_NAMES = tuple(c.name for c in Cycle.__table__.c)  # type: ignore[attr-defined]
 _LOCKED = f"""
@@ -53,7 +54,7 @@ _LOCKED = f"""
     JOIN orgs g ON g.org_id = c.org_id
     WHERE k.org_id = $1 AND {{which}}
     ORDER BY k.id
-    FOR UPDATE OF k FOR KEY SHARE OF c
+    FOR NO KEY UPDATE OF k FOR KEY SHARE OF c
 """
 # Which key results (one statement text each, so each plan uses its own index). One key result has its own text:
 # PostgreSQL plans `= ANY($2)` for ten elements whatever the array holds, so the generic plan always looked dearer

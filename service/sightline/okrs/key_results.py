@@ -47,7 +47,9 @@ EDITABLE = (
 
 
 async def get_key_result(session: AsyncSession, *, org_id: UUID, key_result_id: UUID, lock: bool = False) -> KeyResult:
-    return await one_of_org(session, KeyResult, org_id, key_result_id, what="key result", lock=lock)
+    """`lock`: FOR NO KEY UPDATE. A key result is archived, never deleted or re-keyed: the rows that reference it
+    (check-ins, comments, links) are written meanwhile (docs/decisions/db-row-lock-strengths.md)."""
+    return await one_of_org(session, KeyResult, org_id, key_result_id, what="key result", lock=lock, key_share=True)
 
 
 async def _objective_and_calendar(

@@ -47,7 +47,7 @@ async def recompute_org(
     elif not await try_org_lock(session, "recompute", org_id):
         return 0  # another scheduler is on this organisation now
     settings = identity.org_settings(await identity.get_org(session, org_id=org_id))
-    locked = live_key_results(org_id).with_for_update(of=KeyResult, skip_locked=not wait)
+    locked = live_key_results(org_id).with_for_update(of=KeyResult, skip_locked=not wait, key_share=True)
     rows = (await session.execute(locked)).all()
     changes: list[events.NewEvent] = []
     for kr, cycle in rows:
