@@ -61,9 +61,8 @@ async def _lock_key_results(session: AsyncSession, org_id: UUID, cycle_id: UUID)
         )
         .where(col(KeyResult.org_id) == org_id, col(Objective.cycle_id) == cycle_id)
         .order_by(col(KeyResult.id))
-        .with_for_update(
-            of=KeyResult, key_share=True
-        )  # a check-in's strength (docs/decisions/db-row-lock-strengths.md)
+        # A check-in's strength: grades and comments that reference them need not wait (db-row-lock-strengths).
+        .with_for_update(of=KeyResult, key_share=True)
     )
 
 
