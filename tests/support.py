@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -118,6 +119,24 @@ def stop_embedded_leftover(pgdata: Path) -> None:
         for _ in range(100):
             os.kill(pid, 0)
             time.sleep(0.1)
+
+
+async def waiting_for_locks(
+    connection: asyncpg.Connection, count: int = 1, *, like: str = "%", task: asyncio.Task[Any] | None = None
+) -> None:
+    """Until `count` sessions of this database wait on a lock with a statement `LIKE like` (pg_stat_activity keeps
+    a statement's first kilobyte), or `task` is over; at most 10 s."""
+    for _ in range(200):
+        await connection.execute("SELECT pg_stat_clear_snapshot()")  # inside a transaction the view is cached
+        waiting = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            " AND query LIKE $1",
+            like,
+        )
+        if waiting >= count or (task is not None and task.done()):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{count} sessions never waited on a lock (statements like {like!r})")
 
 
 async def run_for_org(app: FastAPI, org_id: str, job: OrgJob, now: datetime) -> int:

@@ -9,7 +9,7 @@ import asyncpg
 from fastapi import FastAPI
 
 from tests.comments.helpers import comment, targets, thread
-from tests.support import FixedClock, Tenant
+from tests.support import FixedClock, Tenant, waiting_for_locks
 
 
 async def test_an_edit_needs_if_match_and_keeps_each_previous_body(tenant: Tenant, clock: FixedClock) -> None:
@@ -170,19 +170,6 @@ async def test_a_deleted_comment_with_replies_stays_as_a_tombstone_until_its_las
     assert await owner_connection.fetchval("SELECT count(*) FROM comments WHERE org_id = $1", org) == 0
 
 
-async def _waiting(connection: asyncpg.Connection, count: int, task: asyncio.Task[object]) -> None:
-    """Until `count` sessions of this database wait on a lock, or `task` is over."""
-    for _ in range(200):
-        await connection.execute("SELECT pg_stat_clear_snapshot()")  # inside a transaction the view is cached
-        waiting = await connection.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        if waiting >= count or task.done():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{count} sessions never waited on a lock")
-
-
 async def test_a_reply_written_while_its_parent_is_deleted_keeps_the_parent_as_a_tombstone(
     tenant: Tenant, owner_connection: asyncpg.Connection
 ) -> None:
@@ -201,11 +188,11 @@ async def test_a_reply_written_while_its_parent_is_deleted_keeps_the_parent_as_a
             uuid.UUID(made.objective["id"]),
         )
         reply = asyncio.create_task(tenant.client.post("/api/v1/comments", json=body))
-        await _waiting(owner_connection, 1, reply)
+        await waiting_for_locks(owner_connection, 1, task=reply)
         deleting = asyncio.create_task(
             tenant.client.delete(f"/api/v1/comments/{parent['id']}", headers={"If-Match": '"1"'})
         )
-        await _waiting(owner_connection, 2, deleting)
+        await waiting_for_locks(owner_connection, 2, task=deleting)
     finally:
         await hold.rollback()
     replied, deleted = await reply, await deleting

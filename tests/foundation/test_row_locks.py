@@ -10,24 +10,13 @@ import uuid
 import asyncpg
 from fastapi import FastAPI
 from tests.insights.helpers import cycle, key_result, objective
-from tests.support import FixedClock, Tenant
+from tests.support import FixedClock, Tenant, waiting_for_locks
 
 from sightline.auth import Principal
 from sightline.db.tenancy import set_tenant
 from sightline.identity.members import update_member
 from sightline.identity.schemas import MemberUpdate
 from sightline.okrs.check_in_rules import locked_target
-
-_WAITING = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1"
-
-
-async def _until_waiting(connection: asyncpg.Connection, query: str) -> None:
-    """Until a backend running a statement like `query` waits for a lock (at most 10 s)."""
-    for _ in range(200):
-        if await connection.fetchval(_WAITING, query):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"no statement like {query!r} waited for a lock")
 
 
 async def test_a_check_ins_lock_lets_a_comment_on_its_key_result_through_and_holds_the_next_check_in(
@@ -51,8 +40,8 @@ async def test_a_check_ins_lock_lets_a_comment_on_its_key_result_through_and_hol
         second = asyncio.create_task(
             tenant.client.post("/api/v1/check-ins", json={"key_result_id": kr["id"], "value": 30})
         )
-        # The check-in's lock (check_in_rules._LOCKED; pg_stat_activity keeps a statement's first kilobyte).
-        await _until_waiting(owner_connection, "%SELECT k.org_id, k.id, k.objective_id%FROM key_results k%")
+        # The check-in's lock (check_in_rules._LOCKED).
+        await waiting_for_locks(owner_connection, like="%SELECT k.org_id, k.id, k.objective_id%FROM key_results k%")
         assert not second.done()
     answer = await asyncio.wait_for(second, timeout=10)
     assert answer.status_code == 201, answer.text
