@@ -14,7 +14,7 @@ import pytest
 from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import TextClause, text
-from tests.support import FixedClock, Tenant, as_app, create, okr_setup
+from tests.support import FixedClock, Tenant, as_app, create, okr_setup, waiting_for_locks
 
 from sightline.auth import Principal
 from sightline.db import after_commit
@@ -186,15 +186,6 @@ async def test_a_swap_that_loses_a_row_holds_the_whole_chain_before_it_computes_
     assert await _progress(tenant, top) == pytest.approx(0.4, abs=1e-12)
 
 
-async def _waiting_for_a_lock(connection: asyncpg.Connection, pid: int) -> None:
-    """Until the backend `pid` waits for a lock (at most 10 s)."""
-    for _ in range(200):
-        if await connection.fetchval("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"backend {pid} never waited for a lock")
-
-
 async def test_an_edit_that_locked_its_chain_takes_its_objective_without_queueing_behind_a_refresh(
     app: FastAPI, tenant: Tenant, admin_database_url: str
 ) -> None:
@@ -215,7 +206,7 @@ async def test_an_edit_that_locked_its_chain_takes_its_objective_without_queuein
             waiting = asyncio.create_task(
                 refresh.execute("SELECT 1 FROM objectives WHERE id = $1 FOR NO KEY UPDATE", objective_id)
             )
-            await _waiting_for_a_lock(check_in, refresh.get_server_pid())
+            await waiting_for_locks(check_in, like="SELECT 1 FROM objectives WHERE id = $1 FOR NO KEY UPDATE")
             edited = await asyncio.wait_for(
                 get_objective(session, org_id=org_id, objective_id=objective_id, lock=True), timeout=5
             )

@@ -110,8 +110,8 @@ _VALUES = """SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:progress AS float8
         CAST(:expected_progress AS float8[]), CAST(:score AS float8[]), CAST(:status AS text[]))
         AS v(id, progress, expected_progress, score, status)"""
 # Compare-and-swap in two statements: lock every row of the chain in id order and read it as it now stands, then
-# write those still at the roll-up version the computation read. A row another refresh wrote meanwhile is left
-# out but stays locked, and the caller computes again from the locked rows. Done in one statement (the lock
+# write the chain if every row is still at the roll-up version the computation read; if another refresh wrote one
+# meanwhile, the caller computes again from the locked rows first. Done in one statement (the lock
 # as a CTE of the UPDATE), two swaps on one chain deadlocked now and then on PostgreSQL's tuple locks (two to
 # four times in a dozen runs of the property test; none in 24 with two statements), and one more round trip
 # per refresh is cheap beside a deadlock's second of waiting.
@@ -141,9 +141,9 @@ async def refresh(
     """Recompute and store the roll-ups of `objective_ids` and of every ancestor.
 
     Optimistic: read the chain and what it rolls up from without locks, compute, then lock the chain and write
-    every row still at the version read (the hot rows are held from that lock, the last work before the events,
-    to the commit). When a concurrent refresh wrote one of the rows meanwhile, every row of the chain is held
-    already: the chain is computed again from the locked rows and fresh reads below them, and stored."""
+    it when every row is still at the version read (the hot rows are held from that lock, the last work before
+    the events, to the commit). When a concurrent refresh wrote one of the rows meanwhile, every row of the chain
+    is held already: the chain is computed again from the locked rows and fresh reads below them, and stored."""
     ids = sorted(set(objective_ids))
     if not ids:
         return
@@ -151,17 +151,12 @@ async def refresh(
     await session.execute(text(SHARE_LINKS), {"k": f"alignment:{org_id}"})
     chain = list((await session.execute(climb_statement(ids), {"org": org_id, "ids": ids})).all())
     readable, rolled = await _compute(session, org_id, chain, now)
-    chain_ids = [row.id for row in chain]
-    locked = list((await session.execute(text(LOCK_CHAIN), {"org": org_id, "chain": chain_ids})).all())
-    held = {row.id: row.rollup_version for row in locked}
-    current = [r for r in readable if held.get(r.id) == r.rollup_version]
-    await _write(session, org_id, current, rolled, now)
-    before = {row.id: row for row in chain}  # each row as it was before this refresh wrote it: its event's `before`
-    if len(current) != len(readable):
-        # Where the swap wrote, this refresh's first read; elsewhere what the other refresh left.
-        before = {row.id: row for row in locked} | {r.id: before[r.id] for r in current}
+    locked = list((await session.execute(text(LOCK_CHAIN), {"org": org_id, "chain": [r.id for r in chain]})).all())
+    before = {row.id: row for row in locked}  # each row as it stands under the lock: its event's `before`
+    if any(r.id not in before or before[r.id].rollup_version != r.rollup_version for r in readable):
+        # Another refresh wrote a row after this one read it: compute again from the locked rows.
         readable, rolled = await _compute(session, org_id, locked, now)
-        await _write(session, org_id, readable, rolled, now)
+    await _write(session, org_id, readable, rolled, now)
     await _after_write(session, org_id, [before[r.id] for r in readable], rolled, now, actor)
 
 
