@@ -111,10 +111,10 @@ _VALUES = """SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:progress AS float8
         AS v(id, progress, expected_progress, score, status)"""
 # Compare-and-swap in two statements: lock every row of the chain in id order and read it as it now stands, then
 # write the chain if every row is still at the roll-up version the computation read; if another refresh wrote one
-# meanwhile, the caller computes again from the locked rows first. Done in one statement (the lock
-# as a CTE of the UPDATE), two swaps on one chain deadlocked now and then on PostgreSQL's tuple locks (two to
-# four times in a dozen runs of the property test; none in 24 with two statements), and one more round trip
-# per refresh is cheap beside a deadlock's second of waiting.
+# meanwhile, the caller computes again from the locked rows first. Done in one statement (the lock as a CTE of the
+# UPDATE), two swaps on one chain deadlocked now and then on PostgreSQL's tuple locks (two to four times in a dozen
+# runs of the property test; none in 24 with two statements), and one more round trip per refresh is cheap beside
+# a deadlock's second of waiting.
 LOCK_CHAIN = """
     SELECT o.* FROM objectives o
     WHERE o.org_id = :org AND o.id = ANY(CAST(:chain AS uuid[]))
